@@ -1,0 +1,2 @@
+export * from './topic.ts';
+export * from './topics.ts';
