@@ -1,0 +1,87 @@
+import { ALL_TOPICS } from '@hub/contracts';
+import { createKafkaClient } from '@hub/kafka';
+import type { Logger } from '@hub/logger';
+import { closeRedis, createRedis, pingRedis } from '@hub/redis';
+import { kafkaAddress, kafkaPid, startKafka, stopKafka } from './kafka-broker.ts';
+import { redisPid, redisUrl, startRedis, stopRedis } from './redis-server.ts';
+import type { LocalStackSettings } from './settings.ts';
+
+export interface LocalStackEndpoints {
+  readonly kafkaBrokers: string[];
+  readonly redisUrl: string;
+}
+
+export interface UpResult extends LocalStackEndpoints {
+  /** What this call started; `already-running` parts were left as they were. */
+  readonly kafka: 'started' | 'already-running';
+  readonly redis: 'started' | 'already-running';
+}
+
+export function endpoints(settings: LocalStackSettings): LocalStackEndpoints {
+  return { kafkaBrokers: [kafkaAddress(settings)], redisUrl: redisUrl(settings) };
+}
+
+async function kafkaAnswers(settings: LocalStackSettings, logger: Logger): Promise<boolean> {
+  const kafka = createKafkaClient({ brokers: [kafkaAddress(settings)], clientId: 'infra-local', logger });
+  try {
+    await kafka.ping(2_000);
+    return true;
+  } finally {
+    await kafka.close();
+  }
+}
+
+async function redisAnswers(settings: LocalStackSettings, logger: Logger): Promise<boolean> {
+  const redis = createRedis({ url: redisUrl(settings), keyPrefix: '', connectionName: 'infra-local', logger });
+  try {
+    await pingRedis(redis, 1_000);
+    return true;
+  } finally {
+    await closeRedis(redis);
+  }
+}
+
+/** Starts Kafka and Redis (each only if not already running), waits until both answer, provisions the topics. */
+export async function up(settings: LocalStackSettings, logger: Logger): Promise<UpResult> {
+  const [kafka, redis] = await Promise.all([
+    startKafka(settings, () => kafkaAnswers(settings, logger)),
+    startRedis(settings, () => redisAnswers(settings, logger)),
+  ]);
+  await provisionTopics(settings, logger);
+  return { ...endpoints(settings), kafka, redis };
+}
+
+/** Creates every topic in contracts (and its .dlq twin) with its declared settings; idempotent. */
+export async function provisionTopics(settings: LocalStackSettings, logger: Logger): Promise<void> {
+  const kafka = createKafkaClient({ brokers: [kafkaAddress(settings)], clientId: 'infra-local', logger });
+  try {
+    await kafka.provisionTopics(ALL_TOPICS);
+  } finally {
+    await kafka.close();
+  }
+}
+
+export async function down(settings: LocalStackSettings): Promise<{ kafka: string; redis: string }> {
+  const [kafka, redis] = await Promise.all([stopKafka(settings), stopRedis(settings)]);
+  return { kafka, redis };
+}
+
+export interface StackStatus {
+  readonly kafka: { readonly address: string; readonly pid: number | undefined; readonly answering: boolean };
+  readonly redis: { readonly address: string; readonly pid: number | undefined; readonly answering: boolean };
+  readonly dataDir: string;
+}
+
+export async function status(settings: LocalStackSettings, logger: Logger): Promise<StackStatus> {
+  const kafkaRunning = kafkaPid(settings);
+  const redisRunning = redisPid(settings);
+  const [kafkaOk, redisOk] = await Promise.all([
+    kafkaRunning === undefined ? false : kafkaAnswers(settings, logger).catch(() => false),
+    redisRunning === undefined ? false : redisAnswers(settings, logger).catch(() => false),
+  ]);
+  return {
+    kafka: { address: kafkaAddress(settings), pid: kafkaRunning, answering: kafkaOk },
+    redis: { address: redisUrl(settings), pid: redisRunning, answering: redisOk },
+    dataDir: settings.dataDir,
+  };
+}

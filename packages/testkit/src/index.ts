@@ -1,0 +1,3 @@
+export { testEndpoints, type TestEndpoints } from './endpoints.ts';
+export { isolatedTopicNamespace, isolatedRedisPrefix, uniqueId } from './isolation.ts';
+export { captureLogs, type CapturedLogs } from './capture-logs.ts';

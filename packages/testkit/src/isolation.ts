@@ -1,0 +1,19 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * A fresh topic namespace for one test file or test: every physical topic (and its .dlq twin) gets this prefix,
+ * so parallel and repeated runs never see each other's messages.
+ */
+export function isolatedTopicNamespace(): string {
+  return `t${randomBytes(5).toString('hex')}.`;
+}
+
+/** A fresh Redis key prefix, for the same reason. */
+export function isolatedRedisPrefix(): string {
+  return `test:${randomBytes(5).toString('hex')}:`;
+}
+
+/** A unique id for consumer groups, transactional ids and client ids in tests. */
+export function uniqueId(label: string): string {
+  return `${label}-${randomBytes(5).toString('hex')}`;
+}
