@@ -1,5 +1,5 @@
 import { ALL_TOPICS } from '@hub/contracts';
-import { createKafkaClient } from '@hub/kafka';
+import { createKafkaClient, type KafkaClient } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
 import { closeRedis, createRedis, pingRedis } from '@hub/redis';
 import { kafkaAddress, kafkaPid, startKafka, stopKafka } from './kafka-broker.ts';
@@ -21,44 +21,44 @@ export function endpoints(settings: LocalStackSettings): LocalStackEndpoints {
   return { kafkaBrokers: [kafkaAddress(settings)], redisUrl: redisUrl(settings) };
 }
 
-async function kafkaAnswers(settings: LocalStackSettings, logger: Logger): Promise<boolean> {
-  const kafka = createKafkaClient({ brokers: [kafkaAddress(settings)], clientId: 'infra-local', logger });
-  try {
-    await kafka.ping(2_000);
-    return true;
-  } finally {
-    await kafka.close();
-  }
+interface Probes {
+  readonly kafka: KafkaClient;
+  kafkaAnswers(): Promise<boolean>;
+  redisAnswers(): Promise<boolean>;
 }
 
-async function redisAnswers(settings: LocalStackSettings, logger: Logger): Promise<boolean> {
+/** One Kafka and one Redis client for the whole call, closed afterwards; probes poll through them. */
+async function withProbes<R>(settings: LocalStackSettings, logger: Logger, work: (probes: Probes) => Promise<R>): Promise<R> {
+  const kafka = createKafkaClient({ brokers: [kafkaAddress(settings)], clientId: 'infra-local', logger });
   const redis = createRedis({ url: redisUrl(settings), keyPrefix: '', connectionName: 'infra-local', logger });
   try {
-    await pingRedis(redis, 1_000);
-    return true;
+    return await work({
+      kafka,
+      kafkaAnswers: () => kafka.ping(2_000),
+      redisAnswers: () => pingRedis(redis, 1_000).then(() => true),
+    });
   } finally {
-    await closeRedis(redis);
+    await Promise.all([kafka.close(), closeRedis(redis)]);
   }
 }
 
 /** Starts Kafka and Redis (each only if not already running), waits until both answer, provisions the topics. */
 export async function up(settings: LocalStackSettings, logger: Logger): Promise<UpResult> {
-  const [kafka, redis] = await Promise.all([
-    startKafka(settings, () => kafkaAnswers(settings, logger)),
-    startRedis(settings, () => redisAnswers(settings, logger)),
-  ]);
-  await provisionTopics(settings, logger);
-  return { ...endpoints(settings), kafka, redis };
+  return withProbes(settings, logger, async (probes) => {
+    const [kafka, redis] = await Promise.all([
+      startKafka(settings, probes.kafkaAnswers),
+      startRedis(settings, probes.redisAnswers),
+    ]);
+    await probes.kafka.provisionTopics(ALL_TOPICS);
+    return { ...endpoints(settings), kafka, redis };
+  });
 }
 
 /** Creates every topic in contracts (and its .dlq twin) with its declared settings; idempotent. */
 export async function provisionTopics(settings: LocalStackSettings, logger: Logger): Promise<void> {
-  const kafka = createKafkaClient({ brokers: [kafkaAddress(settings)], clientId: 'infra-local', logger });
-  try {
-    await kafka.provisionTopics(ALL_TOPICS);
-  } finally {
-    await kafka.close();
-  }
+  await withProbes(settings, logger, async (probes) => {
+    await probes.kafka.provisionTopics(ALL_TOPICS);
+  });
 }
 
 export async function down(settings: LocalStackSettings): Promise<{ kafka: string; redis: string }> {
@@ -75,10 +75,12 @@ export interface StackStatus {
 export async function status(settings: LocalStackSettings, logger: Logger): Promise<StackStatus> {
   const kafkaRunning = kafkaPid(settings);
   const redisRunning = redisPid(settings);
-  const [kafkaOk, redisOk] = await Promise.all([
-    kafkaRunning === undefined ? false : kafkaAnswers(settings, logger).catch(() => false),
-    redisRunning === undefined ? false : redisAnswers(settings, logger).catch(() => false),
-  ]);
+  const [kafkaOk, redisOk] = await withProbes(settings, logger, (probes) =>
+    Promise.all([
+      kafkaRunning === undefined ? false : probes.kafkaAnswers().catch(() => false),
+      redisRunning === undefined ? false : probes.redisAnswers().catch(() => false),
+    ]),
+  );
   return {
     kafka: { address: kafkaAddress(settings), pid: kafkaRunning, answering: kafkaOk },
     redis: { address: redisUrl(settings), pid: redisRunning, answering: redisOk },

@@ -1,0 +1,21 @@
+export {
+  createHttpServer,
+  registerAuthenticated,
+  HTTP_DEFAULTS,
+  type AuthenticatedScopeOptions,
+  type HttpServer,
+  type HttpServerOptions,
+} from './server.ts';
+export { listen, closeGracefully, type BoundAddress, type CloseOutcome, type ListenOptions } from './lifecycle.ts';
+export type { ReadinessCheck } from './health.ts';
+export { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem.ts';
+export { REQUEST_ID_HEADER } from './request-context.ts';
+export {
+  MAX_REPORTED_FIELD_ERRORS,
+  jsonPointer,
+  toValidationError,
+  type RequestPart,
+  type ZodTypeProvider,
+} from './zod.ts';
+// Types only, so services can type handlers and hooks without importing fastify themselves.
+export type { FastifyReply as HttpReply, FastifyRequest as HttpRequest } from 'fastify';

@@ -1,0 +1,197 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { currentTraceId } from '@hub/logger';
+import { createHttpServer, type HttpServer } from './index.ts';
+import { requestIdFromHeader, traceIdFromTraceparent } from './request-context.ts';
+import { captureLogs, type CapturedLogs } from './test-support.ts';
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+const NHS_NUMBER = '9434765919';
+const BEARER = 'Bearer eyJhbGciOiJSUzUxMiJ9.secret-token-body.sig';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let app: HttpServer | undefined;
+let logs: CapturedLogs;
+/** What handlers saw as the current trace id, per route. */
+let seen: Record<string, string>;
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+function build(): HttpServer {
+  logs = captureLogs();
+  seen = {};
+  const server = createHttpServer({ logger: logs.logger, serviceName: 'test' });
+  server.get('/subjects', (request) => {
+    seen['get'] = currentTraceId();
+    request.log.info('via request logger');
+    logs.logger.info({ count: 1 }, 'via module logger');
+    return { ok: true };
+  });
+  server.post(
+    '/subjects',
+    { schema: { body: z.object({ nhsNumber: z.string(), postcode: z.string() }) } },
+    async (request) => {
+      // Runs after the body was parsed: the context must survive body parsing and an extra tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      seen['post'] = currentTraceId();
+      logs.logger.info({ fields: Object.keys(request.body).length }, 'after body');
+      return { ok: true };
+    },
+  );
+  server.get('/fails', () => {
+    throw new Error('boom');
+  });
+  return server;
+}
+
+function linesFor(requestId: string): Record<string, unknown>[] {
+  return logs.parsed().filter((line) => line['requestId'] === requestId);
+}
+
+describe('request ids', () => {
+  it('echoes a safe incoming x-request-id', async () => {
+    app = build();
+    const response = await app.inject({ url: '/subjects', headers: { 'x-request-id': 'gw-2024.abc_DEF-123' } });
+    expect(response.headers['x-request-id']).toBe('gw-2024.abc_DEF-123');
+    expect(linesFor('gw-2024.abc_DEF-123').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('generates a UUID when there is none', async () => {
+    app = build();
+    const response = await app.inject({ url: '/subjects' });
+    expect(response.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('replaces an unsafe or odd-sized incoming id with a generated one, and never logs it', async () => {
+    app = build();
+    const unsafe = [
+      'short',
+      'has space in it',
+      'a\u00e9bcdefgh',
+      `inject${'x'.repeat(60)}`,
+      '../../etc/passwd',
+      '<script>x</script>',
+    ];
+    for (const id of unsafe) {
+      const response = await app.inject({ url: '/subjects', headers: { 'x-request-id': id } });
+      expect(response.headers['x-request-id']).toMatch(UUID);
+    }
+    for (const id of unsafe) expect(logs.text()).not.toContain(id);
+  });
+
+  it('puts the same request id in the header, the problem body and the log lines', async () => {
+    app = build();
+    const response = await app.inject({ url: '/fails', headers: { 'x-request-id': 'req-12345678' } });
+    expect(response.headers['x-request-id']).toBe('req-12345678');
+    expect(response.json<Record<string, unknown>>()['requestId']).toBe('req-12345678');
+    expect(linesFor('req-12345678').map((line) => line['level'])).toContain('error');
+  });
+});
+
+describe('trace context', () => {
+  it('takes the trace id from a valid traceparent and stamps it on every line of the request', async () => {
+    app = build();
+    const response = await app.inject({ url: '/subjects', headers: { traceparent: TRACEPARENT } });
+    expect(response.statusCode).toBe(200);
+    expect(seen['get']).toBe(TRACE_ID);
+    const lines = linesFor(response.headers['x-request-id'] as string);
+    expect(lines.map((line) => line['msg'])).toEqual([
+      'request received',
+      'via request logger',
+      'via module logger',
+      'request completed',
+    ]);
+    expect(lines.every((line) => line['traceId'] === TRACE_ID)).toBe(true);
+    // Ids come from the context only: no duplicate `reqId` binding from fastify.
+    expect(logs.lines.every((line) => !line.includes('"reqId"'))).toBe(true);
+  });
+
+  it('keeps the context across body parsing (socket events) into the handler', async () => {
+    app = build();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/subjects',
+      headers: { traceparent: TRACEPARENT },
+      payload: { nhsNumber: NHS_NUMBER, postcode: 'TA1 1AA' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(seen['post']).toBe(TRACE_ID);
+    const afterBody = logs.parsed().find((line) => line['msg'] === 'after body');
+    expect(afterBody).toMatchObject({ traceId: TRACE_ID, requestId: response.headers['x-request-id'], fields: 2 });
+  });
+
+  it('starts a new 32-hex trace id when traceparent is absent or invalid', async () => {
+    app = build();
+    const invalid = [
+      undefined,
+      `ff-${TRACE_ID}-00f067aa0ba902b7-01`,
+      `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`,
+      `00-${TRACE_ID.toUpperCase()}-00f067aa0ba902b7-01`,
+      `00-${TRACE_ID}-00f067aa0ba902b7-01-extra`,
+    ];
+    const traceIds = new Set<string>();
+    for (const traceparent of invalid) {
+      const headers = traceparent === undefined ? {} : { traceparent };
+      await app.inject({ url: '/subjects', headers });
+      expect(seen['get']).toMatch(/^[0-9a-f]{32}$/);
+      expect(seen['get']).not.toBe(TRACE_ID);
+      traceIds.add(seen['get'] ?? '');
+    }
+    expect(traceIds.size).toBe(invalid.length);
+  });
+});
+
+describe('what is never logged', () => {
+  it('logs no query string, header value or body value, on success and on every error path', async () => {
+    app = build();
+    const query = `?nhsNumber=${NHS_NUMBER}&dob=1987-03-14`;
+    const headers = { authorization: BEARER, traceparent: TRACEPARENT };
+    await app.inject({ url: `/subjects${query}`, headers });
+    await app.inject({ url: `/fails${query}`, headers });
+    await app.inject({ url: `/unknown/${NHS_NUMBER}${query}`, headers });
+    await app.inject({ method: 'DELETE', url: `/subjects${query}`, headers });
+    await app.inject({
+      method: 'POST',
+      url: `/subjects${query}`,
+      headers,
+      payload: { nhsNumber: NHS_NUMBER, postcode: 'TA1 1AA' },
+    });
+    await app.inject({ method: 'POST', url: `/subjects${query}`, headers, payload: { nhsNumber: 12 } });
+    await app.inject({
+      method: 'POST',
+      url: `/subjects${query}`,
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: `{"nhsNumber": "${NHS_NUMBER}"`,
+    });
+
+    expect(logs.lines.length).toBeGreaterThan(14);
+    const output = logs.text();
+    for (const secret of [NHS_NUMBER, '1987-03-14', 'TA1 1AA', 'secret-token-body', 'nhsNumber=', '?']) {
+      expect(output).not.toContain(secret);
+    }
+    // Route patterns are what identify requests in logs.
+    expect(logs.parsed().filter((line) => line['route'] === '/subjects').length).toBeGreaterThan(0);
+  });
+});
+
+describe('header parsing', () => {
+  it('accepts only safe request ids', () => {
+    expect(requestIdFromHeader('abcd1234')).toBe('abcd1234');
+    expect(requestIdFromHeader('abc')).toBeUndefined();
+    expect(requestIdFromHeader(['abcd1234', 'efgh5678'])).toBeUndefined();
+    expect(requestIdFromHeader('abcd1234\r\nx: y')).toBeUndefined();
+    expect(requestIdFromHeader(undefined)).toBeUndefined();
+  });
+
+  it('parses W3C traceparent', () => {
+    expect(traceIdFromTraceparent(TRACEPARENT)).toBe(TRACE_ID);
+    expect(traceIdFromTraceparent(`01-${TRACE_ID}-00f067aa0ba902b7-01-future`)).toBe(TRACE_ID);
+    expect(traceIdFromTraceparent(`00-${TRACE_ID}-${'0'.repeat(16)}-01`)).toBeUndefined();
+    expect(traceIdFromTraceparent(`00-${TRACE_ID.slice(1)}-00f067aa0ba902b7-01`)).toBeUndefined();
+    expect(traceIdFromTraceparent([TRACEPARENT, TRACEPARENT])).toBeUndefined();
+  });
+});

@@ -1,0 +1,188 @@
+import type { IncomingMessage } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginCallback,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import fp from 'fastify-plugin';
+import { newTraceId, withContext, type LogContext } from '@hub/logger';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** Accepted incoming request ids: opaque, short, and safe to echo in a header and a log line. */
+export const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/**
+ * W3C trace-context `traceparent`: version-traceid-parentid-flags. Version `ff` is invalid; version `00` has
+ * exactly four fields, later versions may append more. All-zero trace ids and parent ids are invalid.
+ */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+export function traceIdFromTraceparent(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string' || header.length > 512) return undefined;
+  const match = TRACEPARENT.exec(header.trim());
+  if (match === null) return undefined;
+  const [, version, traceId, parentId, , rest] = match;
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
+  if (traceId === '0'.repeat(32) || parentId === '0'.repeat(16)) return undefined;
+  return traceId;
+}
+
+export function requestIdFromHeader(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : undefined;
+}
+
+/**
+ * The log context of each request, computed once from the raw request when fastify asks for the request id (the
+ * first thing it does) and looked up again by every hook and log call. A WeakMap, so nothing outlives the request.
+ */
+const contexts = new WeakMap<IncomingMessage, LogContext>();
+
+export function contextOf(raw: IncomingMessage): LogContext {
+  let context = contexts.get(raw);
+  if (context === undefined) {
+    context = {
+      requestId: requestIdFromHeader(raw.headers[REQUEST_ID_HEADER]) ?? randomUUID(),
+      traceId: traceIdFromTraceparent(raw.headers['traceparent']) ?? newTraceId(),
+    };
+    contexts.set(raw, context);
+  }
+  return context;
+}
+
+/** fastify `genReqId`: the incoming `x-request-id` when it is safe, else a new UUID. */
+export function genReqId(raw: IncomingMessage): string {
+  return contextOf(raw)['requestId'] ?? randomUUID();
+}
+
+/**
+ * fastify `childLoggerFactory`: the request logger gets no `reqId` binding because `requestId` and `traceId` come
+ * from the @hub/logger context (mixin) on every line, and a binding would print them twice.
+ */
+export function childLoggerFactory(
+  this: FastifyInstance,
+  logger: FastifyBaseLogger,
+  _bindings: unknown,
+  options: Parameters<FastifyBaseLogger['child']>[1],
+): FastifyBaseLogger {
+  return logger.child({}, options);
+}
+
+/** What a log line may say about a request: method and route pattern. Never the URL (query strings can carry NHS
+ * numbers), headers (authorization) or body. */
+export function safeRequestFields(request: FastifyRequest): { method: string; route: string | undefined } {
+  return { method: request.method, route: routePattern(request) };
+}
+
+function routePattern(request: FastifyRequest): string | undefined {
+  // Unmatched requests have no pattern; their path is attacker-chosen and may hold personal data, so omit it.
+  return request.is404 ? undefined : request.routeOptions.url;
+}
+
+/** pino serializer for `req`, replacing fastify's default (which logs the URL with its query string). */
+export function serializeRequest(request: unknown): Record<string, unknown> {
+  if (typeof request === 'object' && request !== null && 'routeOptions' in request && 'method' in request) {
+    return safeRequestFields(request as FastifyRequest);
+  }
+  return {};
+}
+
+function isHealthRoute(request: FastifyRequest): boolean {
+  return request.routeOptions.url?.startsWith('/health/') === true;
+}
+
+/**
+ * Fastify's own per-request log lines, run inside the request's log context so they carry `requestId` and
+ * `traceId`, and reduced to safe fields. Health probes are not logged (they arrive every few seconds).
+ */
+export class HubLogController extends LogController {
+  constructor() {
+    super({ disableRequestLogging: isHealthRoute });
+  }
+
+  override incomingRequest(request: FastifyRequest): void {
+    if (this.isLogDisabled(request)) return;
+    withContext(contextOf(request.raw), () => {
+      request.log.debug(safeRequestFields(request), 'request received');
+    });
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    withContext(contextOf(request.raw), () => {
+      const fields = {
+        ...safeRequestFields(request),
+        statusCode: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime),
+      };
+      if (error) {
+        // A response that failed while being written (e.g. a stream error); the error handler has not seen it.
+        reply.log.error({ ...fields, err: error }, 'request failed after the response started');
+      } else {
+        reply.log.info(fields, 'request completed');
+      }
+    });
+  }
+
+  override routeNotFound(request: FastifyRequest): void {
+    if (this.isLogDisabled(request)) return;
+    withContext(contextOf(request.raw), () => {
+      request.log.info({ method: request.method }, 'route not found');
+    });
+  }
+
+  override defaultErrorLog(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    withContext(contextOf(request.raw), () => {
+      super.defaultErrorLog(error, request, reply);
+    });
+  }
+
+  override streamError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    withContext(contextOf(request.raw), () => {
+      super.streamError(error, request, reply);
+    });
+  }
+
+  override writeHeadError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    withContext(contextOf(request.raw), () => {
+      reply.log.warn({ ...safeRequestFields(request), err: error }, 'writing response headers failed');
+    });
+  }
+
+  override serializerError(
+    error: Error,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    metadata: { statusCode: number },
+  ): void {
+    withContext(contextOf(request.raw), () => {
+      super.serializerError(error, request, reply, metadata);
+    });
+  }
+}
+
+/**
+ * Runs every request's hooks and handler inside `withContext({ requestId, traceId })` and echoes the request id.
+ * Entering the context in the first onRequest hook is enough: fastify carries the async context across body
+ * parsing (an AsyncResource in its content-type parser), which lifecycle.int.test.ts checks over a real socket.
+ * Wrapped with fastify-plugin so the hooks land on the root instance and so apply to every route in every child
+ * context, including authenticated ones registered later.
+ */
+const requestContextPluginCallback: FastifyPluginCallback = (app, _options, done) => {
+  app.addHook('onRequest', (request, reply, next) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    withContext(contextOf(request.raw), () => {
+      next();
+    });
+  });
+  done();
+};
+
+export const requestContextPlugin = fp(requestContextPluginCallback, {
+  name: '@hub/http/request-context',
+  fastify: '5.x',
+});

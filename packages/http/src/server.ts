@@ -1,0 +1,180 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { HubError } from '@hub/errors';
+import type { Logger } from '@hub/logger';
+import { registerHealthRoutes, type ReadinessCheck } from './health.ts';
+import { createClientErrorHandler, handleFrameworkError, problemPlugin } from './problem.ts';
+import {
+  childLoggerFactory,
+  genReqId,
+  HubLogController,
+  requestContextPlugin,
+  serializeRequest,
+} from './request-context.ts';
+import { zodSerializerCompiler, zodValidatorCompiler, type ZodTypeProvider } from './zod.ts';
+
+/** The instance createHttpServer returns: fastify with the zod type provider, so route schemas type the request. */
+export type HttpServer = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export interface HttpServerOptions {
+  /** Our pino logger (@hub/logger); used as fastify's `loggerInstance`. */
+  readonly logger: Logger;
+  /** Shown by the health routes, e.g. `police-gateway`. */
+  readonly serviceName: string;
+  /** Run by `GET /health/ready`; default none (always ready). Names must be unique. */
+  readonly readinessChecks?: readonly ReadinessCheck[];
+  /** Largest accepted request body in bytes; default 64 KiB. Larger bodies get 413 `payload-too-large`. */
+  readonly bodyLimitBytes?: number;
+  /** Time allowed to receive the whole request (headers and body) from the client; default 10 s. Then 408. */
+  readonly requestTimeoutMs?: number;
+  /** Time allowed for a route to respond once received; default 10 s. Then 503 `processing-timeout`. */
+  readonly handlerTimeoutMs?: number;
+  /** Time each readiness check may take before it counts as failed; default 1 s. */
+  readonly readinessTimeoutMs?: number;
+}
+
+/** Every limit in one place. Values not exposed as options are deliberate and rarely need changing. */
+export const HTTP_DEFAULTS = {
+  bodyLimitBytes: 64 * 1024,
+  requestTimeoutMs: 10_000,
+  handlerTimeoutMs: 10_000,
+  readinessTimeoutMs: 1_000,
+  /** Time to receive the request line and headers; capped by the request timeout (Node requires <=). */
+  headersTimeoutMs: 5_000,
+  /** Request line plus headers, in bytes (Node's default, set explicitly). Also bounds URL and query length. */
+  maxHeaderSizeBytes: 16 * 1024,
+  /** Longest path parameter; longer gets 414 `uri-too-long`. */
+  maxParamLength: 100,
+  /**
+   * Idle keep-alive sockets are kept this long. Longer than common load balancer idle timeouts (60 s), so the
+   * balancer, not us, closes idle connections and never reuses one we just closed (which would be a 502).
+   */
+  keepAliveTimeoutMs: 72_000,
+  /** How often Node sweeps for request and header timeouts; its default of 30 s would make them 30 s late. */
+  connectionsCheckingIntervalMs: 1_000,
+  /** Extra socket inactivity allowed on top of the request and handler timeouts before the socket is dropped. */
+  socketIdleMarginMs: 5_000,
+} as const;
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`createHttpServer: ${name} must be a positive integer, got ${value}.`);
+  }
+  return value;
+}
+
+function checkNames(checks: readonly ReadinessCheck[]): readonly ReadinessCheck[] {
+  const names = checks.map((check) => check.name);
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  if (duplicate !== undefined) throw new Error(`createHttpServer: duplicate readiness check name "${duplicate}".`);
+  return checks;
+}
+
+/**
+ * Builds the fastify instance (not listening) with the hub's cross-cutting behaviour: request ids and trace
+ * context, RFC 9457 problem+json for every error, zod route schemas, health routes and explicit limits.
+ * Tests call `app.inject()`; production calls `listen(app, ...)` and `closeGracefully(app, ...)`.
+ */
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const bodyLimit = positiveInteger('bodyLimitBytes', options.bodyLimitBytes ?? HTTP_DEFAULTS.bodyLimitBytes);
+  const requestTimeout = positiveInteger(
+    'requestTimeoutMs',
+    options.requestTimeoutMs ?? HTTP_DEFAULTS.requestTimeoutMs,
+  );
+  const handlerTimeout = positiveInteger(
+    'handlerTimeoutMs',
+    options.handlerTimeoutMs ?? HTTP_DEFAULTS.handlerTimeoutMs,
+  );
+  const readinessTimeoutMs = positiveInteger(
+    'readinessTimeoutMs',
+    options.readinessTimeoutMs ?? HTTP_DEFAULTS.readinessTimeoutMs,
+  );
+  const readinessChecks = checkNames(options.readinessChecks ?? []);
+
+  // Our `req` serializer replaces fastify's default one, which logs the URL with its query string.
+  const logger: FastifyBaseLogger = options.logger.child({}, { serializers: { req: serializeRequest } });
+
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new HubLogController(),
+    childLoggerFactory,
+    genReqId,
+    requestIdHeader: false,
+    bodyLimit,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    requestTimeout,
+    handlerTimeout,
+    connectionTimeout: Math.max(requestTimeout, handlerTimeout) + HTTP_DEFAULTS.socketIdleMarginMs,
+    keepAliveTimeout: HTTP_DEFAULTS.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: Math.min(HTTP_DEFAULTS.headersTimeoutMs, requestTimeout),
+      requestTimeout,
+      maxHeaderSize: HTTP_DEFAULTS.maxHeaderSizeBytes,
+      connectionsCheckingInterval: HTTP_DEFAULTS.connectionsCheckingIntervalMs,
+    },
+    routerOptions: { maxParamLength: HTTP_DEFAULTS.maxParamLength },
+    trustProxy: false,
+    // On close, idle keep-alive sockets are closed at once; sockets with a request in flight are left to finish.
+    forceCloseConnections: 'idle',
+    // Fastify's own 503-on-close answers plain JSON; the onRequest hook below answers problem+json instead.
+    return503OnClosing: false,
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: createClientErrorHandler(logger),
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(zodSerializerCompiler);
+  // JSON only: without this, text/plain bodies would reach handlers as strings.
+  app.removeContentTypeParser('text/plain');
+
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
+  void app.register(requestContextPlugin);
+  void app.register(problemPlugin);
+
+  // Requests that reach us after close() began (on a connection that was already open) are refused, so a load
+  // balancer moves them elsewhere; requests already in flight run to completion.
+  app.addHook('onRequest', (_request, _reply, done) => {
+    done(closing ? new HubError('not-ready', 'The service is shutting down.') : undefined);
+  });
+
+  registerHealthRoutes(app, { readinessChecks, readinessTimeoutMs, serviceName: options.serviceName });
+
+  return app;
+}
+
+export interface AuthenticatedScopeOptions {
+  /** Path prefix of the scope, e.g. `/v1`. */
+  readonly prefix?: string;
+  /**
+   * Runs before every route of the scope (onRequest). Throw `HubError('unauthenticated')` or
+   * `HubError('forbidden')` to refuse the request; resolve to let it through.
+   */
+  readonly authenticate: (request: FastifyRequest) => void | Promise<void>;
+}
+
+/**
+ * The place for authenticated routes: a child context (fastify encapsulation) whose onRequest hook runs
+ * `authenticate`, so the hook applies to these routes only and never to the health routes. The auth plugin
+ * itself is not built yet; pass its `authenticate` here.
+ */
+export function registerAuthenticated(
+  app: HttpServer,
+  options: AuthenticatedScopeOptions,
+  routes: (scope: HttpServer) => void | Promise<void>,
+): void {
+  void app.register(
+    async (scope) => {
+      scope.addHook('onRequest', async (request) => {
+        await options.authenticate(request);
+      });
+      await routes(scope);
+    },
+    options.prefix === undefined ? {} : { prefix: options.prefix },
+  );
+}

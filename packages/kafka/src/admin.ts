@@ -1,0 +1,174 @@
+import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
+import type { TopicSpec } from '@hub/contracts';
+import type { ClientCore } from './client.ts';
+import { describeError } from './dead-letter.ts';
+import { DEFAULTS } from './limits.ts';
+import { sleep, withTimeout } from './retry.ts';
+import type { ProvisionReport } from './types.ts';
+
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
+
+/** The topic configs we own. Everything else on a topic is left as operators set it. */
+export const MANAGED_CONFIGS = { retention: 'retention.ms', cleanup: 'cleanup.policy' } as const;
+
+export interface DesiredTopic {
+  readonly name: string;
+  readonly partitions: number;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+/** Each spec's topic and its `.dlq` twin (same partitions, retention and cleanup policy), physical names. */
+export function desiredTopics(core: Pick<ClientCore, 'names'>, specs: readonly TopicSpec[]): DesiredTopic[] {
+  const byName = new Map<string, DesiredTopic>();
+  for (const spec of specs) {
+    const configs = {
+      [MANAGED_CONFIGS.retention]: String(spec.retentionMs),
+      [MANAGED_CONFIGS.cleanup]: spec.cleanupPolicy,
+    };
+    for (const name of [core.names.topic(spec.name), core.names.deadLetter(spec.name)]) {
+      const wanted: DesiredTopic = { name, partitions: spec.partitions, configs };
+      const seen = byName.get(name);
+      if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(wanted)) {
+        throw new Error(`topic ${name} is declared twice with different settings`);
+      }
+      byName.set(name, wanted);
+    }
+  }
+  return [...byName.values()];
+}
+
+/**
+ * Creates missing topics, aligns the managed configs of existing ones, waits for every partition to have a leader.
+ * Never deletes and never changes a partition count (that would move keys between partitions and break ordering):
+ * a different count is logged for an operator.
+ */
+export async function provisionTopics(core: ClientCore, specs: readonly TopicSpec[]): Promise<ProvisionReport> {
+  const admin = await core.admin();
+  const log = core.logger.child({ component: 'kafka-admin' });
+  const desired = desiredTopics(core, specs);
+  const existing = new Set(await admin.listTopics());
+  const missing = desired.filter((topic) => !existing.has(topic.name));
+  const present = desired.filter((topic) => existing.has(topic.name));
+
+  if (missing.length > 0) {
+    const topics: ITopicConfig[] = missing.map((topic) => ({
+      topic: topic.name,
+      numPartitions: topic.partitions,
+      configEntries: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
+    }));
+    // Answers false (no throw) when another process created them first: fine, settings are checked next run.
+    await admin.createTopics({ topics, waitForLeaders: true, timeout: DEFAULTS.leaderWaitTimeoutMs });
+    log.info({ topics: missing.map((topic) => topic.name) }, 'topics created');
+  }
+
+  const altered: string[] = [];
+  if (present.length > 0) {
+    await warnOnPartitionDrift(admin, present, log);
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: present.map((topic) => ({ type: ConfigResourceTypes.TOPIC, name: topic.name })),
+    });
+    for (const topic of present) {
+      const resource = described.resources.find((r) => r.resourceName === topic.name);
+      if (resource === undefined) throw new Error(`describeConfigs did not answer for ${topic.name}`);
+      const current = new Map(resource.configEntries.map((entry) => [entry.configName, entry]));
+      const drift = Object.entries(topic.configs).filter(([name, value]) => current.get(name)?.configValue !== value);
+      if (drift.length === 0) continue;
+      // kafkajs only has the legacy AlterConfigs, which REPLACES a topic's whole config: carry over every value set on
+      // the topic itself, then ours on top, so an operator's other settings survive.
+      const keep = resource.configEntries.filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG);
+      if (keep.some((entry) => entry.isSensitive)) {
+        throw new Error(
+          `topic ${topic.name} has a sensitive config; align ${drift.map(([n]) => n).join(', ')} by hand`,
+        );
+      }
+      const merged = new Map<string, string>(keep.map((entry) => [entry.configName, entry.configValue]));
+      for (const [name, value] of Object.entries(topic.configs)) merged.set(name, value);
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: topic.name,
+            configEntries: [...merged].map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+      altered.push(topic.name);
+      log.warn(
+        { topic: topic.name, changed: drift.map(([name]) => name) },
+        'topic config differed from its spec; altered',
+      );
+    }
+  }
+
+  await waitForLeaders(admin, desired, DEFAULTS.leaderWaitTimeoutMs);
+  const created = missing.map((topic) => topic.name);
+  return {
+    created,
+    altered,
+    unchanged: present.map((topic) => topic.name).filter((name) => !altered.includes(name)),
+  };
+}
+
+async function warnOnPartitionDrift(
+  admin: Admin,
+  topics: readonly DesiredTopic[],
+  log: ClientCore['logger'],
+): Promise<void> {
+  const metadata = await admin.fetchTopicMetadata({ topics: topics.map((topic) => topic.name) });
+  for (const topic of topics) {
+    const actual = metadata.topics.find((t) => t.name === topic.name)?.partitions.length;
+    if (actual !== undefined && actual !== topic.partitions) {
+      log.warn(
+        { topic: topic.name, actual, declared: topic.partitions },
+        'partition count differs from spec; not changed',
+      );
+    }
+  }
+}
+
+/** Until every partition of every topic has a leader (producing before that fails). */
+async function waitForLeaders(admin: Admin, topics: readonly DesiredTopic[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const names = topics.map((topic) => topic.name);
+  for (;;) {
+    const { topics: metadata } = await admin.fetchTopicMetadata({ topics: names });
+    const ready = names.every((name) => {
+      const partitions = metadata.find((t) => t.name === name)?.partitions ?? [];
+      return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+    });
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error(`topics had no leaders after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+export async function ping(core: ClientCore, timeoutMs: number = DEFAULTS.pingTimeoutMs): Promise<boolean> {
+  try {
+    await withTimeout(
+      (async () => {
+        const admin = await core.admin();
+        await admin.describeCluster();
+      })(),
+      timeoutMs,
+      'Kafka ping',
+    );
+    return true;
+  } catch (error) {
+    const { name, code } = describeError(error);
+    core.logger.debug({ errorName: name, errorCode: code }, 'Kafka ping failed');
+    return false;
+  }
+}
+
+export async function waitUntilReady(core: ClientCore, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    if (await ping(core, Math.min(left, DEFAULTS.pingTimeoutMs))) return;
+    await sleep(Math.min(250, Math.max(deadline - Date.now(), 0)));
+  }
+  throw new Error(`Kafka was not ready within ${timeoutMs} ms`);
+}

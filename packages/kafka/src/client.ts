@@ -1,0 +1,185 @@
+import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
+import type { Logger } from '@hub/logger';
+import type { TopicSpec } from '@hub/contracts';
+import { provisionTopics, ping, waitUntilReady } from './admin.ts';
+import { lazyConnection, type LazyConnection } from './connection.ts';
+import { DEFAULTS } from './limits.ts';
+import { consume } from './consumer.ts';
+import { kafkaLogLevel, createLogCreator } from './log-creator.ts';
+import { publish } from './producer.ts';
+import { createTopicNamer, type TopicNamer } from './topic-names.ts';
+import { processTransactionally, runTransaction } from './transactional.ts';
+import type {
+  ConsumeOptions,
+  OutboundMessage,
+  ProvisionReport,
+  Subscription,
+  TransactionScope,
+  TransactionalOptions,
+} from './types.ts';
+
+const { Kafka: KafkaImpl, Partitioners } = kafkajs;
+
+export interface KafkaClientOptions {
+  readonly brokers: readonly string[];
+  /** Names this process to the broker (quotas, logs); not namespaced. */
+  readonly clientId: string;
+  readonly logger: Logger;
+  /** Prefix for every physical topic, dead-letter topic, consumer group and transactional id, e.g. `t3f9a.`. */
+  readonly topicNamespace?: string | undefined;
+  /** TCP connect timeout per broker, default 3 s. */
+  readonly connectionTimeoutMs?: number;
+  /** Per-request timeout, default 30 s. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** The typed face of Kafka for services: logical TopicSpecs in, validated messages out. */
+export interface KafkaClient {
+  /** Physical topic name for a logical one (namespace applied). For operators' messages and tests. */
+  physicalTopic(topic: TopicSpec | string): string;
+  /** Creates each topic and its `.dlq` twin, aligns retention.ms and cleanup.policy; never deletes. Idempotent. */
+  provisionTopics(topics: readonly TopicSpec[]): Promise<ProvisionReport>;
+  /** True when the cluster answers describeCluster within the timeout (default 5 s). Never throws. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  /** Resolves once ping succeeds; rejects after `timeoutMs`. */
+  waitUntilReady(timeoutMs: number): Promise<void>;
+  /** Validates every value, then sends the batch (idempotent producer, acks=all). Throws and sends nothing if any is invalid. */
+  publish<T extends TopicSpec>(topic: T, messages: readonly OutboundMessage<T>[]): Promise<void>;
+  /** Publishes atomically: everything `work` publishes is committed together, or aborted if it throws. */
+  transaction<R>(transactionalId: string, work: (tx: TransactionScope) => Promise<R>): Promise<R>;
+  /** At-least-once consumption with contract checks, retries and dead-lettering. */
+  consume<T extends TopicSpec>(topic: T, options: ConsumeOptions<T>): Promise<Subscription>;
+  /** Consume-transform-produce, exactly once within Kafka: outputs and the input's offset commit in one transaction. */
+  processTransactionally<T extends TopicSpec>(topic: T, options: TransactionalOptions<T>): Promise<Subscription>;
+  /** Stops consumers (in-flight messages finish), then disconnects producers and admin. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** What the modules share: one kafkajs instance, one idempotent producer, one admin, and the client's lifecycle. */
+export interface ClientCore {
+  readonly kafka: Kafka;
+  readonly names: TopicNamer;
+  readonly logger: Logger;
+  producer(): Promise<Producer>;
+  admin(): Promise<Admin>;
+  /** A transactional producer (idempotent, one request in flight); the caller owns and disconnects it. */
+  createTransactionalProducer(physicalTransactionalId: string, transactionTimeoutMs: number): Producer;
+  /** Throws once close() has begun. */
+  assertOpen(): void;
+  /** Registers something close() must stop first; answers the function that unregisters it. */
+  track(subscription: Subscription): () => void;
+  /** Claims a transactional id for this client (two users of one id in one process would fence each other). */
+  claimTransactionalId(physicalTransactionalId: string): () => void;
+}
+
+export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
+  if (options.brokers.length === 0) throw new Error('createKafkaClient needs at least one broker');
+  const names = createTopicNamer(options.topicNamespace);
+  const logger = options.logger.child({ component: 'kafka', clientId: options.clientId });
+  const kafka = new KafkaImpl({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    logLevel: kafkaLogLevel(options.logger.level),
+    logCreator: createLogCreator(options.logger),
+  });
+  const producerOptions = {
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // Explicit, which also silences kafkajs's start-up notice about the v2 default partitioner (Java-compatible).
+    createPartitioner: Partitioners.DefaultPartitioner,
+  } as const;
+  const producer: LazyConnection<Producer> = lazyConnection(() => kafka.producer(producerOptions));
+  const admin: LazyConnection<Admin> = lazyConnection(() => kafka.admin());
+  const subscriptions = new Set<Subscription>();
+  const transactionalIds = new Set<string>();
+  const transactional = new Map<string, { connection: LazyConnection<Producer>; queue: Promise<unknown> }>();
+  let closing: Promise<void> | undefined;
+
+  const core: ClientCore = {
+    kafka,
+    names,
+    logger,
+    producer: () => producer.get(),
+    admin: () => admin.get(),
+    createTransactionalProducer: (transactionalId, transactionTimeout) =>
+      kafka.producer({ ...producerOptions, transactionalId, transactionTimeout }),
+    assertOpen() {
+      if (closing !== undefined) throw new Error('the Kafka client is closed');
+    },
+    track(subscription) {
+      subscriptions.add(subscription);
+      // Started while close() was running: stop it too rather than leave it consuming.
+      if (closing !== undefined) void subscription.stop().catch(() => undefined);
+      return () => subscriptions.delete(subscription);
+    },
+    claimTransactionalId(id) {
+      if (transactionalIds.has(id)) throw new Error(`transactional id "${id}" is already in use in this process`);
+      transactionalIds.add(id);
+      return () => transactionalIds.delete(id);
+    },
+  };
+
+  async function shutdown(): Promise<void> {
+    const results = await Promise.allSettled([...subscriptions].map((subscription) => subscription.stop()));
+    results.push(
+      ...(await Promise.allSettled([
+        producer.close(),
+        admin.close(),
+        ...[...transactional.values()].map(async ({ connection, queue }) => {
+          await queue.catch(() => undefined);
+          await connection.close();
+        }),
+      ])),
+    );
+    const failures = results.filter((result) => result.status === 'rejected');
+    if (failures.length > 0) logger.error({ failures: failures.length }, 'Kafka client closed with errors');
+    else logger.info('Kafka client closed');
+  }
+
+  return {
+    physicalTopic: (topic) => names.topic(typeof topic === 'string' ? topic : topic.name),
+    provisionTopics: async (topics) => {
+      core.assertOpen();
+      return provisionTopics(core, topics);
+    },
+    ping: (timeoutMs) => ping(core, timeoutMs),
+    waitUntilReady: (timeoutMs) => waitUntilReady(core, timeoutMs),
+    publish: async (topic, messages) => {
+      core.assertOpen();
+      await publish(core, topic, messages);
+    },
+    transaction: async (transactionalId, work) => {
+      core.assertOpen();
+      const id = names.transactionalId(transactionalId);
+      let entry = transactional.get(id);
+      if (entry === undefined) {
+        core.claimTransactionalId(id); // held for the client's lifetime
+        entry = {
+          connection: lazyConnection(() => core.createTransactionalProducer(id, DEFAULTS.transactionTimeoutMs)),
+          queue: Promise.resolve(),
+        };
+        transactional.set(id, entry);
+      }
+      const { connection } = entry;
+      // kafkajs allows one open transaction per producer: queue them.
+      const result = entry.queue.then(() => runTransaction(core, connection, work));
+      entry.queue = result.catch(() => undefined);
+      return result;
+    },
+    consume: async (topic, consumeOptions) => {
+      core.assertOpen();
+      return consume(core, topic, consumeOptions);
+    },
+    processTransactionally: async (topic, transactionalOptions) => {
+      core.assertOpen();
+      return processTransactionally(core, topic, transactionalOptions);
+    },
+    close: () => {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * @hub/kafka: the only package that imports kafkajs. Services publish and consume through typed, contract-checked
+ * functions bound to the TopicSpecs in @hub/contracts. See README.md.
+ */
+export { createKafkaClient, type KafkaClient, type KafkaClientOptions } from './client.ts';
+export {
+  output,
+  type ConsumeOptions,
+  type ConsumerTuning,
+  type InboundMessage,
+  type OutboundMessage,
+  type Output,
+  type ProvisionReport,
+  type Subscription,
+  type TransactionScope,
+  type TransactionalOptions,
+} from './types.ts';
+export { ContractViolationError } from './outbound.ts';
+export type { IssueSummary } from './codec.ts';
+export type { RetryPolicy } from './retry.ts';
+export { DLQ_HEADERS, DLQ_REASONS, type DeadLetterReason } from './dead-letter.ts';
+export { HEADERS, CONTENT_TYPE_JSON } from './headers.ts';
+export { DEFAULTS, LIMITS } from './limits.ts';

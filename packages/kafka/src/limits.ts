@@ -1,0 +1,32 @@
+/** Every limit the package enforces, in one place (see docs/conventions.md: every limit is explicit). */
+export const LIMITS = {
+  /** Messages in one publish call or one handler's outputs. */
+  maxMessagesPerBatch: 1000,
+  /**
+   * Encoded value size. The broker's default message.max.bytes is 1 MiB including headers and framing; this leaves
+   * room for the dead-letter headers, so anything that was accepted can always be dead-lettered.
+   */
+  maxValueBytes: 1_000_000,
+  maxKeyBytes: 256,
+  /** Caller-supplied headers per message. */
+  maxHeaders: 16,
+  maxHeaderNameLength: 64,
+  maxHeaderValueBytes: 1024,
+  /** Longest `dlq-detail` header value and most zod issues summarised in it. */
+  maxDetailLength: 1024,
+  maxIssuesInDetail: 10,
+} as const;
+
+/** Defaults for timings; each can be overridden where it is used. */
+export const DEFAULTS = {
+  /** Handler retries before dead-lettering: total attempts, first try included. */
+  retry: { attempts: 5, initialDelayMs: 200, maxDelayMs: 10_000 },
+  sessionTimeoutMs: 30_000,
+  rebalanceTimeoutMs: 60_000,
+  heartbeatIntervalMs: 3_000,
+  /** Fetch long-poll; bounds how long close() waits for an idle consumer. */
+  maxWaitTimeMs: 1_000,
+  transactionTimeoutMs: 60_000,
+  pingTimeoutMs: 5_000,
+  leaderWaitTimeoutMs: 30_000,
+} as const;

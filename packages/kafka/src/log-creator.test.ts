@@ -1,0 +1,87 @@
+import { Writable } from 'node:stream';
+import kafkajs from 'kafkajs';
+import { createLogger } from '@hub/logger';
+import { describe, expect, it } from 'vitest';
+import { createLogCreator, kafkaLogLevel, safeLogFields } from './log-creator.ts';
+
+const { logLevel } = kafkajs;
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = createLogger({ service: 'test', level: 'debug', destination });
+  return {
+    logger,
+    parsed: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    text: () => lines.join(''),
+  };
+}
+
+describe('kafkajs log creator', () => {
+  it('writes kafkajs entries at the matching pino level, tagged with the kafkajs namespace', () => {
+    const { logger, parsed } = capture();
+    const log = createLogCreator(logger)(logLevel.INFO);
+    const timestamp = new Date().toISOString();
+    log({
+      namespace: 'Consumer',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { timestamp, message: 'Crash', groupId: 'g' },
+    });
+    log({ namespace: 'Producer', level: logLevel.WARN, label: 'WARN', log: { timestamp, message: 'slow' } });
+    log({ namespace: 'Admin', level: logLevel.INFO, label: 'INFO', log: { timestamp, message: 'hi' } });
+    log({ namespace: 'Admin', level: logLevel.DEBUG, label: 'DEBUG', log: { timestamp, message: 'detail' } });
+    expect(parsed().map((line) => [line['level'], line['msg'], line['kafkajs'], line['component']])).toEqual([
+      ['error', 'Crash', 'Consumer', 'kafkajs'],
+      ['warn', 'slow', 'Producer', 'kafkajs'],
+      ['info', 'hi', 'Admin', 'kafkajs'],
+      ['debug', 'detail', 'Admin', 'kafkajs'],
+    ]);
+    expect(parsed()[0]?.['groupId']).toBe('g');
+  });
+
+  it('keeps only allow-listed fields, as short primitives: no payloads, keys, stacks or error messages', () => {
+    const { logger, text } = capture();
+    const log = createLogCreator(logger)(logLevel.INFO);
+    log({
+      namespace: 'Runner',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: {
+        timestamp: '',
+        message: 'Error when calling eachMessage',
+        topic: 't',
+        offset: '5',
+        error: new Error('Alexandra Smithson 9434765919'),
+        stack: 'Error: Alexandra Smithson',
+        value: '{"nhsNumber":"9434765919"}',
+        payload: { name: 'Smithson' },
+      },
+    });
+    const output = text();
+    expect(output).not.toContain('Smithson');
+    expect(output).not.toContain('9434765919');
+    expect(output).toContain('"error":"Error"');
+  });
+
+  it('maps pino levels to kafkajs levels', () => {
+    expect(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map(kafkaLogLevel)).toEqual([
+      logLevel.DEBUG,
+      logLevel.DEBUG,
+      logLevel.INFO,
+      logLevel.WARN,
+      logLevel.ERROR,
+      logLevel.ERROR,
+      logLevel.NOTHING,
+    ]);
+    expect(safeLogFields({ topics: ['a', 'b'], nested: { a: 1 }, broker: 'x'.repeat(1000) })).toEqual({
+      topics: ['a', 'b'],
+      broker: 'x'.repeat(300),
+    });
+  });
+});

@@ -1,0 +1,147 @@
+import { DAYS, defineTopic } from '@hub/contracts';
+import { withContext } from '@hub/logger';
+import { captureLogs, isolatedTopicNamespace, testEndpoints, uniqueId } from '@hub/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createKafkaClient, output, type InboundMessage, type KafkaClient } from './index.ts';
+import { createRawKafka, FAST_CONSUMER, type RawKafka } from './testing/raw.ts';
+
+const topicOf = <S extends z.ZodType>(name: string, schema: S) =>
+  defineTopic({ name, description: 'test', schema, partitions: 1, retentionMs: DAYS, cleanupPolicy: 'delete' });
+const notes = topicOf('test.notes.v1', z.object({ n: z.number().int() }).strict());
+const inputs = topicOf('test.inputs.v1', z.object({ seq: z.number().int().min(0) }).strict());
+const outputs = topicOf('test.outputs.v1', z.object({ seq: z.number().int(), doubled: z.number().int() }).strict());
+
+let client: KafkaClient;
+let raw: RawKafka;
+
+beforeAll(async () => {
+  const { kafkaBrokers } = testEndpoints();
+  const { logger } = captureLogs('kafka-transactions-test');
+  client = createKafkaClient({
+    brokers: kafkaBrokers,
+    clientId: 'tx-test',
+    logger,
+    topicNamespace: isolatedTopicNamespace(),
+  });
+  await client.provisionTopics([notes, inputs, outputs]);
+  raw = await createRawKafka(kafkaBrokers, logger);
+});
+
+afterAll(async () => {
+  await client.close();
+  await raw.close();
+});
+
+describe('transactions', () => {
+  it('a read_committed consumer sees committed transactions only, though the aborted one was written', async () => {
+    const transactionalId = uniqueId('notes-writer');
+    await client.transaction(transactionalId, (tx) => tx.publish(notes, [{ key: 'a', value: { n: 1 } }]));
+    await expect(
+      client.transaction(transactionalId, async (tx) => {
+        await tx.publish(notes, [{ key: 'b', value: { n: 2 } }]);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    await client.transaction(transactionalId, (tx) => tx.publish(notes, [{ key: 'c', value: { n: 3 } }]));
+
+    const uncommitted = await raw.read([client.physicalTopic(notes)], { readUncommitted: true });
+    const seen: number[] = [];
+    const subscription = await client.consume(notes, {
+      groupId: uniqueId('notes-reader'),
+      ...FAST_CONSUMER,
+      handle: (message) => {
+        seen.push(message.value.n);
+        return Promise.resolve();
+      },
+    });
+    await expect.poll(() => seen, { timeout: 20_000 }).toEqual([1, 3]);
+    // The aborted message is in the log (a read_uncommitted reader sees it): the filtering is real.
+    await expect
+      .poll(() => uncommitted.records.map((r) => JSON.parse(r.value?.toString() ?? 'null') as unknown), {
+        timeout: 10_000,
+      })
+      .toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    await subscription.stop();
+  });
+
+  it('processTransactionally commits outputs with offsets: across a restart, every input yields exactly one output', async () => {
+    const groupId = uniqueId('doubler');
+    const transactionalId = uniqueId('doubler-tx');
+    const total = 30;
+    const traceIds = new Map<number, string>();
+    for (let seq = 0; seq < total; seq++) traceIds.set(seq, `trace${String(seq).padStart(27, '0')}`);
+    let invocations = 0;
+    let failedOnce = false;
+    // The first instance is stopped while seq 12 is in flight: that message must still finish and commit.
+    let reachedTwelve: () => void = () => undefined;
+    const twelveReached = new Promise<void>((resolve) => (reachedTwelve = resolve));
+    let releaseTwelve: () => void = () => undefined;
+    const twelveReleased = new Promise<void>((resolve) => (releaseTwelve = resolve));
+    const handle = async (message: InboundMessage<typeof inputs>) => {
+      invocations++;
+      const { seq } = message.value;
+      if (seq === 12 && invocations < total) {
+        reachedTwelve();
+        await twelveReleased;
+      }
+      // One transient handler failure: the transaction is aborted and retried, still one output.
+      if (seq === 5 && !failedOnce) {
+        failedOnce = true;
+        throw new Error('transient');
+      }
+      return [output(outputs, { key: String(seq), value: { seq, doubled: seq * 2 } })];
+    };
+
+    for (let seq = 0; seq < total; seq++) {
+      await withContext({ traceId: traceIds.get(seq) ?? '' }, () =>
+        client.publish(inputs, [{ key: String(seq), value: { seq } }]),
+      );
+      // A contract violation in the middle of the stream: dead-lettered in a transaction with its offset.
+      if (seq === 15) await raw.produce(client.physicalTopic(inputs), [{ key: 'bad', value: '{"seq":-1}' }]);
+    }
+
+    const seen: { seq: number; traceId: string }[] = [];
+    const reader = await client.consume(outputs, {
+      groupId: uniqueId('doubled-reader'),
+      ...FAST_CONSUMER,
+      handle: (message) => {
+        seen.push({ seq: message.value.seq, traceId: message.traceId });
+        return Promise.resolve();
+      },
+    });
+    const dlq = await raw.read([`${client.physicalTopic(inputs)}.dlq`]);
+
+    const options = {
+      groupId,
+      transactionalId,
+      ...FAST_CONSUMER,
+      retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 50 },
+      handle,
+    };
+    const first = await client.processTransactionally(inputs, options);
+    await twelveReached;
+    const stopping = first.stop();
+    releaseTwelve();
+    await stopping;
+    // 0..12 (13 outputs), with 5 attempted twice; nothing after 12 was started.
+    expect(invocations).toBe(14);
+    await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(13);
+
+    const second = await client.processTransactionally(inputs, options);
+    await expect.poll(() => seen.length, { timeout: 20_000 }).toBe(total);
+    // Give a duplicate every chance to show up before counting.
+    await expect
+      .poll(() => raw.committedOffsets(second.groupId, client.physicalTopic(inputs)), { timeout: 10_000 })
+      .toEqual([String(total + 1)]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await second.stop();
+
+    expect(seen.map((s) => s.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(seen.every((s) => s.traceId === traceIds.get(s.seq))).toBe(true);
+    expect(invocations).toBe(total + 1); // each input once, plus the one retried failure
+    expect(dlq.records).toHaveLength(1);
+    expect(dlq.records[0]?.headers).toMatchObject({ 'dlq-reason': 'contract-violation', 'dlq-original-offset': '16' });
+    await reader.stop();
+  });
+});

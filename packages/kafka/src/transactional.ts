@@ -1,0 +1,302 @@
+import type { EachMessagePayload, Message, Producer, TopicMessages } from 'kafkajs';
+import type { TopicSpec } from '@hub/contracts';
+import { currentTraceId, withContext, type Logger } from '@hub/logger';
+import type { ClientCore } from './client.ts';
+import type { LazyConnection } from './connection.ts';
+import { lazyConnection } from './connection.ts';
+import { consumerConfig } from './consumer-config.ts';
+import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
+import { nextOffset, readInbound } from './inbound.ts';
+import { classifyKafkaError, type KafkaErrorKind } from './kafka-errors.ts';
+import { DEFAULTS, LIMITS } from './limits.ts';
+import { prepareBatch } from './outbound.ts';
+import { backoffDelay, checkRetryPolicy, sleepWithHeartbeat } from './retry.ts';
+import type { InboundMessage, Output, Subscription, TransactionScope, TransactionalOptions } from './types.ts';
+
+/**
+ * Runs `work` in one Kafka transaction on `connection`'s transactional producer: committed if it resolves, aborted
+ * if it throws. The caller serialises calls per producer (kafkajs allows one open transaction at a time).
+ */
+export async function runTransaction<R>(
+  core: ClientCore,
+  connection: LazyConnection<Producer>,
+  work: (tx: TransactionScope) => Promise<R>,
+): Promise<R> {
+  const producer = await connection.get();
+  const transaction = await producer.transaction();
+  let open = true;
+  const scope: TransactionScope = {
+    async publish(topic, messages) {
+      if (!open) throw new Error('publish after the transaction ended');
+      const prepared = prepareBatch(topic, messages, currentTraceId());
+      if (prepared.length > 0)
+        await transaction.send({ topic: core.names.topic(topic.name), messages: prepared, acks: -1 });
+    },
+  };
+  try {
+    const result = await work(scope);
+    open = false;
+    await transaction.commit();
+    return result;
+  } catch (error) {
+    open = false;
+    await abortOrReset(transaction, connection, core.logger);
+    throw error;
+  }
+}
+
+/** Aborts if the transaction is still open; when even that fails, drops the producer so the next use re-initialises it. */
+async function abortOrReset(
+  transaction: { isActive(): boolean; abort(): Promise<void> },
+  connection: LazyConnection<Producer>,
+  logger: Logger,
+): Promise<void> {
+  try {
+    if (transaction.isActive()) await transaction.abort();
+  } catch (error) {
+    // e.g. a commit that failed half-way leaves kafkajs in a state it cannot abort from. A fresh producer's
+    // InitProducerId makes the coordinator abort whatever is pending under this transactional id.
+    const { name, code } = describeError(error);
+    logger.warn({ errorName: name, errorCode: code }, 'transaction abort failed; resetting the transactional producer');
+    await connection.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Consume-transform-produce, exactly once within Kafka: for each input, the handler's outputs and the input's next
+ * offset are committed in one transaction, so after any crash or restart either both are visible (to read_committed
+ * readers) or neither is. Inputs that cannot be decoded, fail their contract, or whose handler keeps failing are
+ * dead-lettered the same way: dead-letter record and offset in one transaction.
+ */
+export async function processTransactionally<T extends TopicSpec>(
+  core: ClientCore,
+  topic: T,
+  options: TransactionalOptions<T>,
+): Promise<Subscription> {
+  const policy = checkRetryPolicy(options.retry ?? DEFAULTS.retry);
+  const groupId = core.names.group(options.groupId);
+  const transactionalId = core.names.transactionalId(options.transactionalId);
+  const physicalTopic = core.names.topic(topic.name);
+  const deadLetterTopic = core.names.deadLetter(topic.name);
+  const config = consumerConfig(groupId, options);
+  const log = core.logger.child({ component: 'kafka-processor', topic: topic.name, groupId, transactionalId });
+  const stopping = new AbortController();
+  const timeout = options.transactionTimeoutMs ?? DEFAULTS.transactionTimeoutMs;
+
+  const release = core.claimTransactionalId(transactionalId);
+  const producer = lazyConnection(() => core.createTransactionalProducer(transactionalId, timeout));
+  const consumer = core.kafka.consumer(config);
+
+  /** One transaction: records, then the input's offset, then commit. Aborted (or the producer reset) on any error. */
+  async function commitOnce(records: readonly TopicMessages[], payload: EachMessagePayload): Promise<void> {
+    const transaction = await (await producer.get()).transaction();
+    try {
+      if (records.length > 0) await transaction.sendBatch({ topicMessages: [...records], acks: -1 });
+      await transaction.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [
+          {
+            topic: physicalTopic,
+            partitions: [{ partition: payload.partition, offset: nextOffset(payload.message.offset) }],
+          },
+        ],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await abortOrReset(transaction, producer, log);
+      throw error;
+    }
+  }
+
+  type Committed =
+    | { readonly committed: true }
+    | { readonly committed: false; readonly kind: KafkaErrorKind; readonly error: unknown };
+
+  /**
+   * Retries the whole transaction (kafkajs issue 430: CONCURRENT_TRANSACTIONS from sendOffsets is not retried by
+   * kafkajs). Fenced: throws at once, this instance is a zombie. Answers the last failure once the budget is spent,
+   * or 'abandoned' when stopping.
+   */
+  async function commitWithRetries(
+    records: readonly TopicMessages[],
+    payload: EachMessagePayload,
+  ): Promise<Committed | 'abandoned'> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await commitOnce(records, payload);
+        return { committed: true };
+      } catch (error) {
+        const kind = classifyKafkaError(error);
+        const { name, code } = describeError(error);
+        const where = {
+          partition: payload.partition,
+          offset: payload.message.offset,
+          attempt,
+          kind,
+          errorName: name,
+          errorCode: code,
+        };
+        if (kind === 'fenced') {
+          log.error(where, 'transactional producer fenced by a newer instance; stopping');
+          throw error;
+        }
+        if (attempt >= policy.attempts) return { committed: false, kind, error };
+        const delayMs = backoffDelay(attempt, policy);
+        log.warn({ ...where, delayMs }, 'transaction failed; retrying it');
+        if (
+          !(await sleepWithHeartbeat(delayMs, config.heartbeatInterval, () => payload.heartbeat(), stopping.signal))
+        ) {
+          return 'abandoned';
+        }
+      }
+    }
+  }
+
+  async function deadLetter(payload: EachMessagePayload, reason: DeadLetterReason, detail: string): Promise<void> {
+    const { partition, message } = payload;
+    const record: Message = deadLetterMessage({
+      reason,
+      detail,
+      record: {
+        topic: physicalTopic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        headers: message.headers,
+      },
+      consumerGroup: groupId,
+      failedAt: new Date(),
+    });
+    const outcome = await commitWithRetries([{ topic: deadLetterTopic, messages: [record] }], payload);
+    if (outcome === 'abandoned') return;
+    if (!outcome.committed) {
+      const { name, code } = describeError(outcome.error);
+      log.error(
+        { partition, offset: message.offset, reason, errorName: name, errorCode: code },
+        'dead-letter transaction failed; offset not committed, the message will be redelivered',
+      );
+      throw outcome.error;
+    }
+    log.warn({ partition, offset: message.offset, reason }, 'message dead-lettered');
+  }
+
+  /** Handler plus output checks, retried; answers the outputs as kafkajs batches, or the last error. */
+  async function computeOutputs(
+    message: InboundMessage<T>,
+    heartbeat: () => Promise<void>,
+  ): Promise<
+    | { readonly ok: true; readonly records: TopicMessages[] }
+    | { readonly ok: false; readonly error: unknown }
+    | 'abandoned'
+  > {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outputs = await options.handle(message);
+        return { ok: true, records: toTopicMessages(core, outputs, message.traceId) };
+      } catch (error) {
+        const { name, code } = describeError(error);
+        const where = {
+          partition: message.partition,
+          offset: message.offset,
+          attempt,
+          errorName: name,
+          errorCode: code,
+        };
+        if (attempt >= policy.attempts) {
+          log.error(where, 'handler failed on every attempt');
+          return { ok: false, error };
+        }
+        const delayMs = backoffDelay(attempt, policy);
+        log.warn({ ...where, delayMs }, 'handler failed; retrying');
+        if (!(await sleepWithHeartbeat(delayMs, config.heartbeatInterval, heartbeat, stopping.signal)))
+          return 'abandoned';
+      }
+    }
+  }
+
+  async function eachMessage(payload: EachMessagePayload): Promise<void> {
+    const { partition, message } = payload;
+    const heartbeat = (): Promise<void> => payload.heartbeat();
+    const inbound = readInbound(topic, partition, message);
+    const traceId = inbound.ok ? inbound.message.traceId : inbound.traceId;
+    await withContext({ traceId }, async () => {
+      if (!inbound.ok) {
+        await deadLetter(payload, inbound.reason, inbound.detail);
+        return;
+      }
+      const computed = await computeOutputs(inbound.message, heartbeat);
+      if (computed === 'abandoned') return;
+      if (!computed.ok) {
+        await deadLetter(payload, 'handler-failed', handlerFailedDetail(computed.error, policy.attempts));
+        return;
+      }
+      const outcome = await commitWithRetries(computed.records, payload);
+      if (outcome === 'abandoned' || outcome.committed) return;
+      if (outcome.kind === 'transient') {
+        // Kafka itself is unwell; dead-lettering would likely fail too, and would bury a good message.
+        throw outcome.error;
+      }
+      // The outputs themselves cannot be written (e.g. too large for the broker): the input goes to the DLQ.
+      await deadLetter(payload, 'handler-failed', handlerFailedDetail(outcome.error, policy.attempts));
+    });
+  }
+
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    const { name, code } = describeError(payload.error);
+    log.error({ errorName: name, errorCode: code, restart: payload.restart }, 'processor consumer crashed');
+  });
+
+  try {
+    // The producer first: its InitProducerId fences any predecessor with this transactional id and waits until the
+    // predecessor's last transaction is complete, so the offsets the consumer then fetches are settled.
+    await producer.get();
+    await consumer.connect();
+    await consumer.subscribe({ topics: [physicalTopic], fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachMessage });
+  } catch (error) {
+    await consumer.disconnect().catch(() => undefined);
+    await producer.close().catch(() => undefined);
+    release();
+    throw error;
+  }
+  log.info('transactional processor started');
+
+  let stopped: Promise<void> | undefined;
+  const subscription: Subscription = {
+    groupId,
+    stop() {
+      stopped ??= (async () => {
+        stopping.abort();
+        try {
+          await consumer.disconnect();
+          await producer.close();
+          log.info('transactional processor stopped');
+        } finally {
+          release();
+          untrack();
+        }
+      })();
+      return stopped;
+    },
+  };
+  const untrack = core.track(subscription);
+  return subscription;
+}
+
+/** Checks each output against its contract and groups them per physical topic, all carrying the input's trace id. */
+function toTopicMessages(core: ClientCore, outputs: readonly Output[], traceId: string): TopicMessages[] {
+  if (outputs.length > LIMITS.maxMessagesPerBatch) {
+    throw new RangeError(`at most ${LIMITS.maxMessagesPerBatch} outputs per input, got ${outputs.length}`);
+  }
+  const byTopic = new Map<string, { topic: TopicSpec; messages: Output[] }>();
+  for (const item of outputs) {
+    const entry = byTopic.get(item.topic.name) ?? { topic: item.topic, messages: [] };
+    entry.messages.push(item);
+    byTopic.set(item.topic.name, entry);
+  }
+  return [...byTopic.values()].map(({ topic, messages }) => ({
+    topic: core.names.topic(topic.name),
+    messages: prepareBatch(topic, messages, traceId),
+  }));
+}

@@ -1,0 +1,101 @@
+import type { MessageOf, TopicSpec } from '@hub/contracts';
+import type { RetryPolicy } from './retry.ts';
+
+/** A message to publish on `T`; the value is checked against T's contract before anything is sent. */
+export interface OutboundMessage<T extends TopicSpec> {
+  /** Partitioning key (ordering is per key). Not personal data: it is logged nowhere, but it is visible to operators. */
+  readonly key: string;
+  readonly value: MessageOf<T>;
+  /** Extra headers; `trace-id`, `content-type`, `schema` and `dlq-*` are ours and may not be set. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A message as a handler sees it: decoded, validated against the contract, with its coordinates. */
+export interface InboundMessage<T extends TopicSpec> {
+  readonly key: string | null;
+  readonly value: MessageOf<T>;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Logical topic name (no namespace), i.e. `T['name']`. */
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  /** From the `trace-id` header, or new; also the log context's trace id while the handler runs. */
+  readonly traceId: string;
+}
+
+export interface ConsumerTuning {
+  /**
+   * Where a group with no committed offset starts: true (default) reads the whole retained topic, so nothing
+   * published before the group's first start is missed; false starts at the end. Ignored once the group has offsets.
+   */
+  readonly fromBeginning?: boolean;
+  /** Default 30 s. The broker bounds it (group.min/max.session.timeout.ms). A handler must finish within it. */
+  readonly sessionTimeoutMs?: number;
+  /** Default 60 s. */
+  readonly rebalanceTimeoutMs?: number;
+  /** Default 3 s; must be well under sessionTimeoutMs. */
+  readonly heartbeatIntervalMs?: number;
+  /** Fetch long-poll, default 1 s; bounds how long stopping an idle consumer takes. */
+  readonly maxWaitTimeMs?: number;
+}
+
+export interface ConsumeOptions<T extends TopicSpec> extends ConsumerTuning {
+  /** Logical consumer group id; the client's namespace is prefixed. A new group starts at the earliest offset. */
+  readonly groupId: string;
+  /** Must be idempotent: delivery is at-least-once. */
+  readonly handle: (message: InboundMessage<T>) => Promise<void>;
+  /** Handler retries before dead-lettering. Default 5 attempts, 200 ms doubling to 10 s. */
+  readonly retry?: RetryPolicy;
+}
+
+/** One message a transactional handler wants written; build it with `output()` for type checking. */
+export interface Output<T extends TopicSpec = TopicSpec> {
+  readonly topic: T;
+  readonly key: string;
+  readonly value: MessageOf<T>;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface TransactionalOptions<T extends TopicSpec> extends ConsumerTuning {
+  readonly groupId: string;
+  /**
+   * Logical transactional id (namespace prefixed). Stable per processor instance: a restarted instance with the same
+   * id fences its predecessor. Two live instances must not share one.
+   */
+  readonly transactionalId: string;
+  /**
+   * Computes the outputs for one input. Runs again if the transaction is retried, so it must have no side effects
+   * outside the returned outputs (those are written exactly once, with the input's offset).
+   */
+  readonly handle: (message: InboundMessage<T>) => Promise<readonly Output[]>;
+  readonly retry?: RetryPolicy;
+  /** Default 60 s; the broker caps it at transaction.max.timeout.ms. */
+  readonly transactionTimeoutMs?: number;
+}
+
+export interface Subscription {
+  /** Physical (namespaced) consumer group id. */
+  readonly groupId: string;
+  /** Stops consuming after the in-flight message; idempotent. Pending retries are abandoned, uncommitted. */
+  stop(): Promise<void>;
+}
+
+/** What a transaction body can do: publish, atomically with everything else in the same transaction. */
+export interface TransactionScope {
+  publish<T extends TopicSpec>(topic: T, messages: readonly OutboundMessage<T>[]): Promise<void>;
+}
+
+export interface ProvisionReport {
+  /** Physical topic names. */
+  readonly created: readonly string[];
+  /** Existing topics whose retention.ms or cleanup.policy were changed to match the spec. */
+  readonly altered: readonly string[];
+  readonly unchanged: readonly string[];
+}
+
+/** Typed helper so a handler's outputs are checked against their topic's type at compile time too. */
+export function output<T extends TopicSpec>(topic: T, message: OutboundMessage<T>): Output<T> {
+  return message.headers === undefined
+    ? { topic, key: message.key, value: message.value }
+    : { topic, key: message.key, value: message.value, headers: message.headers };
+}

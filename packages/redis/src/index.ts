@@ -1,0 +1,15 @@
+export {
+  createRedis,
+  pingRedis,
+  closeRedis,
+  scanKeys,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_SCAN_MAX_KEYS,
+  MAX_RETRIES_PER_REQUEST,
+  type RedisClient,
+  type RedisLogger,
+  type CreateRedisOptions,
+  type ScanKeysOptions,
+} from './client.ts';
+export { claimOnce, MAX_CLAIM_TTL_SECONDS, MAX_CLAIM_KEY_LENGTH } from './claim.ts';
