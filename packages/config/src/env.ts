@@ -34,7 +34,7 @@ export const kafkaEnv = z.object({
 
 export const redisEnv = z.object({
   /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
-  REDIS_URL: urlString({ protocols: ['redis:', 'rediss:'] }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: urlString({ protocols: ['redis:', 'rediss:'] }).default('redis://127.0.0.1:6380'),
   /**
    * Prepended to every key by @hub/redis. Glob characters are not allowed, so the prefix can be used verbatim in
    * SCAN patterns.

@@ -13,6 +13,7 @@ const topicNamed = (name: string) =>
 const roundTrip = topicNamed('test.round-trip.v1');
 const contract = topicNamed('test.contract.v1');
 const retried = topicNamed('test.retried.v1');
+const noDeadLetterTopic = topicNamed('test.no-dlq.v1');
 type Flag = MessageOf<typeof roundTrip>;
 
 const NHS = '9434765919';
@@ -40,6 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  (await import("node:fs")).writeFileSync("/tmp/kafka-consumer-logs.txt", logs.text());
   await client.close();
   await raw.close();
   // Whatever else happened, no personal value reached a log line.
@@ -196,6 +198,37 @@ describe('dead-lettering', () => {
     await expect
       .poll(() => raw.committedOffsets(physicalGroup, client.physicalTopic(retried)), { timeout: 10_000 })
       .toEqual(['3']);
+    await subscription.stop();
+  });
+
+  it('does not commit when the dead-letter write fails: the message comes back and lands once the DLQ exists', async () => {
+    const physical = client.physicalTopic(noDeadLetterTopic);
+    await raw.createTopic(physical); // and deliberately not its .dlq twin
+    const groupId = uniqueId('no-dlq');
+    const physicalGroup = `${namespace}${groupId}`;
+    const subscription = await client.consume(noDeadLetterTopic, {
+      groupId,
+      ...FAST_CONSUMER,
+      handle: () => Promise.resolve(),
+    });
+    await raw.produce(physical, [{ key: 'bad', value: '{"ref":""}' }]);
+
+    const failures = () =>
+      logs
+        .lines()
+        .filter(
+          (l) =>
+            l['msg'] === 'dead-letter write failed; offset not committed, the message will be redelivered' &&
+            l['topic'] === noDeadLetterTopic.name,
+        );
+    await expect.poll(() => failures().length, { timeout: 40_000, interval: 250 }).toBeGreaterThan(0);
+    expect(await raw.committedOffsets(physicalGroup, physical)).toEqual(['-1']);
+
+    await raw.createTopic(`${physical}.dlq`);
+    const dlq = await raw.read([`${physical}.dlq`]);
+    await expect.poll(() => dlq.records.length, { timeout: 40_000, interval: 250 }).toBeGreaterThan(0);
+    expect(dlq.records[0]?.headers).toMatchObject({ 'dlq-reason': 'contract-violation', 'dlq-original-offset': '0' });
+    await expect.poll(() => raw.committedOffsets(physicalGroup, physical), { timeout: 10_000 }).toEqual(['1']);
     await subscription.stop();
   });
 });

@@ -28,7 +28,7 @@ async function findEndpoints(): Promise<Found> {
   if (containers !== undefined) return { endpoints: containers.endpoints, teardown: containers.stop };
 
   const settings = readSettings();
-  const logger = createLogger({ service: 'test-setup', level: 'warn' });
+  const logger = createLogger({ service: 'test-setup', level: 'silent' });
   const started = await up(settings, logger);
   const weStartedSomething = started.kafka === 'started' || started.redis === 'started';
   return {

@@ -45,6 +45,8 @@ export interface RawKafka {
   read(topics: readonly string[], options?: { readonly readUncommitted?: boolean }): Promise<RawReader>;
   /** The group's committed offset per partition of `topic` ('-1' when none). */
   committedOffsets(groupId: string, topic: string): Promise<string[]>;
+  /** Creates a bare topic (no dead-letter twin), to test what happens when one is missing. */
+  createTopic(topic: string): Promise<void>;
   topicConfig(topic: string): Promise<Record<string, string>>;
   partitionCount(topic: string): Promise<number>;
   /** Legacy AlterConfigs: replaces the topic's whole config with `entries`. */
@@ -102,6 +104,9 @@ export async function createRawKafka(brokers: readonly string[], logger: Logger)
     async committedOffsets(groupId, topic) {
       const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
       return (entry?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => p.offset);
+    },
+    async createTopic(topic) {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
     },
     async topicConfig(topic) {
       const described = await admin.describeConfigs({
