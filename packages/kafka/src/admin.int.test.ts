@@ -99,6 +99,7 @@ describe('readiness and lifecycle', () => {
     await other.publish(events, [{ key: 'k', value: {} }]);
     await Promise.all([other.close(), other.close()]);
     await other.close();
+    expect(await other.ping()).toBe(false);
     await expect(other.publish(events, [{ key: 'k', value: {} }])).rejects.toThrow('the Kafka client is closed');
     await expect(other.consume(events, { groupId: 'g', handle: () => Promise.resolve() })).rejects.toThrow('closed');
   });

@@ -145,8 +145,12 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       core.assertOpen();
       return provisionTopics(core, topics);
     },
-    ping: (timeoutMs) => ping(core, timeoutMs),
-    waitUntilReady: (timeoutMs) => waitUntilReady(core, timeoutMs),
+    // A closed client is not ready, and must not reconnect just to say so.
+    ping: async (timeoutMs) => (closing === undefined ? ping(core, timeoutMs) : false),
+    waitUntilReady: async (timeoutMs) => {
+      core.assertOpen();
+      await waitUntilReady(core, timeoutMs);
+    },
     publish: async (topic, messages) => {
       core.assertOpen();
       await publish(core, topic, messages);

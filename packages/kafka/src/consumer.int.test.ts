@@ -41,7 +41,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  (await import("node:fs")).writeFileSync("/tmp/kafka-consumer-logs.txt", logs.text());
   await client.close();
   await raw.close();
   // Whatever else happened, no personal value reached a log line.

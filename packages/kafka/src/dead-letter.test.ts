@@ -1,9 +1,11 @@
+import { ERROR_CATALOGUE, ERROR_CODES } from '@hub/errors';
 import { describe, expect, it } from 'vitest';
 import {
   contractViolationDetail,
   deadLetterHeaders,
   deadLetterMessage,
   describeError,
+  DLQ_REASONS,
   handlerFailedDetail,
   undecodableDetail,
   type DeadLetter,
@@ -59,6 +61,13 @@ describe('dead-letter record', () => {
       'dlq-original-topic',
       'dlq-reason',
     ]);
+  });
+});
+
+describe('reasons', () => {
+  it('are exactly the message-processing codes of the @hub/errors catalogue', () => {
+    const messageCodes = ERROR_CODES.filter((code) => ERROR_CATALOGUE[code].status === 0);
+    expect([...DLQ_REASONS].sort()).toEqual([...messageCodes].sort());
   });
 });
 

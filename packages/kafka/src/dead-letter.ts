@@ -1,13 +1,15 @@
 import type { IHeaders, Message } from 'kafkajs';
+import type { MessageErrorCode } from '@hub/errors';
 import { safeToken, type IssueSummary, type UndecodableCause } from './codec.ts';
 import { copyRawHeaders } from './headers.ts';
 import { LIMITS } from './limits.ts';
 
-/**
- * Why a message was dead-lettered. These are `@hub/errors` ErrorCode values; that package was not published when
- * this was written, so they are mirrored here. When it lands: `satisfies readonly ErrorCode[]`.
- */
-export const DLQ_REASONS = ['contract-violation', 'undecodable-message', 'handler-failed'] as const;
+/** Why a message was dead-lettered: the message-processing codes of the `@hub/errors` catalogue. */
+export const DLQ_REASONS = [
+  'contract-violation',
+  'undecodable-message',
+  'handler-failed',
+] as const satisfies readonly MessageErrorCode[];
 export type DeadLetterReason = (typeof DLQ_REASONS)[number];
 
 export const DLQ_HEADERS = {

@@ -21,6 +21,11 @@ export const LIMITS = {
 export const DEFAULTS = {
   /** Handler retries before dead-lettering: total attempts, first try included. */
   retry: { attempts: 5, initialDelayMs: 200, maxDelayMs: 10_000 },
+  /**
+   * Retries of a whole transaction after a transient Kafka error (CONCURRENT_TRANSACTIONS, coordinator moves,
+   * timeouts); after these the consumer is crashed and restarted by kafkajs, nothing is committed or dead-lettered.
+   */
+  transactionRetry: { attempts: 8, initialDelayMs: 100, maxDelayMs: 5_000 },
   sessionTimeoutMs: 30_000,
   rebalanceTimeoutMs: 60_000,
   heartbeatIntervalMs: 3_000,

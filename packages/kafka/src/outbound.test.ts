@@ -1,4 +1,5 @@
 import { defineTopic, DAYS } from '@hub/contracts';
+import { HubError } from '@hub/errors';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
@@ -49,7 +50,9 @@ describe('prepareBatch', () => {
     expect(thrown).toBeInstanceOf(ContractViolationError);
     const error = thrown as ContractViolationError;
     expect(error.index).toBe(1);
+    expect(error).toBeInstanceOf(HubError);
     expect(error.code).toBe('contract-violation');
+    expect(error.errors).toEqual([{ pointer: '/nhsNumber', detail: 'invalid_format' }]);
     expect(error.issues).toEqual([{ path: '/nhsNumber', code: 'invalid_format' }]);
     expect(error.message).toContain('/nhsNumber');
     expect(error.message).not.toContain('Smithson');

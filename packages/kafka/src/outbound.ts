@@ -1,17 +1,17 @@
 import type { Message } from 'kafkajs';
 import type { TopicSpec } from '@hub/contracts';
+import { HubError } from '@hub/errors';
 import { checkValueSize, encodeValue, validate, type IssueSummary } from './codec.ts';
 import { buildPublishHeaders } from './headers.ts';
 import { LIMITS } from './limits.ts';
 import type { OutboundMessage } from './types.ts';
 
 /**
- * Thrown by publish (and by a transactional handler's outputs) when a value does not satisfy its topic's contract: a
- * programming error in the producing service. Carries paths and codes, never the value.
+ * Thrown by publish (and for a transactional handler's outputs) when a value does not satisfy its topic's contract:
+ * a programming error in the producing service. A HubError with code `contract-violation` whose `errors` are the
+ * failing fields' JSON pointers and zod codes; never the value.
  */
-export class ContractViolationError extends Error {
-  override readonly name = 'ContractViolationError';
-  readonly code = 'contract-violation';
+export class ContractViolationError extends HubError {
   readonly topic: string;
   readonly index: number;
   readonly issues: readonly IssueSummary[];
@@ -21,7 +21,9 @@ export class ContractViolationError extends Error {
       .slice(0, LIMITS.maxIssuesInDetail)
       .map((issue) => `${issue.path || '/'} ${issue.code}`)
       .join(', ');
-    super(`message ${index} for ${topic} violates its contract: ${where}`);
+    super('contract-violation', `message ${index} for ${topic} violates its contract: ${where}`, {
+      errors: issues.map((issue) => ({ pointer: issue.path, detail: issue.code })),
+    });
     this.topic = topic;
     this.index = index;
     this.issues = issues;

@@ -114,14 +114,16 @@ export async function processTransactionally<T extends TopicSpec>(
 
   /**
    * Retries the whole transaction (kafkajs issue 430: CONCURRENT_TRANSACTIONS from sendOffsets is not retried by
-   * kafkajs). Fenced: throws at once, this instance is a zombie. Answers the last failure once the budget is spent,
-   * or 'abandoned' when stopping.
+   * kafkajs). Transient Kafka errors get DEFAULTS.transactionRetry; anything else (e.g. a record too large for the
+   * broker) gets the handler's budget, as it is about this input. Fenced: throws at once, this instance is a zombie.
+   * Answers the last failure once a budget is spent, or 'abandoned' when stopping.
    */
   async function commitWithRetries(
     records: readonly TopicMessages[],
     payload: EachMessagePayload,
   ): Promise<Committed | 'abandoned'> {
-    for (let attempt = 1; ; attempt++) {
+    const failures = { transient: 0, permanent: 0 };
+    for (;;) {
       try {
         await commitOnce(records, payload);
         return { committed: true };
@@ -131,7 +133,6 @@ export async function processTransactionally<T extends TopicSpec>(
         const where = {
           partition: payload.partition,
           offset: payload.message.offset,
-          attempt,
           kind,
           errorName: name,
           errorCode: code,
@@ -140,9 +141,11 @@ export async function processTransactionally<T extends TopicSpec>(
           log.error(where, 'transactional producer fenced by a newer instance; stopping');
           throw error;
         }
-        if (attempt >= policy.attempts) return { committed: false, kind, error };
-        const delayMs = backoffDelay(attempt, policy);
-        log.warn({ ...where, delayMs }, 'transaction failed; retrying it');
+        const count = ++failures[kind];
+        const budget = kind === 'transient' ? DEFAULTS.transactionRetry : policy;
+        if (count >= budget.attempts) return { committed: false, kind, error };
+        const delayMs = backoffDelay(count, budget);
+        log.warn({ ...where, attempt: count, delayMs }, 'transaction failed; retrying it');
         if (
           !(await sleepWithHeartbeat(delayMs, config.heartbeatInterval, () => payload.heartbeat(), stopping.signal))
         ) {
