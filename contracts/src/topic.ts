@@ -26,7 +26,9 @@ export const DAYS = 24 * 60 * 60 * 1000;
 
 export function defineTopic<Schema extends z.ZodType>(spec: TopicSpec<Schema>): TopicSpec<Schema> {
   if (!/^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*\.v\d+$/.test(spec.name)) {
-    throw new Error(`topic name "${spec.name}" must be dotted lower-case ending in a version, e.g. "incidents.received.v1"`);
+    throw new Error(
+      `topic name "${spec.name}" must be dotted lower-case ending in a version, e.g. "incidents.received.v1"`,
+    );
   }
   if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
     throw new Error(`topic "${spec.name}" needs a whole number of partitions >= 1`);

@@ -50,37 +50,41 @@ afterAll(async () => {
 });
 
 describe('infra/local CLI', () => {
-  it('up, status and down each work twice in a row, and status reports both addresses', { timeout: 300_000 }, async () => {
-    const firstUp = await infra('up');
-    expect(firstUp).toMatchObject({ code: 0 });
-    expect(firstUp.out).toMatch(new RegExp(`kafka\\s+started\\s+127\\.0\\.0\\.1:${kafkaPort}`));
-    expect(firstUp.out).toMatch(new RegExp(`redis\\s+started\\s+redis://127\\.0\\.0\\.1:${redisPort}`));
+  it(
+    'up, status and down each work twice in a row, and status reports both addresses',
+    { timeout: 300_000 },
+    async () => {
+      const firstUp = await infra('up');
+      expect(firstUp).toMatchObject({ code: 0 });
+      expect(firstUp.out).toMatch(new RegExp(`kafka\\s+started\\s+127\\.0\\.0\\.1:${kafkaPort}`));
+      expect(firstUp.out).toMatch(new RegExp(`redis\\s+started\\s+redis://127\\.0\\.0\\.1:${redisPort}`));
 
-    const secondUp = await infra('up');
-    expect(secondUp.code).toBe(0);
-    expect(secondUp.out).toMatch(/kafka\s+already-running/);
-    expect(secondUp.out).toMatch(/redis\s+already-running/);
+      const secondUp = await infra('up');
+      expect(secondUp.code).toBe(0);
+      expect(secondUp.out).toMatch(/kafka\s+already-running/);
+      expect(secondUp.out).toMatch(/redis\s+already-running/);
 
-    for (let i = 0; i < 2; i++) {
-      const status = await infra('status');
-      expect(status.code).toBe(0);
-      expect(status.out).toMatch(new RegExp(`kafka\\s+running\\s+127\\.0\\.0\\.1:${kafkaPort}`));
-      expect(status.out).toMatch(new RegExp(`redis\\s+running\\s+redis://127\\.0\\.0\\.1:${redisPort}`));
-    }
+      for (let i = 0; i < 2; i++) {
+        const status = await infra('status');
+        expect(status.code).toBe(0);
+        expect(status.out).toMatch(new RegExp(`kafka\\s+running\\s+127\\.0\\.0\\.1:${kafkaPort}`));
+        expect(status.out).toMatch(new RegExp(`redis\\s+running\\s+redis://127\\.0\\.0\\.1:${redisPort}`));
+      }
 
-    const firstDown = await infra('down');
-    expect(firstDown.code).toBe(0);
-    expect(firstDown.out).toMatch(/kafka\s+stopped/);
-    expect(firstDown.out).toMatch(/redis\s+stopped/);
-    const secondDown = await infra('down');
-    expect(secondDown.code).toBe(0);
-    expect(secondDown.out).toMatch(/kafka\s+not-running/);
+      const firstDown = await infra('down');
+      expect(firstDown.code).toBe(0);
+      expect(firstDown.out).toMatch(/kafka\s+stopped/);
+      expect(firstDown.out).toMatch(/redis\s+stopped/);
+      const secondDown = await infra('down');
+      expect(secondDown.code).toBe(0);
+      expect(secondDown.out).toMatch(/kafka\s+not-running/);
 
-    const stoppedStatus = await infra('status');
-    expect(stoppedStatus.code).toBe(3);
-    expect(stoppedStatus.out).toMatch(/kafka\s+stopped/);
-    expect(stoppedStatus.out).toMatch(/redis\s+stopped/);
-  });
+      const stoppedStatus = await infra('status');
+      expect(stoppedStatus.code).toBe(3);
+      expect(stoppedStatus.out).toMatch(/kafka\s+stopped/);
+      expect(stoppedStatus.out).toMatch(/redis\s+stopped/);
+    },
+  );
 
   it('refuses a bad port setting with a clear message naming the variable', async () => {
     const { stderr } = await run(process.execPath, [cli, 'status'], {

@@ -13,7 +13,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const settings = readSettings();
   // Quiet by default: while the broker boots, every readiness probe would log a refused connection. Failures
   // that matter reach the user as thrown errors; LOG_LEVEL=debug shows the clients' own lines.
-  const logger = createLogger({ service: 'infra-local', level: process.env['LOG_LEVEL'] === 'debug' ? 'debug' : 'silent' });
+  const logger = createLogger({
+    service: 'infra-local',
+    level: process.env['LOG_LEVEL'] === 'debug' ? 'debug' : 'silent',
+  });
   const print = (line: string) => process.stdout.write(`${line}\n`);
   switch (argv[0]) {
     case 'up': {

@@ -1,2 +1,11 @@
-export { up, down, status, provisionTopics, endpoints, type LocalStackEndpoints, type UpResult, type StackStatus } from './stack.ts';
+export {
+  up,
+  down,
+  status,
+  provisionTopics,
+  endpoints,
+  type LocalStackEndpoints,
+  type UpResult,
+  type StackStatus,
+} from './stack.ts';
 export { readSettings, REPO_ROOT, type LocalStackSettings } from './settings.ts';

@@ -116,7 +116,15 @@ function newClusterId(): string {
 }
 
 function java(libs: string, paths: KafkaBrokerPaths, args: readonly string[]): string[] {
-  return ['-Xms256m', '-Xmx512m', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${paths.log4j}`, '-cp', `${libs}/*`, ...args];
+  return [
+    '-Xms256m',
+    '-Xmx512m',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${paths.log4j}`,
+    '-cp',
+    `${libs}/*`,
+    ...args,
+  ];
 }
 
 export type StartResult = 'started' | 'already-running';
@@ -139,7 +147,18 @@ export async function startKafka(settings: LocalStackSettings, isReady: () => Pr
   writeFileSync(paths.properties, serverProperties(settings, paths));
   writeFileSync(paths.log4j, log4jProperties(paths));
   if (!existsSync(path.join(paths.logDirs, 'meta.properties'))) {
-    run('java', java(libs, paths, ['kafka.tools.StorageTool', 'format', '--standalone', '-t', newClusterId(), '-c', paths.properties]));
+    run(
+      'java',
+      java(libs, paths, [
+        'kafka.tools.StorageTool',
+        'format',
+        '--standalone',
+        '-t',
+        newClusterId(),
+        '-c',
+        paths.properties,
+      ]),
+    );
   }
   const out = openSync(paths.logFile, 'a');
   const child = spawn('java', java(libs, paths, ['kafka.Kafka', paths.properties]), {

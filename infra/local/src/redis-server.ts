@@ -33,11 +33,16 @@ export function ensureRedisInstalled(): void {
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
   if (install.status !== 0 || !hasCommand('redis-server')) {
-    throw new Error(`apt-get could not install redis-server:\n${install.stderr.trim().split('\n').slice(-5).join('\n')}`);
+    throw new Error(
+      `apt-get could not install redis-server:\n${install.stderr.trim().split('\n').slice(-5).join('\n')}`,
+    );
   }
 }
 
-export async function startRedis(settings: LocalStackSettings, isReady: () => Promise<boolean>): Promise<'started' | 'already-running'> {
+export async function startRedis(
+  settings: LocalStackSettings,
+  isReady: () => Promise<boolean>,
+): Promise<'started' | 'already-running'> {
   const paths = redisPaths(settings);
   if (runningPid(paths.pidFile) !== undefined) {
     await waitFor(`Redis at ${redisUrl(settings)}`, isReady, READY_TIMEOUT_MS);
@@ -49,16 +54,26 @@ export async function startRedis(settings: LocalStackSettings, isReady: () => Pr
   ensureRedisInstalled();
   mkdirSync(paths.home, { recursive: true });
   run('redis-server', [
-    '--bind', '127.0.0.1',
-    '--port', String(settings.redisPort),
-    '--protected-mode', 'yes',
-    '--dir', paths.home,
-    '--daemonize', 'yes',
-    '--pidfile', paths.pidFile,
-    '--logfile', paths.logFile,
-    '--appendonly', 'yes',
-    '--appendfsync', 'everysec',
-    '--save', '',
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(settings.redisPort),
+    '--protected-mode',
+    'yes',
+    '--dir',
+    paths.home,
+    '--daemonize',
+    'yes',
+    '--pidfile',
+    paths.pidFile,
+    '--logfile',
+    paths.logFile,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
   ]);
   await waitFor(`Redis at ${redisUrl(settings)}`, isReady, READY_TIMEOUT_MS);
   return 'started';

@@ -33,7 +33,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): LocalStackSe
       const raw = env[key];
       if (raw === undefined || raw === '') return [field, DEFAULT_PORTS[field as keyof typeof DEFAULT_PORTS]];
       const port = Number(raw);
-      if (!/^\d+$/.test(raw) || port < 1024 || port > 65535) problems.push(`${key} must be a port between 1024 and 65535`);
+      if (!/^\d+$/.test(raw) || port < 1024 || port > 65535)
+        problems.push(`${key} must be a port between 1024 and 65535`);
       return [field, port];
     }),
   ) as Record<keyof typeof PORT_KEYS, number>;

@@ -23,12 +23,16 @@ export function endpoints(settings: LocalStackSettings): LocalStackEndpoints {
 
 interface Probes {
   readonly kafka: KafkaClient;
-  kafkaAnswers(): Promise<boolean>;
-  redisAnswers(): Promise<boolean>;
+  readonly kafkaAnswers: () => Promise<boolean>;
+  readonly redisAnswers: () => Promise<boolean>;
 }
 
 /** One Kafka and one Redis client for the whole call, closed afterwards; probes poll through them. */
-async function withProbes<R>(settings: LocalStackSettings, logger: Logger, work: (probes: Probes) => Promise<R>): Promise<R> {
+async function withProbes<R>(
+  settings: LocalStackSettings,
+  logger: Logger,
+  work: (probes: Probes) => Promise<R>,
+): Promise<R> {
   const kafka = createKafkaClient({ brokers: [kafkaAddress(settings)], clientId: 'infra-local', logger });
   const redis = createRedis({ url: redisUrl(settings), keyPrefix: '', connectionName: 'infra-local', logger });
   try {

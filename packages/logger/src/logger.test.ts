@@ -40,7 +40,13 @@ describe('logger redaction', () => {
     const { logger, lines } = capture();
     logger.info({ incidentRef: 'inc-42', recipient: 'gp:A81001', count: 3 }, 'routed');
     const line = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(line).toMatchObject({ incidentRef: 'inc-42', recipient: 'gp:A81001', count: 3, msg: 'routed', level: 'info' });
+    expect(line).toMatchObject({
+      incidentRef: 'inc-42',
+      recipient: 'gp:A81001',
+      count: 3,
+      msg: 'routed',
+      level: 'info',
+    });
     expect(line['service']).toBe('test');
   });
 });

@@ -20,7 +20,12 @@ export function captureLogs(service = 'test'): CapturedLogs {
   });
   return {
     logger: createLogger({ service, level: 'trace', destination }),
-    lines: () => raw.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
+    lines: () =>
+      raw
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
     text: () => raw.join(''),
   };
 }

@@ -11,7 +11,7 @@ const PROBE_TIMEOUT_MS = 10_000;
 
 export interface StartedContainers {
   readonly endpoints: TestEndpoints;
-  stop(): Promise<void>;
+  readonly stop: () => Promise<void>;
 }
 
 export async function startContainersIfRuntime(): Promise<StartedContainers | undefined> {
@@ -21,7 +21,11 @@ export async function startContainersIfRuntime(): Promise<StartedContainers | un
       () => true,
       () => false,
     ),
-    new Promise<false>((resolve) => setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref()),
+    new Promise<false>((resolve) => {
+      setTimeout(() => {
+        resolve(false);
+      }, PROBE_TIMEOUT_MS).unref();
+    }),
   ]);
   if (!probe) return undefined;
 

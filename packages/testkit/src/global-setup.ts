@@ -14,7 +14,7 @@ import type { TestEndpoints } from './endpoints.ts';
 
 interface Found {
   readonly endpoints: TestEndpoints;
-  teardown(): Promise<void>;
+  readonly teardown: () => Promise<void>;
 }
 
 async function findEndpoints(): Promise<Found> {

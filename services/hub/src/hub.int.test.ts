@@ -35,7 +35,12 @@ describe('hub process', () => {
     expect(ready.status).toBe(200);
     expect((await fetch(`${address.url}/health/live`)).status).toBe(200);
 
-    const reader = createKafkaClient({ brokers: endpoints.kafkaBrokers, clientId: 'test', topicNamespace: namespace, logger: logs.logger });
+    const reader = createKafkaClient({
+      brokers: endpoints.kafkaBrokers,
+      clientId: 'test',
+      topicNamespace: namespace,
+      logger: logs.logger,
+    });
     const seen: unknown[] = [];
     const subscription = await reader.consume(serviceStarted, {
       groupId: uniqueId('reader'),

@@ -34,7 +34,12 @@ export function createHub({ config, logger, version = '0.1.0' }: HubDeps): Hub {
     topicNamespace: config.KAFKA_TOPIC_NAMESPACE,
     logger,
   });
-  const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, connectionName: 'hub', logger });
+  const redis = createRedis({
+    url: config.REDIS_URL,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    connectionName: 'hub',
+    logger,
+  });
   const http = createHttpServer({
     logger,
     serviceName: 'hub',
