@@ -21,7 +21,7 @@ export default defineConfig({
           include: ['{contracts,packages,services,infra,test}/**/*.int.test.ts'],
           exclude: ignored,
           environment: 'node',
-          globalSetup: ['packages/testkit/src/global-setup.ts'],
+          globalSetup: ['test/setup/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

@@ -24,7 +24,7 @@ describe('loadConfig', () => {
       KAFKA_BROKERS: ['127.0.0.1:9092'],
       KAFKA_CLIENT_ID: 'hub',
       KAFKA_TOPIC_NAMESPACE: '',
-      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_URL: 'redis://127.0.0.1:6380',
       REDIS_KEY_PREFIX: 'hub:',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: 8080,

@@ -1,4 +1,4 @@
-import type { TestEndpoints } from './endpoints.ts';
+import type { TestEndpoints } from '@hub/testkit';
 
 /**
  * Kafka and Redis in containers, for machines with a container runtime (Docker, Podman). Answers undefined at

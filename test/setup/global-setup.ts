@@ -10,7 +10,7 @@ import type { TestProject } from 'vitest/node';
 import { down, readSettings, up } from '@hub/infra-local';
 import { createLogger } from '@hub/logger';
 import { startContainersIfRuntime } from './containers.ts';
-import type { TestEndpoints } from './endpoints.ts';
+import type { TestEndpoints } from '@hub/testkit';
 
 interface Found {
   readonly endpoints: TestEndpoints;
