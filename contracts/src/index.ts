@@ -1,2 +1,5 @@
 export * from './topic.ts';
 export * from './topics.ts';
+export * from './identifiers.ts';
+export * from './domestic-abuse.ts';
+export * from './identity.ts';
