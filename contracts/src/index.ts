@@ -3,3 +3,4 @@ export * from './topics.ts';
 export * from './identifiers.ts';
 export * from './domestic-abuse.ts';
 export * from './identity.ts';
+export * from './callers.ts';
