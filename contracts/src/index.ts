@@ -4,3 +4,5 @@ export * from './identifiers.ts';
 export * from './domestic-abuse.ts';
 export * from './identity.ts';
 export * from './callers.ts';
+export * from './audit.ts';
+export * from './ids.ts';

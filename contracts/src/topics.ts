@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { auditEvent } from './audit.ts';
+import { daIncidentReceived } from './domestic-abuse.ts';
 import { DAYS, FOREVER, defineTopic, type TopicSpec } from './topic.ts';
 
 /**
@@ -22,6 +24,26 @@ export const serviceStarted = defineTopic({
   cleanupPolicy: 'delete',
 });
 
-export const ALL_TOPICS: readonly TopicSpec[] = [serviceStarted];
+/** Every accepted police submission, as received. Key: `<force>:<incidentId>`, so versions of one incident stay in order. */
+export const daIncidentReceivedTopic = defineTopic({
+  name: 'da.incident-received.v1',
+  description: 'A domestic-abuse incident accepted from a police force (the record of what was received).',
+  schema: daIncidentReceived,
+  partitions: 6,
+  retentionMs: FOREVER,
+  cleanupPolicy: 'delete',
+});
+
+/** Every step of every service. Key: the receipt id, or the caller's organisation for requests without one. */
+export const auditEventsTopic = defineTopic({
+  name: 'audit.events.v1',
+  description: "The audit trail: every step, decision, withhold, refusal and access, in the step's own transaction.",
+  schema: auditEvent,
+  partitions: 6,
+  retentionMs: FOREVER,
+  cleanupPolicy: 'delete',
+});
+
+export const ALL_TOPICS: readonly TopicSpec[] = [serviceStarted, daIncidentReceivedTopic, auditEventsTopic];
 
 export { FOREVER };

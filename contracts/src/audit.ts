@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { caller } from './callers.ts';
+import { isoDateTime, nhsNumber, recipient } from './identifiers.ts';
+
+/**
+ * The audit trail: one event per step of every service, published in the same Kafka transaction as the step's
+ * output, so nothing happens unaudited. Withholds and refusals are events too. The audit trail is an IG record
+ * for IG officers (role ig-officer), so it may name NHS numbers to be searchable; it never holds names, dates of
+ * birth, addresses or free text, and it is not a log.
+ */
+export const AUDIT_ACTIONS = [
+  'incident-received',
+  'incident-unchanged',
+  'request-rejected',
+  'subject-matched',
+  'subject-unmatched',
+  'decision-recorded',
+  'notification-routed',
+  'notification-signed',
+  'notification-stored',
+  'notification-fetched',
+  'notification-acknowledged',
+  'token-issued',
+  'token-refused',
+  'access-denied',
+  'audit-searched',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const auditDecision = z
+  .object({
+    rule: z.string().min(1).max(40),
+    policyVersion: z.string().min(1).max(40),
+    outcome: z.enum(['share', 'withhold', 'exception']),
+    lawfulBasis: z.array(z.string().min(1).max(60)).max(5),
+    reason: z.string().max(300),
+  })
+  .strict();
+
+export const auditEvent = z
+  .object({
+    /** Derived from content (service, action and the ids it concerns), so a redelivered step audits once. */
+    eventId: z.string().regex(/^aud_[a-f0-9]{32}$/),
+    at: isoDateTime,
+    service: z.string().min(1).max(40),
+    action: z.enum(AUDIT_ACTIONS),
+    traceId: z.string().min(1).max(64),
+    /** Who caused it; null for the hub's own steps. */
+    actor: caller.nullable(),
+    receiptId: z.string().max(40).nullable(),
+    /** The force's incident reference: force code and incident id. */
+    incidentRef: z.string().max(80).nullable(),
+    subjectRef: z.string().max(32).nullable(),
+    nhsNumber: nhsNumber.nullable(),
+    recipient: recipient.nullable(),
+    notificationId: z.string().max(80).nullable(),
+    decision: auditDecision.nullable(),
+    /** A stable reason code (e.g. an identity exception reason, an error code); never free text from a request. */
+    reason: z.string().max(80).nullable(),
+  })
+  .strict();
+export type AuditEvent = z.infer<typeof auditEvent>;

@@ -1,0 +1,1 @@
+export { auditEvent, incidentRef, actorOf, type AuditFields } from './event.ts';

@@ -1,0 +1,137 @@
+import { auditEventsTopic, daIncidentReceivedTopic, type AuditEvent, type DaIncidentReceived } from '@hub/contracts';
+import { createKafkaClient, type KafkaClient } from '@hub/kafka';
+import { closeRedis, createRedis, type RedisClient } from '@hub/redis';
+import {
+  captureLogs,
+  isolatedRedisPrefix,
+  isolatedTopicNamespace,
+  policeCaller,
+  sampleIncident,
+  testEndpoints,
+  uniqueId,
+} from '@hub/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIncidentIntake, type IncidentIntake } from './intake.ts';
+
+let kafka: KafkaClient;
+let redis: RedisClient;
+let intake: IncidentIntake;
+const received: DaIncidentReceived[] = [];
+const audited: AuditEvent[] = [];
+const logs = captureLogs('police-gateway');
+
+beforeAll(async () => {
+  const endpoints = testEndpoints();
+  kafka = createKafkaClient({
+    brokers: endpoints.kafkaBrokers,
+    clientId: 'police-gateway-test',
+    topicNamespace: isolatedTopicNamespace(),
+    logger: logs.logger,
+  });
+  await kafka.provisionTopics([daIncidentReceivedTopic, auditEventsTopic]);
+  redis = createRedis({
+    url: endpoints.redisUrl,
+    keyPrefix: isolatedRedisPrefix(),
+    connectionName: 'test',
+    logger: logs.logger,
+  });
+  intake = createIncidentIntake({ kafka, redis, now: () => new Date(), transactionalId: uniqueId('gateway') });
+  await kafka.consume(daIncidentReceivedTopic, {
+    groupId: uniqueId('received-reader'),
+    handle: (message) => {
+      received.push(message.value);
+      return Promise.resolve();
+    },
+  });
+  await kafka.consume(auditEventsTopic, {
+    groupId: uniqueId('audit-reader'),
+    handle: (message) => {
+      audited.push(message.value);
+      return Promise.resolve();
+    },
+  });
+});
+
+afterAll(async () => {
+  await kafka.close();
+  await closeRedis(redis);
+});
+
+describe('incident intake', () => {
+  it('records a new incident once, answers an unchanged resend with the same receipt, and records a change as an amendment', async () => {
+    const caller = policeCaller();
+    const incident = sampleIncident({ incidentId: uniqueId('INC') });
+
+    const first = await intake.submit(caller, incident);
+    expect(first).toMatchObject({ outcome: 'accepted', amendsReceiptId: null });
+    expect(first.receiptId).toMatch(/^rcpt_[a-f0-9]{32}$/);
+
+    const resent = await intake.submit(caller, structuredClone(incident));
+    expect(resent).toEqual({ receiptId: first.receiptId, outcome: 'unchanged', amendsReceiptId: null });
+
+    const amended = await intake.submit(caller, { ...incident, dash: { level: 'high' } });
+    expect(amended.outcome).toBe('accepted');
+    expect(amended.amendsReceiptId).toBe(first.receiptId);
+    expect(amended.receiptId).not.toBe(first.receiptId);
+
+    await expect
+      .poll(() => received.filter((r) => r.incidentId === incident.incidentId).length, { timeout: 15_000 })
+      .toBe(2);
+    // Give a stray duplicate time to arrive before asserting there is none.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const versions = received.filter((r) => r.incidentId === incident.incidentId);
+    expect(versions.map((v) => v.receiptId)).toEqual([first.receiptId, amended.receiptId]);
+    expect(versions[0]).toMatchObject({ force: 'ASP', submittedBy: caller.clientId, amendsReceiptId: null });
+    expect(versions[1]!.amendsReceiptId).toBe(first.receiptId);
+    expect(versions[1]!.submission.dash.level).toBe('high');
+
+    await expect
+      .poll(
+        () =>
+          audited
+            .filter((a) => a.receiptId === first.receiptId)
+            .map((a) => a.action)
+            .sort(),
+        { timeout: 15_000 },
+      )
+      .toEqual(['incident-received', 'incident-unchanged']);
+    const receivedAudit = audited.find((a) => a.receiptId === first.receiptId && a.action === 'incident-received')!;
+    expect(receivedAudit).toMatchObject({ service: 'police-gateway', actor: caller, reason: 'first-version' });
+  });
+
+  it('takes the force from the caller: two forces with the same incident id get different receipts', async () => {
+    const incident = sampleIncident({ incidentId: uniqueId('INC') });
+    const a = await intake.submit(policeCaller({ organisation: 'ASP' }), incident);
+    const b = await intake.submit(policeCaller({ organisation: 'WMP', clientId: 'wmp-rms' }), incident);
+    expect(a.receiptId).not.toBe(b.receiptId);
+    expect(b.amendsReceiptId).toBeNull();
+  });
+
+  it('shows a receipt only to the force that submitted it', async () => {
+    const incident = sampleIncident({ incidentId: uniqueId('INC') });
+    const { receiptId } = await intake.submit(policeCaller(), incident);
+    expect(await intake.receipt(policeCaller(), receiptId)).toMatchObject({ receiptId, force: 'ASP' });
+    expect(await intake.receipt(policeCaller({ organisation: 'WMP' }), receiptId)).toBeUndefined();
+    expect(await intake.receipt(policeCaller(), 'rcpt_00000000000000000000000000000000')).toBeUndefined();
+  });
+
+  it('records concurrent resends of one new incident exactly once', async () => {
+    const incident = sampleIncident({ incidentId: uniqueId('INC') });
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => intake.submit(policeCaller(), incident)));
+    const accepted = results.filter((r) => r.status === 'fulfilled' && r.value.outcome === 'accepted');
+    expect(accepted).toHaveLength(1);
+    // The rest were either told "unchanged" or asked to retry (409) while the first held the incident's lock.
+    for (const result of results) {
+      if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'conflict', status: 409 });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(received.filter((r) => r.incidentId === incident.incidentId)).toHaveLength(1);
+  });
+
+  it('writes no personal data to the logs', () => {
+    const text = logs.text();
+    for (const secret of ['9990000018', 'Tester', '1990-04-12', 'TA1 1AA', 'Verbal argument']) {
+      expect(text).not.toContain(secret);
+    }
+  });
+});
