@@ -6,3 +6,4 @@ export * from './identity.ts';
 export * from './callers.ts';
 export * from './audit.ts';
 export * from './ids.ts';
+export * from './inbox.ts';

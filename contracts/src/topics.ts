@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { auditEvent } from './audit.ts';
 import { daIncidentReceived } from './domestic-abuse.ts';
+import { issuedNotification } from './inbox.ts';
 import { DAYS, FOREVER, defineTopic, type TopicSpec } from './topic.ts';
 
 /**
@@ -44,6 +45,21 @@ export const auditEventsTopic = defineTopic({
   cleanupPolicy: 'delete',
 });
 
-export const ALL_TOPICS: readonly TopicSpec[] = [serviceStarted, daIncidentReceivedTopic, auditEventsTopic];
+/** Signed notifications ready for their inbox. Key: the recipient, so one inbox's notifications stay in order. */
+export const notificationsIssuedTopic = defineTopic({
+  name: 'notifications.issued.v1',
+  description: 'A signed, minimised notification addressed to one inbox (GP practice, MARAC, exceptions, LA).',
+  schema: issuedNotification,
+  partitions: 6,
+  retentionMs: FOREVER,
+  cleanupPolicy: 'delete',
+});
+
+export const ALL_TOPICS: readonly TopicSpec[] = [
+  serviceStarted,
+  daIncidentReceivedTopic,
+  notificationsIssuedTopic,
+  auditEventsTopic,
+];
 
 export { FOREVER };

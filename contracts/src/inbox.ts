@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { isoDateTime, recipient } from './identifiers.ts';
+
+/**
+ * A signed notification addressed to one inbox. `jws` is the compact JWS the hub signed over the minimised
+ * payload (verifiable with `/.well-known/jwks.json`); the other fields hold no personal data, so the inbox
+ * store and the status views can work without opening the payload.
+ */
+export const NOTIFICATION_KINDS = [
+  'da-gp-notification',
+  'da-marac-referral',
+  'da-exception',
+  'cp-gp-notification',
+  'la-notice',
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+export const notificationId = z.string().regex(/^ntf_[a-f0-9]{32}$/);
+
+export const issuedNotification = z
+  .object({
+    notificationId,
+    recipient,
+    kind: z.enum(NOTIFICATION_KINDS),
+    receiptId: z.string().max(40),
+    /** The notification this one replaces for the same recipient and person, or null. */
+    amends: notificationId.nullable(),
+    issuedAt: isoDateTime,
+    jws: z
+      .string()
+      .min(1)
+      .max(64 * 1024),
+  })
+  .strict();
+export type IssuedNotification = z.infer<typeof issuedNotification>;
+
+export const INBOX_LIMITS = { pageSize: 100, defaultPageSize: 20 } as const;
+
+export const INBOX_STATUSES = ['delivered', 'fetched', 'acknowledged'] as const;
+export type InboxStatus = (typeof INBOX_STATUSES)[number];
+
+/** One item of `GET /v1/inboxes/{recipient}/notifications`. */
+export const inboxItem = z
+  .object({
+    id: notificationId,
+    sequence: z.int().min(1),
+    kind: z.enum(NOTIFICATION_KINDS),
+    amends: notificationId.nullable(),
+    issuedAt: isoDateTime,
+    status: z.enum(INBOX_STATUSES),
+    jws: z.string(),
+  })
+  .strict();
+
+export const inboxPage = z
+  .object({
+    items: z.array(inboxItem),
+    /** Pass back as `cursor` to get what came after; unchanged when there was nothing new. */
+    nextCursor: z.string(),
+  })
+  .strict();

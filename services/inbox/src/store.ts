@@ -1,0 +1,118 @@
+import type { InboxStatus, IssuedNotification, NotificationKind, Recipient } from '@hub/contracts';
+import type { RedisClient } from '@hub/redis';
+
+/**
+ * Inboxes as a Redis view of `notifications.issued.v1` (rebuildable by replaying the topic). Each inbox is a
+ * sorted set of notification ids scored by a per-inbox sequence; the cursor a client passes back is the last
+ * sequence it saw, so paging is stable while new notifications arrive.
+ */
+export interface StoredNotification {
+  readonly id: string;
+  readonly recipient: Recipient;
+  readonly sequence: number;
+  readonly kind: NotificationKind;
+  readonly receiptId: string;
+  readonly amends: string | null;
+  readonly issuedAt: string;
+  readonly status: InboxStatus;
+  readonly jws: string;
+}
+
+const keys = {
+  sequence: (recipient: string) => `inbox:${recipient}:sequence`,
+  items: (recipient: string) => `inbox:${recipient}:items`,
+  notification: (id: string) => `notification:${id}`,
+};
+
+// Appends once: a redelivered notification keeps its first sequence. Returns [sequence, 1 if new else 0].
+const APPEND = `
+local existing = redis.call('hget', KEYS[3], 'sequence')
+if existing then return {tonumber(existing), 0} end
+local sequence = redis.call('incr', KEYS[1])
+redis.call('hset', KEYS[3], 'recipient', ARGV[1], 'sequence', sequence, 'kind', ARGV[2], 'receiptId', ARGV[3],
+  'amends', ARGV[4], 'issuedAt', ARGV[5], 'status', 'delivered', 'jws', ARGV[6])
+redis.call('zadd', KEYS[2], sequence, ARGV[7])
+return {sequence, 1}`;
+
+// Moves status forward only (delivered -> fetched -> acknowledged), for the right recipient. Returns the status.
+const ADVANCE = `
+local recipient = redis.call('hget', KEYS[1], 'recipient')
+if recipient ~= ARGV[1] then return false end
+local order = {delivered = 1, fetched = 2, acknowledged = 3}
+local current = redis.call('hget', KEYS[1], 'status')
+if order[ARGV[2]] > order[current] then
+  redis.call('hset', KEYS[1], 'status', ARGV[2], ARGV[2] .. 'At', ARGV[3])
+  return ARGV[2]
+end
+return current`;
+
+const FIELDS = ['recipient', 'sequence', 'kind', 'receiptId', 'amends', 'issuedAt', 'status', 'jws'] as const;
+
+function toStored(id: string, values: readonly (string | null)[]): StoredNotification | undefined {
+  const [recipient, sequence, kind, receiptId, amends, issuedAt, status, jws] = values;
+  if (recipient == null || sequence == null || kind == null || issuedAt == null || status == null || jws == null) {
+    return undefined;
+  }
+  return {
+    id,
+    recipient: recipient as Recipient,
+    sequence: Number(sequence),
+    kind: kind as NotificationKind,
+    receiptId: receiptId ?? '',
+    amends: amends === '' || amends == null ? null : amends,
+    issuedAt,
+    status: status as InboxStatus,
+    jws,
+  };
+}
+
+export function createInboxStore(redis: RedisClient) {
+  return {
+    /** Stores a notification in its inbox once; answers whether it was new. */
+    async append(notification: IssuedNotification): Promise<{ sequence: number; isNew: boolean }> {
+      const [sequence, isNew] = (await redis.eval(
+        APPEND,
+        3,
+        keys.sequence(notification.recipient),
+        keys.items(notification.recipient),
+        keys.notification(notification.notificationId),
+        notification.recipient,
+        notification.kind,
+        notification.receiptId,
+        notification.amends ?? '',
+        notification.issuedAt,
+        notification.jws,
+        notification.notificationId,
+      )) as [number, number];
+      return { sequence, isNew: isNew === 1 };
+    },
+
+    /** Notifications after `afterSequence`, oldest first, at most `limit`. */
+    async page(recipient: Recipient, afterSequence: number, limit: number): Promise<StoredNotification[]> {
+      const ids = await redis.zrangebyscore(keys.items(recipient), `(${afterSequence}`, '+inf', 'LIMIT', 0, limit);
+      if (ids.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.hmget(keys.notification(id), ...FIELDS);
+      const rows = (await pipeline.exec()) ?? [];
+      return ids.flatMap((id, index) => {
+        const stored = toStored(id, (rows[index]?.[1] as (string | null)[] | undefined) ?? []);
+        return stored === undefined ? [] : [stored];
+      });
+    },
+
+    /** The notification if it is in `recipient`'s inbox; undefined otherwise (including another inbox's). */
+    async get(recipient: Recipient, id: string): Promise<StoredNotification | undefined> {
+      const stored = toStored(id, await redis.hmget(keys.notification(id), ...FIELDS));
+      return stored?.recipient === recipient ? stored : undefined;
+    },
+
+    /** Moves a notification's status forward; never backwards. Undefined when it is not in `recipient`'s inbox. */
+    async advance(recipient: Recipient, id: string, status: InboxStatus, at: Date): Promise<InboxStatus | undefined> {
+      const result = (await redis.eval(ADVANCE, 1, keys.notification(id), recipient, status, at.toISOString())) as
+        string | null;
+      return result === null ? undefined : (result as InboxStatus);
+    },
+  };
+}
+
+export type InboxStore = ReturnType<typeof createInboxStore>;
