@@ -55,7 +55,7 @@ function toStored(id: string, values: readonly (string | null)[]): StoredNotific
   }
   return {
     id,
-    recipient: recipient as Recipient,
+    recipient: recipient,
     sequence: Number(sequence),
     kind: kind as NotificationKind,
     receiptId: receiptId ?? '',
