@@ -1,0 +1,61 @@
+import { auditEvent } from '@hub/audit';
+import { closeRedis, createRedis, type RedisClient } from '@hub/redis';
+import { captureLogs, isolatedRedisPrefix, testEndpoints } from '@hub/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReceiptStatusView, type ReceiptStatusView } from './receipt-status.ts';
+
+let redis: RedisClient;
+let view: ReceiptStatusView;
+beforeAll(() => {
+  redis = createRedis({
+    url: testEndpoints().redisUrl,
+    keyPrefix: isolatedRedisPrefix(),
+    connectionName: 'status-test',
+    logger: captureLogs().logger,
+  });
+  view = createReceiptStatusView(redis);
+});
+afterAll(async () => {
+  await closeRedis(redis);
+});
+
+const at = new Date('2026-11-22T00:00:00Z');
+const gp = { receiptId: 'rcpt_s', recipient: 'gp:A81001' as const, subjectRef: 'S1' };
+
+describe('receipt status view', () => {
+  it('moves forward only, whatever order or how often the events arrive', async () => {
+    await view.apply(auditEvent('inbox', 'notification-fetched', at, gp));
+    await view.apply(auditEvent('inbox', 'notification-stored', at, gp));
+    await view.apply(
+      auditEvent('ig', 'decision-recorded', at, {
+        ...gp,
+        decision: { rule: 'DA-CHILD', policyVersion: 'v', outcome: 'share', lawfulBasis: [], reason: 'r' },
+      }),
+    );
+    expect((await view.entries('rcpt_s')).map((e) => e.status)).toEqual(['fetched']);
+    await view.apply(auditEvent('inbox', 'notification-acknowledged', at, gp));
+    await view.apply(auditEvent('inbox', 'notification-acknowledged', at, gp));
+    expect(await view.entries('rcpt_s')).toEqual([
+      { recipient: 'gp:A81001', subjectRef: 'S1', status: 'acknowledged', reason: null, updatedAt: at.toISOString() },
+    ]);
+  });
+
+  it('shows exceptions with their reason code, one entry per person', async () => {
+    for (const subjectRef of ['S2', 'S3']) {
+      await view.apply(
+        auditEvent('ig', 'decision-recorded', at, {
+          receiptId: 'rcpt_x',
+          recipient: 'exceptions:E06000066',
+          subjectRef,
+          reason: 'no-match',
+          decision: { rule: 'DA-EXCEPTION', policyVersion: 'v', outcome: 'exception', lawfulBasis: [], reason: 'r' },
+        }),
+      );
+    }
+    const entries = await view.entries('rcpt_x');
+    expect(entries.map((e) => [e.subjectRef, e.status, e.reason])).toEqual([
+      ['S2', 'exception', 'no-match'],
+      ['S3', 'exception', 'no-match'],
+    ]);
+  });
+});
