@@ -10,6 +10,10 @@ export const IDENTITY_EXCEPTION_REASONS = [
   'nhs-number-not-found',
   /** The NHS number given is known, but its date of birth differs from the one given. */
   'nhs-number-mismatch',
+  /** The NHS number is known but inactive (superseded or deceased): never routed. */
+  'inactive-record',
+  /** No NHS number and no postcode: a realistic trace needs family name, given name, birth date and postcode. */
+  'insufficient-demographics',
   /** No NHS number given, and the demographic trace found nobody. */
   'no-match',
   /** No NHS number given, and the demographic trace found more than one candidate. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { auditEvent } from './audit.ts';
 import { daIncidentReceived } from './domestic-abuse.ts';
 import { issuedNotification } from './inbox.ts';
+import { daIncidentIdentified } from './pipeline.ts';
 import { DAYS, FOREVER, defineTopic, type TopicSpec } from './topic.ts';
 
 /**
@@ -45,6 +46,16 @@ export const auditEventsTopic = defineTopic({
   cleanupPolicy: 'delete',
 });
 
+/** Each received incident with every subject matched to a registered patient or an exception reason. */
+export const daIncidentIdentifiedTopic = defineTopic({
+  name: 'da.incident-identified.v1',
+  description: 'A received incident with each subject matched (NHS number, registered practice) or excepted, with why.',
+  schema: daIncidentIdentified,
+  partitions: 6,
+  retentionMs: FOREVER,
+  cleanupPolicy: 'delete',
+});
+
 /** Signed notifications ready for their inbox. Key: the recipient, so one inbox's notifications stay in order. */
 export const notificationsIssuedTopic = defineTopic({
   name: 'notifications.issued.v1',
@@ -58,6 +69,7 @@ export const notificationsIssuedTopic = defineTopic({
 export const ALL_TOPICS: readonly TopicSpec[] = [
   serviceStarted,
   daIncidentReceivedTopic,
+  daIncidentIdentifiedTopic,
   notificationsIssuedTopic,
   auditEventsTopic,
 ];
