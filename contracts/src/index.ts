@@ -7,3 +7,6 @@ export * from './callers.ts';
 export * from './audit.ts';
 export * from './ids.ts';
 export * from './inbox.ts';
+export * from './decisions.ts';
+export * from './notifications.ts';
+export * from './pipeline.ts';
