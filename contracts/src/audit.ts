@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { caller } from './callers.ts';
+import { DECISION_OUTCOMES, LAWFUL_BASIS_CODES } from './decisions.ts';
 import { isoDateTime, nhsNumber, recipient } from './identifiers.ts';
 
 /**
@@ -31,8 +32,8 @@ export const auditDecision = z
   .object({
     rule: z.string().min(1).max(40),
     policyVersion: z.string().min(1).max(40),
-    outcome: z.enum(['share', 'withhold', 'exception']),
-    lawfulBasis: z.array(z.string().min(1).max(60)).max(5),
+    outcome: z.enum(DECISION_OUTCOMES),
+    lawfulBasis: z.array(z.enum(LAWFUL_BASIS_CODES)).max(LAWFUL_BASIS_CODES.length),
     reason: z.string().max(300),
   })
   .strict();

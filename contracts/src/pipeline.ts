@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decisionSet } from './decisions.ts';
 import { daIncidentReceived } from './domestic-abuse.ts';
 import { subjectIdentity } from './identity.ts';
 
@@ -27,3 +28,12 @@ export const daIncidentIdentified = z
     }
   });
 export type DaIncidentIdentified = z.infer<typeof daIncidentIdentified>;
+
+/** An identified incident with the IG engine's decision set: one decision per subject, plus the MARAC decision. */
+export const daIncidentDecided = z
+  .object({
+    identified: daIncidentIdentified,
+    decisions: decisionSet,
+  })
+  .strict();
+export type DaIncidentDecided = z.infer<typeof daIncidentDecided>;

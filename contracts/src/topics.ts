@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { auditEvent } from './audit.ts';
 import { daIncidentReceived } from './domestic-abuse.ts';
 import { issuedNotification } from './inbox.ts';
-import { daIncidentIdentified } from './pipeline.ts';
+import { daIncidentDecided, daIncidentIdentified } from './pipeline.ts';
 import { DAYS, FOREVER, defineTopic, type TopicSpec } from './topic.ts';
 
 /**
@@ -56,6 +56,17 @@ export const daIncidentIdentifiedTopic = defineTopic({
   cleanupPolicy: 'delete',
 });
 
+/** Each identified incident with its IG decisions (shares, withholds, exceptions), rule by rule. */
+export const daIncidentDecidedTopic = defineTopic({
+  name: 'da.incident-decided.v1',
+  description:
+    'An identified incident with one IG decision per subject and the MARAC decision, under a policy version.',
+  schema: daIncidentDecided,
+  partitions: 6,
+  retentionMs: FOREVER,
+  cleanupPolicy: 'delete',
+});
+
 /** Signed notifications ready for their inbox. Key: the recipient, so one inbox's notifications stay in order. */
 export const notificationsIssuedTopic = defineTopic({
   name: 'notifications.issued.v1',
@@ -70,6 +81,7 @@ export const ALL_TOPICS: readonly TopicSpec[] = [
   serviceStarted,
   daIncidentReceivedTopic,
   daIncidentIdentifiedTopic,
+  daIncidentDecidedTopic,
   notificationsIssuedTopic,
   auditEventsTopic,
 ];

@@ -8,7 +8,7 @@ export {
 } from './server.ts';
 export { listen, closeGracefully, type BoundAddress, type CloseOutcome, type ListenOptions } from './lifecycle.ts';
 export type { ReadinessCheck } from './health.ts';
-export { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem.ts';
+export { PROBLEM_CONTENT_TYPE, sendProblem, type ProblemDetails, type ProblemInput } from './problem.ts';
 export { REQUEST_ID_HEADER } from './request-context.ts';
 export {
   MAX_REPORTED_FIELD_ERRORS,

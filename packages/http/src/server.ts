@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
 import { registerHealthRoutes, type ReadinessCheck } from './health.ts';
@@ -153,15 +153,16 @@ export interface AuthenticatedScopeOptions {
   readonly prefix?: string;
   /**
    * Runs before every route of the scope (onRequest). Throw `HubError('unauthenticated')` or
-   * `HubError('forbidden')` to refuse the request; resolve to let it through.
+   * `HubError('forbidden')` to refuse the request; resolve to let it through. `reply` is there for response
+   * headers that must accompany a refusal (e.g. `WWW-Authenticate`); do not send from here.
    */
-  readonly authenticate: (request: FastifyRequest) => void | Promise<void>;
+  readonly authenticate: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>;
 }
 
 /**
  * The place for authenticated routes: a child context (fastify encapsulation) whose onRequest hook runs
- * `authenticate`, so the hook applies to these routes only and never to the health routes. The auth plugin
- * itself is not built yet; pass its `authenticate` here.
+ * `authenticate`, so the hook applies to these routes only and never to the health routes. @hub/auth's
+ * `registerProtected` builds on this with bearer tokens and per-route roles.
  */
 export function registerAuthenticated(
   app: HttpServer,
@@ -170,8 +171,8 @@ export function registerAuthenticated(
 ): void {
   void app.register(
     async (scope) => {
-      scope.addHook('onRequest', async (request) => {
-        await options.authenticate(request);
+      scope.addHook('onRequest', async (request, reply) => {
+        await options.authenticate(request, reply);
       });
       await routes(scope);
     },

@@ -1,0 +1,23 @@
+import type { Logger } from '@hub/logger';
+import type { RedisClient } from '@hub/redis';
+import type { HubKeyStore } from '@hub/signing';
+import type { AuthEvent } from './events.ts';
+import type { ClientRegistry } from './registry.ts';
+
+/** What the token endpoint and the bearer check share; built once by createAuth. Internal. */
+export interface AuthCore {
+  readonly registry: ClientRegistry;
+  readonly keyStore: HubKeyStore;
+  readonly redis: RedisClient;
+  readonly tokenUrl: string;
+  readonly tokenPath: string;
+  readonly issuer: string;
+  readonly accessTokenLifetimeSeconds: number;
+  readonly clockSkewSeconds: number;
+  readonly logger: Logger;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  isoNow(): string;
+  /** Calls onAuthEvent; resolves false (after logging) when it threw. */
+  emit(event: AuthEvent): Promise<boolean>;
+}

@@ -1,0 +1,66 @@
+import { auditEvent, incidentRef } from '@hub/audit';
+import {
+  auditEventsTopic,
+  daIncidentDecidedTopic,
+  daIncidentIdentifiedTopic,
+  type DaIncidentIdentified,
+  type Decision,
+} from '@hub/contracts';
+import { output, type KafkaClient, type Output, type Subscription } from '@hub/kafka';
+import { evaluateIncident, type Policy } from '@hub/policy';
+
+const SERVICE = 'ig-engine';
+
+function auditDecision(decision: Decision) {
+  return {
+    rule: decision.rule,
+    policyVersion: decision.policyVersion,
+    outcome: decision.outcome,
+    // Stable codes; their legal text is LAWFUL_BASES in contracts/src/decisions.ts.
+    lawfulBasis: [...decision.lawfulBasis],
+    reason: decision.reason,
+  };
+}
+
+/**
+ * The IG engine stage: identified -> decided. Every decision, share or withhold, is audited with its rule, policy
+ * version and lawful basis, in the same transaction as the decision set.
+ */
+export function startIgEngineStage(kafka: KafkaClient, policy: Policy, now: () => Date): Promise<Subscription> {
+  return kafka.processTransactionally(daIncidentIdentifiedTopic, {
+    groupId: 'ig-engine',
+    transactionalId: 'ig-engine',
+    handle: ({ value: identified }): Promise<Output[]> => Promise.resolve(decide(policy, identified, now())),
+  });
+}
+
+export function decide(policy: Policy, identified: DaIncidentIdentified, at: Date): Output[] {
+  const { received, identities } = identified;
+  const decisions = evaluateIncident(policy, {
+    receiptId: received.receiptId,
+    submission: received.submission,
+    identities,
+  });
+  const ref = incidentRef(received.force, received.incidentId);
+  const nhsNumberOf = (subjectRef: string | null) => {
+    const identity = identities.find((candidate) => candidate.ref === subjectRef);
+    return identity?.outcome === 'matched' ? identity.nhsNumber : null;
+  };
+  return [
+    output(daIncidentDecidedTopic, { key: ref, value: { identified, decisions } }),
+    ...decisions.decisions.map((decision) =>
+      output(auditEventsTopic, {
+        key: received.receiptId,
+        value: auditEvent(SERVICE, 'decision-recorded', at, {
+          receiptId: received.receiptId,
+          incidentRef: ref,
+          subjectRef: decision.subjectRef,
+          nhsNumber: nhsNumberOf(decision.subjectRef),
+          recipient: decision.recipient,
+          decision: auditDecision(decision),
+          reason: decision.facts.identityException ?? null,
+        }),
+      }),
+    ),
+  ];
+}
