@@ -7,7 +7,14 @@ export type AuditFields = Partial<Omit<AuditEvent, 'eventId' | 'at' | 'service' 
  * One audit event with an id derived from what it records (service, action and the ids it concerns), so a
  * retried step produces the same event id and the audit store keeps it once.
  */
-export function auditEvent(service: string, action: AuditAction, at: Date, fields: AuditFields): AuditEvent {
+export function auditEvent(
+  service: string,
+  action: AuditAction,
+  at: Date,
+  fields: AuditFields,
+  /** More ids that make this event distinct, for events not tied to a receipt (e.g. an access token's id). */
+  distinctBy: readonly string[] = [],
+): AuditEvent {
   const event: Omit<AuditEvent, 'eventId'> = {
     at: at.toISOString(),
     service,
@@ -33,6 +40,7 @@ export function auditEvent(service: string, action: AuditAction, at: Date, field
     event.decision?.rule,
     event.reason,
     event.actor?.clientId,
+    ...distinctBy,
   ].map((part) => part ?? '');
   return { eventId: contentId('aud', ...identity), ...event };
 }

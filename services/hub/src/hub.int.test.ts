@@ -1,45 +1,27 @@
 import { serviceStarted } from '@hub/contracts';
 import { createKafkaClient } from '@hub/kafka';
-import { captureLogs, isolatedRedisPrefix, isolatedTopicNamespace, testEndpoints, uniqueId } from '@hub/testkit';
+import { captureLogs, testEndpoints, uniqueId } from '@hub/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadHubConfig } from './config.ts';
-import { createHub, type Hub } from './hub.ts';
+import { startTestHub, type TestHub } from './testing.ts';
 
-function hubOn(overrides: Record<string, string>) {
-  const endpoints = testEndpoints();
-  const namespace = isolatedTopicNamespace();
-  const config = loadHubConfig({
-    KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-    KAFKA_TOPIC_NAMESPACE: namespace,
-    REDIS_URL: endpoints.redisUrl,
-    REDIS_KEY_PREFIX: isolatedRedisPrefix(),
-    HTTP_PORT: '0',
-    ...overrides,
-  });
-  const logs = captureLogs('hub');
-  return { hub: createHub({ config, logger: logs.logger }), namespace, endpoints, logs };
-}
-
-const running: Hub[] = [];
+const running: TestHub[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((hub) => hub.stop()));
 });
 
 describe('hub process', () => {
   it('starts on real Kafka and Redis: ready, and announces itself on its topic', async () => {
-    const { hub, namespace, endpoints, logs } = hubOn({});
-    running.push(hub);
-    const address = await hub.start();
+    const test = await startTestHub();
+    running.push(test);
 
-    const ready = await fetch(`${address.url}/health/ready`);
-    expect(ready.status).toBe(200);
-    expect((await fetch(`${address.url}/health/live`)).status).toBe(200);
+    expect((await fetch(`${test.url}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${test.url}/health/live`)).status).toBe(200);
 
     const reader = createKafkaClient({
-      brokers: endpoints.kafkaBrokers,
+      brokers: testEndpoints().kafkaBrokers,
       clientId: 'test',
-      topicNamespace: namespace,
-      logger: logs.logger,
+      topicNamespace: test.namespace,
+      logger: captureLogs().logger,
     });
     const seen: unknown[] = [];
     const subscription = await reader.consume(serviceStarted, {
@@ -56,12 +38,13 @@ describe('hub process', () => {
   });
 
   it('is live but not ready while Redis does not answer, and says which dependency failed', async () => {
-    const { hub } = hubOn({ REDIS_URL: 'redis://127.0.0.1:1' });
-    running.push(hub);
-    const address = await hub.start();
-
-    expect((await fetch(`${address.url}/health/live`)).status).toBe(200);
-    const ready = await fetch(`${address.url}/health/ready`);
+    // Redis must answer at start-up for nothing here; the readiness check is what must notice it is gone.
+    const test = await startTestHub({ env: { REDIS_URL: 'redis://127.0.0.1:1' } }).catch((error: unknown) => error);
+    if (test instanceof Error) throw test;
+    running.push(test as TestHub);
+    const { url } = test as TestHub;
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    const ready = await fetch(`${url}/health/ready`);
     expect(ready.status).toBe(503);
     expect(ready.headers.get('content-type')).toContain('application/problem+json');
     const problem = (await ready.json()) as { code: string; detail: string };
@@ -71,10 +54,9 @@ describe('hub process', () => {
   });
 
   it('stops cleanly and can be stopped twice', async () => {
-    const { hub } = hubOn({});
-    const address = await hub.start();
-    await hub.stop();
-    await hub.stop();
-    await expect(fetch(`${address.url}/health/live`)).rejects.toThrow();
+    const test = await startTestHub();
+    await test.hub.stop();
+    await test.stop();
+    await expect(fetch(`${test.url}/health/live`)).rejects.toThrow();
   });
 });

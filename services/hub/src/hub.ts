@@ -1,14 +1,33 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createAuditStore, startAuditProjector } from '@hub/audit-service';
+import { createAuth, loadClientRegistry } from '@hub/auth';
 import { ALL_TOPICS, serviceStarted } from '@hub/contracts';
+import { directoryFiles, loadFileDirectory } from '@hub/directory';
+import { createLineage, startDispatcherStage } from '@hub/dispatcher';
 import { closeGracefully, createHttpServer, listen, type BoundAddress } from '@hub/http';
-import { createKafkaClient } from '@hub/kafka';
+import { startIdentityStage } from '@hub/identity';
+import { startIgEngineStage } from '@hub/ig-engine';
+import { createInboxStore, startInboxProjector } from '@hub/inbox';
+import { createKafkaClient, type Subscription } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
+import {
+  createIncidentIntake,
+  createReceiptStatusView,
+  registerPoliceGatewayRoutes,
+  startReceiptStatusProjector,
+} from '@hub/police-gateway';
+import { defaultDomesticAbusePolicy, loadPolicy } from '@hub/policy';
 import { closeRedis, createRedis, pingRedis } from '@hub/redis';
+import { createKeyStore } from '@hub/signing';
+import { auditAuthEvents } from './audit-auth.ts';
 import type { HubConfig } from './config.ts';
 
 export interface Hub {
-  /** Provisions topics, starts HTTP, announces itself on Kafka. Resolves with the bound address. */
+  /** Provisions topics, starts every stage and projector, then HTTP; announces itself. Resolves with the address. */
   start(): Promise<BoundAddress>;
+  /** Re-reads the client registry and the directory files (SIGHUP); bad files keep the old data. */
+  reload(): Promise<void>;
   /** Stops taking requests, lets in-flight work finish, closes Kafka and Redis. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -16,6 +35,7 @@ export interface Hub {
 export interface HubDeps {
   readonly config: HubConfig;
   readonly logger: Logger;
+  readonly now?: () => Date;
   readonly version?: string;
 }
 
@@ -23,10 +43,10 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const READINESS_TIMEOUT_MS = 1_000;
 
 /**
- * The hub's composition root: one process hosting every service module. Each service added later is created
- * here from the shared Kafka, Redis and HTTP pieces; `main.ts` only reads config and handles signals.
+ * The hub's composition root: one process hosting every service module, built from the shared Kafka, Redis,
+ * HTTP, auth and signing pieces. `main.ts` only reads config and handles signals.
  */
-export function createHub({ config, logger, version = '0.1.0' }: HubDeps): Hub {
+export async function createHub({ config, logger, now = () => new Date(), version = '0.1.0' }: HubDeps): Promise<Hub> {
   const instanceId = randomUUID();
   const kafka = createKafkaClient({
     brokers: config.KAFKA_BROKERS,
@@ -38,6 +58,26 @@ export function createHub({ config, logger, version = '0.1.0' }: HubDeps): Hub {
     url: config.REDIS_URL,
     keyPrefix: config.REDIS_KEY_PREFIX,
     connectionName: 'hub',
+    logger,
+  });
+  const keyStore = await createKeyStore({
+    file: config.HUB_SIGNING_KEYS_FILE,
+    generateIfMissing: config.HUB_SIGNING_KEYS_GENERATE,
+  });
+  const registry = await loadClientRegistry({ file: config.HUB_CLIENTS_FILE, logger });
+  const directory = await loadFileDirectory({ files: directoryFiles(config), logger });
+  const policy =
+    config.POLICY_FILE === undefined
+      ? defaultDomesticAbusePolicy()
+      : loadPolicy(await readFile(config.POLICY_FILE, 'utf8'));
+
+  const auth = createAuth({
+    registry,
+    keyStore,
+    redis,
+    tokenUrl: config.HUB_TOKEN_URL,
+    accessTokenLifetimeSeconds: config.HUB_ACCESS_TOKEN_LIFETIME_SECONDS,
+    onAuthEvent: auditAuthEvents(kafka),
     logger,
   });
   const http = createHttpServer({
@@ -56,21 +96,45 @@ export function createHub({ config, logger, version = '0.1.0' }: HubDeps): Hub {
     ],
   });
 
+  const intake = createIncidentIntake({ kafka, redis, now, transactionalId: 'police-gateway' });
+  const receiptStatus = createReceiptStatusView(redis);
+  const inbox = createInboxStore(redis);
+  const auditStore = createAuditStore(redis);
+  auth.registerTokenEndpoint(http);
+  registerPoliceGatewayRoutes(http, { auth, intake, status: receiptStatus });
+
+  const subscriptions: Subscription[] = [];
   let stopping: Promise<void> | undefined;
   return {
     async start() {
       await kafka.provisionTopics(ALL_TOPICS);
+      subscriptions.push(
+        await startIdentityStage(kafka, directory, now),
+        await startIgEngineStage(kafka, policy, now),
+        await startDispatcherStage({ kafka, keys: keyStore, policy, lineage: createLineage(redis), now }),
+        await startInboxProjector(kafka, inbox, now),
+        await startAuditProjector(kafka, auditStore),
+        await startReceiptStatusProjector(kafka, receiptStatus),
+      );
       const address = await listen(http, { host: config.HTTP_HOST, port: config.HTTP_PORT });
       await kafka.publish(serviceStarted, [
-        { key: instanceId, value: { service: 'hub', instanceId, startedAt: new Date().toISOString() } },
+        { key: instanceId, value: { service: 'hub', instanceId, startedAt: now().toISOString() } },
       ]);
-      logger.info({ instanceId, version, port: address.port }, 'hub started');
+      logger.info(
+        { instanceId, version, port: address.port, policyVersion: policy.version, signingKid: keyStore.activeKid },
+        'hub started',
+      );
       return address;
+    },
+    async reload() {
+      const [clients, reference] = await Promise.all([registry.reload(), directory.reload()]);
+      logger.info({ clients: clients.ok ? 'reloaded' : 'rejected', directory: reference.outcome }, 'reloaded');
     },
     stop() {
       stopping ??= (async () => {
         await closeGracefully(http, SHUTDOWN_GRACE_MS);
-        await Promise.all([kafka.close(), closeRedis(redis)]);
+        await kafka.close();
+        await closeRedis(redis);
         logger.info({ instanceId }, 'hub stopped');
       })();
       return stopping;

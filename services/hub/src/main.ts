@@ -21,7 +21,13 @@ try {
 }
 
 const logger = createLogger({ service: 'hub', level: config.LOG_LEVEL });
-const hub = createHub({ config, logger });
+const hub = await createHub({ config, logger });
+
+process.on('SIGHUP', () => {
+  hub.reload().catch((error: unknown) => {
+    logger.error({ err: error }, 'reload failed');
+  });
+});
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

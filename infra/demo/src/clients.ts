@@ -1,0 +1,17 @@
+import type { ClientRole } from '@hub/contracts';
+
+/**
+ * The demo's registered clients: one per role, acting for organisations in the synthetic seed (infra/seed).
+ * Their key pairs are generated on this machine by setup.ts; private keys never leave `.data/demo`.
+ */
+export const DEMO_CLIENTS = [
+  { clientId: 'asp-police', role: 'police', organisation: 'ASP' },
+  { clientId: 'gp-l85901', role: 'gp', organisation: 'L85901' },
+  { clientId: 'gp-l85902', role: 'gp', organisation: 'L85902' },
+  { clientId: 'gp-l85904', role: 'gp', organisation: 'L85904' },
+  { clientId: 'somerset-marac', role: 'marac', organisation: 'E06000066' },
+  { clientId: 'somerset-safeguarding', role: 'local-authority', organisation: 'E06000066' },
+  { clientId: 'somerset-ig', role: 'ig-officer', organisation: 'E06000066' },
+] as const satisfies readonly { clientId: string; role: ClientRole; organisation: string }[];
+
+export type DemoClientId = (typeof DEMO_CLIENTS)[number]['clientId'];

@@ -1,0 +1,45 @@
+/**
+ * Prints an access token for a demo client, the way a real client gets one: it signs a JWT assertion with its own
+ * private key (iss = sub = client id, aud = token URL, unique jti, 5-minute expiry, ES256, its kid) and exchanges it
+ * at the hub's token endpoint. Usage: `node infra/demo/src/token.ts <clientId> [hub url]`.
+ */
+import { randomUUID, sign, createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { DEMO_CLIENTS } from './clients.ts';
+import { DEFAULT_HUB_URL, DEMO_FILES } from './paths.ts';
+
+const [clientId, hubUrl = DEFAULT_HUB_URL] = process.argv.slice(2);
+if (clientId === undefined || !DEMO_CLIENTS.some((client) => client.clientId === clientId)) {
+  process.stderr.write(`usage: token.ts <${DEMO_CLIENTS.map((c) => c.clientId).join('|')}> [hub url]\n`);
+  process.exit(2);
+}
+const jwk = JSON.parse(readFileSync(DEMO_FILES.clientKey(clientId), 'utf8')) as Record<string, string>;
+// The assertion's aud must equal the hub's HUB_TOKEN_URL exactly (setup.ts writes the default one).
+const tokenUrl = `${hubUrl}/oauth2/token`;
+const now = Math.floor(Date.now() / 1000);
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const input = `${b64({ alg: 'ES256', kid: jwk['kid'], typ: 'JWT' })}.${b64({
+  iss: clientId,
+  sub: clientId,
+  aud: tokenUrl,
+  jti: randomUUID(),
+  iat: now,
+  exp: now + 300,
+})}`;
+const key = createPrivateKey({ key: jwk, format: 'jwk' });
+const assertion = `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+const response = await fetch(`${hubUrl}/oauth2/token`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    client_assertion: assertion,
+  }),
+});
+const body = (await response.json()) as { access_token?: string };
+if (response.status !== 200 || body.access_token === undefined) {
+  process.stderr.write(`token refused (${response.status}): ${JSON.stringify(body)}\n`);
+  process.exit(1);
+}
+process.stdout.write(`${body.access_token}\n`);

@@ -1,0 +1,2 @@
+export { dispatch, startDispatcherStage, type DispatcherDeps } from './stage.ts';
+export { createLineage, type Lineage, type LineageSlot } from './lineage.ts';

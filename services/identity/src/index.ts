@@ -1,0 +1,1 @@
+export { identify, startIdentityStage } from './stage.ts';

@@ -1,0 +1,1 @@
+export { decide, startIgEngineStage } from './stage.ts';
