@@ -61,3 +61,30 @@ export const auditEvent = z
   })
   .strict();
 export type AuditEvent = z.infer<typeof auditEvent>;
+
+/** An audit event as the audit store keeps it, with its link in its Kafka partition's hash chain. */
+export const storedAuditEvent = auditEvent
+  .extend({
+    chain: z
+      .object({
+        partition: z.int().min(0),
+        position: z.int().min(0),
+        hash: z.string().regex(/^[a-f0-9]{64}$/),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** One page of `GET /v1/audit/events`, oldest first; `nextCursor` is null on the last page. */
+export const auditSearchPage = z
+  .object({
+    items: z.array(storedAuditEvent),
+    nextCursor: z.string().nullable(),
+  })
+  .strict();
+
+/** Answer of `GET /v1/audit/chains/{partition}/verification`. */
+export const auditChainVerification = z.discriminatedUnion('ok', [
+  z.object({ partition: z.int().min(0), ok: z.literal(true), length: z.int().min(0) }).strict(),
+  z.object({ partition: z.int().min(0), ok: z.literal(false), brokenAt: z.int().min(0) }).strict(),
+]);

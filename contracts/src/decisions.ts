@@ -138,7 +138,14 @@ export const decision = z
     if (d.rule !== 'DA-MARAC' && d.outcome === 'share' && d.recipient !== null && !d.recipient.startsWith('gp:')) {
       issue('recipient', 'must be a GP practice inbox for a subject share');
     }
-  });
+  })
+  .describe(
+    'One IG decision. Also checked: lawfulBasis codes do not repeat; recipient is null exactly when withheld; ' +
+      'outcome is exception exactly when rule is DA-EXCEPTION, and an exception goes to an exceptions inbox with ' +
+      'wouldShareUnder and facts.identityException set (both null otherwise); subjectRef, facts.role and ' +
+      'facts.isChild are null exactly for the incident-level DA-MARAC decision, whose recipient (if any) is a ' +
+      'MARAC inbox; a subject share goes to a GP practice inbox; high effective risk implies maracCriteriaMet.',
+  );
 export type Decision = z.infer<typeof decision>;
 
 /** The thresholds the policy applied for the incident's local authority (after any local override). */
@@ -194,5 +201,10 @@ export const decisionSet = z
     if (maracDecisions !== 1) {
       context.addIssue({ code: 'custom', path: ['decisions'], message: 'must hold exactly one DA-MARAC decision' });
     }
-  });
+  })
+  .describe(
+    "All decisions for one receipt. Also checked: every decision has the set's receiptId, policyVersion, " +
+      'effectiveRisk and maracCriteriaMet; decision ids are unique; a subject has exactly one decision; exactly ' +
+      "one DA-MARAC decision; area inboxes (marac, exceptions, la) are the incident's local authority.",
+  );
 export type DecisionSet = z.infer<typeof decisionSet>;

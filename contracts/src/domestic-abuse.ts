@@ -104,7 +104,11 @@ export const daIncidentSubmission = z
         });
       }
     });
-  });
+  })
+  .describe(
+    'A domestic-abuse incident from a police force. Also checked: reportedAt is not before occurredAt; subject ' +
+      "refs are unique within the incident; no subject's birthDate is after the incident date.",
+  );
 export type DaIncidentSubmission = z.infer<typeof daIncidentSubmission>;
 
 /** What the police gateway records on Kafka for each accepted submission (the record of what was received). */

@@ -28,7 +28,11 @@ export function isTestNhsNumber(value: string): boolean {
 export const nhsNumber = z
   .string()
   .regex(/^\d{10}$/, 'must be 10 digits with no spaces')
-  .refine(isValidNhsNumber, 'is not a valid NHS number (check digit)');
+  .refine(isValidNhsNumber, 'is not a valid NHS number (check digit)')
+  .describe(
+    'NHS number: 10 digits, no spaces. The 10th is a modulus 11 check digit: weights 10 to 2 on digits 1 to 9, ' +
+      'check = 11 - (sum mod 11), 11 becomes 0, and a number whose check would be 10 is invalid.',
+  );
 
 /** ODS code: up to 9 upper-case letters and digits (a GP practice is typically one letter and five digits). */
 export const odsCode = z.string().regex(/^[A-Z0-9]{1,9}$/, 'must be an ODS code: 1 to 9 upper-case letters or digits');
@@ -49,7 +53,11 @@ export const postcode = z
   .string()
   .max(10)
   .transform(normalisePostcode)
-  .pipe(z.string().regex(/^[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}$/, 'must be a UK postcode'));
+  .pipe(z.string().regex(/^[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}$/, 'must be a UK postcode'))
+  .describe(
+    'UK postcode, at most 10 characters as sent. Normalised to upper case with one space before the inward ' +
+      'code (e.g. "ta12ab" becomes "TA1 2AB"), then it must be a UK postcode.',
+  );
 
 /** A calendar date `YYYY-MM-DD` that exists. */
 export const isoDate = z.iso.date('must be a date as YYYY-MM-DD');

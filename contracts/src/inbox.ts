@@ -23,6 +23,8 @@ export const issuedNotification = z
     recipient,
     kind: z.enum(NOTIFICATION_KINDS),
     receiptId: z.string().max(40),
+    /** The submitting organisation's own reference for the person it is about; null for a referral about everyone. */
+    subjectRef: z.string().max(32).nullable(),
     /** The notification this one replaces for the same recipient and person, or null. */
     amends: notificationId.nullable(),
     issuedAt: isoDateTime,
@@ -57,5 +59,14 @@ export const inboxPage = z
     items: z.array(inboxItem),
     /** Pass back as `cursor` to get what came after; unchanged when there was nothing new. */
     nextCursor: z.string(),
+  })
+  .strict();
+
+/** Answer of `POST /v1/inboxes/{recipient}/notifications/{id}/acknowledgement`: the same body on every repeat. */
+export const inboxAcknowledgement = z
+  .object({
+    id: notificationId,
+    status: z.literal('acknowledged'),
+    acknowledgedAt: isoDateTime,
   })
   .strict();

@@ -10,3 +10,4 @@ export * from './inbox.ts';
 export * from './decisions.ts';
 export * from './notifications.ts';
 export * from './pipeline.ts';
+export * from './http-api.ts';

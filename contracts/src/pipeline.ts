@@ -26,7 +26,11 @@ export const daIncidentIdentified = z
         message: 'must match the subjects one to one, in order',
       });
     }
-  });
+  })
+  .describe(
+    'A received incident with its identities. Also checked: identities match the submitted subjects one to one, ' +
+      'in submission order (same refs).',
+  );
 export type DaIncidentIdentified = z.infer<typeof daIncidentIdentified>;
 
 /** An identified incident with the IG engine's decision set: one decision per subject, plus the MARAC decision. */

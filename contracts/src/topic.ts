@@ -11,6 +11,12 @@ export type CleanupPolicy = (typeof CLEANUP_POLICIES)[number];
 export interface TopicSpec<Schema extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
+  /**
+   * What the message key is, e.g. "the receipt id". The key picks the partition, so it decides what stays in
+   * order. Documented in the generated AsyncAPI document (`contracts/generated/asyncapi.json`); `pnpm
+   * contracts:generate` refuses a topic in `ALL_TOPICS` without it.
+   */
+  readonly key?: string;
   /** The message value's contract; validated on publish and on consume. */
   readonly schema: Schema;
   readonly partitions: number;

@@ -13,6 +13,7 @@ import { DAYS, FOREVER, defineTopic, type TopicSpec } from './topic.ts';
 /** The hub's own liveness beacon: each service publishes one on start. Also the foundation's smoke topic. */
 export const serviceStarted = defineTopic({
   name: 'hub.service-started.v1',
+  key: 'The instance id of the process that started.',
   description: 'A hub service process started (service name, version, time). No personal data.',
   schema: z
     .object({
@@ -29,6 +30,7 @@ export const serviceStarted = defineTopic({
 /** Every accepted police submission, as received. Key: `<force>:<incidentId>`, so versions of one incident stay in order. */
 export const daIncidentReceivedTopic = defineTopic({
   name: 'da.incident-received.v1',
+  key: '`<force>:<incidentId>`, so the versions of one incident stay in order.',
   description: 'A domestic-abuse incident accepted from a police force (the record of what was received).',
   schema: daIncidentReceived,
   partitions: 6,
@@ -39,6 +41,7 @@ export const daIncidentReceivedTopic = defineTopic({
 /** Every step of every service. Key: the receipt id, or the caller's organisation for requests without one. */
 export const auditEventsTopic = defineTopic({
   name: 'audit.events.v1',
+  key: "The receipt id, or the caller's organisation for events without one.",
   description: "The audit trail: every step, decision, withhold, refusal and access, in the step's own transaction.",
   schema: auditEvent,
   partitions: 6,
@@ -49,6 +52,7 @@ export const auditEventsTopic = defineTopic({
 /** Each received incident with every subject matched to a registered patient or an exception reason. */
 export const daIncidentIdentifiedTopic = defineTopic({
   name: 'da.incident-identified.v1',
+  key: '`<force>:<incidentId>`, as on da.incident-received.v1.',
   description: 'A received incident with each subject matched (NHS number, registered practice) or excepted, with why.',
   schema: daIncidentIdentified,
   partitions: 6,
@@ -59,6 +63,7 @@ export const daIncidentIdentifiedTopic = defineTopic({
 /** Each identified incident with its IG decisions (shares, withholds, exceptions), rule by rule. */
 export const daIncidentDecidedTopic = defineTopic({
   name: 'da.incident-decided.v1',
+  key: '`<force>:<incidentId>`, as on da.incident-received.v1.',
   description:
     'An identified incident with one IG decision per subject and the MARAC decision, under a policy version.',
   schema: daIncidentDecided,
@@ -70,6 +75,7 @@ export const daIncidentDecidedTopic = defineTopic({
 /** Signed notifications ready for their inbox. Key: the recipient, so one inbox's notifications stay in order. */
 export const notificationsIssuedTopic = defineTopic({
   name: 'notifications.issued.v1',
+  key: "The recipient (e.g. `gp:A81001`), so one inbox's notifications stay in order.",
   description: 'A signed, minimised notification addressed to one inbox (GP practice, MARAC, exceptions, LA).',
   schema: issuedNotification,
   partitions: 6,

@@ -2,6 +2,8 @@
  * What every benchmark shares: options, clocks, percentiles, bounded loops, the result row and its markdown table.
  * Latencies are milliseconds from `performance.now()` (monotonic); throughput is operations per second.
  */
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export { sleep };
@@ -115,9 +117,12 @@ export async function paced(
 export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`${what}: not done within ${Math.round(ms)} ms`));
-    }, Math.max(0, ms));
+    timer = setTimeout(
+      () => {
+        reject(new Error(`${what}: not done within ${Math.round(ms)} ms`));
+      },
+      Math.max(0, ms),
+    );
   });
   try {
     return await Promise.race([promise, expired]);
@@ -183,13 +188,38 @@ export function markdownTable(rows: readonly BenchRow[]): string {
   return [format(header), format(header.map(() => '---')), ...lines.map(format)].join('\n');
 }
 
+function commit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Date, commit, Node, CPUs, memory and the 1-minute load average before and after, for the Results section. The load
+ * matters: on a 2-core machine another busy process halves every number.
+ */
+export function environment(loadBefore: number): string {
+  const cpu = cpus();
+  const load = (value: number): string => value.toFixed(2);
+  return (
+    `${new Date().toISOString().slice(0, 10)}, commit ${commit()}, Node ${process.version}, ` +
+    `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+    `load ${load(loadBefore)} before / ${load(loadavg()[0] ?? 0)} after`
+  );
+}
+
 /** Entry point of a single benchmark script: runs it, prints its table, sets the exit code. */
 export async function runStandalone(run: () => Promise<readonly BenchRow[]>): Promise<void> {
+  const loadBefore = loadavg()[0] ?? 0;
   try {
     const rows = await run();
-    process.stdout.write(`${markdownTable(rows)}\n`);
+    process.stdout.write(`${environment(loadBefore)}\n\n${markdownTable(rows)}\n`);
   } catch (error) {
-    process.stderr.write(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   }
 }

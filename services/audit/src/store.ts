@@ -24,6 +24,20 @@ export interface AuditQuery {
 }
 
 const GENESIS = '0'.repeat(64);
+/** Links read per round trip by verifyChain. */
+const CHAIN_BATCH = 500;
+
+/** A stored event, or undefined when the stored text is not one (tampering shows as a broken link, not a 500). */
+function parseStored(value: string): StoredAuditEvent | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  const chain: unknown = typeof parsed === 'object' && parsed !== null ? Reflect.get(parsed, 'chain') : undefined;
+  return typeof chain === 'object' && chain !== null ? (parsed as StoredAuditEvent) : undefined;
+}
 
 const keys = {
   event: (eventId: string) => `audit:event:${eventId}`,
@@ -105,7 +119,14 @@ export function createAuditStore(redis: RedisClient) {
           : query.recipient !== undefined
             ? keys.byRecipient(query.recipient)
             : keys.byTime;
-    const min = query.after !== undefined ? query.after.time : (query.from?.getTime() ?? '-inf');
+    // A cursor continues from its event, but never before `from` (a cursor reused with a later `from`).
+    const from = query.from?.getTime();
+    const min =
+      query.after === undefined
+        ? (from ?? '-inf')
+        : from === undefined
+          ? query.after.time
+          : Math.max(from, query.after.time);
     const max = query.to?.getTime() ?? '+inf';
     const matches: StoredAuditEvent[] = [];
     let offset = 0;
@@ -128,22 +149,33 @@ export function createAuditStore(redis: RedisClient) {
     return matches;
   }
 
-  /** Recomputes a partition's chain from its stored events; answers the first broken position, if any. */
+  /**
+   * Recomputes a partition's chain from its stored events; answers the first broken position, if any. The length
+   * and head are read together (MULTI), so events appended while it runs are left for the next verification
+   * instead of looking like a broken head. Events are read in batches of CHAIN_BATCH.
+   */
   async function verifyChain(
     partition: number,
   ): Promise<{ ok: true; length: number } | { ok: false; brokenAt: number }> {
-    const ids = await redis.lrange(keys.link(partition), 0, -1);
+    const snapshot = await redis.multi().llen(keys.link(partition)).get(keys.head(partition)).exec();
+    const length = Number(snapshot?.[0]?.[1] ?? 0);
+    const head = (snapshot?.[1]?.[1] as string | null | undefined) ?? GENESIS;
     let previous = GENESIS;
-    for (const [position, id] of ids.entries()) {
-      const [stored] = await load([id]);
-      if (stored === undefined) return { ok: false, brokenAt: position };
-      const { chain, ...event } = stored;
-      const expected = chainHash(previous, event);
-      if (chain.hash !== expected || chain.position !== position) return { ok: false, brokenAt: position };
-      previous = expected;
+    for (let start = 0; start < length; start += CHAIN_BATCH) {
+      const ids = await redis.lrange(keys.link(partition), start, Math.min(start + CHAIN_BATCH, length) - 1);
+      const raw = ids.length === 0 ? [] : await redis.mget(...ids.map(keys.event));
+      for (const [offset, value] of raw.entries()) {
+        const position = start + offset;
+        const stored = value === null ? undefined : parseStored(value);
+        if (stored === undefined) return { ok: false, brokenAt: position };
+        const { chain, ...event } = stored;
+        const expected = chainHash(previous, event);
+        if (chain.hash !== expected || chain.position !== position) return { ok: false, brokenAt: position };
+        previous = expected;
+      }
+      if (ids.length < Math.min(CHAIN_BATCH, length - start)) return { ok: false, brokenAt: start + ids.length };
     }
-    const head = (await redis.get(keys.head(partition))) ?? GENESIS;
-    return head === previous ? { ok: true, length: ids.length } : { ok: false, brokenAt: ids.length };
+    return head === previous ? { ok: true, length } : { ok: false, brokenAt: length };
   }
 
   return { append, search, verifyChain };

@@ -94,6 +94,7 @@ export async function dispatch(deps: DispatcherDeps, decided: DaIncidentDecided)
           recipient: payload.recipient,
           kind: payload.kind,
           receiptId: received.receiptId,
+          subjectRef,
           amends: payload.amends,
           issuedAt: at.toISOString(),
           jws,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createAuditStore, startAuditProjector } from '@hub/audit-service';
+import { createAuditStore, registerAuditRoutes, startAuditProjector } from '@hub/audit-service';
 import { createAuth, loadClientRegistry } from '@hub/auth';
 import { ALL_TOPICS, serviceStarted } from '@hub/contracts';
 import { directoryFiles, loadFileDirectory } from '@hub/directory';
@@ -8,7 +8,7 @@ import { createLineage, startDispatcherStage } from '@hub/dispatcher';
 import { closeGracefully, createHttpServer, listen, type BoundAddress } from '@hub/http';
 import { startIdentityStage } from '@hub/identity';
 import { startIgEngineStage } from '@hub/ig-engine';
-import { createInboxStore, startInboxProjector } from '@hub/inbox';
+import { createInboxStore, registerInboxRoutes, startInboxProjector } from '@hub/inbox';
 import { createKafkaClient, type Subscription } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
 import {
@@ -102,6 +102,8 @@ export async function createHub({ config, logger, now = () => new Date(), versio
   const auditStore = createAuditStore(redis);
   auth.registerTokenEndpoint(http);
   registerPoliceGatewayRoutes(http, { auth, intake, status: receiptStatus });
+  registerInboxRoutes(http, { auth, store: inbox, kafka, keyStore, now, transactionalId: 'inbox-api' });
+  registerAuditRoutes(http, { auth, store: auditStore, kafka, now });
 
   const subscriptions: Subscription[] = [];
   let stopping: Promise<void> | undefined;

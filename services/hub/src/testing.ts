@@ -45,8 +45,12 @@ export const DEFAULT_CLIENTS: ClientSpec = {
   otherForce: { role: 'police', organisation: 'WMP' },
   gpVictim: { role: 'gp', organisation: 'L85901' },
   gpOther: { role: 'gp', organisation: 'L85902' },
+  gpPerpetrator: { role: 'gp', organisation: 'L85904' },
+  gpBristol: { role: 'gp', organisation: 'L81901' },
   marac: { role: 'marac', organisation: 'E06000066' },
   somersetLa: { role: 'local-authority', organisation: 'E06000066' },
+  bristolLa: { role: 'local-authority', organisation: 'E06000023' },
+  bristolMarac: { role: 'marac', organisation: 'E06000023' },
   igOfficer: { role: 'ig-officer', organisation: 'E06000066' },
 };
 

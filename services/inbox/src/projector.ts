@@ -22,6 +22,7 @@ export function startInboxProjector(kafka: KafkaClient, store: InboxStore, now: 
           value: auditEvent(SERVICE, 'notification-stored', now(), {
             receiptId: notification.receiptId,
             recipient: notification.recipient,
+            subjectRef: notification.subjectRef,
             notificationId: notification.notificationId,
           }),
         }),

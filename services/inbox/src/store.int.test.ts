@@ -26,6 +26,7 @@ function notification(n: number, recipient: IssuedNotification['recipient'] = 'g
     recipient,
     kind: 'da-gp-notification',
     receiptId: 'rcpt_1',
+    subjectRef: null,
     amends: null,
     issuedAt: '2026-11-22T00:00:00.000Z',
     jws: `header.payload${n}.signature`,

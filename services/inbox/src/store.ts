@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { InboxStatus, IssuedNotification, NotificationKind, Recipient } from '@hub/contracts';
 import type { RedisClient } from '@hub/redis';
 
@@ -12,16 +13,21 @@ export interface StoredNotification {
   readonly sequence: number;
   readonly kind: NotificationKind;
   readonly receiptId: string;
+  /** The submitting organisation's reference for the person, or null (a referral about everyone). */
+  readonly subjectRef: string | null;
   readonly amends: string | null;
   readonly issuedAt: string;
   readonly status: InboxStatus;
   readonly jws: string;
+  /** When it was first acknowledged; null until then. */
+  readonly acknowledgedAt: string | null;
 }
 
 const keys = {
   sequence: (recipient: string) => `inbox:${recipient}:sequence`,
   items: (recipient: string) => `inbox:${recipient}:items`,
   notification: (id: string) => `notification:${id}`,
+  lock: (recipient: string) => `inbox:${recipient}:lock`,
 };
 
 // Appends once: a redelivered notification keeps its first sequence. Returns [sequence, 1 if new else 0].
@@ -30,7 +36,7 @@ local existing = redis.call('hget', KEYS[3], 'sequence')
 if existing then return {tonumber(existing), 0} end
 local sequence = redis.call('incr', KEYS[1])
 redis.call('hset', KEYS[3], 'recipient', ARGV[1], 'sequence', sequence, 'kind', ARGV[2], 'receiptId', ARGV[3],
-  'amends', ARGV[4], 'issuedAt', ARGV[5], 'status', 'delivered', 'jws', ARGV[6])
+  'amends', ARGV[4], 'issuedAt', ARGV[5], 'status', 'delivered', 'jws', ARGV[6], 'subjectRef', ARGV[8])
 redis.call('zadd', KEYS[2], sequence, ARGV[7])
 return {sequence, 1}`;
 
@@ -46,10 +52,24 @@ if order[ARGV[2]] > order[current] then
 end
 return current`;
 
-const FIELDS = ['recipient', 'sequence', 'kind', 'receiptId', 'amends', 'issuedAt', 'status', 'jws'] as const;
+// Deletes the lock only if it is still ours (a slow holder must not release a successor's lock).
+const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+const FIELDS = [
+  'recipient',
+  'sequence',
+  'kind',
+  'receiptId',
+  'amends',
+  'issuedAt',
+  'status',
+  'jws',
+  'acknowledgedAt',
+  'subjectRef',
+] as const;
 
 function toStored(id: string, values: readonly (string | null)[]): StoredNotification | undefined {
-  const [recipient, sequence, kind, receiptId, amends, issuedAt, status, jws] = values;
+  const [recipient, sequence, kind, receiptId, amends, issuedAt, status, jws, acknowledgedAt, subjectRef] = values;
   if (recipient == null || sequence == null || kind == null || issuedAt == null || status == null || jws == null) {
     return undefined;
   }
@@ -59,10 +79,12 @@ function toStored(id: string, values: readonly (string | null)[]): StoredNotific
     sequence: Number(sequence),
     kind: kind as NotificationKind,
     receiptId: receiptId ?? '',
+    subjectRef: subjectRef === '' || subjectRef == null ? null : subjectRef,
     amends: amends === '' || amends == null ? null : amends,
     issuedAt,
     status: status as InboxStatus,
     jws,
+    acknowledgedAt: acknowledgedAt ?? null,
   };
 }
 
@@ -83,6 +105,7 @@ export function createInboxStore(redis: RedisClient) {
         notification.issuedAt,
         notification.jws,
         notification.notificationId,
+        notification.subjectRef ?? '',
       )) as [number, number];
       return { sequence, isNew: isNew === 1 };
     },
@@ -111,6 +134,19 @@ export function createInboxStore(redis: RedisClient) {
       const result = (await redis.eval(ADVANCE, 1, keys.notification(id), recipient, status, at.toISOString())) as
         string | null;
       return result === null ? undefined : (result as InboxStatus);
+    },
+
+    /**
+     * Takes the inbox's lock (`inbox:<recipient>:lock`, expiring after `ttlMs` so a crashed holder cannot keep it)
+     * and answers its release function, or undefined while someone else holds it.
+     */
+    async lock(recipient: Recipient, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+      const key = keys.lock(recipient);
+      const token = randomUUID();
+      if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return undefined;
+      return async () => {
+        await redis.eval(RELEASE_LOCK, 1, key, token);
+      };
     },
   };
 }

@@ -5,16 +5,6 @@ export {
   type IntakeResult,
   type ReceiptRecord,
 } from './intake.ts';
-export {
-  createReceiptStatusView,
-  statusFromAudit,
-  RECIPIENT_STATUSES,
-  type ReceiptStatusView,
-} from './receipt-status.ts';
+export { createReceiptStatusView, statusFromAudit, type ReceiptStatusView } from './receipt-status.ts';
 export { startReceiptStatusProjector } from './status-projector.ts';
-export {
-  registerPoliceGatewayRoutes,
-  submissionAccepted,
-  receiptStatus,
-  type PoliceGatewayRouteDeps,
-} from './routes.ts';
+export { registerPoliceGatewayRoutes, type PoliceGatewayRouteDeps } from './routes.ts';

@@ -1,4 +1,4 @@
-import type { AuditEvent } from '@hub/contracts';
+import type { AuditEvent, RecipientStatus } from '@hub/contracts';
 import type { RedisClient } from '@hub/redis';
 
 /**
@@ -6,8 +6,6 @@ import type { RedisClient } from '@hub/redis';
  * trail (so it can be rebuilt by replaying `audit.events.v1`). Holds recipients, the force's own subject refs,
  * statuses and reason codes: no personal data.
  */
-export const RECIPIENT_STATUSES = ['decided', 'exception', 'delivered', 'fetched', 'acknowledged'] as const;
-export type RecipientStatus = (typeof RECIPIENT_STATUSES)[number];
 
 export interface RecipientStatusEntry {
   readonly recipient: string;

@@ -1,47 +1,16 @@
 import type { Auth } from '@hub/auth';
 import { callerOf } from '@hub/auth';
-import { daIncidentSubmission } from '@hub/contracts';
+import { daIncidentSubmission, daReceiptStatus, daSubmissionAccepted, receiptParams } from '@hub/contracts';
 import { HubError } from '@hub/errors';
 import type { HttpServer } from '@hub/http';
-import { z } from 'zod';
 import type { IncidentIntake } from './intake.ts';
-import { RECIPIENT_STATUSES, type ReceiptStatusView } from './receipt-status.ts';
+import type { ReceiptStatusView } from './receipt-status.ts';
 
 export interface PoliceGatewayRouteDeps {
   readonly auth: Auth;
   readonly intake: IncidentIntake;
   readonly status: ReceiptStatusView;
 }
-
-const receiptParams = z.object({ receiptId: z.string().regex(/^rcpt_[a-f0-9]{32}$/, 'must be a receipt id') }).strict();
-
-export const submissionAccepted = z
-  .object({
-    receiptId: z.string(),
-    status: z.enum(['accepted', 'unchanged']),
-    amendsReceiptId: z.string().nullable(),
-  })
-  .strict();
-
-export const receiptStatus = z
-  .object({
-    receiptId: z.string(),
-    incidentId: z.string(),
-    receivedAt: z.string(),
-    amendsReceiptId: z.string().nullable(),
-    recipients: z.array(
-      z
-        .object({
-          recipient: z.string(),
-          subjectRef: z.string().nullable(),
-          status: z.enum(RECIPIENT_STATUSES),
-          reason: z.string().nullable(),
-          updatedAt: z.string(),
-        })
-        .strict(),
-    ),
-  })
-  .strict();
 
 /**
  * `POST /v1/domestic-abuse-incidents` and `GET /v1/domestic-abuse-incidents/{receiptId}`, role police only. The
@@ -54,7 +23,7 @@ export function registerPoliceGatewayRoutes(app: HttpServer, deps: PoliceGateway
       '/domestic-abuse-incidents',
       {
         onRequest: deps.auth.requireRole('police'),
-        schema: { body: daIncidentSubmission, response: { 202: submissionAccepted } },
+        schema: { body: daIncidentSubmission, response: { 202: daSubmissionAccepted } },
       },
       async (request, reply) => {
         const result = await deps.intake.submit(callerOf(request), request.body);
@@ -69,7 +38,7 @@ export function registerPoliceGatewayRoutes(app: HttpServer, deps: PoliceGateway
       '/domestic-abuse-incidents/:receiptId',
       {
         onRequest: deps.auth.requireRole('police'),
-        schema: { params: receiptParams, response: { 200: receiptStatus } },
+        schema: { params: receiptParams, response: { 200: daReceiptStatus } },
       },
       async (request) => {
         const receipt = await deps.intake.receipt(callerOf(request), request.params.receiptId);

@@ -1,0 +1,359 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+// The catalogue is the source of the HTTP problem codes; http-api.ts mirrors them so contracts stays dependency-free.
+import { ERROR_CATALOGUE, PROBLEM_TYPE_BASE as CATALOGUE_TYPE_BASE } from '../../packages/errors/src/index.ts';
+import { buildDocuments, GENERATED_DIR, refsIn, type Json, type JsonObject } from './generate.ts';
+import {
+  ALL_HTTP_ROUTES,
+  HTTP_PROBLEMS,
+  HTTP_ROUTES,
+  HTTP_SCHEMAS,
+  PROBLEM_TYPE_BASE,
+  auditChainParams,
+  auditSearchQuery,
+  inboxQuery,
+  problemDetails,
+  routePattern,
+  tokenResponse,
+} from './http-api.ts';
+import { deadLetterTopicName, defineTopic, DAYS } from './topic.ts';
+import { ALL_TOPICS, auditEventsTopic, daIncidentReceivedTopic } from './topics.ts';
+
+const documents = buildDocuments();
+const { openapi, asyncapi } = documents;
+
+function object(value: Json | undefined, where: string): JsonObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where} is not an object`);
+  return value;
+}
+
+/** Resolves a local `$ref` (`#/a/b`) in `root`. */
+function resolveRef(root: JsonObject, ref: string): Json | undefined {
+  if (!ref.startsWith('#/')) return undefined;
+  let node: Json | undefined = root;
+  for (const raw of ref.slice(2).split('/')) {
+    const token = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    node = typeof node === 'object' && node !== null && !Array.isArray(node) ? node[token] : undefined;
+  }
+  return node;
+}
+
+/** Every JSON Schema object node (`type: 'object'`) below `schema`, with its location. */
+function objectNodes(schema: Json, at = '#'): { at: string; node: JsonObject }[] {
+  if (Array.isArray(schema)) return schema.flatMap((inner, index) => objectNodes(inner, `${at}/${index}`));
+  if (typeof schema !== 'object' || schema === null) return [];
+  const own = schema['type'] === 'object' ? [{ at, node: schema }] : [];
+  return [...own, ...Object.entries(schema).flatMap(([key, inner]) => objectNodes(inner, `${at}/${key}`))];
+}
+
+function filesUnder(directory: string): string[] {
+  return readdirSync(directory, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(directory, join(entry.parentPath, entry.name)).split('\\').join('/'))
+    .sort();
+}
+
+describe('contracts/generated', () => {
+  it('equals buildDocuments() exactly (drift check)', () => {
+    const expected = Object.keys(documents.files).sort();
+    const committed = filesUnder(GENERATED_DIR);
+    const stale = [
+      ...expected.filter((path) => !committed.includes(path)).map((path) => `${path} (missing)`),
+      ...committed.filter((path) => !expected.includes(path)).map((path) => `${path} (no longer generated)`),
+      ...expected
+        .filter((path) => committed.includes(path))
+        .filter((path) => readFileSync(join(GENERATED_DIR, path), 'utf8') !== documents.files[path])
+        .map((path) => `${path} (differs)`),
+    ];
+    expect(stale, 'contracts/generated is out of date: run pnpm contracts:generate').toEqual([]);
+  });
+
+  it('is deterministic: 2-space JSON with a trailing newline, the same on every build', () => {
+    expect(buildDocuments().files).toEqual(documents.files);
+    for (const [path, text] of Object.entries(documents.files)) {
+      expect(text, path).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+    }
+    expect(Object.keys(documents.files)).toEqual([
+      'asyncapi.json',
+      'openapi.json',
+      ...ALL_TOPICS.map((topic) => `json-schema/${topic.name}.json`).sort(),
+    ]);
+  });
+});
+
+describe('OpenAPI document', () => {
+  const paths = object(openapi['paths'], 'paths');
+  const operation = (path: string, method: string) => object(object(paths[path], path)[method], `${method} ${path}`);
+
+  it('is OpenAPI 3.1 with the oauth2 client-credentials scheme of the token endpoint', () => {
+    expect(openapi['openapi']).toMatch(/^3\.1\.\d+$/);
+    const schemes = object(object(openapi['components'], 'components')['securitySchemes'], 'securitySchemes');
+    expect(schemes['hubOAuth']).toMatchObject({
+      type: 'oauth2',
+      flows: {
+        clientCredentials: { tokenUrl: '/oauth2/token', scopes: {}, 'x-token-endpoint-auth-method': 'private_key_jwt' },
+      },
+    });
+  });
+
+  it('has every route of http-api.ts, with its roles, security, parameters and responses', () => {
+    const operations = Object.entries(paths).flatMap(([path, item]) =>
+      Object.keys(object(item, path)).map((method) => `${method} ${path}`),
+    );
+    expect(operations.sort()).toEqual(ALL_HTTP_ROUTES.map((route) => `${route.method} ${route.path}`).sort());
+    for (const route of ALL_HTTP_ROUTES) {
+      const op = operation(route.path, route.method);
+      expect(op['operationId']).toBe(route.operationId);
+      expect(op['x-roles'], route.operationId).toEqual([...route.roles]);
+      expect(op['security'], route.operationId).toEqual(route.roles.length > 0 ? [{ hubOAuth: [] }] : []);
+      const responses = object(op['responses'], route.operationId);
+      const statuses = [
+        ...Object.keys(route.responses),
+        ...new Set(route.problems.map((problem) => String(problem.status))),
+      ].sort();
+      expect(Object.keys(responses).sort(), route.operationId).toEqual(statuses);
+      for (const problem of route.problems) {
+        const response = object(responses[String(problem.status)], `${route.operationId} ${problem.status}`);
+        expect(response['x-problem-codes']).toContain(problem.code);
+        expect(Object.keys(object(response['content'], 'content'))).toEqual(['application/problem+json']);
+      }
+    }
+  });
+
+  it('states the exact roles, statuses and schemas of the routes the services implement', () => {
+    const submit = operation('/v1/domestic-abuse-incidents', 'post');
+    expect(submit['x-roles']).toEqual(['police']);
+    expect(Object.keys(object(submit['responses'], 'responses'))).toEqual([
+      '202',
+      '400',
+      '401',
+      '403',
+      '409',
+      '413',
+      '415',
+      '500',
+      '503',
+    ]);
+    expect(submit['requestBody']).toEqual({
+      required: true,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/DaIncidentSubmission' } } },
+    });
+    const token = operation('/oauth2/token', 'post');
+    expect(token['security']).toEqual([]);
+    expect(Object.keys(object(object(token['requestBody'], 'requestBody')['content'], 'content'))).toEqual([
+      'application/x-www-form-urlencoded',
+    ]);
+    expect(object(token['responses'], 'responses')['401']).toMatchObject({
+      content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/OAuthProblem' } } },
+      'x-problem-codes': ['unauthenticated'],
+    });
+    expect(operation('/v1/inboxes/{recipient}/notifications', 'get')['x-roles']).toEqual([
+      'gp',
+      'marac',
+      'local-authority',
+    ]);
+    expect(operation('/v1/audit/events', 'get')['x-roles']).toEqual(['ig-officer']);
+    expect(operation('/v1/audit/chains/{partition}/verification', 'get')['x-roles']).toEqual(['ig-officer']);
+    for (const path of ['/.well-known/jwks.json', '/health/live', '/health/ready']) {
+      expect(operation(path, 'get')['x-roles'], path).toEqual([]);
+    }
+    const query = operation('/v1/audit/events', 'get')['parameters'];
+    expect(Array.isArray(query) ? query.map((p) => object(p, 'parameter')['name'] ?? null) : []).toEqual([
+      'receiptId',
+      'nhsNumber',
+      'recipient',
+      'from',
+      'to',
+      'cursor',
+      'limit',
+      null,
+      null,
+    ]);
+  });
+
+  it('resolves every $ref inside the document', () => {
+    const refs = refsIn(openapi);
+    expect(refs.length).toBeGreaterThan(50);
+    expect(refs.filter((ref) => resolveRef(openapi, ref) === undefined)).toEqual([]);
+  });
+
+  it('names every HTTP_SCHEMAS entry as a component', () => {
+    const schemas = object(object(openapi['components'], 'components')['schemas'], 'schemas');
+    expect(Object.keys(schemas)).toEqual(Object.keys(HTTP_SCHEMAS).sort());
+  });
+
+  it('refuses a route whose schema has no component name', () => {
+    const route = { ...HTTP_ROUTES.getLiveness, responses: { 200: { description: 'x', schema: z.object({}) } } };
+    expect(() => buildDocuments({ topics: ALL_TOPICS, routes: [route], schemas: HTTP_SCHEMAS })).toThrow(
+      'GET /health/live: the schema is not named in HTTP_SCHEMAS (http-api.ts)',
+    );
+  });
+});
+
+describe('AsyncAPI document', () => {
+  const channels = object(asyncapi['channels'], 'channels');
+  const components = object(asyncapi['components'], 'components');
+
+  it('is AsyncAPI 3.0.0 and resolves every $ref inside the document', () => {
+    expect(asyncapi['asyncapi']).toBe('3.0.0');
+    expect(refsIn(asyncapi).filter((ref) => resolveRef(asyncapi, ref) === undefined)).toEqual([]);
+  });
+
+  it('has every topic and its .dlq twin as channels, with partitions, retention, cleanup and key', () => {
+    expect(Object.keys(channels).sort()).toEqual(
+      ALL_TOPICS.flatMap((topic) => [topic.name, deadLetterTopicName(topic.name)]).sort(),
+    );
+    for (const topic of ALL_TOPICS) {
+      for (const name of [topic.name, deadLetterTopicName(topic.name)]) {
+        const channel = object(channels[name], name);
+        expect(channel['address']).toBe(name);
+        expect(object(channel['bindings'], name)['kafka']).toEqual({
+          topic: name,
+          partitions: topic.partitions,
+          topicConfiguration: { 'cleanup.policy': [topic.cleanupPolicy], 'retention.ms': topic.retentionMs },
+          bindingVersion: '0.5.0',
+        });
+      }
+      const message = object(resolveRef(asyncapi, `#/components/messages/${topic.name}`), topic.name);
+      expect(resolveRef(asyncapi, object(message['payload'], 'payload')['$ref'] as string)).toBeDefined();
+      expect(JSON.stringify(message['bindings'])).toContain(JSON.stringify(topic.key).slice(1, -1));
+    }
+  });
+
+  it('documents the dead-letter headers @hub/kafka writes', () => {
+    const headers = object(object(components['schemas'], 'schemas')['DeadLetterHeaders'], 'DeadLetterHeaders');
+    expect(headers['required']).toEqual([
+      'dlq-reason',
+      'dlq-detail',
+      'dlq-original-topic',
+      'dlq-original-partition',
+      'dlq-original-offset',
+      'dlq-failed-at',
+      'dlq-consumer-group',
+    ]);
+    expect(object(object(headers['properties'], 'properties')['dlq-reason'], 'dlq-reason')['enum']).toEqual([
+      'contract-violation',
+      'undecodable-message',
+      'handler-failed',
+    ]);
+  });
+
+  it('refuses a topic that does not say what its key is', () => {
+    const keyless = defineTopic({
+      name: 'test.keyless.v1',
+      description: 'test',
+      schema: z.object({}).strict(),
+      partitions: 1,
+      retentionMs: DAYS,
+      cleanupPolicy: 'delete',
+    });
+    expect(() => buildDocuments({ topics: [keyless], routes: [], schemas: {} })).toThrow(
+      'topic test.keyless.v1 does not say what its message key is',
+    );
+  });
+});
+
+describe('generated JSON Schemas', () => {
+  it('are draft 2020-12, one per topic', () => {
+    expect(Object.keys(documents.jsonSchemas).sort()).toEqual(ALL_TOPICS.map((topic) => topic.name).sort());
+    for (const topic of ALL_TOPICS) {
+      expect(documents.jsonSchemas[topic.name]).toMatchObject({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: `https://safeguarding-hub.invalid/schemas/${topic.name}.json`,
+        title: topic.name,
+        type: 'object',
+      });
+    }
+  });
+
+  it('refuse unknown fields wherever the contract is strict: every topic object and the incident submission', () => {
+    const strictRoots: [string, Json][] = [
+      ...Object.entries(documents.jsonSchemas),
+      ...ALL_TOPICS.map((topic): [string, Json] => [
+        `asyncapi ${topic.name}`,
+        resolveRef(asyncapi, `#/components/schemas/${topic.name}`) ?? null,
+      ]),
+      ['openapi DaIncidentSubmission', resolveRef(openapi, '#/components/schemas/DaIncidentSubmission') ?? null],
+    ];
+    for (const [name, schema] of strictRoots) {
+      const nodes = objectNodes(schema);
+      expect(nodes.length, name).toBeGreaterThan(0);
+      expect(
+        nodes.filter(({ node }) => node['additionalProperties'] !== false).map(({ at }) => `${name} ${at}`),
+      ).toEqual([]);
+    }
+    // The check can fail: the token form ignores unknown parameters, and problems are open to extensions.
+    expect(resolveRef(openapi, '#/components/schemas/TokenRequest')).not.toHaveProperty('additionalProperties');
+    expect(resolveRef(openapi, '#/components/schemas/Problem')).toHaveProperty('additionalProperties', {});
+  });
+
+  it('describe what JSON Schema cannot check: the NHS number check digit, postcode normalising, cross-field rules', () => {
+    const subject = resolveRef(
+      documents.jsonSchemas[daIncidentReceivedTopic.name] ?? {},
+      '#/properties/submission/properties/subjects/items/properties',
+    );
+    expect(JSON.stringify(object(subject, 'subject')['nhsNumber'])).toContain('modulus 11 check digit');
+    expect(JSON.stringify(object(subject, 'subject')['postcode'])).toContain('Normalised to upper case');
+    expect(
+      resolveRef(documents.jsonSchemas[daIncidentReceivedTopic.name] ?? {}, '#/properties/submission/description'),
+    ).toContain('reportedAt is not before occurredAt');
+  });
+});
+
+describe('http-api.ts', () => {
+  it('mirrors the @hub/errors catalogue: every HTTP code with its status and title', () => {
+    const http = Object.entries(ERROR_CATALOGUE)
+      .filter(([, entry]) => entry.status !== 0)
+      .map(([code, entry]) => [code, { status: entry.status, title: entry.title }]);
+    expect(Object.entries(HTTP_PROBLEMS)).toEqual(http);
+    expect(PROBLEM_TYPE_BASE).toBe(CATALOGUE_TYPE_BASE);
+  });
+
+  it('lists each problem of a route once, with the status of its code', () => {
+    for (const route of ALL_HTTP_ROUTES) {
+      const keys = route.problems.map((problem) => `${problem.status} ${problem.code}`);
+      expect(new Set(keys).size, route.operationId).toBe(keys.length);
+      for (const problem of route.problems) expect(problem.status).toBe(HTTP_PROBLEMS[problem.code].status);
+    }
+  });
+
+  it('parses query and path parameters as the routes receive them (strings)', () => {
+    expect(inboxQuery.parse({})).toEqual({ limit: 20 });
+    expect(inboxQuery.parse({ cursor: 'eyJzIjo0Mn0', limit: '100' })).toEqual({ cursor: 'eyJzIjo0Mn0', limit: 100 });
+    expect(inboxQuery.safeParse({ limit: '101' }).success).toBe(false);
+    expect(inboxQuery.safeParse({ limit: '1e1' }).success).toBe(false);
+    expect(inboxQuery.safeParse({ page: '2' }).success).toBe(false);
+    expect(auditSearchQuery.safeParse({ nhsNumber: '9990000018' }).success).toBe(true);
+    expect(auditSearchQuery.safeParse({ nhsNumber: '9990000019' }).success).toBe(false);
+    expect(auditChainParams.parse({ partition: '5' })).toEqual({ partition: auditEventsTopic.partitions - 1 });
+    expect(auditChainParams.safeParse({ partition: String(auditEventsTopic.partitions) }).success).toBe(false);
+  });
+
+  it('accepts the documented problem and token shapes, and refuses extra token fields', () => {
+    const problem = {
+      type: 'https://safeguarding-hub.invalid/problems/validation-failed',
+      title: 'Validation failed',
+      status: 400,
+      detail: 'The request has 1 invalid field.',
+      instance: '/v1/domestic-abuse-incidents',
+      code: 'validation-failed',
+      requestId: '7a1ada31-52b2-43bf-bded-187f0492e554',
+      errors: [{ pointer: '/body/subjects/1/nhsNumber', detail: 'Invalid string: must match pattern /^\\d{10}$/' }],
+      failedChecks: ['kafka'],
+    };
+    expect(problemDetails.parse(problem)).toEqual(problem);
+    expect(problemDetails.safeParse({ ...problem, code: 'teapot' }).success).toBe(false);
+    const token = { access_token: 'eyJ.x.y', token_type: 'Bearer', expires_in: 300 };
+    expect(tokenResponse.parse(token)).toEqual(token);
+    expect(tokenResponse.safeParse({ ...token, refresh_token: 'r' }).success).toBe(false);
+  });
+
+  it('turns OpenAPI paths into fastify route patterns', () => {
+    expect(routePattern(HTTP_ROUTES.acknowledgeNotification.path)).toBe(
+      '/v1/inboxes/:recipient/notifications/:id/acknowledgement',
+    );
+    expect(routePattern('/health/live')).toBe('/health/live');
+  });
+});

@@ -1,0 +1,675 @@
+import { z } from 'zod';
+import { auditChainVerification, auditSearchPage, storedAuditEvent } from './audit.ts';
+import type { ClientRole } from './callers.ts';
+import { DECISION_LIMITS } from './decisions.ts';
+import { daIncidentSubmission } from './domestic-abuse.ts';
+import { isoDateTime, nhsNumber, recipient } from './identifiers.ts';
+import { INBOX_LIMITS, inboxAcknowledgement, inboxItem, inboxPage, notificationId } from './inbox.ts';
+import { auditEventsTopic } from './topics.ts';
+
+/**
+ * The hub's public HTTP API as data, in one place: every route with its method, path (OpenAPI form,
+ * `/v1/x/{id}`), the roles allowed, its zod schemas and the problems it can answer. `generate.ts` turns this into
+ * `contracts/generated/openapi.json`; services import the schemas below for their routes, so the document and the
+ * code cannot disagree about a shape.
+ */
+
+export const HTTP_API_INFO = {
+  title: 'Safeguarding information-sharing hub API',
+  /** The document's version: bump the minor for additions, the major with a new `/v<n>`. */
+  version: '1.0.0',
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Problems (RFC 9457)
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The HTTP codes of the `@hub/errors` catalogue, with their status and title (the catalogue is the source;
+ * `generate.test.ts` fails if these differ from it). Clients branch on `code`, never on `title` or `detail`.
+ */
+export const HTTP_PROBLEMS = {
+  'validation-failed': { status: 400, title: 'Validation failed' },
+  'malformed-json': { status: 400, title: 'Malformed JSON' },
+  'bad-request': { status: 400, title: 'Bad request' },
+  unauthenticated: { status: 401, title: 'Unauthenticated' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'request-timeout': { status: 408, title: 'Request timeout' },
+  conflict: { status: 409, title: 'Conflict' },
+  'payload-too-large': { status: 413, title: 'Payload too large' },
+  'uri-too-long': { status: 414, title: 'URI too long' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'too-many-requests': { status: 429, title: 'Too many requests' },
+  'headers-too-large': { status: 431, title: 'Request headers too large' },
+  internal: { status: 500, title: 'Internal error' },
+  'not-ready': { status: 503, title: 'Not ready' },
+  'processing-timeout': { status: 503, title: 'Processing timeout' },
+} as const satisfies Record<string, { readonly status: number; readonly title: string }>;
+export type HttpProblemCode = keyof typeof HTTP_PROBLEMS;
+export const HTTP_PROBLEM_CODES = Object.keys(HTTP_PROBLEMS) as [HttpProblemCode, ...HttpProblemCode[]];
+
+/** Base of every problem `type` URI (`.invalid`, RFC 2606: it identifies a problem type, it is not fetched). */
+export const PROBLEM_TYPE_BASE = 'https://safeguarding-hub.invalid/problems/';
+
+export const PROBLEM_LIMITS = {
+  /** `@hub/http` lists at most this many field errors; `detail` gives the full count. */
+  fieldErrors: 20,
+  pointerChars: 2_000,
+  detailChars: 2_000,
+} as const;
+
+/** One failing field: an RFC 6901 pointer into `/body`, `/query`, `/params` or `/headers`, and the rule it broke. */
+export const fieldError = z
+  .object({
+    pointer: z.string().min(1).max(PROBLEM_LIMITS.pointerChars),
+    detail: z.string().min(1).max(PROBLEM_LIMITS.detailChars),
+  })
+  .strict();
+
+/**
+ * An RFC 9457 problem, as every hub error response (`application/problem+json`). Open to extension members
+ * (RFC 9457 §3.2), e.g. `failedChecks` on a readiness 503 or the OAuth `error` on the token endpoint; `detail`
+ * states the rule that failed and never echoes a request value.
+ */
+export const problemDetails = z
+  .object({
+    type: z.url().describe(`${PROBLEM_TYPE_BASE}<code>`),
+    title: z.string().min(1).max(100),
+    status: z.int().min(400).max(599),
+    detail: z.string().max(PROBLEM_LIMITS.detailChars),
+    /** The request path, without its query string. */
+    instance: z.string().max(16 * 1024),
+    code: z.enum(HTTP_PROBLEM_CODES),
+    /** The `x-request-id` of the request: quote it when reporting a problem. */
+    requestId: z.string().min(1).max(64),
+    /** Only on `validation-failed`: one entry per failing field, at most 20. */
+    errors: z.array(fieldError).max(PROBLEM_LIMITS.fieldErrors).optional(),
+  })
+  .loose()
+  .describe(
+    'RFC 9457 problem details. Clients branch on `code` (or `type`), never on `title` or `detail`. Other members ' +
+      'are extensions.',
+  );
+export type ProblemDetails = z.infer<typeof problemDetails>;
+
+/** The RFC 6749 §5.2 error codes the token endpoint uses. */
+export const OAUTH_ERROR_CODES = ['invalid_request', 'invalid_client', 'unsupported_grant_type'] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+
+/** A token endpoint problem: the RFC 6749 §5.2 members ride along as extensions on its 400 and 401 answers. */
+export const oauthProblem = problemDetails
+  .extend({
+    error: z.enum(OAUTH_ERROR_CODES).optional(),
+    error_description: z.string().max(200).optional(),
+  })
+  .describe(
+    'RFC 9457 problem details carrying the RFC 6749 §5.2 `error` and `error_description` members on 400 and ' +
+      '401 (OAuth clients read those; everything else reads `code`).',
+  );
+
+/** A readiness problem: the 503 names the failing checks (names only, never their errors). */
+export const readinessProblem = problemDetails
+  .extend({ failedChecks: z.array(z.string().min(1).max(64)).max(20).optional() })
+  .describe('RFC 9457 problem details; a failed readiness check names the failing checks in `failedChecks`.');
+
+// ---------------------------------------------------------------------------------------------------------------
+// Token endpoint (OAuth 2.0 client credentials with a private-key JWT client assertion; see packages/auth)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** The form parameters of `POST /oauth2/token` (`application/x-www-form-urlencoded`, each at most once). */
+export const tokenRequest = z
+  .object({
+    grant_type: z.literal('client_credentials'),
+    client_assertion_type: z.literal(CLIENT_ASSERTION_TYPE),
+    client_assertion: z
+      .string()
+      .min(1)
+      .max(8 * 1024)
+      .describe(
+        'A compact JWS (RS512 or ES256, header kid naming a key the client registered) with iss = sub = the ' +
+          'client id, aud = the token URL exactly, a jti used once, exp at most 5 minutes ahead.',
+      ),
+    client_id: z.string().min(1).max(100).optional().describe("If sent, must equal the assertion's iss."),
+  })
+  .describe('Other parameters are ignored; at most 20 parameters in all, none repeated, body at most 16 KiB.');
+export type TokenRequest = z.infer<typeof tokenRequest>;
+
+/** The token endpoint's answer (`Cache-Control: no-store`). */
+export const tokenResponse = z
+  .object({
+    access_token: z
+      .string()
+      .min(1)
+      .max(4 * 1024)
+      .describe('A JWS (typ at+jwt) signed with the hub key: send as `Authorization: Bearer <token>`.'),
+    token_type: z.literal('Bearer'),
+    expires_in: z.int().min(60).max(3_600).describe('Seconds the access token is valid (300 by default).'),
+  })
+  .strict();
+export type TokenResponse = z.infer<typeof tokenResponse>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Police: domestic-abuse incidents
+// ---------------------------------------------------------------------------------------------------------------
+
+const receiptId = z.string().regex(/^rcpt_[a-f0-9]{32}$/, 'must be a receipt id');
+
+/** 202 of `POST /v1/domestic-abuse-incidents`. */
+export const daSubmissionAccepted = z
+  .object({
+    receiptId,
+    /** `accepted`: recorded (first version or amendment); `unchanged`: identical to the latest version. */
+    status: z.enum(['accepted', 'unchanged']),
+    /** The receipt this submission amends (an earlier version of the same incident), or null. */
+    amendsReceiptId: receiptId.nullable(),
+  })
+  .strict();
+export type DaSubmissionAccepted = z.infer<typeof daSubmissionAccepted>;
+
+/** Where a receipt's notification to one recipient has got to; only moves forward. */
+export const RECIPIENT_STATUSES = ['decided', 'exception', 'delivered', 'fetched', 'acknowledged'] as const;
+export type RecipientStatus = (typeof RECIPIENT_STATUSES)[number];
+
+export const receiptRecipientStatus = z
+  .object({
+    recipient,
+    /** The force's own reference for the subject; null for the incident-level MARAC referral. */
+    subjectRef: z.string().min(1).max(32).nullable(),
+    status: z.enum(RECIPIENT_STATUSES),
+    /** For `exception`: the identity reason code (e.g. `no-match`); otherwise null. */
+    reason: z.string().max(80).nullable(),
+    updatedAt: isoDateTime,
+  })
+  .strict();
+export type ReceiptRecipientStatus = z.infer<typeof receiptRecipientStatus>;
+
+/** 200 of `GET /v1/domestic-abuse-incidents/{receiptId}`: ids, times and statuses only, no personal data. */
+export const daReceiptStatus = z
+  .object({
+    receiptId,
+    incidentId: z.string().min(1).max(64),
+    receivedAt: isoDateTime,
+    amendsReceiptId: receiptId.nullable(),
+    /** One entry per recipient and subject, sorted by recipient then subject ref. */
+    recipients: z.array(receiptRecipientStatus).max(DECISION_LIMITS.decisionsPerSet),
+  })
+  .strict();
+export type DaReceiptStatus = z.infer<typeof daReceiptStatus>;
+
+export const receiptParams = z.object({ receiptId }).strict();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Paging
+// ---------------------------------------------------------------------------------------------------------------
+
+/** An opaque page cursor: pass back a previous page's `nextCursor` unchanged. */
+export const pageCursor = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be the nextCursor of a previous page')
+  .describe("Opaque: a previous page's nextCursor, passed back unchanged.");
+
+/** A page size query parameter: digits only, 1 to `max`; the default applies when it is absent. */
+export function pageLimit(max: number, fallback: number) {
+  return z
+    .string()
+    .regex(/^\d{1,4}$/, `must be a whole number from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.int().min(1).max(max))
+    .default(fallback)
+    .describe(`Page size: a whole number from 1 to ${max}; ${fallback} when absent.`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Inboxes
+// ---------------------------------------------------------------------------------------------------------------
+
+export const inboxParams = z.object({ recipient }).strict();
+export const inboxNotificationParams = z.object({ recipient, id: notificationId }).strict();
+export const inboxQuery = z
+  .object({
+    cursor: pageCursor.optional(),
+    limit: pageLimit(INBOX_LIMITS.pageSize, INBOX_LIMITS.defaultPageSize),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------------------------------------
+// JWKS
+// ---------------------------------------------------------------------------------------------------------------
+
+const base64url = z
+  .string()
+  .min(1)
+  .max(2_048)
+  .regex(/^[A-Za-z0-9_-]+$/);
+const kid = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/);
+
+/** One of the hub's public signing keys: EC P-256 (ES256) or RSA (RS512). Public members only. */
+export const jwk = z.discriminatedUnion('kty', [
+  z
+    .object({
+      kty: z.literal('EC'),
+      crv: z.literal('P-256'),
+      x: base64url,
+      y: base64url,
+      kid,
+      alg: z.literal('ES256'),
+      use: z.literal('sig'),
+    })
+    .strict(),
+  z
+    .object({ kty: z.literal('RSA'), n: base64url, e: base64url, kid, alg: z.literal('RS512'), use: z.literal('sig') })
+    .strict(),
+]);
+
+/** `GET /.well-known/jwks.json`: verifies notification JWSs (and access tokens). */
+export const jwks = z.object({ keys: z.array(jwk).min(1).max(20) }).strict();
+export type Jwks = z.infer<typeof jwks>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Audit
+// ---------------------------------------------------------------------------------------------------------------
+
+export const AUDIT_SEARCH_LIMITS = { pageSize: 200, defaultPageSize: 50 } as const;
+
+/** Filters of `GET /v1/audit/events`; every filter given must match. Times are inclusive. */
+export const auditSearchQuery = z
+  .object({
+    receiptId: receiptId.optional(),
+    nhsNumber: nhsNumber.optional(),
+    recipient: recipient.optional(),
+    from: isoDateTime.optional(),
+    to: isoDateTime.optional(),
+    cursor: pageCursor.optional(),
+    limit: pageLimit(AUDIT_SEARCH_LIMITS.pageSize, AUDIT_SEARCH_LIMITS.defaultPageSize),
+  })
+  .strict();
+
+export const auditChainParams = z
+  .object({
+    partition: z
+      .string()
+      .regex(/^\d{1,4}$/, 'must be a partition number')
+      .transform(Number)
+      .pipe(
+        z
+          .int()
+          .min(0)
+          .max(auditEventsTopic.partitions - 1),
+      )
+      .describe(`A partition of ${auditEventsTopic.name}: 0 to ${auditEventsTopic.partitions - 1}.`),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Health
+// ---------------------------------------------------------------------------------------------------------------
+
+export const healthLive = z.object({ status: z.literal('ok'), service: z.string().min(1).max(64) }).strict();
+export const healthReady = z.object({ status: z.literal('ready'), service: z.string().min(1).max(64) }).strict();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Routes
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The OpenAPI tags, in document order. */
+export const HTTP_TAGS = {
+  auth: 'Client authentication: OAuth 2.0 client credentials with a private-key JWT client assertion.',
+  police: 'Police forces submit domestic-abuse incidents and follow their receipts.',
+  inbox: 'GP practices, MARACs and local authorities pull and acknowledge signed notifications.',
+  keys: "The hub's public signing keys, to verify notifications.",
+  audit: 'IG officers search the tamper-evident audit trail and verify its hash chains.',
+  health: 'Liveness and readiness probes (no token).',
+} as const;
+export type HttpTag = keyof typeof HTTP_TAGS;
+
+export const HTTP_METHODS = ['get', 'post'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export const BODY_CONTENT_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
+export type BodyContentType = (typeof BODY_CONTENT_TYPES)[number];
+
+/** A problem a route can answer with, and when. */
+export interface ProblemResponse {
+  readonly status: number;
+  readonly code: HttpProblemCode;
+  readonly when: string;
+}
+
+export interface RouteResponse {
+  readonly description: string;
+  readonly schema: z.ZodType;
+  /** Response headers worth documenting (name -> meaning). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface HttpRoute {
+  readonly operationId: string;
+  readonly method: HttpMethod;
+  /** OpenAPI form: `/v1/domestic-abuse-incidents/{receiptId}`. `routePattern()` gives fastify's form. */
+  readonly path: `/${string}`;
+  readonly tag: HttpTag;
+  readonly summary: string;
+  readonly description: string;
+  /** The client roles allowed (`x-roles`); empty for a public route (no token). */
+  readonly roles: readonly ClientRole[];
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  readonly body?: { readonly contentType: BodyContentType; readonly schema: z.ZodType; readonly required: boolean };
+  /** Success responses by status. */
+  readonly responses: Readonly<Record<number, RouteResponse>>;
+  /** The problem body's schema; `problemDetails` unless the route adds extension members. */
+  readonly problemSchema: z.ZodType;
+  readonly problems: readonly ProblemResponse[];
+}
+
+function problem(code: HttpProblemCode, when: string): ProblemResponse {
+  return { status: HTTP_PROBLEMS[code].status, code, when };
+}
+
+function defineRoute<const R extends HttpRoute>(route: R): R {
+  return Object.freeze(route);
+}
+
+/** Every route may answer these: server faults and shutdown. */
+const SERVER_PROBLEMS = [
+  problem('internal', 'Anything unexpected; nothing is revealed (quote requestId).'),
+  problem('not-ready', 'A dependency (Kafka, Redis) is unavailable, or the service is shutting down; retry later.'),
+  problem('processing-timeout', 'The handler did not finish in time; the outcome is unknown, retry is safe.'),
+] as const;
+
+/** Every protected route may answer these (`@hub/auth` `registerProtected` and `requireRole`). */
+const BEARER_PROBLEMS = [
+  problem(
+    'unauthenticated',
+    'No bearer token, a malformed one, or an invalid or expired one; WWW-Authenticate says which (RFC 6750).',
+  ),
+  problem('forbidden', 'The token\'s role may not call this route (error="insufficient_scope").'),
+] as const;
+
+const JSON_BODY_PROBLEMS = [
+  problem('malformed-json', 'The body is not JSON, is empty, or tries prototype poisoning.'),
+  problem('payload-too-large', 'The body is over the body limit (64 KiB unless configured).'),
+  problem('unsupported-media-type', 'The body is not application/json.'),
+] as const;
+
+const INBOX_ROLES = ['gp', 'marac', 'local-authority'] as const satisfies readonly ClientRole[];
+
+const INBOX_SCOPE =
+  'A GP practice reads gp:<its ODS code>; a MARAC marac:<its ONS code>; a local authority exceptions:<its ONS ' +
+  'code> and la:<its ONS code>. Any other inbox is answered 404, as if it did not exist, and the attempt is audited.';
+
+const CACHE_NO_STORE = { 'cache-control': 'no-store' } as const;
+
+export const HTTP_ROUTES = {
+  requestAccessToken: defineRoute({
+    operationId: 'requestAccessToken',
+    method: 'post',
+    path: '/oauth2/token',
+    tag: 'auth',
+    summary: 'Exchange a signed client assertion for an access token',
+    description:
+      'OAuth 2.0 client credentials (RFC 6749 §4.4) with a private-key JWT client assertion (RFC 7523), as in ' +
+      "the NHS API platform's signed-JWT authentication: sign a short-lived JWT with the client's registered " +
+      'private key and post it here; the answer is a 5-minute bearer token for the routes your role allows. ' +
+      'Errors carry the OAuth error and error_description members as well as code.',
+    roles: [],
+    body: { contentType: 'application/x-www-form-urlencoded', schema: tokenRequest, required: true },
+    responses: {
+      200: {
+        description: 'An access token.',
+        schema: tokenResponse,
+        headers: { 'cache-control': 'no-store', pragma: 'no-cache' },
+      },
+    },
+    problemSchema: oauthProblem,
+    problems: [
+      problem(
+        'validation-failed',
+        'Not form-encoded, a parameter missing or repeated, or the wrong client_assertion_type ' +
+          '(error=invalid_request); grant_type other than client_credentials (error=unsupported_grant_type).',
+      ),
+      problem(
+        'unauthenticated',
+        'Anything wrong with the client assertion: format, algorithm, unknown client or key, signature, claims, ' +
+          'replayed jti (error=invalid_client).',
+      ),
+      problem('payload-too-large', 'The body is over 16 KiB.'),
+      problem('internal', 'Anything unexpected, including a failure to audit the issued token (no token is given).'),
+      problem('not-ready', 'Redis (the replay check) is unavailable, or the service is shutting down.'),
+      problem('processing-timeout', 'The handler did not finish in time.'),
+    ],
+  }),
+
+  submitDomesticAbuseIncident: defineRoute({
+    operationId: 'submitDomesticAbuseIncident',
+    method: 'post',
+    path: '/v1/domestic-abuse-incidents',
+    tag: 'police',
+    summary: 'Submit (or amend) a domestic-abuse incident',
+    description:
+      "The force is the caller's organisation, never a field of the body. The same submission always gets the " +
+      'same receipt: an identical resend answers `unchanged`; a changed one for the same incidentId is an ' +
+      'amendment of the latest version (`amendsReceiptId`). Unknown fields are refused.',
+    roles: ['police'],
+    body: { contentType: 'application/json', schema: daIncidentSubmission, required: true },
+    responses: {
+      202: {
+        description: 'Accepted: recorded on the hub (or unchanged). Follow it with the receipt status route.',
+        schema: daSubmissionAccepted,
+        headers: { location: 'The receipt status URL, /v1/domestic-abuse-incidents/{receiptId}.' },
+      },
+    },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'A field failed its contract; `errors` names each by JSON pointer.'),
+      ...JSON_BODY_PROBLEMS,
+      ...BEARER_PROBLEMS,
+      problem('conflict', 'Another submission of the same incident is being recorded; retry shortly.'),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  getReceiptStatus: defineRoute({
+    operationId: 'getReceiptStatus',
+    method: 'get',
+    path: '/v1/domestic-abuse-incidents/{receiptId}',
+    tag: 'police',
+    summary: 'Where the notifications of a receipt have got to',
+    description:
+      'Per recipient and subject: decided, exception (with the identity reason), delivered, fetched, ' +
+      'acknowledged. Only the submitting force sees a receipt.',
+    roles: ['police'],
+    params: receiptParams,
+    responses: { 200: { description: 'The receipt and its recipients.', schema: daReceiptStatus } },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'The receipt id is not rcpt_ and 32 hex digits.'),
+      ...BEARER_PROBLEMS,
+      problem('not-found', "No such receipt for the caller's force (another force's receipt answers the same)."),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  listInboxNotifications: defineRoute({
+    operationId: 'listInboxNotifications',
+    method: 'get',
+    path: '/v1/inboxes/{recipient}/notifications',
+    tag: 'inbox',
+    summary: 'Pull notifications from an inbox, oldest first',
+    description:
+      'Each item holds a compact JWS over the minimised payload, verifiable with /.well-known/jwks.json. Pass ' +
+      'nextCursor back as cursor to get what came after; it is unchanged when there was nothing new. Items are ' +
+      `marked fetched (audited). ${INBOX_SCOPE}`,
+    roles: INBOX_ROLES,
+    params: inboxParams,
+    query: inboxQuery,
+    responses: { 200: { description: 'A page of notifications.', schema: inboxPage, headers: CACHE_NO_STORE } },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'A bad recipient address, cursor or limit, or an unknown query parameter.'),
+      ...BEARER_PROBLEMS,
+      problem('not-found', "Not one of the caller's inboxes."),
+      problem('conflict', 'Another request on this inbox is in progress; retry shortly.'),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  acknowledgeNotification: defineRoute({
+    operationId: 'acknowledgeNotification',
+    method: 'post',
+    path: '/v1/inboxes/{recipient}/notifications/{id}/acknowledgement',
+    tag: 'inbox',
+    summary: 'Acknowledge a notification (it has been filed)',
+    description:
+      'Idempotent: a repeat answers the first acknowledgement again and adds nothing to the audit trail. No body ' +
+      `(or an empty JSON object). ${INBOX_SCOPE}`,
+    roles: INBOX_ROLES,
+    params: inboxNotificationParams,
+    responses: {
+      200: { description: 'Acknowledged.', schema: inboxAcknowledgement, headers: CACHE_NO_STORE },
+    },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'A bad recipient address or notification id, or a non-empty body.'),
+      ...JSON_BODY_PROBLEMS,
+      ...BEARER_PROBLEMS,
+      problem('not-found', "No such notification in this inbox, or not one of the caller's inboxes."),
+      problem('conflict', 'Another request on this inbox is in progress; retry shortly.'),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  getJwks: defineRoute({
+    operationId: 'getJwks',
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    tag: 'keys',
+    summary: "The hub's public signing keys (JWKS)",
+    description:
+      'Public, no token: clients need the keys to verify notifications before they hold any token. Keys are ' +
+      'published well before they sign, and kept after rotation while anything they signed may be verified.',
+    roles: [],
+    responses: {
+      200: {
+        description: 'The JWKS.',
+        schema: jwks,
+        headers: { 'cache-control': 'public, max-age=300' },
+      },
+    },
+    problemSchema: problemDetails,
+    problems: [...SERVER_PROBLEMS],
+  }),
+
+  searchAuditEvents: defineRoute({
+    operationId: 'searchAuditEvents',
+    method: 'get',
+    path: '/v1/audit/events',
+    tag: 'audit',
+    summary: 'Search the audit trail',
+    description:
+      "Events matching every filter given, oldest first, each with its link in its partition's hash chain. " +
+      'The search itself is audited (audit-searched).',
+    roles: ['ig-officer'],
+    query: auditSearchQuery,
+    responses: { 200: { description: 'A page of audit events.', schema: auditSearchPage, headers: CACHE_NO_STORE } },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'A bad filter, cursor or limit, or an unknown query parameter.'),
+      ...BEARER_PROBLEMS,
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  verifyAuditChain: defineRoute({
+    operationId: 'verifyAuditChain',
+    method: 'get',
+    path: '/v1/audit/chains/{partition}/verification',
+    tag: 'audit',
+    summary: "Verify one partition's audit hash chain",
+    description:
+      'Recomputes the chain (chainHash = sha256(previous chainHash + canonical event)) over every stored event ' +
+      'of the partition; answers the first broken position, if any.',
+    roles: ['ig-officer'],
+    params: auditChainParams,
+    responses: { 200: { description: 'The verification result.', schema: auditChainVerification } },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'Not a partition of the audit topic.'),
+      ...BEARER_PROBLEMS,
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  getLiveness: defineRoute({
+    operationId: 'getLiveness',
+    method: 'get',
+    path: '/health/live',
+    tag: 'health',
+    summary: 'Liveness: the process serves HTTP',
+    description: 'Runs no dependency checks, so a broken dependency never gets the process restarted.',
+    roles: [],
+    responses: { 200: { description: 'Alive.', schema: healthLive } },
+    problemSchema: problemDetails,
+    problems: [...SERVER_PROBLEMS],
+  }),
+
+  getReadiness: defineRoute({
+    operationId: 'getReadiness',
+    method: 'get',
+    path: '/health/ready',
+    tag: 'health',
+    summary: 'Readiness: every dependency answers',
+    description: 'Runs every readiness check (Kafka, Redis, ...) concurrently, each with a 1 s timeout.',
+    roles: [],
+    responses: { 200: { description: 'Ready.', schema: healthReady } },
+    problemSchema: readinessProblem,
+    problems: [
+      problem('internal', 'Anything unexpected.'),
+      problem('not-ready', 'A readiness check failed (named in failedChecks), or the service is shutting down.'),
+    ],
+  }),
+} as const satisfies Record<string, HttpRoute>;
+
+export type HttpOperationId = keyof typeof HTTP_ROUTES;
+
+export const ALL_HTTP_ROUTES: readonly HttpRoute[] = Object.values(HTTP_ROUTES);
+
+/**
+ * The named schemas of the API (OpenAPI `components.schemas`). Every body, response and problem schema of a route
+ * must be here; the generator refuses one that is not. Names are the public component names: never rename one.
+ */
+export const HTTP_SCHEMAS = {
+  TokenRequest: tokenRequest,
+  TokenResponse: tokenResponse,
+  Problem: problemDetails,
+  FieldError: fieldError,
+  OAuthProblem: oauthProblem,
+  ReadinessProblem: readinessProblem,
+  DaIncidentSubmission: daIncidentSubmission,
+  DaSubmissionAccepted: daSubmissionAccepted,
+  DaReceiptStatus: daReceiptStatus,
+  ReceiptRecipientStatus: receiptRecipientStatus,
+  InboxPage: inboxPage,
+  InboxItem: inboxItem,
+  InboxAcknowledgement: inboxAcknowledgement,
+  Jwks: jwks,
+  Jwk: jwk,
+  AuditSearchPage: auditSearchPage,
+  StoredAuditEvent: storedAuditEvent,
+  AuditChainVerification: auditChainVerification,
+  HealthLive: healthLive,
+  HealthReady: healthReady,
+} as const satisfies Record<string, z.ZodType>;
+
+/** Fastify's form of an OpenAPI path: `/v1/x/{id}` becomes `/v1/x/:id`. */
+export function routePattern(path: string): string {
+  return path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+}

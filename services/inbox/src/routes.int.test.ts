@@ -1,0 +1,538 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createAuth, loadClientRegistry, type Auth, type AuthEvent } from '@hub/auth';
+import {
+  createTempDir,
+  createTestClient,
+  createTestKeyStore,
+  requestAccessToken,
+  writeClientRegistry,
+  type TempDir,
+  type TestClient,
+} from '@hub/auth/testing';
+import { auditEventsTopic, contentId, type AuditEvent, type IssuedNotification, type Recipient } from '@hub/contracts';
+import { createHttpServer, type HttpServer } from '@hub/http';
+import { createKafkaClient, type KafkaClient } from '@hub/kafka';
+import { closeRedis, createRedis, type RedisClient } from '@hub/redis';
+import { publicJwks, verify, type HubKeyStore } from '@hub/signing';
+import { captureLogs, isolatedRedisPrefix, isolatedTopicNamespace, testEndpoints, uniqueId } from '@hub/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeInboxCursor } from './cursor.ts';
+import { registerInboxRoutes } from './routes.ts';
+import { createInboxStore, type InboxStore } from './store.ts';
+
+const TOKEN_URL = 'https://hub.test.invalid/oauth2/token';
+const NOTIFICATION_TYP = 'notification+jws';
+
+const logs = captureLogs('inbox');
+let dir: TempDir;
+let redis: RedisClient;
+let kafka: KafkaClient;
+let store: InboxStore;
+let keyStore: HubKeyStore;
+let auth: Auth;
+let app: HttpServer;
+/** Routes whose Kafka client is closed: every audit publish fails, as when the brokers are gone. */
+let appWithoutKafka: HttpServer;
+const clock = { now: new Date('2026-11-23T09:00:00.000Z') };
+const audited: { key: string | null; value: AuditEvent }[] = [];
+const authEvents: AuthEvent[] = [];
+const jwsValues: string[] = [];
+
+const gp = createTestClient({ clientId: 'gp-a81001', role: 'gp', organisation: 'A81001' });
+const otherGp = createTestClient({ clientId: 'gp-b82002', role: 'gp', organisation: 'B82002' });
+const marac = createTestClient({ clientId: 'marac-somerset', role: 'marac', organisation: 'E06000066' });
+const localAuthority = createTestClient({
+  clientId: 'la-somerset',
+  role: 'local-authority',
+  organisation: 'E06000066',
+});
+const police = createTestClient({ clientId: 'police-asp', role: 'police', organisation: 'ASP' });
+const tokens = new Map<string, string>();
+
+async function buildApp(client: KafkaClient, transactionalId: string): Promise<HttpServer> {
+  const server = createHttpServer({ logger: logs.logger, serviceName: 'inbox-test' });
+  auth.registerTokenEndpoint(server);
+  registerInboxRoutes(server, { auth, store, kafka: client, keyStore, now: () => clock.now, transactionalId });
+  await server.ready();
+  return server;
+}
+
+beforeAll(async () => {
+  const endpoints = testEndpoints();
+  dir = await createTempDir();
+  const registry = await loadClientRegistry({
+    file: await writeClientRegistry(dir.path, [gp, otherGp, marac, localAuthority, police]),
+    logger: logs.logger,
+  });
+  keyStore = await createTestKeyStore(dir.path);
+  redis = createRedis({
+    url: endpoints.redisUrl,
+    keyPrefix: isolatedRedisPrefix(),
+    connectionName: 'inbox-routes-test',
+    logger: logs.logger,
+  });
+  store = createInboxStore(redis);
+  const namespace = isolatedTopicNamespace();
+  kafka = createKafkaClient({
+    brokers: endpoints.kafkaBrokers,
+    clientId: 'inbox-routes-test',
+    topicNamespace: namespace,
+    logger: logs.logger,
+  });
+  await kafka.provisionTopics([auditEventsTopic]);
+  auth = createAuth({
+    registry,
+    keyStore,
+    redis,
+    tokenUrl: TOKEN_URL,
+    logger: logs.logger,
+    onAuthEvent: (event) => {
+      authEvents.push(event);
+    },
+  });
+  app = await buildApp(kafka, uniqueId('inbox-api'));
+  const closed = createKafkaClient({
+    brokers: endpoints.kafkaBrokers,
+    clientId: 'inbox-routes-test-closed',
+    topicNamespace: namespace,
+    logger: logs.logger,
+  });
+  await closed.close();
+  appWithoutKafka = await buildApp(closed, uniqueId('inbox-api-closed'));
+  await kafka.consume(auditEventsTopic, {
+    groupId: uniqueId('audit-reader'),
+    handle: (message) => {
+      audited.push({ key: message.key, value: message.value });
+      return Promise.resolve();
+    },
+  });
+  for (const client of [gp, otherGp, marac, localAuthority, police]) {
+    tokens.set(client.clientId, await requestAccessToken(app, client, { tokenUrl: TOKEN_URL }));
+  }
+});
+
+afterAll(async () => {
+  // Signed payloads and tokens never reach a log line.
+  const text = logs.text();
+  expect(jwsValues.length).toBeGreaterThan(10);
+  for (const secret of [...jwsValues, ...tokens.values()]) expect(text).not.toContain(secret);
+  await app.close();
+  await appWithoutKafka.close();
+  await kafka.close();
+  await closeRedis(redis);
+  await dir.remove();
+});
+
+let counter = 0;
+/** A notification signed by the hub's key, appended to `recipient`'s inbox as the projector would. */
+async function deliver(recipient: Recipient): Promise<IssuedNotification> {
+  counter += 1;
+  const receiptId = contentId('rcpt', uniqueId('receipt'));
+  const notificationId = contentId('ntf', receiptId, recipient, String(counter));
+  const jws = await keyStore.sign(
+    { notificationId, recipient, payload: { ref: `S${counter}` } },
+    { typ: NOTIFICATION_TYP },
+  );
+  jwsValues.push(jws);
+  const notification: IssuedNotification = {
+    notificationId,
+    recipient,
+    kind: recipient.startsWith('gp:') ? 'da-gp-notification' : 'da-marac-referral',
+    receiptId,
+    subjectRef: 'S1',
+    amends: null,
+    issuedAt: clock.now.toISOString(),
+    jws,
+  };
+  await store.append(notification);
+  return notification;
+}
+
+function bearer(client: TestClient): Record<string, string> {
+  return { authorization: `Bearer ${tokens.get(client.clientId) ?? ''}` };
+}
+
+function listInbox(client: TestClient | undefined, recipient: string, query = '', server = app) {
+  return server.inject({
+    method: 'GET',
+    url: `/v1/inboxes/${recipient}/notifications${query === '' ? '' : `?${query}`}`,
+    headers: client === undefined ? {} : bearer(client),
+  });
+}
+
+function acknowledge(client: TestClient | undefined, recipient: string, id: string, server = app) {
+  return server.inject({
+    method: 'POST',
+    url: `/v1/inboxes/${recipient}/notifications/${id}/acknowledgement`,
+    headers: client === undefined ? {} : bearer(client),
+  });
+}
+
+interface Page {
+  items: { id: string; sequence: number; status: string; jws: string; kind: string }[];
+  nextCursor: string;
+}
+
+/** Audit events matching `filter`, once the expected number has arrived and a little longer for any stray extra. */
+async function auditedWhere(filter: (event: AuditEvent) => boolean, expected: number): Promise<AuditEvent[]> {
+  const matching = () => audited.filter(({ value }) => filter(value));
+  await expect.poll(() => matching().length, { timeout: 15_000 }).toBeGreaterThanOrEqual(expected);
+  await sleep(750);
+  return matching().map(({ value }) => value);
+}
+
+const gpActor = { clientId: gp.clientId, role: 'gp', organisation: 'A81001' };
+
+describe('inbox routes', () => {
+  it('a GP pages through its own inbox by cursor; each delivered item becomes fetched with exactly one audit event', async () => {
+    const recipient = 'gp:A81001';
+    const delivered = [];
+    for (let n = 0; n < 5; n++) delivered.push(await deliver(recipient));
+    const elsewhere = await deliver('gp:B82002');
+    const ids = delivered.map((notification) => notification.notificationId);
+
+    const pages: Page[] = [];
+    let cursor: string | undefined;
+    for (let n = 0; n < 4; n++) {
+      const response = await listInbox(gp, recipient, `limit=2${cursor === undefined ? '' : `&cursor=${cursor}`}`);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['cache-control']).toBe('no-store');
+      const page = response.json<Page>();
+      pages.push(page);
+      cursor = page.nextCursor;
+    }
+    expect(pages.map((page) => page.items.map((item) => item.id))).toEqual([
+      ids.slice(0, 2),
+      ids.slice(2, 4),
+      ids.slice(4),
+      [],
+    ]);
+    expect(pages.flatMap((page) => page.items.map((item) => item.status))).toEqual(Array(5).fill('fetched'));
+    expect(pages.flatMap((page) => page.items.map((item) => item.sequence))).toEqual([1, 2, 3, 4, 5]);
+    // Nothing new: the cursor comes back unchanged.
+    expect(pages[3]!.nextCursor).toBe(pages[2]!.nextCursor);
+    expect(pages[3]!.nextCursor).toBe(encodeInboxCursor(5));
+    expect(pages[0]!.items[0]).toEqual({
+      id: ids[0],
+      sequence: 1,
+      kind: 'da-gp-notification',
+      amends: null,
+      issuedAt: clock.now.toISOString(),
+      status: 'fetched',
+      jws: delivered[0]!.jws,
+    });
+
+    // Reading again from the start moves nothing and audits nothing more.
+    const again = (await listInbox(gp, recipient, 'limit=100')).json<Page>();
+    expect(again.items.map((item) => [item.id, item.status])).toEqual(ids.map((id) => [id, 'fetched']));
+
+    const fetched = await auditedWhere(
+      (event) => event.action === 'notification-fetched' && event.recipient === recipient,
+      5,
+    );
+    expect(fetched.map((event) => event.notificationId).sort()).toEqual([...ids].sort());
+    for (const event of fetched) {
+      const notification = delivered.find((candidate) => candidate.notificationId === event.notificationId)!;
+      expect(event).toMatchObject({
+        service: 'inbox',
+        actor: gpActor,
+        recipient,
+        receiptId: notification.receiptId,
+        nhsNumber: null,
+        reason: null,
+      });
+      expect(audited.find(({ value }) => value.eventId === event.eventId)?.key).toBe(notification.receiptId);
+    }
+    for (const id of ids) expect((await store.get(recipient, id))?.status).toBe('fetched');
+    expect((await store.get('gp:B82002', elsewhere.notificationId))?.status).toBe('delivered');
+  });
+
+  it('acknowledges idempotently: the same answer every time, audited once', async () => {
+    const recipient = 'gp:A81001';
+    const notification = await deliver(recipient);
+    const first = await acknowledge(gp, recipient, notification.notificationId);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['cache-control']).toBe('no-store');
+    expect(first.json()).toEqual({
+      id: notification.notificationId,
+      status: 'acknowledged',
+      acknowledgedAt: clock.now.toISOString(),
+    });
+
+    const later = clock.now;
+    clock.now = new Date(later.getTime() + 60_000);
+    try {
+      const repeat = await acknowledge(gp, recipient, notification.notificationId);
+      expect(repeat.statusCode).toBe(200);
+      expect(repeat.body).toBe(first.body);
+      // An empty JSON object is accepted as well.
+      const withBody = await app.inject({
+        method: 'POST',
+        url: `/v1/inboxes/${recipient}/notifications/${notification.notificationId}/acknowledgement`,
+        headers: bearer(gp),
+        payload: {},
+      });
+      expect(withBody.body).toBe(first.body);
+    } finally {
+      clock.now = later;
+    }
+
+    const acknowledged = await auditedWhere(
+      (event) => event.action === 'notification-acknowledged' && event.notificationId === notification.notificationId,
+      1,
+    );
+    expect(acknowledged).toHaveLength(1);
+    expect(acknowledged[0]).toMatchObject({ actor: gpActor, recipient, receiptId: notification.receiptId });
+    expect((await store.get(recipient, notification.notificationId))?.status).toBe('acknowledged');
+
+    // Acknowledged before it was ever fetched: a later page shows it acknowledged and audits no fetch.
+    const page = (await listInbox(gp, recipient, 'limit=100')).json<Page>();
+    expect(page.items.find((item) => item.id === notification.notificationId)?.status).toBe('acknowledged');
+    expect(
+      audited
+        .filter(({ value }) => value.notificationId === notification.notificationId)
+        .map(({ value }) => value.action),
+    ).toEqual(['notification-acknowledged']);
+  });
+
+  it('answers 404 for a notification that is not in the inbox, and refuses a body with members', async () => {
+    const missing = await acknowledge(gp, 'gp:A81001', `ntf_${'f'.repeat(32)}`);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'not-found', detail: 'There is no such notification in this inbox.' });
+
+    const notification = await deliver('gp:A81001');
+    const withMembers = await app.inject({
+      method: 'POST',
+      url: `/v1/inboxes/gp:A81001/notifications/${notification.notificationId}/acknowledgement`,
+      headers: bearer(gp),
+      payload: { acknowledged: true },
+    });
+    expect(withMembers.statusCode).toBe(400);
+    expect(withMembers.json()).toMatchObject({ errors: [{ pointer: '/body/acknowledged', detail: 'Unknown field.' }] });
+    expect((await store.get('gp:A81001', notification.notificationId))?.status).toBe('delivered');
+  });
+
+  it("a GP cannot read or acknowledge another practice's inbox: 404 as if absent, each attempt audited as access-denied", async () => {
+    const theirs = await deliver('gp:B82002');
+    const read = await listInbox(gp, 'gp:B82002');
+    const readAgain = await listInbox(gp, 'gp:B82002');
+    const absent = await listInbox(gp, 'gp:Z99999');
+    const ack = await acknowledge(gp, 'gp:B82002', theirs.notificationId);
+
+    for (const response of [read, readAgain, absent, ack]) {
+      expect(response.statusCode).toBe(404);
+      expect(response.headers['content-type']).toBe('application/problem+json');
+    }
+    // An inbox that exists and one that does not get the same answer.
+    const strip = (body: Record<string, unknown>) => ({ ...body, requestId: undefined, instance: undefined });
+    expect(strip(read.json())).toEqual(strip(absent.json()));
+    expect(read.json()).toMatchObject({
+      code: 'not-found',
+      detail: 'There is no inbox at this address for this client.',
+    });
+
+    const denied = await auditedWhere(
+      (event) => event.action === 'access-denied' && event.actor?.clientId === gp.clientId,
+      4,
+    );
+    expect(denied.map((event) => [event.recipient, event.notificationId, event.reason]).sort()).toEqual(
+      [
+        ['gp:B82002', null, 'inbox-not-yours'],
+        ['gp:B82002', null, 'inbox-not-yours'],
+        ['gp:B82002', theirs.notificationId, 'inbox-not-yours'],
+        ['gp:Z99999', null, 'inbox-not-yours'],
+      ].sort(),
+    );
+    // Two identical attempts are two events, not one folded by a content-derived id.
+    expect(new Set(denied.map((event) => event.eventId)).size).toBe(4);
+    expect(audited.find(({ value }) => value.eventId === denied[0]!.eventId)?.key).toBe('A81001');
+
+    // Nothing of theirs moved, and nothing of theirs was audited as fetched or acknowledged.
+    expect((await store.get('gp:B82002', theirs.notificationId))?.status).toBe('delivered');
+    expect(
+      audited.filter(({ value }) => value.notificationId === theirs.notificationId).map(({ value }) => value.action),
+    ).toEqual(['access-denied']);
+  });
+
+  it('refuses a police client with 403 and a caller without a token with 401 on every inbox route', async () => {
+    const notification = await deliver('gp:A81001');
+    for (const response of [
+      await listInbox(police, 'gp:A81001'),
+      await acknowledge(police, 'gp:A81001', notification.notificationId),
+    ]) {
+      expect(response.statusCode).toBe(403);
+      expect(response.json()).toMatchObject({ code: 'forbidden' });
+      expect(response.headers['www-authenticate']).toContain('insufficient_scope');
+    }
+    for (const response of [
+      await listInbox(undefined, 'gp:A81001'),
+      await acknowledge(undefined, 'gp:A81001', notification.notificationId),
+    ]) {
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toMatchObject({ code: 'unauthenticated' });
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="safeguarding-hub"');
+    }
+    expect((await store.get('gp:A81001', notification.notificationId))?.status).toBe('delivered');
+    expect(
+      authEvents.filter((event) => event.reason === 'role-not-allowed' && event.clientId === police.clientId),
+    ).toHaveLength(2);
+  });
+
+  it('a MARAC reads only its own marac inbox', async () => {
+    const own = await deliver('marac:E06000066');
+    await deliver('marac:E09000001');
+    const response = await listInbox(marac, 'marac:E06000066');
+    expect(response.statusCode).toBe(200);
+    expect(response.json<Page>().items.map((item) => [item.id, item.status])).toEqual([
+      [own.notificationId, 'fetched'],
+    ]);
+    expect((await listInbox(marac, 'marac:E09000001')).statusCode).toBe(404);
+    expect((await listInbox(marac, 'gp:A81001')).statusCode).toBe(404);
+    expect((await listInbox(marac, 'exceptions:E06000066')).statusCode).toBe(404);
+  });
+
+  it('a local authority reads its exceptions and la inboxes, not its MARAC inbox', async () => {
+    const exception = await deliver('exceptions:E06000066');
+    const notice = await deliver('la:E06000066');
+    const exceptions = await listInbox(localAuthority, 'exceptions:E06000066');
+    const la = await listInbox(localAuthority, 'la:E06000066');
+    expect(exceptions.json<Page>().items.map((item) => item.id)).toEqual([exception.notificationId]);
+    expect(la.json<Page>().items.map((item) => item.id)).toEqual([notice.notificationId]);
+    expect((await listInbox(localAuthority, 'marac:E06000066')).statusCode).toBe(404);
+    expect((await listInbox(localAuthority, 'exceptions:E09000001')).statusCode).toBe(404);
+
+    const fetched = await auditedWhere(
+      (event) => event.action === 'notification-fetched' && event.actor?.clientId === localAuthority.clientId,
+      2,
+    );
+    expect(fetched.map((event) => event.recipient).sort()).toEqual(['exceptions:E06000066', 'la:E06000066']);
+  });
+
+  it('validates limit, cursor, unknown parameters and the recipient, naming the field', async () => {
+    const cases: [string, string, string][] = [
+      ['gp:A81001', 'limit=0', '/query/limit'],
+      ['gp:A81001', 'limit=101', '/query/limit'],
+      ['gp:A81001', 'limit=abc', '/query/limit'],
+      ['gp:A81001', 'limit=1.5', '/query/limit'],
+      ['gp:A81001', 'limit=-1', '/query/limit'],
+      ['gp:A81001', 'limit=1&limit=2', '/query/limit'],
+      ['gp:A81001', 'cursor=garbage!', '/query/cursor'],
+      ['gp:A81001', `cursor=${Buffer.from('{"s":-1}').toString('base64url')}`, '/query/cursor'],
+      ['gp:A81001', `cursor=${Buffer.from('{"s": 1}').toString('base64url')}`, '/query/cursor'],
+      ['gp:A81001', `cursor=${'A'.repeat(65)}`, '/query/cursor'],
+      ['gp:A81001', 'offset=3', '/query/offset'],
+      ['gp:a81001', '', '/params/recipient'],
+      ['police:ASP', '', '/params/recipient'],
+    ];
+    for (const [recipient, query, pointer] of cases) {
+      const response = await listInbox(gp, recipient, query);
+      expect(response.statusCode, query).toBe(400);
+      const body = response.json<{ code: string; errors: { pointer: string; detail: string }[] }>();
+      expect(body.code).toBe('validation-failed');
+      expect(body.errors.map((error) => error.pointer)).toEqual([pointer]);
+    }
+    const bad = await acknowledge(gp, 'gp:A81001', 'ntf_not-an-id');
+    expect(bad.json()).toMatchObject({ errors: [{ pointer: '/params/id' }] });
+  });
+
+  it('pages 20 by default and at most 100', async () => {
+    const recipient = 'exceptions:E07000188';
+    const client = createTestClient({ clientId: 'la-sedgemoor', role: 'local-authority', organisation: 'E07000188' });
+    // Registered through a second auth over the same Redis and keys, so the shared registry stays as it is.
+    const registry = await loadClientRegistry({
+      file: await writeClientRegistry(dir.path, [client], 'extra-clients.json'),
+      logger: logs.logger,
+    });
+    const extraAuth = createAuth({ registry, keyStore, redis, tokenUrl: TOKEN_URL, logger: logs.logger });
+    const server = createHttpServer({ logger: logs.logger, serviceName: 'inbox-test' });
+    extraAuth.registerTokenEndpoint(server);
+    registerInboxRoutes(server, {
+      auth: extraAuth,
+      store,
+      kafka,
+      keyStore,
+      now: () => clock.now,
+      transactionalId: uniqueId('inbox-api-extra'),
+    });
+    try {
+      const token = await requestAccessToken(server, client, { tokenUrl: TOKEN_URL });
+      for (let n = 0; n < 105; n++) await deliver(recipient);
+      const get = (query: string) =>
+        server.inject({
+          method: 'GET',
+          url: `/v1/inboxes/${recipient}/notifications${query}`,
+          headers: { authorization: `Bearer ${token}` },
+        });
+      const first = (await get('')).json<Page>();
+      expect(first.items).toHaveLength(20);
+      const rest = (await get(`?limit=100&cursor=${first.nextCursor}`)).json<Page>();
+      expect(rest.items.map((item) => item.sequence)).toEqual(Array.from({ length: 85 }, (_, i) => i + 21));
+      const fetched = await auditedWhere(
+        (event) => event.action === 'notification-fetched' && event.recipient === recipient,
+        105,
+      );
+      expect(fetched).toHaveLength(105);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('two concurrent polls of one inbox audit each item once', async () => {
+    const recipient = 'la:E06000066';
+    const fresh = [await deliver(recipient), await deliver(recipient), await deliver(recipient)];
+    const [a, b] = await Promise.all([
+      listInbox(localAuthority, recipient, 'limit=100'),
+      listInbox(localAuthority, recipient, 'limit=100'),
+    ]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    const ids = fresh.map((notification) => notification.notificationId);
+    const fetched = await auditedWhere(
+      (event) => event.action === 'notification-fetched' && ids.includes(event.notificationId ?? ''),
+      3,
+    );
+    expect(fetched.map((event) => event.notificationId).sort()).toEqual([...ids].sort());
+  });
+
+  it('when Kafka fails, fetching and acknowledging answer 503 and no status moves', async () => {
+    const recipient = 'gp:A81001';
+    const before = (await listInbox(gp, recipient, 'limit=100')).json<Page>().nextCursor;
+    const fresh = await deliver(recipient);
+
+    const list = await listInbox(gp, recipient, `cursor=${before}`, appWithoutKafka);
+    expect(list.statusCode).toBe(503);
+    expect(list.json()).toMatchObject({ code: 'not-ready' });
+    const ack = await acknowledge(gp, recipient, fresh.notificationId, appWithoutKafka);
+    expect(ack.statusCode).toBe(503);
+    expect((await store.get(recipient, fresh.notificationId))?.status).toBe('delivered');
+
+    // With Kafka back, the same request fetches it, audited once.
+    const retried = (await listInbox(gp, recipient, `cursor=${before}`)).json<Page>();
+    expect(retried.items.map((item) => [item.id, item.status])).toEqual([[fresh.notificationId, 'fetched']]);
+    const events = await auditedWhere((event) => event.notificationId === fresh.notificationId, 1);
+    expect(events.map((event) => event.action)).toEqual(['notification-fetched']);
+  });
+
+  it('publishes the JWKS without a token: public members only, and it verifies what the key store signs', async () => {
+    const response = await app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('public, max-age=300');
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    const body = response.json<{ keys: Record<string, unknown>[] }>();
+    expect(body.keys).toHaveLength(1);
+    for (const key of body.keys) {
+      expect(Object.keys(key).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    }
+    expect(body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: keyStore.activeKid });
+    const jwks = publicJwks.parse(body);
+
+    const jws = await keyStore.sign({ hello: 'inbox' }, { typ: NOTIFICATION_TYP });
+    expect((await verify(jws, jwks)).payload).toEqual({ hello: 'inbox' });
+    // And the JWS an inbox item carries verifies against the published keys.
+    const notification = await deliver('marac:E06000066');
+    const page = (await listInbox(marac, 'marac:E06000066', 'limit=100')).json<Page>();
+    const item = page.items.find((candidate) => candidate.id === notification.notificationId)!;
+    const verified = await verify(item.jws, jwks);
+    expect(verified.header).toMatchObject({ typ: NOTIFICATION_TYP, kid: keyStore.activeKid });
+    expect(verified.payload).toMatchObject({ notificationId: notification.notificationId });
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * Runs the benchmarks in sequence (all, or those named) and prints one markdown table, headed by what was measured
+ * where, ready to paste into README.md's Results section.
+ *
+ *   node test/bench/run.ts [kafka] [redis] [http] [--name=value ...]   (options: see each script)
+ */
+import { loadavg } from 'node:os';
+import { runHttpBench } from './http-problem.ts';
+import { runKafkaBench } from './kafka-throughput.ts';
+import { runRedisBench } from './redis-claim.ts';
+import { environment, markdownTable, progress, type BenchRow } from './stats.ts';
+
+const BENCHMARKS = {
+  kafka: runKafkaBench,
+  redis: runRedisBench,
+  http: runHttpBench,
+} as const satisfies Record<string, (argv: readonly string[]) => Promise<BenchRow[]>>;
+type BenchName = keyof typeof BENCHMARKS;
+
+const isBenchName = (name: string): name is BenchName => Object.hasOwn(BENCHMARKS, name);
+
+async function main(argv: readonly string[]): Promise<number> {
+  const words = argv.filter((arg) => !arg.startsWith('--'));
+  const unknown = words.filter((word) => !isBenchName(word));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(BENCHMARKS).join(', ')}\n`,
+    );
+    return 2;
+  }
+  const selected = words.length > 0 ? words.filter(isBenchName) : (Object.keys(BENCHMARKS) as BenchName[]);
+  const loadBefore = loadavg()[0] ?? 0;
+  const rows: BenchRow[] = [];
+  const failed: string[] = [];
+  for (const name of selected) {
+    progress(`--- ${name}`);
+    try {
+      rows.push(...(await BENCHMARKS[name](argv)));
+    } catch (error) {
+      failed.push(name);
+      process.stderr.write(
+        `bench ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+    }
+  }
+  process.stdout.write(`${environment(loadBefore)}\n\n${markdownTable(rows)}\n`);
+  if (failed.length > 0) process.stderr.write(`failed: ${failed.join(', ')}\n`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
