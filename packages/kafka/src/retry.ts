@@ -8,6 +8,17 @@ export interface RetryPolicy {
 }
 
 export const MAX_ATTEMPTS = 100;
+
+/**
+ * For handlers whose failures are almost always an outage of what they write to (e.g. a Redis view of messages
+ * that already passed their contract): keep retrying for about a quarter of an hour before dead-lettering, so a
+ * Redis restart never buries good messages in the DLQ.
+ */
+export const OUTAGE_TOLERANT_RETRY: RetryPolicy = Object.freeze({
+  attempts: MAX_ATTEMPTS,
+  initialDelayMs: 200,
+  maxDelayMs: 10_000,
+});
 export const MAX_DELAY_MS = 5 * 60_000;
 
 export function checkRetryPolicy(policy: RetryPolicy): RetryPolicy {

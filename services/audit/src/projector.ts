@@ -1,5 +1,5 @@
 import { auditEventsTopic } from '@hub/contracts';
-import type { KafkaClient, Subscription } from '@hub/kafka';
+import { OUTAGE_TOLERANT_RETRY, type KafkaClient, type Subscription } from '@hub/kafka';
 import type { AuditStore } from './store.ts';
 
 /**
@@ -9,6 +9,7 @@ import type { AuditStore } from './store.ts';
 export function startAuditProjector(kafka: KafkaClient, store: AuditStore): Promise<Subscription> {
   return kafka.consume(auditEventsTopic, {
     groupId: 'audit-store',
+    retry: OUTAGE_TOLERANT_RETRY,
     handle: async (message) => {
       await store.append(message.value, message.partition);
     },

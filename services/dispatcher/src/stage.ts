@@ -6,7 +6,7 @@ import {
   type DaIncidentDecided,
   type DaNotificationPayload,
 } from '@hub/contracts';
-import { output, type KafkaClient, type Output, type Subscription } from '@hub/kafka';
+import { OUTAGE_TOLERANT_RETRY, output, type KafkaClient, type Output, type Subscription } from '@hub/kafka';
 import { buildNotifications, type IncidentContext, type Policy } from '@hub/policy';
 import type { HubKeyStore } from '@hub/signing';
 import type { Lineage, LineageSlot } from './lineage.ts';
@@ -30,6 +30,8 @@ export function startDispatcherStage(deps: DispatcherDeps): Promise<Subscription
   return deps.kafka.processTransactionally(daIncidentDecidedTopic, {
     groupId: 'dispatcher',
     transactionalId: 'dispatcher',
+    // The handler reads and writes the amendment lineage in Redis: an outage must not dead-letter decisions.
+    retry: OUTAGE_TOLERANT_RETRY,
     handle: ({ value }) => dispatch(deps, value),
   });
 }

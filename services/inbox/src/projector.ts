@@ -1,6 +1,6 @@
 import { auditEvent } from '@hub/audit';
 import { auditEventsTopic, notificationsIssuedTopic } from '@hub/contracts';
-import { output, type KafkaClient, type Subscription } from '@hub/kafka';
+import { OUTAGE_TOLERANT_RETRY, output, type KafkaClient, type Subscription } from '@hub/kafka';
 import type { InboxStore } from './store.ts';
 
 const SERVICE = 'inbox';
@@ -14,6 +14,7 @@ export function startInboxProjector(kafka: KafkaClient, store: InboxStore, now: 
   return kafka.processTransactionally(notificationsIssuedTopic, {
     groupId: 'inbox-store',
     transactionalId: 'inbox-store',
+    retry: OUTAGE_TOLERANT_RETRY,
     handle: async ({ value: notification }) => {
       await store.append(notification);
       return [
