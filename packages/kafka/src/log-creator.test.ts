@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import kafkajs from 'kafkajs';
 import { createLogger } from '@hub/logger';
 import { describe, expect, it } from 'vitest';
-import { createLogCreator, kafkaLogLevel, safeLogFields } from './log-creator.ts';
+import { createLogCreator, effectiveLevel, kafkaLogLevel, safeLogFields } from './log-creator.ts';
 
 const { logLevel } = kafkajs;
 
@@ -83,5 +83,18 @@ describe('kafkajs log creator', () => {
       topics: ['a', 'b'],
       broker: 'x'.repeat(300),
     });
+  });
+});
+
+describe('routine, retried broker answers', () => {
+  it('are logged at debug, not as errors; other errors stay errors', () => {
+    const { ERROR, DEBUG } = kafkajs.logLevel;
+    const concurrent = {
+      error:
+        'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing',
+    };
+    expect(effectiveLevel(ERROR, concurrent)).toBe(DEBUG);
+    expect(effectiveLevel(ERROR, { error: "The coordinator is loading and hence can't process requests" })).toBe(DEBUG);
+    expect(effectiveLevel(ERROR, { error: 'Broker: Message size too large' })).toBe(ERROR);
   });
 });

@@ -79,11 +79,29 @@ function primitive(value: unknown): string | number | boolean | undefined {
   return undefined;
 }
 
+/**
+ * Errors kafkajs logs at ERROR that are routine and retried at once: the broker still completing the previous
+ * transaction (CONCURRENT_TRANSACTIONS), or a coordinator still loading. Logged at debug, not as errors.
+ */
+const ROUTINE_RETRIED = [
+  'another concurrent operation on the same transaction',
+  'The coordinator is loading',
+  'This is not the correct coordinator',
+];
+
+export function effectiveLevel(level: KafkaLogLevel, entry: Readonly<Record<string, unknown>>): KafkaLogLevel {
+  const error = typeof entry['error'] === 'string' ? entry['error'] : '';
+  const message = typeof entry['message'] === 'string' ? entry['message'] : '';
+  const routine = ROUTINE_RETRIED.some((text) => error.includes(text) || message.includes(text));
+  return level === KafkaLevel.ERROR && routine ? KafkaLevel.DEBUG : level;
+}
+
 export function createLogCreator(logger: Logger): logCreator {
   const log = logger.child({ component: 'kafkajs' });
   return () =>
-    ({ namespace, level, log: entry }: LogEntry) => {
+    ({ namespace, level: reported, log: entry }: LogEntry) => {
       const { message, ...extra } = entry;
+      const level = effectiveLevel(reported, entry);
       const fields = { kafkajs: namespace, ...safeLogFields(extra) };
       const text = typeof message === 'string' ? message.slice(0, MAX_FIELD_LENGTH) : 'kafkajs';
       switch (level) {
