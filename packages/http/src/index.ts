@@ -19,3 +19,4 @@ export {
 } from './zod.ts';
 // Types only, so services can type handlers and hooks without importing fastify themselves.
 export type { FastifyReply as HttpReply, FastifyRequest as HttpRequest } from 'fastify';
+export { opaqueCursor, type OpaqueCursor } from './cursor.ts';

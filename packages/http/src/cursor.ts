@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/**
+ * Page cursors that look opaque (base64url of a small JSON object) so clients pass them back rather than build
+ * them. Only the canonical encoding is accepted: each position has exactly one cursor, nothing hides in padding or
+ * whitespace, and anything this service did not make is refused as a 400 on the `cursor` field.
+ */
+export interface OpaqueCursor<Position> {
+  encode(position: Position): string;
+  /** The position a cursor stands for, or undefined when it is not a cursor this service made. */
+  decode(value: string): Position | undefined;
+  /** The `cursor` query parameter: parsed to its position, or a validation failure. */
+  readonly parameter: z.ZodType<Position, string>;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+export function opaqueCursor<Payload, Position>(options: {
+  readonly maxLength: number;
+  /** The JSON form, strict. */
+  readonly payload: z.ZodType<Payload>;
+  readonly toPayload: (position: Position) => Payload;
+  readonly fromPayload: (payload: Payload) => Position;
+}): OpaqueCursor<Position> {
+  const encode = (position: Position) => Buffer.from(JSON.stringify(options.toPayload(position))).toString('base64url');
+  const decode = (value: string): Position | undefined => {
+    if (value.length > options.maxLength || !BASE64URL.test(value)) return undefined;
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    const parsed = options.payload.safeParse(decoded);
+    if (!parsed.success) return undefined;
+    const position = options.fromPayload(parsed.data);
+    return encode(position) === value ? position : undefined;
+  };
+  const parameter = z.string().transform((value, ctx) => {
+    const position = decode(value);
+    if (position === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be the nextCursor of a previous page' });
+      return z.NEVER;
+    }
+    return position;
+  });
+  return { encode, decode, parameter };
+}
