@@ -6,9 +6,9 @@ import { z } from 'zod';
  * whitespace, and anything this service did not make is refused as a 400 on the `cursor` field.
  */
 export interface OpaqueCursor<Position> {
-  encode(position: Position): string;
+  readonly encode: (position: Position) => string;
   /** The position a cursor stands for, or undefined when it is not a cursor this service made. */
-  decode(value: string): Position | undefined;
+  readonly decode: (value: string) => Position | undefined;
   /** The `cursor` query parameter: parsed to its position, or a validation failure. */
   readonly parameter: z.ZodType<Position, string>;
 }
