@@ -28,7 +28,9 @@ describe('resends and amendments', () => {
     const resent = await postIncident(hub, structuredClone(first));
     expect(resent).toEqual({ receiptId: original.receiptId, status: 'unchanged', amendsReceiptId: null });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await readInbox(hub, 'gpVictim', 'gp:L85901')).map((item) => item.id)).toEqual(before.map((item) => item.id));
+    expect((await readInbox(hub, 'gpVictim', 'gp:L85901')).map((item) => item.id)).toEqual(
+      before.map((item) => item.id),
+    );
     expect(await readInbox(hub, 'gpPerpetrator', 'gp:L85904')).toHaveLength(0);
     expect(await readInbox(hub, 'marac', 'marac:E06000066')).toHaveLength(0);
   });
@@ -45,7 +47,9 @@ describe('resends and amendments', () => {
     expect(newOnes).toHaveLength(2);
     for (const { item, payload } of newOnes) {
       const previous = originalItems.find(
-        (old) => (old.payload['patient'] as { nhsNumber: string }).nhsNumber === (payload['patient'] as { nhsNumber: string }).nhsNumber,
+        (old) =>
+          (old.payload['patient'] as { nhsNumber: string }).nhsNumber ===
+          (payload['patient'] as { nhsNumber: string }).nhsNumber,
       );
       expect(previous, 'the amended notification has a predecessor for the same patient').toBeDefined();
       expect(item.amends).toBe(previous!.item.id);

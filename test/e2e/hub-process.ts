@@ -16,8 +16,6 @@ import { fileURLToPath } from 'node:url';
 import type { ClientRole } from '@hub/contracts';
 import { verify, type PublicJwks } from '@hub/signing';
 import { isolatedRedisPrefix, isolatedTopicNamespace } from '@hub/testkit';
-// test/package.json does not depend on @hub/auth, so `@hub/auth/testing` does not resolve from test/; this is the
-// same module (that package's `./testing` export), reached by path.
 import {
   createTempDir,
   createTestClient,
@@ -26,7 +24,7 @@ import {
   writeClientRegistry,
   type TempDir,
   type TestClient,
-} from '../../packages/auth/src/testing.ts';
+} from '@hub/auth/testing';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const MAIN = join(REPO_ROOT, 'services/hub/src/main.ts');
@@ -137,6 +135,8 @@ export async function createHubProcess(options: HubProcessOptions): Promise<HubP
 
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
+  /** Set as soon as stop() is called, so a start() racing it (a timed-out test still running) spawns nothing. */
+  let stopped = false;
   let removed = false;
   const lines: string[] = [];
   const tokens = new Map<string, { token: string; until: number }>();
@@ -220,7 +220,7 @@ export async function createHubProcess(options: HubProcessOptions): Promise<HubP
     },
     async start(timeoutMs = 60_000) {
       if (isRunning()) throw new Error('the hub is already running');
-      if (removed) throw new Error('the hub process was stopped for good');
+      if (stopped) throw new Error('the hub process was stopped for good');
       lines.push(`--- start ${new Date().toISOString()}`);
       const spawned = spawn(process.execPath, [MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       child = spawned;
@@ -243,6 +243,7 @@ export async function createHubProcess(options: HubProcessOptions): Promise<HubP
     },
     kill,
     async stop(graceMs = 15_000) {
+      stopped = true;
       if (isRunning()) {
         child?.kill('SIGTERM');
         const timer = setTimeout(() => child?.kill('SIGKILL'), graceMs);

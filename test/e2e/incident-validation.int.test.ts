@@ -18,8 +18,15 @@ interface Problem {
 }
 
 async function post(body: unknown, client: string | null = 'police') {
-  const response = await hub.call(client, '/v1/domestic-abuse-incidents', { method: 'POST', body: JSON.stringify(body) });
-  return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as Problem };
+  const response = await hub.call(client, '/v1/domestic-abuse-incidents', {
+    method: 'POST',
+    body: JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    body: (await response.json()) as Problem,
+  };
 }
 
 describe('POST /v1/domestic-abuse-incidents refuses bad input clearly, and records nothing', () => {
@@ -30,12 +37,20 @@ describe('POST /v1/domestic-abuse-incidents refuses bad input clearly, and recor
   });
 
   it.each([
-    ['an NHS number with a wrong check digit', withSubject(0, { nhsNumber: '9991001019' }), '/body/subjects/0/nhsNumber'],
+    [
+      'an NHS number with a wrong check digit',
+      withSubject(0, { nhsNumber: '9991001019' }),
+      '/body/subjects/0/nhsNumber',
+    ],
     ['an unknown field', { ...valid, force: 'WMP' }, '/body/force'],
     ['a missing field', { ...valid, victimConsent: undefined }, '/body/victimConsent'],
     ['an impossible date', withSubject(2, { birthDate: '2016-02-30' }), '/body/subjects/2/birthDate'],
     ['a reported time before the incident', { ...valid, reportedAt: '2026-11-21T20:00:00Z' }, '/body/reportedAt'],
-    ['too many subjects', { ...valid, subjects: Array.from({ length: 21 }, (_, i) => ({ ...valid.subjects[0]!, ref: `S${i}` })) }, '/body/subjects'],
+    [
+      'too many subjects',
+      { ...valid, subjects: Array.from({ length: 21 }, (_, i) => ({ ...valid.subjects[0]!, ref: `S${i}` })) },
+      '/body/subjects',
+    ],
     ['over-long circumstances', { ...valid, circumstances: 'x'.repeat(4_001) }, '/body/circumstances'],
     ['a duplicate subject ref', withSubject(1, { ref: 'V1' }), '/body/subjects/1/ref'],
   ])('%s: 400 problem+json naming the field', async (_case, body, pointer) => {

@@ -110,6 +110,9 @@ export async function createHub({ config, logger, now = () => new Date(), versio
   return {
     async start() {
       await kafka.provisionTopics(ALL_TOPICS);
+      // Listen first: taking incidents and serving inboxes needs only Kafka's producer and Redis, while each
+      // consumer group may wait up to a session timeout (30 s) after an unclean stop before it rejoins.
+      const address = await listen(http, { host: config.HTTP_HOST, port: config.HTTP_PORT });
       subscriptions.push(
         await startIdentityStage(kafka, directory, now),
         await startIgEngineStage(kafka, policy, now),
@@ -118,7 +121,6 @@ export async function createHub({ config, logger, now = () => new Date(), versio
         await startAuditProjector(kafka, auditStore),
         await startReceiptStatusProjector(kafka, receiptStatus),
       );
-      const address = await listen(http, { host: config.HTTP_HOST, port: config.HTTP_PORT });
       await kafka.publish(serviceStarted, [
         { key: instanceId, value: { service: 'hub', instanceId, startedAt: now().toISOString() } },
       ]);
