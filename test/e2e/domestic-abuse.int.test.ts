@@ -132,6 +132,15 @@ describe('a high-risk domestic-abuse incident, end to end', () => {
     }
   });
 
+  it('wrote no personal data and no token to the logs of any service', () => {
+    const text = hub.logs.text();
+    expect(text.length).toBeGreaterThan(0);
+    for (const identifiers of Object.values(WHITLOCK_IDENTIFIERS)) {
+      for (const identifier of identifiers) expect(text).not.toContain(identifier);
+    }
+    for (const secret of ['Whitlock', 'TA1 3RE', 'kitchen', 'eyJ']) expect(text).not.toContain(secret);
+  });
+
   it('never lets another force see the receipt', async () => {
     const response = await hub.call('otherForce', `/v1/domestic-abuse-incidents/${receiptId}`);
     expect(response.status).toBe(404);
