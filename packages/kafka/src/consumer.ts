@@ -6,8 +6,9 @@ import { consumerConfig } from './consumer-config.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
 import { nextOffset, readInbound } from './inbound.ts';
 import { DEFAULTS } from './limits.ts';
-import { backoffDelay, checkRetryPolicy, sleepWithHeartbeat } from './retry.ts';
-import type { ConsumeOptions, InboundMessage, Subscription } from './types.ts';
+import { runWithRetries } from './handler-retry.ts';
+import { checkRetryPolicy } from './retry.ts';
+import type { ConsumeOptions, Subscription } from './types.ts';
 
 /**
  * At-least-once consumption. Per message: decode, check the contract, run the handler in the message's trace
@@ -66,39 +67,6 @@ export async function consume<T extends TopicSpec>(
     log.warn({ partition, offset: message.offset, reason }, 'message dead-lettered');
   }
 
-  /** Runs the handler with retries. Answers the last error if every attempt failed, 'abandoned' if stopped meanwhile. */
-  async function handleWithRetries(
-    message: InboundMessage<T>,
-    heartbeat: () => Promise<void>,
-  ): Promise<{ readonly failed: false } | { readonly failed: true; readonly error: unknown } | 'abandoned'> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await options.handle(message);
-        if (attempt > 1)
-          log.info({ partition: message.partition, offset: message.offset, attempt }, 'handled on retry');
-        return { failed: false };
-      } catch (error) {
-        const { name, code } = describeError(error);
-        const where = {
-          partition: message.partition,
-          offset: message.offset,
-          attempt,
-          errorName: name,
-          errorCode: code,
-        };
-        if (attempt >= policy.attempts) {
-          log.error(where, 'handler failed on every attempt');
-          return { failed: true, error };
-        }
-        const delayMs = backoffDelay(attempt, policy);
-        log.warn({ ...where, delayMs }, 'handler failed; retrying');
-        if (!(await sleepWithHeartbeat(delayMs, config.heartbeatInterval, heartbeat, stopping.signal))) {
-          return 'abandoned';
-        }
-      }
-    }
-  }
-
   async function eachMessage(payload: EachMessagePayload): Promise<void> {
     const { partition, message } = payload;
     const heartbeat = (): Promise<void> => payload.heartbeat();
@@ -108,12 +76,21 @@ export async function consume<T extends TopicSpec>(
       if (!inbound.ok) {
         await deadLetter(payload, inbound.reason, inbound.detail);
       } else {
-        const outcome = await handleWithRetries(inbound.message, heartbeat);
+        const handled = inbound.message;
+        const outcome = await runWithRetries(() => options.handle(handled), {
+          log,
+          policy,
+          partition,
+          offset: message.offset,
+          heartbeat,
+          heartbeatIntervalMs: config.heartbeatInterval,
+          signal: stopping.signal,
+        });
         if (outcome === 'abandoned') {
           log.info({ partition, offset: message.offset }, 'stopping: retry abandoned, offset not committed');
           return;
         }
-        if (outcome.failed)
+        if (!outcome.ok)
           await deadLetter(payload, 'handler-failed', handlerFailedDetail(outcome.error, policy.attempts));
       }
       await consumer.commitOffsets([{ topic: physicalTopic, partition, offset: nextOffset(message.offset) }]);

@@ -10,8 +10,9 @@ import { nextOffset, readInbound } from './inbound.ts';
 import { classifyKafkaError, type KafkaErrorKind } from './kafka-errors.ts';
 import { DEFAULTS, LIMITS } from './limits.ts';
 import { prepareBatch } from './outbound.ts';
+import { runWithRetries } from './handler-retry.ts';
 import { backoffDelay, checkRetryPolicy, sleepWithHeartbeat } from './retry.ts';
-import type { InboundMessage, Output, Subscription, TransactionScope, TransactionalOptions } from './types.ts';
+import type { Output, Subscription, TransactionScope, TransactionalOptions } from './types.ts';
 
 /**
  * Runs `work` in one Kafka transaction on `connection`'s transactional producer: committed if it resolves, aborted
@@ -184,40 +185,6 @@ export async function processTransactionally<T extends TopicSpec>(
     log.warn({ partition, offset: message.offset, reason }, 'message dead-lettered');
   }
 
-  /** Handler plus output checks, retried; answers the outputs as kafkajs batches, or the last error. */
-  async function computeOutputs(
-    message: InboundMessage<T>,
-    heartbeat: () => Promise<void>,
-  ): Promise<
-    | { readonly ok: true; readonly records: TopicMessages[] }
-    | { readonly ok: false; readonly error: unknown }
-    | 'abandoned'
-  > {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const outputs = await options.handle(message);
-        return { ok: true, records: toTopicMessages(core, outputs, message.traceId) };
-      } catch (error) {
-        const { name, code } = describeError(error);
-        const where = {
-          partition: message.partition,
-          offset: message.offset,
-          attempt,
-          errorName: name,
-          errorCode: code,
-        };
-        if (attempt >= policy.attempts) {
-          log.error(where, 'handler failed on every attempt');
-          return { ok: false, error };
-        }
-        const delayMs = backoffDelay(attempt, policy);
-        log.warn({ ...where, delayMs }, 'handler failed; retrying');
-        if (!(await sleepWithHeartbeat(delayMs, config.heartbeatInterval, heartbeat, stopping.signal)))
-          return 'abandoned';
-      }
-    }
-  }
-
   async function eachMessage(payload: EachMessagePayload): Promise<void> {
     const { partition, message } = payload;
     const heartbeat = (): Promise<void> => payload.heartbeat();
@@ -228,13 +195,26 @@ export async function processTransactionally<T extends TopicSpec>(
         await deadLetter(payload, inbound.reason, inbound.detail);
         return;
       }
-      const computed = await computeOutputs(inbound.message, heartbeat);
+      const handled = inbound.message;
+      // Handler plus output checks, retried; the outputs become kafkajs batches.
+      const computed = await runWithRetries(
+        async () => toTopicMessages(core, await options.handle(handled), handled.traceId),
+        {
+          log,
+          policy,
+          partition: payload.partition,
+          offset: payload.message.offset,
+          heartbeat,
+          heartbeatIntervalMs: config.heartbeatInterval,
+          signal: stopping.signal,
+        },
+      );
       if (computed === 'abandoned') return;
       if (!computed.ok) {
         await deadLetter(payload, 'handler-failed', handlerFailedDetail(computed.error, policy.attempts));
         return;
       }
-      const outcome = await commitWithRetries(computed.records, payload);
+      const outcome = await commitWithRetries(computed.value, payload);
       if (outcome === 'abandoned' || outcome.committed) return;
       if (outcome.kind === 'transient') {
         // Kafka itself is unwell; dead-lettering would likely fail too, and would bury a good message.
