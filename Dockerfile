@@ -13,6 +13,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 # pnpm at exactly the version package.json pins in "packageManager"; corepack reads it from there.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+# The lockfile records a patch (patches/kafkajs@2.2.4.patch); pnpm needs the file to resolve the patched package.
+COPY patches ./patches
 RUN corepack enable && corepack install
 # Download the locked packages from the lockfile alone, so this layer is reused until the lockfile changes.
 RUN --mount=type=cache,id=hub-pnpm-store,target=/pnpm/store \
