@@ -1,4 +1,5 @@
 import type { ClientRole } from '@hub/contracts';
+import { ASSERTION_CLAIM_REASONS } from './claims.ts';
 
 /**
  * Why a token request was refused. Stable codes: logged, audited, never shown in detail to the caller. Includes
@@ -18,15 +19,7 @@ export const TOKEN_REFUSAL_REASONS = [
   'client-id-mismatch',
   'unknown-kid',
   'bad-signature',
-  'iss-sub-mismatch',
-  'wrong-audience',
-  'missing-jti',
-  'invalid-jti',
-  'missing-exp',
-  'expired',
-  'exp-too-far',
-  'iat-in-future',
-  'nbf-in-future',
+  ...ASSERTION_CLAIM_REASONS,
   'jti-replayed',
   // ours (503): the replay cache could not be asked, so no token is issued
   'replay-check-unavailable',
