@@ -80,4 +80,36 @@ describe('audit store', () => {
     expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
     expect(pages.flat()).toEqual(all.map((e) => e.eventId));
   });
+
+  it('returns each event once when events are stored while a search is scanning', async () => {
+    // Events of one moment sort by id within the index. One is stored after the scan's first batch (the audit
+    // service stores its own `audit-searched` event while the search runs); when its id sorts first, the events
+    // already read shift into the next batch, and used to come back twice.
+    const nhsNumber = '9990000042';
+    const at = t(30);
+    const made = Array.from({ length: 60 }, (_, i) =>
+      auditEvent('child-protection', 'flags-looked-up', at, { receiptId: `lkp_${i}`, nhsNumber }),
+    ).sort((a, b) => a.eventId.localeCompare(b.eventId));
+    const [late, ...early] = made;
+    for (const event of early) await store.append(event, 2);
+
+    let stored = false;
+    const racing = new Proxy(redis, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (property !== 'zrangebyscore' || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const ids: unknown = await Reflect.apply(value, target, args);
+          if (!stored) {
+            stored = true;
+            await store.append(late!, 2);
+          }
+          return ids;
+        };
+      },
+    });
+    const found = await createAuditStore(racing).search({ nhsNumber, limit: 100 });
+    expect(stored).toBe(true);
+    expect(found.map((e) => e.eventId)).toEqual(early.map((e) => e.eventId));
+  });
 });

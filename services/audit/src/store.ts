@@ -129,6 +129,9 @@ export function createAuditStore(redis: RedisClient) {
           : Math.max(from, query.after.time);
     const max = query.to?.getTime() ?? '+inf';
     const matches: StoredAuditEvent[] = [];
+    // Events stored while the scan runs can land before `offset` (same or earlier time), shifting already-read ids
+    // into the next batch; `seen` keeps each event once. Nothing is ever removed from an index, so nothing is skipped.
+    const seen = new Set<string>();
     let offset = 0;
     const batch = Math.max(query.limit * 2, 50);
     // Scan the chosen index in time order until the page is full; bounded by the index's own size.
@@ -136,7 +139,9 @@ export function createAuditStore(redis: RedisClient) {
       const ids = await redis.zrangebyscore(index, min, max, 'LIMIT', offset, batch);
       if (ids.length === 0) break;
       offset += ids.length;
-      for (const event of await load(ids)) {
+      const unseen = ids.filter((id) => !seen.has(id));
+      for (const id of unseen) seen.add(id);
+      for (const event of await load(unseen)) {
         const time = Date.parse(event.at);
         if (query.after !== undefined && time === query.after.time && event.eventId <= query.after.eventId) continue;
         if (query.receiptId !== undefined && event.receiptId !== query.receiptId) continue;
