@@ -2,6 +2,7 @@ import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
 import type { TopicSpec } from '@hub/contracts';
 import type { ClientCore } from './client.ts';
 import { describeError } from './dead-letter.ts';
+import { classifyKafkaError } from './kafka-errors.ts';
 import { DEFAULTS } from './limits.ts';
 import { sleep, withTimeout } from './retry.ts';
 import type { ProvisionReport } from './types.ts';
@@ -138,9 +139,22 @@ async function waitForLeaders(admin: Admin, topics: readonly DesiredTopic[], tim
       const partitions = metadata.find((t) => t.name === name)?.partitions ?? [];
       return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
     });
-    if (ready) return;
-    if (Date.now() > deadline) throw new Error(`topics had no leaders after ${timeoutMs} ms`);
+    // A leader in the metadata is not yet a partition the leader serves: KRaft publishes the metadata before the
+    // broker has created the partition's log, and a produce or offset fetch in between is answered "This server
+    // does not host this topic-partition". Asking each leader for its offsets (ListOffsets) proves it serves them.
+    if (ready && (await leadersServe(admin, names))) return;
+    if (Date.now() > deadline) throw new Error(`topics had no serving leaders after ${timeoutMs} ms`);
     await sleep(100);
+  }
+}
+
+async function leadersServe(admin: Admin, names: readonly string[]): Promise<boolean> {
+  try {
+    await Promise.all(names.map((name) => admin.fetchTopicOffsets(name)));
+    return true;
+  } catch (error) {
+    if (classifyKafkaError(error) === 'transient') return false;
+    throw error;
   }
 }
 

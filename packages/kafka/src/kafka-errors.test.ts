@@ -9,6 +9,10 @@ describe('classifyKafkaError', () => {
     expect(classifyKafkaError(protocol('CONCURRENT_TRANSACTIONS', false))).toBe('transient');
   });
 
+  it('retries a partition its leader does not serve yet (just created, or loading after a restart)', () => {
+    expect(classifyKafkaError(protocol('UNKNOWN_TOPIC_OR_PARTITION', true))).toBe('transient');
+  });
+
   it('looks through "number of retries exceeded" to the cause', () => {
     const wrapped = {
       name: 'KafkaJSNumberOfRetriesExceeded',

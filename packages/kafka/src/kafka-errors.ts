@@ -22,6 +22,9 @@ const TRANSIENT_TYPES = new Set([
   'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
   'NOT_LEADER_FOR_PARTITION',
   'LEADER_NOT_AVAILABLE',
+  // "This server does not host this topic-partition": a partition just created (or being loaded after a broker
+  // restart) that its leader does not serve yet. Topics are provisioned before use, so this passes.
+  'UNKNOWN_TOPIC_OR_PARTITION',
   'NETWORK_EXCEPTION',
   'REBALANCE_IN_PROGRESS',
 ]);
