@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { InboxStatus, IssuedNotification, NotificationKind, Recipient } from '@hub/contracts';
-import type { RedisClient } from '@hub/redis';
+import { acquireLock, type RedisClient } from '@hub/redis';
 
 /**
  * Inboxes as a Redis view of `notifications.issued.v1` (rebuildable by replaying the topic). Each inbox is a
@@ -51,9 +50,6 @@ if order[ARGV[2]] > order[current] then
   return ARGV[2]
 end
 return current`;
-
-// Deletes the lock only if it is still ours (a slow holder must not release a successor's lock).
-const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 const FIELDS = [
   'recipient',
@@ -140,13 +136,8 @@ export function createInboxStore(redis: RedisClient) {
      * Takes the inbox's lock (`inbox:<recipient>:lock`, expiring after `ttlMs` so a crashed holder cannot keep it)
      * and answers its release function, or undefined while someone else holds it.
      */
-    async lock(recipient: Recipient, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
-      const key = keys.lock(recipient);
-      const token = randomUUID();
-      if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return undefined;
-      return async () => {
-        await redis.eval(RELEASE_LOCK, 1, key, token);
-      };
+    lock(recipient: Recipient, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+      return acquireLock(redis, keys.lock(recipient), ttlMs);
     },
   };
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   auditEventsTopic,
   contentHash,
@@ -10,7 +9,7 @@ import {
 import { actorOf, auditEvent, incidentRef } from '@hub/audit';
 import { HubError } from '@hub/errors';
 import type { KafkaClient } from '@hub/kafka';
-import type { RedisClient } from '@hub/redis';
+import { acquireLock, type RedisClient } from '@hub/redis';
 
 const SERVICE = 'police-gateway';
 /** Longer than any single submission takes; a crashed holder's lock expires by itself. */
@@ -51,9 +50,6 @@ const keys = {
   receipt: (receiptId: string) => `da:receipt:${receiptId}`,
 };
 
-// Deletes the lock only if it is still ours (a slow holder must not release a successor's lock).
-const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-
 /**
  * Accepts police submissions. The same submission always gets the same receipt (its id is derived from force,
  * incident id, content and the version it amends); an unchanged resend changes nothing; a changed one is an
@@ -62,15 +58,14 @@ const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis
  */
 export function createIncidentIntake(deps: IntakeDeps) {
   async function withIncidentLock<R>(force: string, incidentId: string, work: () => Promise<R>): Promise<R> {
-    const key = keys.lock(force, incidentId);
-    const token = randomUUID();
-    if ((await deps.redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
+    const release = await acquireLock(deps.redis, keys.lock(force, incidentId), LOCK_TTL_MS);
+    if (release === undefined) {
       throw new HubError('conflict', 'Another submission of this incident is being recorded; retry shortly.');
     }
     try {
       return await work();
     } finally {
-      await deps.redis.eval(RELEASE_LOCK, 1, key, token);
+      await release();
     }
   }
 

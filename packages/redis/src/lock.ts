@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import type { RedisClient } from './client.ts';
+
+export const MAX_LOCK_TTL_MS = 5 * 60 * 1000;
+
+// Deletes the lock only if it is still ours (a slow holder must not release a successor's lock).
+const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * A short mutual-exclusion lock on `key` (SET NX PX with a random token): answers its release function, or
+ * undefined while someone else holds it. It expires after `ttlMs`, so a crashed holder cannot keep it; release
+ * deletes it only if it is still this holder's. Not a fencing token: make `ttlMs` longer than the work takes.
+ */
+export async function acquireLock(
+  client: RedisClient,
+  key: string,
+  ttlMs: number,
+): Promise<(() => Promise<void>) | undefined> {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_LOCK_TTL_MS) {
+    throw new RangeError(`lock ttlMs must be a whole number from 1 to ${MAX_LOCK_TTL_MS}`);
+  }
+  const token = randomUUID();
+  if ((await client.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return undefined;
+  return async () => {
+    await client.eval(RELEASE_LOCK, 1, key, token);
+  };
+}
