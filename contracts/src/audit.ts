@@ -18,6 +18,8 @@ export const AUDIT_ACTIONS = [
   'decision-recorded',
   'notification-routed',
   'notification-signed',
+  /** An amendment withdrew a notification: its id, the recipient told, and the withdrawal reason code. */
+  'notification-withdrawn',
   'notification-stored',
   'notification-fetched',
   'notification-acknowledged',
@@ -25,6 +27,12 @@ export const AUDIT_ACTIONS = [
   'token-refused',
   'access-denied',
   'audit-searched',
+  'plan-recorded',
+  'plan-unchanged',
+  'plan-refused',
+  'flags-looked-up',
+  'fgm-indicator-recorded',
+  'fgm-indicator-unchanged',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -48,8 +56,15 @@ export const auditEvent = z
     traceId: z.string().min(1).max(64),
     /** Who caused it; null for the hub's own steps. */
     actor: caller.nullable(),
+    /**
+     * The record the event concerns: a DA receipt (`rcpt_`), a child-protection plan version (`cpv_`), plan refusal
+     * (`cpr_`), flag look-up (`lkp_`) or FGM indicator version (`fgv_`).
+     */
     receiptId: z.string().max(40).nullable(),
-    /** The force's incident reference: force code and incident id. */
+    /**
+     * The submitter's own reference: `<force>:<incidentId>` for an incident, `<ONS code>:<planId>` for a plan,
+     * `<ODS code>:<indicatorId>` for an FGM indicator.
+     */
     incidentRef: z.string().max(80).nullable(),
     subjectRef: z.string().max(32).nullable(),
     nhsNumber: nhsNumber.nullable(),

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { auditChainVerification, auditSearchPage, storedAuditEvent } from './audit.ts';
 import type { ClientRole } from './callers.ts';
+import {
+  CP_REFUSAL_REASONS,
+  cpFlags,
+  cpFlagsQuery,
+  cpPlanParams,
+  cpPlanStatus,
+  cpPlanSubmission,
+  fgmIndicatorParams,
+  fgmIndicatorStatus,
+  fgmIndicatorSubmission,
+} from './child-protection.ts';
 import { DECISION_LIMITS } from './decisions.ts';
 import { daIncidentSubmission } from './domestic-abuse.ts';
 import { isoDateTime, nhsNumber, recipient } from './identifiers.ts';
@@ -38,6 +49,7 @@ export const HTTP_PROBLEMS = {
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'request-timeout': { status: 408, title: 'Request timeout' },
   conflict: { status: 409, title: 'Conflict' },
+  unprocessable: { status: 422, title: 'Unprocessable' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'uri-too-long': { status: 414, title: 'URI too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
@@ -84,7 +96,7 @@ export const problemDetails = z
     code: z.enum(HTTP_PROBLEM_CODES),
     /** The `x-request-id` of the request: quote it when reporting a problem. */
     requestId: z.string().min(1).max(64),
-    /** Only on `validation-failed`: one entry per failing field, at most 20. */
+    /** On `validation-failed` and `unprocessable`: one entry per failing field, at most 20. */
     errors: z.array(fieldError).max(PROBLEM_LIMITS.fieldErrors).optional(),
   })
   .loose()
@@ -108,6 +120,14 @@ export const oauthProblem = problemDetails
     'RFC 9457 problem details carrying the RFC 6749 §5.2 `error` and `error_description` members on 400 and ' +
       '401 (OAuth clients read those; everything else reads `code`).',
   );
+
+/**
+ * A refused child-protection plan or FGM indicator: the 422 says why as a stable `reason` code (for a plan, the
+ * LA's inbox is told as well).
+ */
+export const cpRefusalProblem = problemDetails
+  .extend({ reason: z.enum(CP_REFUSAL_REASONS).optional() })
+  .describe('RFC 9457 problem details; a 422 carries the refusal reason code in `reason`.');
 
 /** A readiness problem: the 503 names the failing checks (names only, never their errors). */
 export const readinessProblem = problemDetails
@@ -280,9 +300,14 @@ export type Jwks = z.infer<typeof jwks>;
 export const AUDIT_SEARCH_LIMITS = { pageSize: 200, defaultPageSize: 50 } as const;
 
 /** Filters of `GET /v1/audit/events`; every filter given must match. Times are inclusive. */
+/** Any record id an audit event can concern: DA receipt, plan version, plan refusal, flag look-up, FGM version. */
+const auditRecordId = z
+  .string()
+  .regex(/^(rcpt|cpv|cpr|lkp|fgv)_[a-f0-9]{32}$/, 'must be a receipt, plan version, refusal, look-up or FGM id');
+
 export const auditSearchQuery = z
   .object({
-    receiptId: receiptId.optional(),
+    receiptId: auditRecordId.optional(),
     nhsNumber: nhsNumber.optional(),
     recipient: recipient.optional(),
     from: isoDateTime.optional(),
@@ -325,12 +350,15 @@ export const HTTP_TAGS = {
   police: 'Police forces submit domestic-abuse incidents and follow their receipts.',
   inbox: 'GP practices, MARACs and local authorities pull and acknowledge signed notifications.',
   keys: "The hub's public signing keys, to verify notifications.",
+  'child-protection':
+    'Local authorities record child protection plans; GP practices and unscheduled-care settings look children ' +
+    'up (CP-IS style) and record FGM indicators (FGM-IS style).',
   audit: 'IG officers search the tamper-evident audit trail and verify its hash chains.',
   health: 'Liveness and readiness probes (no token).',
 } as const;
 export type HttpTag = keyof typeof HTTP_TAGS;
 
-export const HTTP_METHODS = ['get', 'post'] as const;
+export const HTTP_METHODS = ['get', 'post', 'put'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export const BODY_CONTENT_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
@@ -498,6 +526,111 @@ export const HTTP_ROUTES = {
     ],
   }),
 
+  putChildProtectionPlan: defineRoute({
+    operationId: 'putChildProtectionPlan',
+    method: 'put',
+    path: '/v1/child-protection-plans/{planId}',
+    tag: 'child-protection',
+    summary: 'Start, change or end a child protection plan (upsert)',
+    description:
+      "The local authority is the caller's organisation; plan ids are the authority's own, so an authority " +
+      'only ever addresses its own plans. An identical resend answers `unchanged` and changes nothing; setting ' +
+      "endDate ends the plan. Each recorded version notifies the child's registered practice (the mother's, for " +
+      "an unborn child protection plan), or the authority's exceptions inbox when the hub has no practice to " +
+      'route to. An NHS number the directory does not know, knows as inactive, or that is 18 or over on the start ' +
+      "date is refused with 422 and a notice to the authority's inbox (la:<ONS code>). Later versions of a plan are " +
+      'checked against the directory only when their startDate changes, so a plan can always be ended, even after ' +
+      "the child's record became inactive.",
+    roles: ['local-authority'],
+    params: cpPlanParams,
+    body: { contentType: 'application/json', schema: cpPlanSubmission, required: true },
+    responses: {
+      200: { description: 'Recorded (started, changed, ended) or unchanged.', schema: cpPlanStatus },
+    },
+    problemSchema: cpRefusalProblem,
+    problems: [
+      problem('validation-failed', 'A field failed its contract, or a date is in the future.'),
+      ...JSON_BODY_PROBLEMS,
+      ...BEARER_PROBLEMS,
+      problem('conflict', 'The NHS number or type of an existing plan would change, or a concurrent update.'),
+      problem('unprocessable', 'NHS number unknown, inactive, or not a child; `reason` says which.'),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  getChildProtectionPlan: defineRoute({
+    operationId: 'getChildProtectionPlan',
+    method: 'get',
+    path: '/v1/child-protection-plans/{planId}',
+    tag: 'child-protection',
+    summary: "A plan's latest recorded version",
+    description: "Only the authority that owns the plan sees it; another authority's plan id answers 404.",
+    roles: ['local-authority'],
+    params: cpPlanParams,
+    responses: { 200: { description: 'The latest version.', schema: cpPlanStatus, headers: CACHE_NO_STORE } },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'The plan id is malformed.'),
+      ...BEARER_PROBLEMS,
+      problem('not-found', "No such plan for the caller's authority."),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  putFgmIndicator: defineRoute({
+    operationId: 'putFgmIndicator',
+    method: 'put',
+    path: '/v1/fgm-indicators/{indicatorId}',
+    tag: 'child-protection',
+    summary: 'Add or remove an FGM indicator (family history of FGM, girl under 18)',
+    description:
+      'status active adds, removed removes; both are audited and an identical resend is unchanged. The ' +
+      'indicator belongs to the recording organisation: only it may change it. When adding, the NHS number must ' +
+      'be known, active and under 18 today; removing is always possible.',
+    roles: ['gp', 'unscheduled-care'],
+    params: fgmIndicatorParams,
+    body: { contentType: 'application/json', schema: fgmIndicatorSubmission, required: true },
+    responses: { 200: { description: 'Recorded or unchanged.', schema: fgmIndicatorStatus } },
+    problemSchema: cpRefusalProblem,
+    problems: [
+      problem('validation-failed', 'A field failed its contract.'),
+      ...JSON_BODY_PROBLEMS,
+      ...BEARER_PROBLEMS,
+      problem('not-found', "Removing an indicator the caller's organisation never added."),
+      problem('conflict', 'The NHS number of an existing indicator would change, or a concurrent update.'),
+      problem('unprocessable', 'NHS number unknown, inactive, or 18 or over; `reason` says which.'),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  getChildProtectionFlags: defineRoute({
+    operationId: 'getChildProtectionFlags',
+    method: 'get',
+    path: '/v1/child-protection-flags',
+    tag: 'child-protection',
+    summary: "Look a child up: plans, the authority's contacts, FGM indicators, recent unscheduled accesses",
+    description:
+      'Active plans and plans ended in the last 12 months, with the responsible authority and its office-hours ' +
+      'and out-of-hours numbers; FGM indicators; the last 25 unscheduled accesses. An unscheduled-care caller ' +
+      'must give settingOds and settingType; when a plan is found, each owning authority is sent an access ' +
+      'notification. A GP practice may look up only its own registered patients and triggers no notification. ' +
+      'Every look-up is audited, including those that find nothing.',
+    roles: ['unscheduled-care', 'gp'],
+    query: cpFlagsQuery,
+    responses: { 200: { description: 'The flags (possibly none).', schema: cpFlags, headers: CACHE_NO_STORE } },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'A bad NHS number or setting, or the setting missing for unscheduled care.'),
+      BEARER_PROBLEMS[0],
+      problem(
+        'forbidden',
+        "The token's role may not call this route; or a GP look-up of a child not registered at the caller's " +
+          'practice today (audited).',
+      ),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
   listInboxNotifications: defineRoute({
     operationId: 'listInboxNotifications',
     method: 'get',
@@ -653,10 +786,16 @@ export const HTTP_SCHEMAS = {
   FieldError: fieldError,
   OAuthProblem: oauthProblem,
   ReadinessProblem: readinessProblem,
+  CpRefusalProblem: cpRefusalProblem,
   DaIncidentSubmission: daIncidentSubmission,
   DaSubmissionAccepted: daSubmissionAccepted,
   DaReceiptStatus: daReceiptStatus,
   ReceiptRecipientStatus: receiptRecipientStatus,
+  CpPlanSubmission: cpPlanSubmission,
+  CpPlanStatus: cpPlanStatus,
+  FgmIndicatorSubmission: fgmIndicatorSubmission,
+  FgmIndicatorStatus: fgmIndicatorStatus,
+  CpFlags: cpFlags,
   InboxPage: inboxPage,
   InboxItem: inboxItem,
   InboxAcknowledgement: inboxAcknowledgement,

@@ -10,8 +10,11 @@ export const NOTIFICATION_KINDS = [
   'da-gp-notification',
   'da-marac-referral',
   'da-exception',
+  'da-withdrawal',
   'cp-gp-notification',
-  'la-notice',
+  'cp-exception',
+  'cp-access-notification',
+  'cp-plan-refused',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -22,10 +25,14 @@ export const issuedNotification = z
     notificationId,
     recipient,
     kind: z.enum(NOTIFICATION_KINDS),
+    /** What the notification came from: a DA receipt, a plan version, a plan refusal or a flag look-up id. */
     receiptId: z.string().max(40),
     /** The submitting organisation's own reference for the person it is about; null for a referral about everyone. */
     subjectRef: z.string().max(32).nullable(),
-    /** The notification this one replaces for the same recipient and person, or null. */
+    /**
+     * The notification this one replaces for the same recipient and person, or null. A `da-withdrawal` amends the
+     * notification it withdraws.
+     */
     amends: notificationId.nullable(),
     issuedAt: isoDateTime,
     jws: z

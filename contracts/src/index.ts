@@ -10,4 +10,5 @@ export * from './inbox.ts';
 export * from './decisions.ts';
 export * from './notifications.ts';
 export * from './pipeline.ts';
+export * from './child-protection.ts';
 export * from './http-api.ts';

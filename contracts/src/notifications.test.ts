@@ -3,8 +3,10 @@ import { NOTIFICATION_KINDS } from './inbox.ts';
 import {
   DA_PAYLOAD_KINDS,
   daNotificationPayload,
+  daWithdrawal,
   gpDaNotification,
   identityExceptionItem,
+  type DaWithdrawal,
   type GpDaNotification,
 } from './notifications.ts';
 
@@ -107,5 +109,44 @@ describe('exceptions item', () => {
   it('refuses circumstances or risk details', () => {
     expect(identityExceptionItem.safeParse({ ...item, circumstances: 'x' }).success).toBe(false);
     expect(identityExceptionItem.safeParse({ ...item, effectiveRisk: 'high' }).success).toBe(false);
+  });
+});
+
+describe('withdrawal', () => {
+  const withdrawal: DaWithdrawal = {
+    kind: 'da-withdrawal',
+    notificationId: `ntf_${'3'.repeat(32)}`,
+    receiptId: `rcpt_${'b'.repeat(32)}`,
+    decisionId: null,
+    policyVersion: 'da-2026.11.2',
+    amends: `ntf_${'1'.repeat(32)}`,
+    recipient: 'gp:A81001',
+    withdraws: `ntf_${'1'.repeat(32)}`,
+    incident: { force: 'ASP', incidentId: 'ASP/2026/1' },
+    reason: 'identity-changed',
+    request: 'Remove the entry made from it.',
+    markers: { confidential: true },
+  };
+
+  it('accepts ids, the incident reference and codes, also through the union', () => {
+    expect(daWithdrawal.parse(withdrawal)).toEqual(withdrawal);
+    expect(daNotificationPayload.parse(withdrawal)).toEqual(withdrawal);
+  });
+
+  it('refuses personal data: a patient, a subject ref, the incident date', () => {
+    const problems = (value: unknown) =>
+      (daWithdrawal.safeParse(value).error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(problems({ ...withdrawal, patient: gp.patient })).toEqual([': Unrecognized key: "patient"']);
+    expect(problems({ ...withdrawal, subjectRef: 'C1' })).toEqual([': Unrecognized key: "subjectRef"']);
+    expect(problems({ ...withdrawal, incident: { ...withdrawal.incident, occurredOn: '2026-11-21' } })).toEqual([
+      'incident: Unrecognized key: "occurredOn"',
+    ]);
+  });
+
+  it('amends exactly what it withdraws, goes only to a GP, MARAC or exceptions inbox, with a known reason', () => {
+    expect(daWithdrawal.safeParse({ ...withdrawal, amends: `ntf_${'2'.repeat(32)}` }).success).toBe(false);
+    expect(daWithdrawal.safeParse({ ...withdrawal, recipient: 'la:E06000066' }).success).toBe(false);
+    expect(daWithdrawal.safeParse({ ...withdrawal, recipient: 'marac:E06000066' }).success).toBe(true);
+    expect(daWithdrawal.safeParse({ ...withdrawal, reason: 'changed-mind' }).success).toBe(false);
   });
 });

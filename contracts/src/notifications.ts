@@ -28,11 +28,13 @@ export const DA_PAYLOAD_KINDS = [
   'da-gp-notification',
   'da-marac-referral',
   'da-exception',
+  'da-withdrawal',
 ] as const satisfies readonly NotificationKind[];
 export type DaPayloadKind = (typeof DA_PAYLOAD_KINDS)[number];
 
 export const NOTIFICATION_LIMITS = {
   practiceRequestChars: 1_000,
+  withdrawalRequestChars: 1_000,
 } as const;
 
 const receiptId = z.string().regex(/^rcpt_[a-f0-9]{32}$/);
@@ -50,6 +52,9 @@ export const gpRecordMarkers = z
     withholdFromPatientOnlineAccess: z.literal(true),
   })
   .strict();
+
+/** The marker of a payload for a team's own inbox (exceptions, LA): confidential, nothing to hide from a patient. */
+export const confidentialMarker = z.object({ confidential: z.literal(true) }).strict();
 
 /** Fields every payload carries to tie it to its decision and to what it replaces. */
 const envelope = {
@@ -178,15 +183,56 @@ export const identityExceptionItem = z
         submittedNhsNumber: nhsNumber.optional(),
       })
       .strict(),
-    markers: z.object({ confidential: z.literal(true) }).strict(),
+    markers: confidentialMarker,
   })
   .strict();
 export type IdentityExceptionItem = z.infer<typeof identityExceptionItem>;
+
+/**
+ * Why an amendment withdrew a notification (stable codes, never renamed):
+ * - `no-longer-shared`: the amended incident's decision for that person (or the MARAC referral) is now withhold;
+ * - `identity-changed`: the person is now matched to another practice, or could no longer be matched (e.g. the
+ *   force corrected an NHS number): the notification may be about the wrong patient, or is no longer this inbox's;
+ * - `subject-removed`: the person is no longer part of the incident;
+ * - `area-changed`: the incident is now in another area, whose MARAC or exceptions inbox has it.
+ */
+export const WITHDRAWAL_REASONS = ['no-longer-shared', 'identity-changed', 'subject-removed', 'area-changed'] as const;
+export type WithdrawalReason = (typeof WITHDRAWAL_REASONS)[number];
+
+/**
+ * To a recipient sent a notification that an amendment of the incident no longer sends them anything for: which
+ * notification is withdrawn, why (a code), and what to do (policy text). No personal data at all: ids, the incident
+ * reference and codes only, so it tells the recipient nothing it was not already told. `notificationId` is
+ * `contentId('ntf', receiptId, recipient, withdraws, 'da-withdrawal', policyVersion)`; `amends` is `withdraws`.
+ */
+export const daWithdrawal = z
+  .object({
+    kind: z.literal('da-withdrawal'),
+    notificationId,
+    /** The amending receipt. */
+    receiptId,
+    /** The amending receipt's decision for that person or referral; null when the person is no longer in it. */
+    decisionId: decisionId.nullable(),
+    policyVersion,
+    amends: notificationId,
+    recipient: z.string().regex(/^(?:gp:[A-Z0-9]{1,9}|marac:[EWSN]\d{8}|exceptions:[EWSN]\d{8})$/),
+    /** The notification withdrawn: an earlier one to this recipient about the same incident. */
+    withdraws: notificationId,
+    incident: incidentReference,
+    reason: z.enum(WITHDRAWAL_REASONS),
+    /** What the recipient is asked to do; worded in the policy, so it is versioned with it. */
+    request: z.string().min(1).max(NOTIFICATION_LIMITS.withdrawalRequestChars),
+    markers: confidentialMarker,
+  })
+  .strict()
+  .refine((w) => w.amends === w.withdraws, { path: ['amends'], message: 'must be the notification withdrawn' });
+export type DaWithdrawal = z.infer<typeof daWithdrawal>;
 
 /** Any domestic-abuse payload: what the dispatcher signs into an `IssuedNotification`'s JWS. */
 export const daNotificationPayload = z.discriminatedUnion('kind', [
   gpDaNotification,
   maracReferral,
   identityExceptionItem,
+  daWithdrawal,
 ]);
 export type DaNotificationPayload = z.infer<typeof daNotificationPayload>;

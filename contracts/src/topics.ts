@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { auditEvent } from './audit.ts';
+import { cpFlagAccessed, cpPlanRecorded, cpPlanRefused, fgmIndicatorRecorded } from './child-protection.ts';
 import { daIncidentReceived } from './domestic-abuse.ts';
 import { issuedNotification } from './inbox.ts';
 import { daIncidentDecided, daIncidentIdentified } from './pipeline.ts';
@@ -83,11 +84,59 @@ export const notificationsIssuedTopic = defineTopic({
   cleanupPolicy: 'delete',
 });
 
+/** Every recorded child-protection plan version (started, changed, ended). */
+export const cpPlanRecordedTopic = defineTopic({
+  name: 'cp.plan-recorded.v1',
+  key: '`<ONS code>:<planId>`, so the versions of one plan stay in order.',
+  description: "A local authority's child protection plan version as recorded (the record of the flag).",
+  schema: cpPlanRecorded,
+  partitions: 6,
+  retentionMs: FOREVER,
+  cleanupPolicy: 'delete',
+});
+
+/** Plans refused on their NHS number (unknown, inactive, not a child): the authority's inbox is told. */
+export const cpPlanRefusedTopic = defineTopic({
+  name: 'cp.plan-refused.v1',
+  key: '`<ONS code>:<planId>`, as on cp.plan-recorded.v1.',
+  description: 'A plan refused on its NHS number, with the reason; makes the notice to the authority.',
+  schema: cpPlanRefused,
+  partitions: 6,
+  retentionMs: FOREVER,
+  cleanupPolicy: 'delete',
+});
+
+/** Unscheduled-care look-ups that found a flag: each makes an access notification to every owning authority. */
+export const cpFlagAccessedTopic = defineTopic({
+  name: 'cp.flag-accessed.v1',
+  key: "The child's NHS number, so one child's accesses stay in order.",
+  description: 'An unscheduled-care look-up that found at least one plan in scope: where, when, by whom.',
+  schema: cpFlagAccessed,
+  partitions: 6,
+  retentionMs: FOREVER,
+  cleanupPolicy: 'delete',
+});
+
+/** FGM-IS indicators added and removed. */
+export const fgmIndicatorRecordedTopic = defineTopic({
+  name: 'cp.fgm-indicator-recorded.v1',
+  key: "The girl's NHS number.",
+  description: 'An FGM indicator added or removed by a clinician (the record of the indicator).',
+  schema: fgmIndicatorRecorded,
+  partitions: 6,
+  retentionMs: FOREVER,
+  cleanupPolicy: 'delete',
+});
+
 export const ALL_TOPICS: readonly TopicSpec[] = [
   serviceStarted,
   daIncidentReceivedTopic,
   daIncidentIdentifiedTopic,
   daIncidentDecidedTopic,
+  cpPlanRecordedTopic,
+  cpPlanRefusedTopic,
+  cpFlagAccessedTopic,
+  fgmIndicatorRecordedTopic,
   notificationsIssuedTopic,
   auditEventsTopic,
 ];

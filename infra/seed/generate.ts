@@ -104,6 +104,10 @@ const PATIENTS: SeedPatient[] = [
   person('200108', ['Kyle', 'Benson'], '1993-07-07', 'BS5 7AA', [since('L81902', '2011-03-01')]),
   // A mother, for unborn child protection plans (held on the mother's NHS number).
   person('100206', ['Chloe', 'Parsons'], '1999-12-01', 'TA6 4RW', [since('L85902', '2018-02-01')]),
+  // Children for child protection plans that cannot be routed to a practice: one whose registration ended
+  // (no-registered-practice) and one with a restricted record (restricted-record).
+  person('100207', ['Poppy', 'Lane'], '2017-04-09', 'TA2 7PB', [since('L85901', '2017-05-01', '2026-03-31')]),
+  person('100208', ['Rosie', 'Hale'], '2014-09-21', 'TA6 5HG', [since('L85902', '2014-10-06')], { restricted: true }),
   // Twins: same family name, birth date and postcode; the given name tells them apart.
   person('200109', ['Ava', 'Turner'], '2018-03-15', 'BS4 2DD', [since('L81901', '2018-04-03')]),
   person('200201', ['Isla', 'Turner'], '2018-03-15', 'BS4 2DD', [since('L81901', '2018-04-03')]),

@@ -2,9 +2,10 @@
  * Runs the benchmarks in sequence (all, or those named) and prints one markdown table, headed by what was measured
  * where, ready to paste into README.md's Results section.
  *
- *   node test/bench/run.ts [kafka] [redis] [http] [e2e] [--name=value ...]   (options: see each script)
+ *   node test/bench/run.ts [kafka] [redis] [http] [e2e] [cp] [--name=value ...]   (options: see each script)
  */
 import { loadavg } from 'node:os';
+import { runCpBench } from './cp-latency.ts';
 import { runE2eBench } from './e2e-latency.ts';
 import { runHttpBench } from './http-problem.ts';
 import { runKafkaBench } from './kafka-throughput.ts';
@@ -16,6 +17,7 @@ const BENCHMARKS = {
   redis: runRedisBench,
   http: runHttpBench,
   e2e: runE2eBench,
+  cp: runCpBench,
 } as const satisfies Record<string, (argv: readonly string[]) => Promise<BenchRow[]>>;
 type BenchName = keyof typeof BENCHMARKS;
 

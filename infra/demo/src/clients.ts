@@ -12,6 +12,8 @@ export const DEMO_CLIENTS = [
   { clientId: 'somerset-marac', role: 'marac', organisation: 'E06000066' },
   { clientId: 'somerset-safeguarding', role: 'local-authority', organisation: 'E06000066' },
   { clientId: 'somerset-ig', role: 'ig-officer', organisation: 'E06000066' },
+  /** A fictional acute trust's emergency department (unscheduled care looks children up). */
+  { clientId: 'taunton-ed', role: 'unscheduled-care', organisation: 'RZ9' },
 ] as const satisfies readonly { clientId: string; role: ClientRole; organisation: string }[];
 
 export type DemoClientId = (typeof DEMO_CLIENTS)[number]['clientId'];

@@ -33,13 +33,13 @@ function subject(
 }
 
 describe('infra/seed', () => {
-  it('loads: 42 patients, 6 practices, 2 local authorities', () => {
-    expect(directory.current().counts).toEqual({ patients: 42, practices: 6, localAuthorities: 2 });
+  it('loads: 44 patients, 6 practices, 2 local authorities', () => {
+    expect(directory.current().counts).toEqual({ patients: 44, practices: 6, localAuthorities: 2 });
   });
 
   it('uses only NHS numbers in the 999 test range, with valid check digits', async () => {
     const patients = JSON.parse(await readFile(SEED_FILES.patients, 'utf8')) as { nhsNumber: string }[];
-    expect(patients).toHaveLength(42);
+    expect(patients).toHaveLength(44);
     for (const { nhsNumber } of patients) {
       expect(isTestNhsNumber(nhsNumber)).toBe(true);
       expect(isValidNhsNumber(nhsNumber)).toBe(true);
@@ -140,6 +140,16 @@ describe('infra/seed', () => {
       'restricted',
       { nhsNumber: '9991002022', given: 'Hannah', family: 'Reeve', birthDate: '1994-08-19' },
       'restricted-record',
+    ],
+    [
+      'restricted child (CP exception)',
+      { nhsNumber: '9991002081', given: 'Rosie', family: 'Hale', birthDate: '2014-09-21' },
+      'restricted-record',
+    ],
+    [
+      'child whose registration ended (CP exception)',
+      { nhsNumber: '9991002073', given: 'Poppy', family: 'Lane', birthDate: '2017-04-09' },
+      'no-registered-practice',
     ],
     [
       'registration ended',

@@ -53,6 +53,13 @@ export const ERROR_CATALOGUE = {
     title: 'Conflict',
     description: 'The request conflicts with the current state of the resource (e.g. a duplicate submission).',
   },
+  unprocessable: {
+    status: 422,
+    title: 'Unprocessable',
+    description:
+      'The request is well formed but names something the hub cannot act on (e.g. an unknown or inactive NHS ' +
+      'number); `errors` names the field and `reason` gives a stable reason code.',
+  },
   'payload-too-large': {
     status: 413,
     title: 'Payload too large',

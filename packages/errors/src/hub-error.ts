@@ -8,6 +8,8 @@ export interface FieldError {
 
 export interface HubErrorOptions {
   readonly errors?: readonly FieldError[];
+  /** A stable reason code (e.g. `inactive-record`) shown as the problem's `reason` member; never a request value. */
+  readonly reason?: string;
   readonly cause?: unknown;
 }
 
@@ -22,6 +24,7 @@ export class HubError extends Error {
   readonly status: number;
   readonly detail: string;
   readonly errors?: readonly FieldError[];
+  readonly reason?: string;
 
   constructor(code: ErrorCode, detail?: string, options: HubErrorOptions = {}) {
     const entry = ERROR_CATALOGUE[code];
@@ -32,6 +35,9 @@ export class HubError extends Error {
     this.detail = safeDetail;
     if (options.errors !== undefined) {
       this.errors = options.errors;
+    }
+    if (options.reason !== undefined) {
+      this.reason = options.reason;
     }
   }
 }

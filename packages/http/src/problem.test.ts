@@ -40,6 +40,12 @@ function build(overrides: Partial<HttpServerOptions> = {}): HttpServer {
   server.get('/boom', () => {
     throw new Error('database said: row for 9434765919 at TA1 1AA');
   });
+  server.get('/unprocessable', () => {
+    throw new HubError('unprocessable', 'The NHS number is not known.', {
+      errors: [{ pointer: '/body/nhsNumber', detail: 'is not known to the directory' }],
+      reason: 'nhs-number-not-found',
+    });
+  });
   server.get('/conflict', () => {
     throw new HubError('conflict', 'A notification with this key was already accepted.');
   });
@@ -278,6 +284,13 @@ describe('handler errors', () => {
     app = build();
     const body = expectProblem(await app.inject({ url: '/conflict' }), 'conflict', 409, '/conflict');
     expect(body['detail']).toBe('A notification with this key was already accepted.');
+  });
+
+  it('carries a HubError reason code as the reason member, with its field errors', async () => {
+    app = build();
+    const body = expectProblem(await app.inject({ url: '/unprocessable' }), 'unprocessable', 422, '/unprocessable');
+    expect(body['reason']).toBe('nhs-number-not-found');
+    expect(body['errors']).toEqual([{ pointer: '/body/nhsNumber', detail: 'is not known to the directory' }]);
   });
 
   it('answers any other error with a 500 that reveals nothing, and logs it at error level', async () => {

@@ -118,7 +118,12 @@ export function problemFor(error: unknown): ProblemInput {
   if (error instanceof HubError) {
     if (!isHttpErrorCode(error.code)) return { code: 'internal', detail: INTERNAL_DETAIL };
     if (error.code === 'internal') return { code: 'internal', detail: INTERNAL_DETAIL };
-    return { code: error.code, detail: error.detail, ...(error.errors === undefined ? {} : { errors: error.errors }) };
+    return {
+      code: error.code,
+      detail: error.detail,
+      ...(error.errors === undefined ? {} : { errors: error.errors }),
+      ...(error.reason === undefined ? {} : { extensions: { reason: error.reason } }),
+    };
   }
   if (error instanceof z.core.$ZodError) {
     return problemFor(toValidationError('body', error));

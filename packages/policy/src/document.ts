@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { DA_LIMITS, LAWFUL_BASIS_CODES, RULE_IDS, SUBJECT_ROLES, onsCode, policyVersion } from '@hub/contracts';
+import {
+  DA_LIMITS,
+  LAWFUL_BASIS_CODES,
+  RULE_IDS,
+  SUBJECT_ROLES,
+  WITHDRAWAL_REASONS,
+  onsCode,
+  policyVersion,
+} from '@hub/contracts';
 import { parseCondition, type Condition, type Problem } from './conditions.ts';
 
 /**
@@ -12,6 +20,8 @@ export const POLICY_LIMITS = {
   localAuthorities: 400,
   templateChars: 300,
   practiceRequestChars: 1_000,
+  /** A withdrawal request as rendered (its `{withdraws}` placeholders replaced by the notification id). */
+  withdrawalRequestChars: 1_000,
   noteChars: 300,
 } as const;
 
@@ -114,6 +124,22 @@ export const exceptionRuleSchema = z
 
 export const ruleSchema = z.discriminatedUnion('scope', [subjectRuleSchema, incidentRuleSchema, exceptionRuleSchema]);
 
+/**
+ * What a recipient is told when an amendment of an incident no longer sends it anything for a notification it was
+ * sent (a `da-withdrawal`): per withdrawal reason, with a default. `{withdraws}` is replaced by the withdrawn
+ * notification's id; no other placeholder is allowed.
+ */
+export const withdrawalSchema = z
+  .object({
+    request: z
+      .object({
+        default: practiceText,
+        byReason: z.partialRecord(closedSet(WITHDRAWAL_REASONS, 'withdrawal reason'), practiceText).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
 export const policyDocument = z
   .object({
     policy: z.literal('domestic-abuse'),
@@ -125,6 +151,11 @@ export const policyDocument = z
     localAuthorities: z.record(onsCode, localAuthorityOverride),
     /** In evaluation order (see README "Evaluation"). */
     rules: z.array(ruleSchema).min(1).max(POLICY_LIMITS.rules),
+    /**
+     * Withdrawal wording. Optional only so that `da-2026.11.1` (which predates withdrawals) stays loadable and
+     * explainable; the dispatcher refuses a policy without it.
+     */
+    withdrawal: withdrawalSchema.optional(),
   })
   .strict()
   .refine((document) => Object.keys(document.localAuthorities).length <= POLICY_LIMITS.localAuthorities, {
@@ -137,5 +168,6 @@ export type SubjectRule = z.output<typeof subjectRuleSchema>;
 export type IncidentRule = z.output<typeof incidentRuleSchema>;
 export type ExceptionRule = z.output<typeof exceptionRuleSchema>;
 export type Rule = z.output<typeof ruleSchema>;
+export type WithdrawalDocument = z.output<typeof withdrawalSchema>;
 export type LocalAuthorityOverride = z.output<typeof localAuthorityOverride>;
 export type ThresholdsDocument = z.output<typeof thresholdsSchema>;

@@ -28,7 +28,7 @@ import {
 } from './test-support.ts';
 
 const policy = defaultDomesticAbusePolicy();
-const VERSION = 'da-2026.11.1';
+const VERSION = 'da-2026.11.2';
 const ALL_BASES = ['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18', 'dpa-part3-sch8-para4'];
 const { victim, perpetrator, child, other } = PEOPLE;
 

@@ -33,3 +33,16 @@ export function notificationIdFor(parts: {
 }): string {
   return contentId('ntf', parts.receiptId, parts.recipient, parts.subjectRef ?? '', parts.kind, parts.policyVersion);
 }
+
+/**
+ * A `da-withdrawal`'s id: from the amending receipt, the recipient, the notification withdrawn and the policy
+ * version, so a retried dispatch withdraws once, and withdrawing another notification gets another id.
+ */
+export function withdrawalIdFor(parts: {
+  readonly receiptId: string;
+  readonly recipient: string;
+  readonly withdraws: string;
+  readonly policyVersion: string;
+}): string {
+  return contentId('ntf', parts.receiptId, parts.recipient, parts.withdraws, 'da-withdrawal', parts.policyVersion);
+}

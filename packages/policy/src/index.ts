@@ -17,6 +17,7 @@ export {
   type PolicyDocument,
   type Rule,
   type SubjectRule,
+  type WithdrawalDocument,
 } from './document.ts';
 export {
   evaluateIncident,
@@ -35,15 +36,51 @@ export {
   type MaracAssessment,
   type Thresholds,
 } from './facts.ts';
-export { decisionIdFor, notificationIdFor } from './ids.ts';
+export { decisionIdFor, notificationIdFor, withdrawalIdFor } from './ids.ts';
 export {
   buildExceptionItem,
   buildGpNotification,
   buildMaracReferral,
   buildNotifications,
+  buildWithdrawal,
+  buildWithdrawals,
+  slotKeyOf,
+  slotOf,
+  withdrawalReasonOf,
   type BuildAllOptions,
   type BuildOptions,
   type IncidentContext,
+  type IssuedSlot,
+  type NotificationSlot,
 } from './payloads.ts';
-export { PolicyError, loadPolicy, resolveThresholds, type Policy, type PolicyProblem } from './policy.ts';
+export {
+  PolicyError,
+  WITHDRAWS_PLACEHOLDER,
+  loadPolicy,
+  resolveThresholds,
+  type Policy,
+  type PolicyProblem,
+} from './policy.ts';
 export { REASON_PLACEHOLDERS, type ReasonPlaceholder } from './reasons.ts';
+export {
+  CP_REASON_PLACEHOLDERS,
+  childProtectionPolicyDocument,
+  defaultChildProtectionPolicy,
+  isUnderChildAgeLimit,
+  loadChildProtectionPolicy,
+  monthsBefore,
+  planScope,
+  type ChildProtectionPolicy,
+  type ChildProtectionRule,
+  type SnomedConceptEntry,
+} from './child-protection.ts';
+export {
+  decideAccessNotifications,
+  decidePlanNotification,
+  decideRefusalNotice,
+  decideScheduledLookup,
+  type Decided,
+  type PlanNotificationInput,
+  type PlanRoute,
+} from './child-protection-decisions.ts';
+export { auditDecisionOf } from './audit-decision.ts';

@@ -8,13 +8,17 @@ import {
 import { describe, expect, it } from 'vitest';
 import { defaultDomesticAbusePolicy } from './default.ts';
 import { evaluateIncident } from './evaluate.ts';
-import { notificationIdFor } from './ids.ts';
+import v1 from '../policies/domestic-abuse.v1.json' with { type: 'json' };
+import { notificationIdFor, withdrawalIdFor } from './ids.ts';
 import {
   buildExceptionItem,
   buildGpNotification,
   buildMaracReferral,
   buildNotifications,
+  buildWithdrawal,
+  buildWithdrawals,
   type IncidentContext,
+  type IssuedSlot,
 } from './payloads.ts';
 import { loadPolicy, type Policy } from './policy.ts';
 import {
@@ -33,7 +37,7 @@ import {
 } from './test-support.ts';
 
 const policy = defaultDomesticAbusePolicy();
-const VERSION = 'da-2026.11.1';
+const VERSION = 'da-2026.11.2';
 type Who = keyof typeof PEOPLE;
 const WHO: readonly Who[] = ['victim', 'perpetrator', 'child', 'other'];
 const OFFICER = {
@@ -226,7 +230,7 @@ describe('GP notification: about one patient only', () => {
     document.version = 'da-2026.12.1';
     const next = loadPolicy(document);
     expect(() => buildGpNotification(next, incident, set, decisionOf(set, 'V1'))).toThrow(
-      'the decisions were made under policy da-2026.11.1, not da-2026.12.1',
+      'the decisions were made under policy da-2026.11.2, not da-2026.12.1',
     );
     const elsewhere = { ...incident, receiptId: `rcpt_${'f'.repeat(32)}` };
     expect(() => buildGpNotification(policy, elsewhere, set, decisionOf(set, 'V1'))).toThrow(
@@ -464,6 +468,150 @@ describe('the shipped practice requests', () => {
   it('never ask the perpetrator practice to speak to the patient about the allegation', () => {
     expect(practiceText('DA-PERPETRATOR')).toContain(
       'Do not disclose this notification or the allegation to the patient',
+    );
+  });
+});
+
+describe('withdrawals: telling an earlier recipient that an amendment no longer sends them anything', () => {
+  const withdrawn = `ntf_${'7'.repeat(32)}`;
+  const slot = (recipient: string, subjectRef: string | null, kind: IssuedSlot['kind'] = 'da-gp-notification') => ({
+    kind,
+    recipient,
+    subjectRef,
+    notificationId: withdrawn,
+  });
+  const wording = (reason: string) =>
+    (policy.withdrawal?.request.byReason?.[reason as 'no-longer-shared'] ?? '').replaceAll('{withdraws}', withdrawn);
+
+  it('a child re-identified at another practice: the first practice is told, with exactly these fields', () => {
+    // The force corrected the child's NHS number: now matched to another practice.
+    const { incident, set } = scenario(
+      {},
+      {
+        C1: {
+          ref: 'C1',
+          outcome: 'matched',
+          nhsNumber: PEOPLE.other.nhsNumber,
+          practiceOds: 'D84004',
+          matchedBy: 'nhs-number',
+        },
+      },
+    );
+    const [withdrawal, ...rest] = buildWithdrawals(policy, incident, set, [slot('gp:A81001', 'C1')]);
+    expect(rest).toEqual([]);
+    expect(withdrawal).toEqual({
+      kind: 'da-withdrawal',
+      notificationId: withdrawalIdFor({
+        receiptId: RECEIPT,
+        recipient: 'gp:A81001',
+        withdraws: withdrawn,
+        policyVersion: VERSION,
+      }),
+      receiptId: RECEIPT,
+      decisionId: decisionOf(set, 'C1').decisionId,
+      policyVersion: VERSION,
+      amends: withdrawn,
+      recipient: 'gp:A81001',
+      withdraws: withdrawn,
+      incident: { force: FORCE, incidentId: 'ASP/2026/112233' },
+      reason: 'identity-changed',
+      request: wording('identity-changed'),
+      markers: { confidential: true },
+    });
+    expect(withdrawal!.request).toContain(`notification ${withdrawn} may have been filed against the wrong patient`);
+    expect(daNotificationPayload.parse(withdrawal)).toEqual(withdrawal);
+  });
+
+  it('carries no personal data: no name, number, birth date, postcode, subject ref, circumstances or officer', () => {
+    const { incident, set } = scenario(
+      {
+        dash: { level: 'standard' },
+        childrenPresent: false,
+        subjects: [subjectOf('victim'), subjectOf('perpetrator')],
+      },
+      {},
+    );
+    const withdrawals = buildWithdrawals(policy, incident, set, [
+      slot('gp:A81001', 'V1'),
+      slot('gp:B82002', 'P1'),
+      slot('gp:A81001', 'C1'),
+      slot(`marac:${SOMERSET}`, null, 'da-marac-referral'),
+    ]);
+    expect(withdrawals).toHaveLength(4);
+    const text = JSON.stringify(withdrawals);
+    for (const who of WHO) for (const identifier of identifiersOf(who)) expect(text).not.toContain(identifier);
+    for (const forbidden of [CIRCUMSTANCES, OFFICER.name, OFFICER.phone, OFFICER.email, OFFICER.collarNumber]) {
+      expect(text).not.toContain(forbidden);
+    }
+  });
+
+  it('a share that became a withhold, and a MARAC referral no longer made: no-longer-shared', () => {
+    // Standard risk, consent refused: the victim and perpetrator are withheld and nobody is referred.
+    const { incident, set } = scenario({ dash: { level: 'standard' }, childrenPresent: false });
+    const withdrawals = buildWithdrawals(policy, incident, set, [
+      slot('gp:A81001', 'V1'),
+      slot(`marac:${SOMERSET}`, null, 'da-marac-referral'),
+    ]);
+    expect(withdrawals.map((w) => [w.recipient, w.reason, w.decisionId])).toEqual([
+      ['gp:A81001', 'no-longer-shared', decisionOf(set, 'V1').decisionId],
+      [`marac:${SOMERSET}`, 'no-longer-shared', decisionOf(set, null).decisionId],
+    ]);
+    expect(withdrawals[0]!.request).toBe(wording('no-longer-shared'));
+  });
+
+  it('a person no longer in the incident: subject-removed, with no decision', () => {
+    const { incident, set } = scenario({ subjects: [subjectOf('victim'), subjectOf('perpetrator')] });
+    const [withdrawal] = buildWithdrawals(policy, incident, set, [slot('gp:A81001', 'C1')]);
+    expect(withdrawal).toMatchObject({ reason: 'subject-removed', decisionId: null, recipient: 'gp:A81001' });
+  });
+
+  it('another area now: area-changed; an exceptions item for a person now matched: identity-changed', () => {
+    const { incident, set } = scenario();
+    const withdrawals = buildWithdrawals(policy, incident, set, [
+      slot('marac:E06000023', null, 'da-marac-referral'),
+      slot(`exceptions:${SOMERSET}`, 'C1', 'da-exception'),
+    ]);
+    expect(withdrawals.map((w) => [w.recipient, w.reason])).toEqual([
+      ['marac:E06000023', 'area-changed'],
+      [`exceptions:${SOMERSET}`, 'identity-changed'],
+    ]);
+  });
+
+  it('nothing for slots the amended set still fills; ids are stable and differ per withdrawn notification', () => {
+    const { incident, set } = scenario();
+    const filled = buildNotifications(policy, incident, set).map((p) => ({
+      kind: p.kind,
+      recipient: p.recipient,
+      subjectRef: set.decisions.find((d) => d.decisionId === p.decisionId)!.subjectRef,
+      notificationId: `ntf_${'8'.repeat(32)}`,
+    }));
+    expect(filled).toHaveLength(4);
+    expect(buildWithdrawals(policy, incident, set, filled)).toEqual([]);
+
+    const removed = scenario({ subjects: [subjectOf('victim'), subjectOf('perpetrator')] });
+    const once = buildWithdrawal(policy, removed.incident, removed.set, slot('gp:A81001', 'C1'));
+    expect(buildWithdrawal(policy, removed.incident, removed.set, slot('gp:A81001', 'C1'))).toEqual(once);
+    const other = buildWithdrawal(policy, removed.incident, removed.set, {
+      ...slot('gp:A81001', 'C1'),
+      notificationId: `ntf_${'9'.repeat(32)}`,
+    });
+    expect(other.notificationId).not.toBe(once.notificationId);
+    expect(other.notificationId).not.toBe(
+      notificationIdFor({
+        receiptId: RECEIPT,
+        recipient: 'gp:A81001',
+        subjectRef: 'C1',
+        kind: 'da-withdrawal',
+        policyVersion: VERSION,
+      }),
+    );
+  });
+
+  it('refuses to word a withdrawal under a policy without withdrawal wording (da-2026.11.1)', () => {
+    const previous = loadPolicy(v1);
+    const { incident, set } = scenario({ subjects: [subjectOf('victim'), subjectOf('perpetrator')] }, {}, previous);
+    expect(() => buildWithdrawal(previous, incident, set, slot('gp:A81001', 'C1'))).toThrow(
+      'cannot build notification: policy da-2026.11.1 has no withdrawal wording',
     );
   });
 });

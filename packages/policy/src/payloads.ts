@@ -1,20 +1,23 @@
 import {
+  daWithdrawal,
   gpDaNotification,
   identityExceptionItem,
   maracReferral,
   type DaNotificationPayload,
   type DaPayloadKind,
+  type DaWithdrawal,
   type Decision,
   type DecisionSet,
   type GpDaNotification,
   type IdentityExceptionItem,
   type IncidentSubject,
   type MaracReferral,
+  type WithdrawalReason,
 } from '@hub/contracts';
 import { identitiesByRef, type EvaluateInput } from './evaluate.ts';
 import { incidentDateOf, maracCriteriaOf } from './facts.ts';
-import { notificationIdFor } from './ids.ts';
-import type { Policy } from './policy.ts';
+import { notificationIdFor, withdrawalIdFor } from './ids.ts';
+import { WITHDRAWS_PLACEHOLDER, type Policy } from './policy.ts';
 
 /**
  * Minimised payload builders: one shape per recipient type, each built field by field from the submission (never
@@ -271,4 +274,113 @@ export function buildNotifications(
     }
   }
   return payloads;
+}
+
+/**
+ * A slot is what an amendment's notification replaces: the same incident, kind, recipient and person (null for the
+ * MARAC referral). An `IssuedSlot` is a slot an earlier receipt of the incident filled, with the notification
+ * that filled it (a share, referral or exceptions item; never a withdrawal).
+ */
+export interface NotificationSlot {
+  readonly kind: DaPayloadKind;
+  readonly recipient: string;
+  readonly subjectRef: string | null;
+}
+
+export interface IssuedSlot extends NotificationSlot {
+  readonly notificationId: string;
+}
+
+/** A stable text key for a slot within one incident. */
+export function slotKeyOf(slot: NotificationSlot): string {
+  return `${slot.kind}|${slot.recipient}|${slot.subjectRef ?? ''}`;
+}
+
+/** The slot a payload of `buildNotifications(policy, incident, set)` fills (its subject is its decision's). */
+export function slotOf(
+  set: DecisionSet,
+  payload: Pick<DaNotificationPayload, 'kind' | 'recipient' | 'decisionId'>,
+): NotificationSlot {
+  const decision = set.decisions.find((d) => d.decisionId === payload.decisionId);
+  return { kind: payload.kind, recipient: payload.recipient, subjectRef: decision?.subjectRef ?? null };
+}
+
+/**
+ * Why the amended decision set no longer fills `slot`, and the decision that says so (null when the person is not
+ * in the incident any more): withhold now -> `no-longer-shared`; the same kind of area inbox, another area ->
+ * `area-changed`; a share or exception elsewhere (another practice, no longer matched, now matched) ->
+ * `identity-changed`.
+ */
+export function withdrawalReasonOf(
+  incident: IncidentContext,
+  set: DecisionSet,
+  slot: NotificationSlot,
+): { readonly reason: WithdrawalReason; readonly decision: Decision | null } {
+  const decision =
+    slot.subjectRef === null
+      ? set.decisions.find((d) => d.rule === 'DA-MARAC')
+      : incident.submission.subjects.some((s) => s.ref === slot.subjectRef)
+        ? set.decisions.find((d) => d.subjectRef === slot.subjectRef)
+        : undefined;
+  if (decision === undefined) return { reason: 'subject-removed', decision: null };
+  if (decision.outcome === 'withhold' || decision.recipient === null) return { reason: 'no-longer-shared', decision };
+  const areaInbox = (recipient: string) => (recipient.startsWith('gp:') ? null : recipient.split(':')[0]);
+  const before = areaInbox(slot.recipient);
+  if (before !== null && before === areaInbox(decision.recipient)) return { reason: 'area-changed', decision };
+  return { reason: 'identity-changed', decision };
+}
+
+/**
+ * To the recipient of `slot`'s notification, which the amended decision set no longer sends them anything for:
+ * which notification is withdrawn, why (a code) and what to do (the policy's wording). Ids, the incident reference
+ * and codes only: nothing the recipient was not already told, and no personal data.
+ */
+export function buildWithdrawal(
+  policy: Policy,
+  incident: IncidentContext,
+  set: DecisionSet,
+  slot: IssuedSlot,
+): DaWithdrawal {
+  if (set.policyVersion !== policy.version) {
+    fail(`the decisions were made under policy ${set.policyVersion}, not ${policy.version}`);
+  }
+  if (set.receiptId !== incident.receiptId) fail('the decisions are for another receipt');
+  const wording = policy.withdrawal ?? fail(`policy ${policy.version} has no withdrawal wording`);
+  const { reason, decision } = withdrawalReasonOf(incident, set, slot);
+  const request = wording.request.byReason?.[reason] ?? wording.request.default;
+  return daWithdrawal.parse({
+    kind: 'da-withdrawal',
+    notificationId: withdrawalIdFor({
+      receiptId: incident.receiptId,
+      recipient: slot.recipient,
+      withdraws: slot.notificationId,
+      policyVersion: policy.version,
+    }),
+    receiptId: incident.receiptId,
+    decisionId: decision?.decisionId ?? null,
+    policyVersion: policy.version,
+    amends: slot.notificationId,
+    recipient: slot.recipient,
+    withdraws: slot.notificationId,
+    incident: { force: incident.force, incidentId: incident.submission.incidentId },
+    reason,
+    request: request.replaceAll(WITHDRAWS_PLACEHOLDER, slot.notificationId),
+    markers: { confidential: true },
+  });
+}
+
+/**
+ * The withdrawals an amended decision set calls for: one per slot the previous receipt filled (`previous`) that
+ * this set's notifications (`buildNotifications`) do not fill, in `previous` order.
+ */
+export function buildWithdrawals(
+  policy: Policy,
+  incident: IncidentContext,
+  set: DecisionSet,
+  previous: readonly IssuedSlot[],
+): DaWithdrawal[] {
+  const filled = new Set(buildNotifications(policy, incident, set).map((payload) => slotKeyOf(slotOf(set, payload))));
+  return previous
+    .filter((slot) => slot.kind !== 'da-withdrawal' && !filled.has(slotKeyOf(slot)))
+    .map((slot) => buildWithdrawal(policy, incident, set, slot));
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import v1 from '../policies/domestic-abuse.v1.json' with { type: 'json' };
 import { defaultDomesticAbusePolicy } from './default.ts';
 import { PolicyError, loadPolicy, resolveThresholds } from './policy.ts';
 import { OVERRIDE_AREA, SOMERSET, policyJson } from './test-support.ts';
@@ -34,7 +35,7 @@ describe('the shipped policy', () => {
   const policy = defaultDomesticAbusePolicy();
 
   it('loads, with its version and rules in evaluation order', () => {
-    expect(policy.version).toBe('da-2026.11.1');
+    expect(policy.version).toBe('da-2026.11.2');
     expect(policy.subjectRules.map((rule) => rule.id)).toEqual([
       'DA-CHILD',
       'DA-VICTIM-MARAC',
@@ -48,9 +49,26 @@ describe('the shipped policy', () => {
   });
 
   it('is unchanged for its version: a changed policy must be a new version (and a new file)', () => {
-    // If this fails you changed the rules or wording of da-2026.11.1. Decisions already record that version, so
-    // give the change a new version (policies/domestic-abuse.v2.json, version da-YYYY.M.N) instead.
-    expect(policy.fingerprint).toBe('dbbf6feff09379fe6742312cb5d7dfe3ca2c4d168c25b08b6b1cac319cdf9f8a');
+    // If this fails you changed the rules or wording of da-2026.11.2. Decisions already record that version, so
+    // give the change a new version (policies/domestic-abuse.v3.json, version da-YYYY.M.N) instead.
+    expect(policy.fingerprint).toBe('9b108200d2e8fef9ac0f620df93ebdbe6e52048814115308928e0d12fdd96ec5');
+  });
+
+  it('keeps da-2026.11.1 unchanged and loadable (past decisions stay explainable); it has no withdrawal wording', () => {
+    const previous = loadPolicy(v1);
+    expect(previous.version).toBe('da-2026.11.1');
+    expect(previous.fingerprint).toBe('dbbf6feff09379fe6742312cb5d7dfe3ca2c4d168c25b08b6b1cac319cdf9f8a');
+    expect(previous.withdrawal).toBeNull();
+    // v2 is v1 plus the withdrawal wording and nothing else.
+    const { version: _version, withdrawal, ...rest } = policy.document;
+    const { version: _v1Version, ...v1Rest } = previous.document;
+    expect(rest).toEqual(v1Rest);
+    expect(Object.keys(withdrawal?.request.byReason ?? {}).sort()).toEqual([
+      'area-changed',
+      'identity-changed',
+      'no-longer-shared',
+      'subject-removed',
+    ]);
   });
 
   it('has the SafeLives thresholds by default and the example override for E06000023', () => {
@@ -91,6 +109,23 @@ describe('the shipped policy', () => {
 });
 
 describe('refusing a policy, with every problem and where it is', () => {
+  it('withdrawal wording with an unknown placeholder, an unknown reason, or too long once rendered', () => {
+    const problems = problemsOf((d) => {
+      d.withdrawal.request.default = 'Remove the entry for {patientName} made from {withdraws}.';
+      (d.withdrawal.request.byReason as Record<string, string>)['wrong-colour'] = 'Remove it.';
+      d.withdrawal.request.byReason['area-changed'] = `${'x'.repeat(980)} {withdraws}`;
+    });
+    expect(problems).toEqual(['withdrawal.request.byReason.wrong-colour: unknown key']);
+    const semantic = problemsOf((d) => {
+      d.withdrawal.request.default = 'Remove the entry for {patientName} made from {withdraws}.';
+      d.withdrawal.request.byReason['area-changed'] = `${'x'.repeat(980)} {withdraws}`;
+    });
+    expect(semantic).toEqual([
+      'withdrawal.request.default: unknown placeholder {patientName} (only {withdraws})',
+      'withdrawal.request.byReason.area-changed: renders up to 1017 characters (limit 1000)',
+    ]);
+  });
+
   it('not JSON', () => {
     expect(() => loadPolicy('{ "policy": ')).toThrow(
       new PolicyError([{ path: '(document)', message: 'is not valid JSON' }]),

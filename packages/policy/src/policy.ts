@@ -10,6 +10,7 @@ import {
 import type { z } from 'zod';
 import type { ConditionFacts } from './conditions.ts';
 import {
+  POLICY_LIMITS,
   policyDocument,
   type ExceptionRule,
   type IncidentRule,
@@ -17,6 +18,7 @@ import {
   type PolicyDocument,
   type SubjectRule,
   type ThresholdsDocument,
+  type WithdrawalDocument,
 } from './document.ts';
 import type { Thresholds } from './facts.ts';
 import { firstApplicableRule } from './matching.ts';
@@ -37,6 +39,8 @@ export interface Policy {
   readonly subjectRules: readonly SubjectRule[];
   readonly incidentRules: readonly IncidentRule[];
   readonly exceptionRule: ExceptionRule;
+  /** The wording of `da-withdrawal` notifications; null for a policy without it (`da-2026.11.1`). */
+  readonly withdrawal: WithdrawalDocument | null;
 }
 
 export interface PolicyProblem {
@@ -89,6 +93,37 @@ function zodProblems(error: z.ZodError): PolicyProblem[] {
       problems.push({ path: formatPath(issue.path), message: issue.issues[0]?.message ?? issue.message });
     } else {
       problems.push({ path: formatPath(issue.path), message: issue.message });
+    }
+  }
+  return problems;
+}
+
+/** The only placeholder a withdrawal request may hold, and how long what replaces it is (`ntf_` + 32 hex). */
+export const WITHDRAWS_PLACEHOLDER = '{withdraws}';
+const NOTIFICATION_ID_CHARS = 36;
+
+function withdrawalProblems(withdrawal: WithdrawalDocument | undefined): PolicyProblem[] {
+  if (withdrawal === undefined) return [];
+  const problems: PolicyProblem[] = [];
+  const texts: [Path, string][] = [[['withdrawal', 'request', 'default'], withdrawal.request.default]];
+  for (const [reason, text] of Object.entries(withdrawal.request.byReason ?? {})) {
+    texts.push([['withdrawal', 'request', 'byReason', reason], text]);
+  }
+  for (const [path, text] of texts) {
+    const unknown = [...text.matchAll(/\{([^}]*)\}/g)].map((m) => m[0]).filter((p) => p !== WITHDRAWS_PLACEHOLDER);
+    if (unknown.length > 0) {
+      problems.push({
+        path: formatPath(path),
+        message: `unknown placeholder ${unknown.join(', ')} (only ${WITHDRAWS_PLACEHOLDER})`,
+      });
+    }
+    const uses = text.split(WITHDRAWS_PLACEHOLDER).length - 1;
+    const rendered = text.length + uses * (NOTIFICATION_ID_CHARS - WITHDRAWS_PLACEHOLDER.length);
+    if (rendered > POLICY_LIMITS.withdrawalRequestChars) {
+      problems.push({
+        path: formatPath(path),
+        message: `renders up to ${rendered} characters (limit ${POLICY_LIMITS.withdrawalRequestChars})`,
+      });
     }
   }
   return problems;
@@ -268,7 +303,11 @@ export function loadPolicy(json: unknown): Policy {
   if (!parsed.success) throw new PolicyError(zodProblems(parsed.error));
   const document = parsed.data;
 
-  const problems = [...thresholdProblems(document.thresholds, ['thresholds']), ...ruleProblems(document)];
+  const problems = [
+    ...thresholdProblems(document.thresholds, ['thresholds']),
+    ...ruleProblems(document),
+    ...withdrawalProblems(document.withdrawal),
+  ];
   for (const [code, override] of Object.entries(document.localAuthorities)) {
     problems.push(
       ...thresholdProblems(mergeThresholds(document.thresholds, override.thresholds), [
@@ -291,6 +330,7 @@ export function loadPolicy(json: unknown): Policy {
     subjectRules,
     incidentRules,
     exceptionRule,
+    withdrawal: document.withdrawal ?? null,
   });
 }
 

@@ -7,7 +7,14 @@ import {
   type DaNotificationPayload,
 } from '@hub/contracts';
 import { OUTAGE_TOLERANT_RETRY, output, type KafkaClient, type Output, type Subscription } from '@hub/kafka';
-import { buildNotifications, type IncidentContext, type Policy } from '@hub/policy';
+import {
+  buildNotifications,
+  buildWithdrawals,
+  slotOf,
+  type IncidentContext,
+  type IssuedSlot,
+  type Policy,
+} from '@hub/policy';
 import type { HubKeyStore } from '@hub/signing';
 import type { Lineage, LineageSlot } from './lineage.ts';
 
@@ -24,9 +31,16 @@ export interface DispatcherDeps {
 /**
  * The dispatcher stage: decided -> one minimised payload per recipient (the policy's payload builders), signed as
  * a compact JWS by the hub's active key, and issued to its inbox's topic; audited as routed and signed in the
- * same transaction. Withholds produce nothing here: they are already audited as decisions.
+ * same transaction. Withholds produce nothing here: they are already audited as decisions. An amendment that no
+ * longer sends anything to a recipient the previous receipt sent a notification to withdraws that notification.
  */
 export function startDispatcherStage(deps: DispatcherDeps): Promise<Subscription> {
+  if (deps.policy.withdrawal === null) {
+    // Refuse at start rather than stall on the first amendment that needs a withdrawal.
+    return Promise.reject(
+      new Error(`policy ${deps.policy.version} has no withdrawal wording; the dispatcher needs it`),
+    );
+  }
   return deps.kafka.processTransactionally(daIncidentDecidedTopic, {
     groupId: 'dispatcher',
     transactionalId: 'dispatcher',
@@ -36,7 +50,10 @@ export function startDispatcherStage(deps: DispatcherDeps): Promise<Subscription
   });
 }
 
-export async function dispatch(deps: DispatcherDeps, decided: DaIncidentDecided): Promise<Output[]> {
+export async function dispatch(
+  deps: Pick<DispatcherDeps, 'keys' | 'policy' | 'lineage' | 'now'>,
+  decided: DaIncidentDecided,
+): Promise<Output[]> {
   const { identified, decisions } = decided;
   const { received } = identified;
   if (decisions.policyVersion !== deps.policy.version) {
@@ -49,42 +66,48 @@ export async function dispatch(deps: DispatcherDeps, decided: DaIncidentDecided)
     submission: received.submission,
     identities: identified.identities,
   };
-  const subjectRefOf = new Map(decisions.decisions.map((d) => [d.decisionId, d.subjectRef]));
-  const slotOf = (payload: Pick<DaNotificationPayload, 'kind' | 'recipient' | 'decisionId'>): LineageSlot => ({
+  const lineageSlot = (slot: { kind: string; recipient: string; subjectRef: string | null }): LineageSlot => ({
     force: received.force,
     incidentId: received.incidentId,
-    kind: payload.kind,
-    recipient: payload.recipient,
-    subjectRef: subjectRefOf.get(payload.decisionId) ?? null,
+    kind: slot.kind,
+    recipient: slot.recipient,
+    subjectRef: slot.subjectRef,
   });
 
-  // First pass learns which notifications this decision set makes; the second words them with what they amend.
+  // First pass learns which slots this decision set fills; the second words them with what they amend.
   const slotKey = (kind: string, recipient: string, subjectRef: string | null) =>
     `${kind}|${recipient}|${subjectRef ?? ''}`;
   const amends = new Map<string, string | null>();
   for (const payload of buildNotifications(deps.policy, incident, decisions)) {
-    const slot = slotOf(payload);
+    const slot = slotOf(decisions, payload);
     amends.set(
       slotKey(slot.kind, slot.recipient, slot.subjectRef),
-      await deps.lineage.amends(slot, payload.notificationId),
+      await deps.lineage.amends(lineageSlot(slot), payload.notificationId),
     );
   }
   const payloads = buildNotifications(deps.policy, incident, decisions, {
     amendsOf: ({ kind, recipient, subjectRef }) => amends.get(slotKey(kind, recipient, subjectRef)) ?? null,
   });
+  // What the receipt before this one filled and this one does not: each such notification is withdrawn. On a
+  // retry, `issuedBefore` still answers the receipt before this one, so the same withdrawals (same ids) result.
+  const previous = await deps.lineage.issuedBefore(received.force, received.incidentId, received.receiptId);
+  const withdrawals = buildWithdrawals(deps.policy, incident, decisions, previous);
 
   const at = deps.now();
   const ref = incidentRef(received.force, received.incidentId);
   const outputs: Output[] = [];
-  for (const payload of payloads) {
+  const issue = async (
+    payload: DaNotificationPayload,
+    subjectRef: string | null,
+    nhsNumber: string | null,
+    routedReason: string | null,
+  ) => {
     const jws = await deps.keys.sign(payload, { typ: `${payload.kind}+jws` });
-    const subjectRef = subjectRefOf.get(payload.decisionId) ?? null;
-    const identity = identified.identities.find((candidate) => candidate.ref === subjectRef);
     const fields = {
       receiptId: received.receiptId,
       incidentRef: ref,
       subjectRef,
-      nhsNumber: identity?.outcome === 'matched' ? identity.nhsNumber : null,
+      nhsNumber,
       recipient: payload.recipient,
       notificationId: payload.notificationId,
     } as const;
@@ -104,14 +127,44 @@ export async function dispatch(deps: DispatcherDeps, decided: DaIncidentDecided)
       }),
       output(auditEventsTopic, {
         key: received.receiptId,
-        value: auditEvent(SERVICE, 'notification-routed', at, fields),
+        value: auditEvent(SERVICE, 'notification-routed', at, { ...fields, reason: routedReason }),
       }),
       output(auditEventsTopic, {
         key: received.receiptId,
         value: auditEvent(SERVICE, 'notification-signed', at, { ...fields, reason: deps.keys.activeKid.slice(0, 80) }),
       }),
     );
-    await deps.lineage.record(slotOf(payload), payload.notificationId);
+  };
+
+  const issued: IssuedSlot[] = [];
+  for (const payload of payloads) {
+    const slot = slotOf(decisions, payload);
+    const identity = identified.identities.find((candidate) => candidate.ref === slot.subjectRef);
+    await issue(payload, slot.subjectRef, identity?.outcome === 'matched' ? identity.nhsNumber : null, null);
+    await deps.lineage.record(lineageSlot(slot), payload.notificationId);
+    issued.push({ ...slot, notificationId: payload.notificationId });
   }
+  for (const withdrawal of withdrawals) {
+    const slot = previous.find((candidate) => candidate.notificationId === withdrawal.withdraws);
+    if (slot === undefined) throw new Error(`withdrawal ${withdrawal.notificationId} names no earlier slot`);
+    // No NHS number: the withdrawn notification may have been about another person than the one now identified.
+    await issue(withdrawal, slot.subjectRef, null, withdrawal.reason);
+    outputs.push(
+      output(auditEventsTopic, {
+        key: received.receiptId,
+        value: auditEvent(SERVICE, 'notification-withdrawn', at, {
+          receiptId: received.receiptId,
+          incidentRef: ref,
+          subjectRef: slot.subjectRef,
+          recipient: slot.recipient,
+          notificationId: withdrawal.withdraws,
+          reason: withdrawal.reason,
+        }),
+      }),
+    );
+    // In the withdrawn notification's slot, so a later share there amends the withdrawal.
+    await deps.lineage.record(lineageSlot(slot), withdrawal.notificationId);
+  }
+  await deps.lineage.recordIssued(received.force, received.incidentId, received.receiptId, issued);
   return outputs;
 }

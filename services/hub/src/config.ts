@@ -21,6 +21,8 @@ export const hubEnv = kafkaEnv
   .extend({
     /** A domestic-abuse policy JSON file; the shipped default policy when unset. */
     POLICY_FILE: existingPath('file').optional(),
+    /** A child-protection policy JSON file; the shipped default (`cp-...`) when unset. */
+    CP_POLICY_FILE: existingPath('file').optional(),
   });
 export type HubConfig = ConfigOf<typeof hubEnv>;
 

@@ -2,6 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createAuditStore, registerAuditRoutes, startAuditProjector } from '@hub/audit-service';
 import { createAuth, loadClientRegistry } from '@hub/auth';
+import {
+  createFgmIntake,
+  createFlagLookup,
+  createFlagView,
+  createPlanIntake,
+  registerChildProtectionRoutes,
+  startChildProtectionNotifier,
+  startFlagViewProjector,
+} from '@hub/child-protection';
 import { ALL_TOPICS, serviceStarted } from '@hub/contracts';
 import { directoryFiles, loadFileDirectory } from '@hub/directory';
 import { createLineage, startDispatcherStage } from '@hub/dispatcher';
@@ -17,7 +26,12 @@ import {
   registerPoliceGatewayRoutes,
   startReceiptStatusProjector,
 } from '@hub/police-gateway';
-import { defaultDomesticAbusePolicy, loadPolicy } from '@hub/policy';
+import {
+  defaultChildProtectionPolicy,
+  defaultDomesticAbusePolicy,
+  loadChildProtectionPolicy,
+  loadPolicy,
+} from '@hub/policy';
 import { closeRedis, createRedis, pingRedis } from '@hub/redis';
 import { createKeyStore } from '@hub/signing';
 import { auditAuthEvents } from './audit-auth.ts';
@@ -70,6 +84,10 @@ export async function createHub({ config, logger, now = () => new Date(), versio
     config.POLICY_FILE === undefined
       ? defaultDomesticAbusePolicy()
       : loadPolicy(await readFile(config.POLICY_FILE, 'utf8'));
+  const cpPolicy =
+    config.CP_POLICY_FILE === undefined
+      ? defaultChildProtectionPolicy()
+      : loadChildProtectionPolicy(await readFile(config.CP_POLICY_FILE, 'utf8'));
 
   const auth = createAuth({
     registry,
@@ -102,6 +120,13 @@ export async function createHub({ config, logger, now = () => new Date(), versio
   const auditStore = createAuditStore(redis);
   auth.registerTokenEndpoint(http);
   registerPoliceGatewayRoutes(http, { auth, intake, status: receiptStatus });
+  const cp = { kafka, redis, directory, policy: cpPolicy, now };
+  registerChildProtectionRoutes(http, {
+    auth,
+    plans: createPlanIntake({ ...cp, transactionalId: 'cp-plans' }),
+    fgm: createFgmIntake({ ...cp, transactionalId: 'cp-fgm' }),
+    lookup: createFlagLookup({ ...cp, transactionalId: 'cp-lookups' }),
+  });
   registerInboxRoutes(http, { auth, store: inbox, kafka, keyStore, now, transactionalId: 'inbox-api' });
   registerAuditRoutes(http, { auth, store: auditStore, kafka, now });
 
@@ -117,6 +142,8 @@ export async function createHub({ config, logger, now = () => new Date(), versio
         await startIdentityStage(kafka, directory, now),
         await startIgEngineStage(kafka, policy, now),
         await startDispatcherStage({ kafka, keys: keyStore, policy, lineage: createLineage(redis), now }),
+        ...(await startChildProtectionNotifier({ kafka, keys: keyStore, policy: cpPolicy, directory, now })),
+        ...(await startFlagViewProjector(kafka, createFlagView(redis), { logger })),
         await startInboxProjector(kafka, inbox, now),
         await startAuditProjector(kafka, auditStore),
         await startReceiptStatusProjector(kafka, receiptStatus),
@@ -125,7 +152,14 @@ export async function createHub({ config, logger, now = () => new Date(), versio
         { key: instanceId, value: { service: 'hub', instanceId, startedAt: now().toISOString() } },
       ]);
       logger.info(
-        { instanceId, version, port: address.port, policyVersion: policy.version, signingKid: keyStore.activeKid },
+        {
+          instanceId,
+          version,
+          port: address.port,
+          policyVersion: policy.version,
+          cpPolicyVersion: cpPolicy.version,
+          signingKid: keyStore.activeKid,
+        },
         'hub started',
       );
       return address;

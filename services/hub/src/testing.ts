@@ -52,10 +52,18 @@ export const DEFAULT_CLIENTS: ClientSpec = {
   bristolLa: { role: 'local-authority', organisation: 'E06000023' },
   bristolMarac: { role: 'marac', organisation: 'E06000023' },
   igOfficer: { role: 'ig-officer', organisation: 'E06000066' },
+  /** An emergency department's trust and a second unscheduled-care provider (fictional ODS codes). */
+  edTaunton: { role: 'unscheduled-care', organisation: 'RZ9' },
+  ambulance: { role: 'unscheduled-care', organisation: 'RZ8' },
 };
 
 export async function startTestHub(
-  options: { clients?: ClientSpec; env?: Record<string, string> } = {},
+  options: {
+    clients?: ClientSpec;
+    env?: Record<string, string>;
+    /** The hub's clock for its services (not for token checks, which use real time). */
+    now?: () => Date;
+  } = {},
 ): Promise<TestHub> {
   const endpoints = testEndpoints();
   const dir = await createTempDir();
@@ -84,7 +92,11 @@ export async function startTestHub(
     HUB_TOKEN_URL: tokenUrl,
     ...options.env,
   });
-  const hub = await createHub({ config, logger: logs.logger });
+  const hub = await createHub({
+    config,
+    logger: logs.logger,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
   const address = await hub.start();
 
   async function token(client: string): Promise<string> {

@@ -4,23 +4,11 @@ import {
   daIncidentDecidedTopic,
   daIncidentIdentifiedTopic,
   type DaIncidentIdentified,
-  type Decision,
 } from '@hub/contracts';
 import { output, type KafkaClient, type Output, type Subscription } from '@hub/kafka';
-import { evaluateIncident, type Policy } from '@hub/policy';
+import { auditDecisionOf, evaluateIncident, type Policy } from '@hub/policy';
 
 const SERVICE = 'ig-engine';
-
-function auditDecision(decision: Decision) {
-  return {
-    rule: decision.rule,
-    policyVersion: decision.policyVersion,
-    outcome: decision.outcome,
-    // Stable codes; their legal text is LAWFUL_BASES in contracts/src/decisions.ts.
-    lawfulBasis: [...decision.lawfulBasis],
-    reason: decision.reason,
-  };
-}
 
 /**
  * The IG engine stage: identified -> decided. Every decision, share or withhold, is audited with its rule, policy
@@ -57,7 +45,7 @@ export function decide(policy: Policy, identified: DaIncidentIdentified, at: Dat
           subjectRef: decision.subjectRef,
           nhsNumber: nhsNumberOf(decision.subjectRef),
           recipient: decision.recipient,
-          decision: auditDecision(decision),
+          decision: auditDecisionOf(decision),
           reason: decision.facts.identityException ?? null,
         }),
       }),

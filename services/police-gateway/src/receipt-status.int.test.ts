@@ -40,6 +40,11 @@ describe('receipt status view', () => {
     ]);
   });
 
+  it('keeps no status for records that are not police receipts (plan versions, look-ups)', async () => {
+    await view.apply(auditEvent('cp-notifier', 'notification-stored', at, { ...gp, receiptId: 'cpv_s' }));
+    expect(await view.entries('cpv_s')).toEqual([]);
+  });
+
   it('shows exceptions with their reason code, one entry per person', async () => {
     for (const subjectRef of ['S2', 'S3']) {
       await view.apply(

@@ -54,7 +54,8 @@ export function createReceiptStatusView(redis: RedisClient) {
     /** Applies one audit event; idempotent and order-tolerant. */
     async apply(event: AuditEvent): Promise<void> {
       const status = statusFromAudit(event);
-      if (status === undefined || event.receiptId === null || event.recipient === null) return;
+      // Only police receipts have a status view; plan versions, look-ups and refusals (cpv_, lkp_, cpr_) do not.
+      if (status === undefined || event.receiptId?.startsWith('rcpt_') !== true || event.recipient === null) return;
       const field = `${event.recipient}|${event.subjectRef ?? ''}`;
       const entry = {
         rank: RANK[status],

@@ -1,0 +1,284 @@
+import { contentId, type CpFlagAccessed, type CpPlanRecorded, type CpPlanRefused } from '@hub/contracts';
+import { describe, expect, it } from 'vitest';
+import document from '../policies/child-protection.v1.json' with { type: 'json' };
+import {
+  defaultChildProtectionPolicy,
+  isUnderChildAgeLimit,
+  loadChildProtectionPolicy,
+  monthsBefore,
+  planScope,
+} from './child-protection.ts';
+import {
+  decideAccessNotifications,
+  decidePlanNotification,
+  decideRefusalNotice,
+  decideScheduledLookup,
+} from './child-protection-decisions.ts';
+import { PolicyError } from './policy.ts';
+
+const policy = defaultChildProtectionPolicy();
+const caller = { clientId: 'somerset-la', role: 'local-authority', organisation: 'E06000066' } as const;
+const somerset = { ons: 'E06000066', name: 'Somerset Council' };
+
+function recorded(overrides: Partial<CpPlanRecorded['plan']> = {}, change: CpPlanRecorded['change'] = 'started') {
+  return {
+    versionId: contentId('cpv', 'E06000066', 'CP-1', JSON.stringify(overrides), change),
+    localAuthority: 'E06000066',
+    planId: 'CP-1',
+    change,
+    previousVersionId: null,
+    contentHash: 'a'.repeat(64),
+    recordedAt: '2026-11-23T09:00:00.000Z',
+    recordedBy: caller,
+    plan: {
+      type: 'child-protection-plan',
+      nhsNumber: '9991001034',
+      startDate: '2026-11-20',
+      contact: { team: 'Taunton CP team', officeHoursPhone: '01632 960101', outOfHoursPhone: '01632 960199' },
+      ...overrides,
+    },
+  } satisfies CpPlanRecorded;
+}
+
+const mia = {
+  outcome: 'matched',
+  practiceOds: 'L85901',
+  patient: { nhsNumber: '9991001034', name: { given: 'Mia', family: 'Whitlock' }, birthDate: '2016-06-03' },
+} as const;
+
+function withDocument(change: (doc: Record<string, unknown>) => void): unknown {
+  const copy = structuredClone(document) as unknown as Record<string, unknown>;
+  change(copy);
+  return copy;
+}
+
+function problemsOf(input: unknown): string[] {
+  try {
+    loadChildProtectionPolicy(input);
+  } catch (error) {
+    if (error instanceof PolicyError) return error.problems.map((p) => `${p.path}: ${p.message}`);
+    throw error;
+  }
+  return [];
+}
+
+describe('loading the child-protection policy', () => {
+  it('loads the shipped document, frozen, with its version', () => {
+    expect(policy.version).toBe('cp-2026.11.1');
+    expect(Object.isFrozen(policy.rules['CP-GP-PLAN'])).toBe(true);
+    expect(policy.fingerprint).toMatch(/^[a-f0-9]{64}$/);
+  });
+
+  it('names only the SNOMED CT concepts verified in the domain notes', () => {
+    expect(policy.recordConcepts['child-protection-plan']?.code).toBe('342191000000101');
+    expect(policy.recordConcepts['unborn-child-protection-plan']?.code).toBe('878111000000109');
+    expect(policy.recordConcepts['looked-after-child']).toBeNull();
+  });
+
+  it('refuses an unknown placeholder, a rule deciding the wrong outcome and an unknown key, all at once', () => {
+    const problems = problemsOf(
+      withDocument((doc) => {
+        const rules = doc['rules'] as Record<string, Record<string, unknown>>;
+        (rules['CP-REFUSED'] as Record<string, unknown>)['reason'] = 'refused for {name}';
+        (rules['CP-ACCESS-SCHEDULED'] as Record<string, unknown>)['then'] = 'share';
+        doc['colour'] = 'blue';
+      }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('rules.CP-ACCESS-SCHEDULED.then'),
+        expect.stringContaining('colour'),
+      ]),
+    );
+    // Placeholders are checked once the shape is right.
+    const placeholder = problemsOf(
+      withDocument((doc) => {
+        const rules = doc['rules'] as Record<string, Record<string, unknown>>;
+        (rules['CP-REFUSED'] as Record<string, unknown>)['reason'] = 'refused for {name}';
+      }),
+    );
+    expect(placeholder).toEqual([
+      'rules.CP-REFUSED.reason: unknown placeholder {name}; this rule may use {refusalReason}',
+    ]);
+  });
+
+  it('refuses a document that is not JSON', () => {
+    expect(problemsOf('{')).toEqual(['(document): is not valid JSON']);
+  });
+});
+
+describe('dates', () => {
+  it('counts whole months back, clamping to the end of a shorter month', () => {
+    expect(monthsBefore('2026-11-23', 12)).toBe('2025-11-23');
+    expect(monthsBefore('2026-05-31', 3)).toBe('2026-02-28');
+    expect(monthsBefore('2024-03-31', 1)).toBe('2024-02-29');
+    expect(monthsBefore('2026-01-15', 1)).toBe('2025-12-15');
+  });
+
+  it('keeps an ended plan visible for 12 months and drops it after', () => {
+    const today = '2026-11-23';
+    expect(planScope(policy, {}, today)).toBe('active');
+    expect(planScope(policy, { endDate: '2026-11-23' }, today)).toBe('ended');
+    expect(planScope(policy, { endDate: '2025-12-23' }, today)).toBe('ended');
+    expect(planScope(policy, { endDate: '2025-11-23' }, today)).toBe('ended');
+    expect(planScope(policy, { endDate: '2025-11-22' }, today)).toBeUndefined();
+    expect(planScope(policy, { endDate: '2025-10-23' }, today)).toBeUndefined();
+  });
+
+  it('is a child up to the day before the 18th birthday', () => {
+    expect(isUnderChildAgeLimit(policy, '2008-11-24', '2026-11-23')).toBe(true);
+    expect(isUnderChildAgeLimit(policy, '2008-11-23', '2026-11-23')).toBe(false);
+  });
+});
+
+describe('plan notifications', () => {
+  it("sends a started child protection plan to the child's practice with the concept, contact and markers", () => {
+    const { decision, payload } = decidePlanNotification(policy, {
+      recorded: recorded(),
+      route: mia,
+      localAuthority: somerset,
+    });
+    expect(decision).toMatchObject({
+      rule: 'CP-GP-PLAN',
+      outcome: 'share',
+      recipient: 'gp:L85901',
+      policyVersion: 'cp-2026.11.1',
+      reason: 'child-protection-plan started: notified to the registered practice of the child',
+    });
+    expect(decision.lawfulBasis).toEqual(['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18']);
+    expect(payload).toMatchObject({
+      kind: 'cp-gp-notification',
+      recipient: 'gp:L85901',
+      decisionId: decision.decisionId,
+      patientIs: 'child',
+      patient: { nhsNumber: '9991001034' },
+      recordConcept: { system: 'http://snomed.info/sct', code: '342191000000101' },
+      localAuthority: { ons: 'E06000066', name: 'Somerset Council', outOfHoursPhone: '01632 960199' },
+      markers: { confidential: true, containsThirdPartyInformation: true, withholdFromPatientOnlineAccess: true },
+    });
+    expect(payload.kind === 'cp-gp-notification' && payload.practiceRequest).toContain('child protection plan');
+  });
+
+  it("words an unborn child protection plan for the mother's record, with nothing about the unborn child but the date", () => {
+    const chloe = {
+      outcome: 'matched',
+      practiceOds: 'L85902',
+      patient: { nhsNumber: '9991002065', name: { given: 'Chloe', family: 'Parsons' }, birthDate: '1999-12-01' },
+    } as const;
+    const { payload } = decidePlanNotification(policy, {
+      recorded: recorded({
+        type: 'unborn-child-protection-plan',
+        nhsNumber: '9991002065',
+        expectedDeliveryDate: '2027-02-14',
+      }),
+      route: chloe,
+      localAuthority: somerset,
+    });
+    expect(payload).toMatchObject({
+      recipient: 'gp:L85902',
+      patientIs: 'expectant-mother',
+      recordConcept: { code: '878111000000109' },
+      plan: { expectedDeliveryDate: '2027-02-14' },
+    });
+  });
+
+  it('names no concept for looked-after status, and words each change differently', () => {
+    const texts = (['started', 'changed', 'ended'] as const).map((change) => {
+      const { payload } = decidePlanNotification(policy, {
+        recorded: recorded({ type: 'looked-after-child' }, change),
+        route: mia,
+        localAuthority: somerset,
+      });
+      expect(payload.kind === 'cp-gp-notification' && payload.recordConcept).toBeNull();
+      return payload.kind === 'cp-gp-notification' ? payload.practiceRequest : '';
+    });
+    expect(new Set(texts).size).toBe(3);
+  });
+
+  it("sends a child with no practice to the authority's exceptions inbox with the reason", () => {
+    const { decision, payload } = decidePlanNotification(policy, {
+      recorded: recorded({ nhsNumber: '9991002073' }),
+      route: { outcome: 'exception', reason: 'no-registered-practice' },
+      localAuthority: somerset,
+    });
+    expect(decision).toMatchObject({ rule: 'CP-EXCEPTION', outcome: 'exception', recipient: 'exceptions:E06000066' });
+    expect(decision.reason).toContain('no-registered-practice');
+    expect(payload).toMatchObject({ kind: 'cp-exception', nhsNumber: '9991002073', pendingRule: 'CP-GP-PLAN' });
+  });
+
+  it('refuses to word a notification for a patient who is not the plan subject', () => {
+    expect(() =>
+      decidePlanNotification(policy, {
+        recorded: recorded({ nhsNumber: '9991001042' }),
+        route: mia,
+        localAuthority: somerset,
+      }),
+    ).toThrow(/not the plan subject/);
+  });
+
+  it('derives the same ids from the same version, and new ones under a new policy version', () => {
+    const input = { recorded: recorded(), route: mia, localAuthority: somerset };
+    const first = decidePlanNotification(policy, input);
+    expect(decidePlanNotification(policy, input).payload.notificationId).toBe(first.payload.notificationId);
+    const next = loadChildProtectionPolicy(withDocument((doc) => (doc['version'] = 'cp-2026.12.1')));
+    const again = decidePlanNotification(next, input);
+    expect(again.payload.notificationId).not.toBe(first.payload.notificationId);
+    expect(again.decision.decisionId).not.toBe(first.decision.decisionId);
+  });
+});
+
+describe('access notifications, scheduled look-ups and refusals', () => {
+  const accessed: CpFlagAccessed = {
+    lookupId: `lkp_${'1'.repeat(32)}`,
+    nhsNumber: '9991001034',
+    accessedAt: '2026-11-23T10:00:00.000Z',
+    accessedBy: { clientId: 'ed', role: 'unscheduled-care', organisation: 'RZ9' },
+    setting: { odsCode: 'RZ901', type: 'emergency-department' },
+    plans: [
+      {
+        localAuthority: 'E06000066',
+        planId: 'CP-1',
+        versionId: `cpv_${'2'.repeat(32)}`,
+        type: 'child-protection-plan',
+      },
+      { localAuthority: 'E06000023', planId: 'LAC-9', versionId: `cpv_${'3'.repeat(32)}`, type: 'looked-after-child' },
+      { localAuthority: 'E06000066', planId: 'CP-2', versionId: `cpv_${'4'.repeat(32)}`, type: 'looked-after-child' },
+    ],
+  };
+
+  it('tells each owning authority once, naming only its own plans', () => {
+    const notices = decideAccessNotifications(policy, accessed);
+    expect(notices.map((n) => n.payload.recipient)).toEqual(['la:E06000023', 'la:E06000066']);
+    expect(notices[1]?.payload.plans).toEqual([
+      { planId: 'CP-1', type: 'child-protection-plan' },
+      { planId: 'CP-2', type: 'looked-after-child' },
+    ]);
+    expect(notices[1]?.payload).toMatchObject({ accessedBy: 'RZ9', setting: { type: 'emergency-department' } });
+    expect(notices[1]?.decision.reason).toBe(
+      'unscheduled-care look-up (emergency-department) of a child with 2 plan(s) of this authority: access notification',
+    );
+  });
+
+  it('withholds the access notification for a scheduled look-up', () => {
+    expect(decideScheduledLookup(policy, accessed.lookupId)).toMatchObject({
+      rule: 'CP-ACCESS-SCHEDULED',
+      outcome: 'withhold',
+      recipient: null,
+    });
+  });
+
+  it("sends a refusal notice to the submitting authority's inbox", () => {
+    const refused: CpPlanRefused = {
+      refusalId: `cpr_${'5'.repeat(32)}`,
+      localAuthority: 'E06000066',
+      planId: 'CP-7',
+      nhsNumber: '9991002057',
+      reason: 'inactive-record',
+      refusedAt: '2026-11-23T10:00:00.000Z',
+      recordedBy: caller,
+    };
+    const { decision, payload } = decideRefusalNotice(policy, refused);
+    expect(decision).toMatchObject({ rule: 'CP-REFUSED', recipient: 'la:E06000066' });
+    expect(payload).toMatchObject({ kind: 'cp-plan-refused', reason: 'inactive-record', planId: 'CP-7' });
+  });
+});

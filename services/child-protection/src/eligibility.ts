@@ -1,0 +1,48 @@
+import type { CpRefusalReason } from '@hub/contracts';
+import { HubError } from '@hub/errors';
+import type { DirectoryPatient, PatientDirectory } from '@hub/directory';
+import { isUnderChildAgeLimit, type ChildProtectionPolicy } from '@hub/policy';
+
+export type Eligibility =
+  | { readonly eligible: true; readonly patient: DirectoryPatient }
+  | { readonly eligible: false; readonly reason: CpRefusalReason };
+
+/**
+ * Whether an NHS number may carry a flag, checked against the directory in this order: known
+ * (`nhs-number-not-found`), active (`inactive-record`), and, when `childOn` is given, under the policy's child age
+ * limit on that date (`not-a-child`). A restricted record is eligible: it is flagged like any other, and only its
+ * routing differs (that is the notifier's business).
+ */
+export async function checkEligibility(
+  directory: Pick<PatientDirectory, 'findByNhsNumber'>,
+  policy: ChildProtectionPolicy,
+  nhsNumber: string,
+  childOn: string | undefined,
+): Promise<Eligibility> {
+  const patient = await directory.findByNhsNumber(nhsNumber);
+  if (patient === undefined) return { eligible: false, reason: 'nhs-number-not-found' };
+  if (patient.nhsNumber !== nhsNumber) {
+    // E.g. an adapter that followed a superseded number to its successor: not what was asked.
+    throw new Error('directory returned a record for a different NHS number than requested');
+  }
+  if (!patient.active) return { eligible: false, reason: 'inactive-record' };
+  if (childOn !== undefined && !isUnderChildAgeLimit(policy, patient.birthDate, childOn)) {
+    return { eligible: false, reason: 'not-a-child' };
+  }
+  return { eligible: true, patient };
+}
+
+/** The field error of a refusal: which rule failed, never the value. */
+export const REFUSAL_DETAIL: Readonly<Record<CpRefusalReason, string>> = {
+  'nhs-number-not-found': 'is not known to the patient directory',
+  'inactive-record': 'belongs to an inactive record (superseded or deceased)',
+  'not-a-child': 'belongs to a person who is not under 18 on the date checked',
+};
+
+/** The 422 for a record refused on its NHS number: a stable `reason` and the field, never the value. */
+export function refusedOnNhsNumber(detail: string, reason: CpRefusalReason): HubError {
+  return new HubError('unprocessable', detail, {
+    errors: [{ pointer: '/body/nhsNumber', detail: REFUSAL_DETAIL[reason] }],
+    reason,
+  });
+}

@@ -1,0 +1,121 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  auditEventsTopic,
+  contentId,
+  cpNotificationPayload,
+  notificationsIssuedTopic,
+  type AuditEvent,
+  type CpPlanRecorded,
+  type IssuedNotification,
+} from '@hub/contracts';
+import { SEED_FILES, loadFileDirectory, type FileDirectory } from '@hub/directory';
+import type { Output } from '@hub/kafka';
+import { defaultChildProtectionPolicy } from '@hub/policy';
+import { captureLogs } from '@hub/testkit';
+import { createKeyStore, verifyWithJwks, type HubKeyStore } from '@hub/signing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notifyPlan, routeOf, type NotifyDeps } from './notifier.ts';
+
+let dir: string;
+let keys: HubKeyStore;
+let directory: FileDirectory;
+let deps: NotifyDeps;
+const TODAY = new Date('2026-11-23T10:00:00Z');
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cp-notifier-'));
+  keys = await createKeyStore({ file: join(dir, 'keys.json'), generateIfMissing: true });
+  directory = await loadFileDirectory({ files: SEED_FILES, logger: captureLogs('notifier').logger });
+  deps = {
+    keys,
+    policy: defaultChildProtectionPolicy(),
+    directory,
+    now: () => TODAY,
+  };
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function planFor(nhsNumber: string, type: CpPlanRecorded['plan']['type'] = 'child-protection-plan'): CpPlanRecorded {
+  return {
+    versionId: contentId('cpv', nhsNumber, type),
+    localAuthority: 'E06000066',
+    planId: 'CP-2026-001',
+    change: 'started',
+    previousVersionId: null,
+    contentHash: 'b'.repeat(64),
+    recordedAt: TODAY.toISOString(),
+    recordedBy: { clientId: 'somerset', role: 'local-authority', organisation: 'E06000066' },
+    plan: {
+      type,
+      nhsNumber,
+      startDate: '2026-11-20',
+      ...(type === 'unborn-child-protection-plan' ? { expectedDeliveryDate: '2027-03-01' } : {}),
+      contact: { team: 'Taunton', officeHoursPhone: '01632 960100', outOfHoursPhone: '01632 960199' },
+    },
+  };
+}
+
+function split(outputs: Output[]) {
+  return {
+    issued: outputs.filter((o) => o.topic === notificationsIssuedTopic).map((o) => o.value as IssuedNotification),
+    audited: outputs.filter((o) => o.topic === auditEventsTopic).map((o) => o.value as AuditEvent),
+  };
+}
+
+describe('routing a plan subject', () => {
+  it.each([
+    ['a registered child', '9991001034', { outcome: 'matched', practiceOds: 'L85901' }],
+    ['a mother (unborn plan)', '9991002065', { outcome: 'matched', practiceOds: 'L85902' }],
+    ['a child whose registration ended', '9991002073', { outcome: 'exception', reason: 'no-registered-practice' }],
+    ['a restricted child', '9991002081', { outcome: 'exception', reason: 'restricted-record' }],
+    ['an inactive number', '9991002057', { outcome: 'exception', reason: 'inactive-record' }],
+    ['an unknown number', '9999000010', { outcome: 'exception', reason: 'nhs-number-not-found' }],
+  ] as const)('%s', async (_label, nhsNumber, expected) => {
+    expect(await routeOf(directory, nhsNumber, '2026-11-23')).toMatchObject(expected);
+  });
+});
+
+describe('notifying a recorded plan', () => {
+  it('issues one signed GP notification, verifiable with the JWKS, with its decision and steps audited', async () => {
+    const { issued, audited } = split(await notifyPlan(deps, planFor('9991001034')));
+    expect(issued).toHaveLength(1);
+    const [notification] = issued as [IssuedNotification];
+    expect(notification).toMatchObject({ recipient: 'gp:L85901', kind: 'cp-gp-notification', amends: null });
+    const verified = await verifyWithJwks(notification.jws, keys.publicJwks(), { algorithms: ['ES256', 'RS512'] });
+    const payload = cpNotificationPayload.parse(verified.payload);
+    expect(payload).toMatchObject({
+      notificationId: notification.notificationId,
+      patient: { nhsNumber: '9991001034', name: { given: 'Mia', family: 'Whitlock' } },
+      localAuthority: { name: 'Somerset Council', team: 'Taunton' },
+    });
+    expect(audited.map((event) => event.action)).toEqual([
+      'decision-recorded',
+      'notification-routed',
+      'notification-signed',
+    ]);
+    expect(audited[0]?.decision).toMatchObject({ rule: 'CP-GP-PLAN', policyVersion: 'cp-2026.11.1' });
+    expect(audited.every((event) => event.nhsNumber === '9991001034')).toBe(true);
+  });
+
+  it("sends an unborn plan to the mother's practice", async () => {
+    const { issued } = split(await notifyPlan(deps, planFor('9991002065', 'unborn-child-protection-plan')));
+    expect(issued.map((n) => n.recipient)).toEqual(['gp:L85902']);
+  });
+
+  it("sends a restricted child to the authority's exceptions inbox, never to the practice on file", async () => {
+    const { issued, audited } = split(await notifyPlan(deps, planFor('9991002081')));
+    expect(issued.map((n) => [n.recipient, n.kind])).toEqual([['exceptions:E06000066', 'cp-exception']]);
+    expect(audited[0]?.decision).toMatchObject({ rule: 'CP-EXCEPTION', outcome: 'exception' });
+  });
+
+  it('derives the same notification id on redelivery', async () => {
+    const first = split(await notifyPlan(deps, planFor('9991001034'))).issued[0];
+    const again = split(await notifyPlan(deps, planFor('9991001034'))).issued[0];
+    expect(again?.notificationId).toBe(first?.notificationId);
+  });
+});

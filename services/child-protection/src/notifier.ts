@@ -1,0 +1,175 @@
+import { auditEvent, incidentRef } from '@hub/audit';
+import {
+  auditEventsTopic,
+  cpFlagAccessedTopic,
+  cpPlanRecordedTopic,
+  cpPlanRefusedTopic,
+  notificationsIssuedTopic,
+  type CpDecision,
+  type CpNotificationPayload,
+  type CpPlanRecorded,
+} from '@hub/contracts';
+import { incidentDate, registeredPracticeOn, type PatientDirectory } from '@hub/directory';
+import { OUTAGE_TOLERANT_RETRY, output, type KafkaClient, type Output, type Subscription } from '@hub/kafka';
+import {
+  auditDecisionOf,
+  decideAccessNotifications,
+  decidePlanNotification,
+  decideRefusalNotice,
+  type ChildProtectionPolicy,
+  type Decided,
+  type PlanRoute,
+} from '@hub/policy';
+import type { HubKeyStore } from '@hub/signing';
+
+const SERVICE = 'cp-notifier';
+
+/** What deciding and signing need; the stages add the Kafka client. */
+export interface NotifyDeps {
+  readonly keys: HubKeyStore;
+  readonly policy: ChildProtectionPolicy;
+  readonly directory: PatientDirectory;
+  readonly now: () => Date;
+}
+
+export interface NotifierDeps extends NotifyDeps {
+  readonly kafka: KafkaClient;
+}
+
+/**
+ * The child-protection notifier: three stages, one per record topic, each turning a record into its decisions and
+ * signed notifications (`notifications.issued.v1`), audited in the same Kafka transaction:
+ * - `cp.plan-recorded.v1` -> the registered practice of the plan's subject today, or the exceptions inbox;
+ * - `cp.plan-refused.v1` -> a notice to the submitting authority's inbox;
+ * - `cp.flag-accessed.v1` -> one access notification per owning authority.
+ * Ids are content-derived, so a redelivery issues the same notification id and the inbox keeps it once.
+ */
+export async function startChildProtectionNotifier(deps: NotifierDeps): Promise<Subscription[]> {
+  return Promise.all([
+    deps.kafka.processTransactionally(cpPlanRecordedTopic, {
+      groupId: 'cp-notifier-plans',
+      transactionalId: 'cp-notifier-plans',
+      // The directory may be remote (PDS): an outage must not dead-letter a plan.
+      retry: OUTAGE_TOLERANT_RETRY,
+      handle: ({ value }) => notifyPlan(deps, value),
+    }),
+    deps.kafka.processTransactionally(cpPlanRefusedTopic, {
+      groupId: 'cp-notifier-refusals',
+      transactionalId: 'cp-notifier-refusals',
+      handle: async ({ value }) => {
+        const decided = decideRefusalNotice(deps.policy, value);
+        return issue(deps, [decided], {
+          sourceId: value.refusalId,
+          ref: incidentRef(value.localAuthority, value.planId),
+          nhsNumber: value.nhsNumber,
+        });
+      },
+    }),
+    deps.kafka.processTransactionally(cpFlagAccessedTopic, {
+      groupId: 'cp-notifier-accesses',
+      transactionalId: 'cp-notifier-accesses',
+      handle: async ({ value }) =>
+        issue(deps, decideAccessNotifications(deps.policy, value), {
+          sourceId: value.lookupId,
+          ref: null,
+          nhsNumber: value.nhsNumber,
+        }),
+    }),
+  ]);
+}
+
+/** Where the plan's subject can be routed today: exactly one practice of an active, unrestricted record, or why not. */
+export async function routeOf(directory: PatientDirectory, nhsNumber: string, today: string): Promise<PlanRoute> {
+  const patient = await directory.findByNhsNumber(nhsNumber);
+  if (patient === undefined) return { outcome: 'exception', reason: 'nhs-number-not-found' };
+  if (!patient.active) return { outcome: 'exception', reason: 'inactive-record' };
+  if (patient.restricted) return { outcome: 'exception', reason: 'restricted-record' };
+  const practiceOds = registeredPracticeOn(patient.practices, today);
+  if (practiceOds === undefined) return { outcome: 'exception', reason: 'no-registered-practice' };
+  return {
+    outcome: 'matched',
+    practiceOds,
+    patient: { nhsNumber: patient.nhsNumber, name: patient.name, birthDate: patient.birthDate },
+  };
+}
+
+export async function notifyPlan(deps: NotifyDeps, recorded: CpPlanRecorded): Promise<Output[]> {
+  const today = incidentDate(deps.now().toISOString());
+  const route = await routeOf(deps.directory, recorded.plan.nhsNumber, today);
+  const authority = await deps.directory.localAuthority(recorded.localAuthority);
+  const decided = decidePlanNotification(deps.policy, {
+    recorded,
+    route,
+    localAuthority: { ons: recorded.localAuthority, name: authority?.name ?? recorded.localAuthority },
+  });
+  return issue(deps, [decided], {
+    sourceId: recorded.versionId,
+    ref: incidentRef(recorded.localAuthority, recorded.planId),
+    nhsNumber: recorded.plan.nhsNumber,
+  });
+}
+
+interface Source {
+  /** The record the notifications come from: plan version, refusal or look-up id. */
+  readonly sourceId: string;
+  readonly ref: string | null;
+  /** The child's (or mother's) NHS number: the audit trail is searchable by it. */
+  readonly nhsNumber: string;
+}
+
+async function issue(
+  deps: NotifyDeps,
+  decisions: readonly Decided<CpNotificationPayload>[],
+  source: Source,
+): Promise<Output[]> {
+  const at = deps.now();
+  const outputs: Output[] = [];
+  for (const { decision, payload } of decisions) {
+    const fields = {
+      receiptId: source.sourceId,
+      incidentRef: source.ref,
+      nhsNumber: source.nhsNumber,
+      recipient: payload.recipient,
+      notificationId: payload.notificationId,
+    } as const;
+    const jws = await deps.keys.sign(payload, { typ: `${payload.kind}+jws` });
+    outputs.push(
+      auditDecision(source, decision, at),
+      output(notificationsIssuedTopic, {
+        key: payload.recipient,
+        value: {
+          notificationId: payload.notificationId,
+          recipient: payload.recipient,
+          kind: payload.kind,
+          receiptId: source.sourceId,
+          subjectRef: null,
+          amends: null,
+          issuedAt: at.toISOString(),
+          jws,
+        },
+      }),
+      output(auditEventsTopic, {
+        key: source.sourceId,
+        value: auditEvent(SERVICE, 'notification-routed', at, fields),
+      }),
+      output(auditEventsTopic, {
+        key: source.sourceId,
+        value: auditEvent(SERVICE, 'notification-signed', at, { ...fields, reason: deps.keys.activeKid.slice(0, 80) }),
+      }),
+    );
+  }
+  return outputs;
+}
+
+function auditDecision(source: Source, decision: CpDecision, at: Date): Output {
+  return output(auditEventsTopic, {
+    key: source.sourceId,
+    value: auditEvent(SERVICE, 'decision-recorded', at, {
+      receiptId: source.sourceId,
+      incidentRef: source.ref,
+      nhsNumber: source.nhsNumber,
+      recipient: decision.recipient,
+      decision: auditDecisionOf(decision),
+    }),
+  });
+}

@@ -1,0 +1,249 @@
+import { actorOf, auditEvent, incidentRef } from '@hub/audit';
+import {
+  CP_LIMITS,
+  auditEventsTopic,
+  contentHash,
+  contentId,
+  cpPlanRecordedTopic,
+  cpPlanRefusedTopic,
+  type Caller,
+  type CpPlanChange,
+  type CpPlanStatus,
+  type CpPlanSubmission,
+  type CpRefusalReason,
+} from '@hub/contracts';
+import { incidentDate, type PatientDirectory } from '@hub/directory';
+import { HubError, type FieldError } from '@hub/errors';
+import type { KafkaClient } from '@hub/kafka';
+import type { ChildProtectionPolicy } from '@hub/policy';
+import type { RedisClient } from '@hub/redis';
+import { checkEligibility, refusedOnNhsNumber } from './eligibility.ts';
+import { CP_KEYS, createFlagView, type StoredPlan } from './flag-view.ts';
+import { withLock } from './lock.ts';
+import { SERVICE, auditAlone } from './service.ts';
+import { orUnavailable } from './unavailable.ts';
+
+export interface PlanIntakeDeps {
+  readonly kafka: KafkaClient;
+  readonly redis: RedisClient;
+  readonly directory: Pick<PatientDirectory, 'findByNhsNumber'>;
+  readonly policy: ChildProtectionPolicy;
+  readonly now: () => Date;
+  /** Stable per instance and used by nothing else (not the FGM intake's, not the look-up's). */
+  readonly transactionalId: string;
+}
+
+/** started (no earlier version), ended (the earlier version had no end date, this one has), else changed. */
+export function planChange(previous: CpPlanSubmission | undefined, next: CpPlanSubmission): CpPlanChange {
+  if (previous === undefined) return 'started';
+  if (previous.endDate === undefined && next.endDate !== undefined) return 'ended';
+  return 'changed';
+}
+
+/** The plan's start and end dates must not be after `today` (England date); the expected delivery date may. */
+export function futureDateErrors(plan: CpPlanSubmission, today: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (plan.startDate > today) errors.push({ pointer: '/body/startDate', detail: 'must not be in the future' });
+  if (plan.endDate !== undefined && plan.endDate > today) {
+    errors.push({ pointer: '/body/endDate', detail: 'must not be in the future' });
+  }
+  return errors;
+}
+
+/**
+ * Whether this version is checked against the directory. A new plan always is; a new version of a recorded plan
+ * only when its start date moves (the age check depends on it). The NHS number and type never change, so a
+ * version that keeps the start date has nothing new to check, and an authority must always be able to change or
+ * end a plan it recorded, even once the record has become inactive (deceased, superseded) or the child is 18.
+ */
+export function needsDirectoryCheck(previous: StoredPlan | undefined, next: CpPlanSubmission): boolean {
+  return previous === undefined || previous.plan.startDate !== next.startDate;
+}
+
+function statusOf(stored: StoredPlan, outcome: CpPlanStatus['outcome']): CpPlanStatus {
+  return {
+    planId: stored.planId,
+    versionId: stored.versionId,
+    outcome,
+    status: stored.plan.endDate === undefined ? 'active' : 'ended',
+    recordedAt: stored.recordedAt,
+  };
+}
+
+/**
+ * Records local authorities' child protection plans. A plan is (the caller's ONS code, the LA's plan id): an
+ * authority only ever addresses its own plans. Each version's `cp.plan-recorded.v1` record and its audit event
+ * leave in one Kafka transaction; the Redis view is written after (and by the flag-view projector). A refusal
+ * (NHS number unknown, inactive, or not a child) is a `cp.plan-refused.v1` record and its audit event, in one
+ * transaction, and a 422; nothing is viewed.
+ */
+export function createPlanIntake(deps: PlanIntakeDeps) {
+  const view = createFlagView(deps.redis);
+
+  async function refuse(
+    caller: Caller,
+    planId: string,
+    plan: CpPlanSubmission,
+    hash: string,
+    reason: CpRefusalReason,
+    at: Date,
+  ): Promise<never> {
+    const ons = caller.organisation;
+    const ref = incidentRef(ons, planId);
+    // The same refused submission is one refusal: a resend derives the same id, so downstream keeps one notice.
+    const refusalId = contentId('cpr', ons, planId, hash);
+    await orUnavailable(() =>
+      deps.kafka.transaction(deps.transactionalId, async (tx) => {
+        await tx.publish(cpPlanRefusedTopic, [
+          {
+            key: ref,
+            value: {
+              refusalId,
+              localAuthority: ons,
+              planId,
+              nhsNumber: plan.nhsNumber,
+              reason,
+              refusedAt: at.toISOString(),
+              recordedBy: actorOf(caller),
+            },
+          },
+        ]);
+        await tx.publish(auditEventsTopic, [
+          {
+            key: refusalId,
+            value: auditEvent(SERVICE, 'plan-refused', at, {
+              actor: actorOf(caller),
+              receiptId: refusalId,
+              incidentRef: ref,
+              nhsNumber: plan.nhsNumber,
+              reason,
+            }),
+          },
+        ]);
+      }),
+    );
+    throw refusedOnNhsNumber(
+      "The plan was refused on its NHS number and not recorded; `reason` says why. The authority's inbox is told.",
+      reason,
+    );
+  }
+
+  async function record(
+    caller: Caller,
+    planId: string,
+    plan: CpPlanSubmission,
+    hash: string,
+    latest: StoredPlan | undefined,
+    at: Date,
+  ): Promise<StoredPlan> {
+    const ons = caller.organisation;
+    const ref = incidentRef(ons, planId);
+    const previousVersionId = latest?.versionId ?? null;
+    const stored: StoredPlan = {
+      localAuthority: ons,
+      planId,
+      versionId: contentId('cpv', ons, planId, hash, previousVersionId ?? ''),
+      change: planChange(latest?.plan, plan),
+      contentHash: hash,
+      recordedAt: at.toISOString(),
+      plan,
+    };
+    await orUnavailable(() =>
+      deps.kafka.transaction(deps.transactionalId, async (tx) => {
+        await tx.publish(cpPlanRecordedTopic, [
+          {
+            key: ref,
+            value: {
+              versionId: stored.versionId,
+              localAuthority: ons,
+              planId,
+              change: stored.change,
+              previousVersionId,
+              contentHash: hash,
+              recordedAt: stored.recordedAt,
+              recordedBy: actorOf(caller),
+              plan,
+            },
+          },
+        ]);
+        await tx.publish(auditEventsTopic, [
+          {
+            key: stored.versionId,
+            value: auditEvent(SERVICE, 'plan-recorded', at, {
+              actor: actorOf(caller),
+              receiptId: stored.versionId,
+              incidentRef: ref,
+              nhsNumber: plan.nhsNumber,
+              reason: stored.change,
+            }),
+          },
+        ]);
+      }),
+    );
+    return stored;
+  }
+
+  /** Starts, changes or ends the caller's plan `planId` (an upsert); an identical resend is `unchanged`. */
+  async function put(caller: Caller, planId: string, plan: CpPlanSubmission): Promise<CpPlanStatus> {
+    const ons = caller.organisation;
+    const at = deps.now();
+    const errors = futureDateErrors(plan, incidentDate(at.toISOString()));
+    if (errors.length > 0) throw new HubError('validation-failed', 'A date of the plan is in the future.', { errors });
+    const hash = contentHash(plan);
+
+    return withLock(deps.redis, CP_KEYS.planLock(ons, planId), async () => {
+      const latest = await view.plan(ons, planId);
+      if (latest !== undefined && (latest.plan.nhsNumber !== plan.nhsNumber || latest.plan.type !== plan.type)) {
+        throw new HubError(
+          'conflict',
+          'The NHS number or type of a recorded plan cannot change: end this plan and start a new one.',
+        );
+      }
+      if (latest?.contentHash === hash) {
+        await auditAlone(deps.kafka, latest.versionId, 'plan-unchanged', at, {
+          actor: actorOf(caller),
+          receiptId: latest.versionId,
+          incidentRef: incidentRef(ons, planId),
+          nhsNumber: plan.nhsNumber,
+        });
+        return statusOf(latest, 'unchanged');
+      }
+
+      if (needsDirectoryCheck(latest, plan)) {
+        const childOn = plan.type === 'unborn-child-protection-plan' ? undefined : plan.startDate;
+        const eligibility = await checkEligibility(deps.directory, deps.policy, plan.nhsNumber, childOn);
+        if (!eligibility.eligible) return refuse(caller, planId, plan, hash, eligibility.reason, at);
+      }
+
+      const slot = latest === undefined ? await view.reservePlanSlot(plan.nhsNumber, ons, planId) : 'held';
+      if (slot === 'full') {
+        throw new HubError(
+          'conflict',
+          `The hub already holds ${CP_LIMITS.plansPerChild} plans for this NHS number, the most it keeps; ` +
+            'none is dropped to make room.',
+        );
+      }
+      let stored: StoredPlan;
+      try {
+        stored = await record(caller, planId, plan, hash, latest, at);
+      } catch (error) {
+        if (slot === 'reserved') await view.releasePlanSlot(plan.nhsNumber, ons, planId).catch(() => undefined);
+        throw error;
+      }
+      // Compare-and-set on the version this one follows: the projector may have applied it already (`held`).
+      await view.savePlan(stored, latest?.versionId ?? null);
+      return statusOf(stored, stored.change);
+    });
+  }
+
+  /** The caller's plan's latest version; another authority's plan id is not found, as is an unknown one. */
+  async function get(caller: Caller, planId: string): Promise<CpPlanStatus> {
+    const stored = await view.plan(caller.organisation, planId);
+    if (stored === undefined) throw new HubError('not-found', 'No plan with this id for your authority.');
+    return statusOf(stored, stored.change);
+  }
+
+  return { put, get };
+}
+
+export type PlanIntake = ReturnType<typeof createPlanIntake>;
