@@ -222,7 +222,14 @@ export async function createHubProcess(options: HubProcessOptions): Promise<HubP
       if (isRunning()) throw new Error('the hub is already running');
       if (stopped) throw new Error('the hub process was stopped for good');
       lines.push(`--- start ${new Date().toISOString()}`);
-      const spawned = spawn(process.execPath, [MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // BENCH_CPU_PROF_DIR: the hub writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+      const profileDir = process.env['BENCH_CPU_PROF_DIR'];
+      const flags = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+      const spawned = spawn(process.execPath, [...flags, MAIN], {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child = spawned;
       spawned.stdout.on('data', keep);
       spawned.stderr.on('data', keep);

@@ -5,7 +5,7 @@
 export const KAFKA_ERROR_KINDS = ['fenced', 'transient', 'permanent'] as const;
 export type KafkaErrorKind = (typeof KAFKA_ERROR_KINDS)[number];
 
-/** Another producer with our transactional id took over: this instance must stop, never retry. */
+/** Another producer with our transactional id took over (the input partition moved): never retry with this one. */
 const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
 
 /**

@@ -12,26 +12,66 @@ const notes = topicOf('test.notes.v1', z.object({ n: z.number().int() }).strict(
 const inputs = topicOf('test.inputs.v1', z.object({ seq: z.number().int().min(0) }).strict());
 const outputs = topicOf('test.outputs.v1', z.object({ seq: z.number().int(), doubled: z.number().int() }).strict());
 
+// The multi-instance tests' own topics: four input partitions shared by instances, and one stuck partition.
+const spread = defineTopic({ ...inputs, name: 'test.spread.v1', partitions: 4 });
+const spreadOutputs = topicOf('test.spread-outputs.v1', outputs.schema);
+const stuckInputs = topicOf('test.stuck-inputs.v1', inputs.schema);
+const stuckOutputs = topicOf('test.stuck-outputs.v1', outputs.schema);
+
 let client: KafkaClient;
 let raw: RawKafka;
+const namespace = isolatedTopicNamespace();
+const others: KafkaClient[] = [];
+
+/** Another process of the same deployment: a client of its own on the same namespace. */
+function anotherInstance(logger = captureLogs('kafka-transactions-other').logger): KafkaClient {
+  const other = createKafkaClient({
+    brokers: testEndpoints().kafkaBrokers,
+    clientId: 'tx-test-other',
+    logger,
+    topicNamespace: namespace,
+  });
+  others.push(other);
+  return other;
+}
 
 beforeAll(async () => {
   const { kafkaBrokers } = testEndpoints();
   const { logger } = captureLogs('kafka-transactions-test');
-  client = createKafkaClient({
-    brokers: kafkaBrokers,
-    clientId: 'tx-test',
-    logger,
-    topicNamespace: isolatedTopicNamespace(),
-  });
-  await client.provisionTopics([notes, inputs, outputs]);
+  client = createKafkaClient({ brokers: kafkaBrokers, clientId: 'tx-test', logger, topicNamespace: namespace });
+  await client.provisionTopics([notes, inputs, outputs, spread, spreadOutputs, stuckInputs, stuckOutputs]);
   raw = await createRawKafka(kafkaBrokers, logger);
 });
 
 afterAll(async () => {
+  await Promise.all(others.map((other) => other.close()));
   await client.close();
   await raw.close();
 });
+
+/** Collects an output topic's seqs (read_committed). */
+async function collect(topic: typeof outputs) {
+  const seen: number[] = [];
+  const reader = await client.consume(topic, {
+    groupId: uniqueId('outputs-reader'),
+    ...FAST_CONSUMER,
+    handle: (message) => {
+      seen.push(message.value.seq);
+      return Promise.resolve();
+    },
+  });
+  return { seen, stop: () => reader.stop() };
+}
+
+const doubledTo = (topic: typeof outputs) => (message: InboundMessage<typeof inputs>) =>
+  Promise.resolve([
+    output(topic, {
+      key: String(message.value.seq),
+      value: { seq: message.value.seq, doubled: message.value.seq * 2 },
+    }),
+  ]);
+const ascending = (values: readonly number[]) => [...values].sort((a, b) => a - b);
+const upTo = (count: number) => Array.from({ length: count }, (_, i) => i);
 
 describe('transactions', () => {
   it('a read_committed consumer sees committed transactions only, though the aborted one was written', async () => {
@@ -144,4 +184,81 @@ describe('transactions', () => {
     expect(dlq.records[0]?.headers).toMatchObject({ 'dlq-reason': 'contract-violation', 'dlq-original-offset': '16' });
     await reader.stop();
   });
+
+  it('instances share the partitions: one output per input while instances join and leave', async () => {
+    const total = 120;
+    const options = { groupId: uniqueId('shared'), transactionalId: uniqueId('shared-tx'), ...FAST_CONSUMER };
+    const outputsSeen = await collect(spreadOutputs);
+    const doubled = doubledTo(spreadOutputs);
+    const handledBy = { first: 0, second: 0 };
+    const first = await client.processTransactionally(spread, {
+      ...options,
+      handle: (message) => (handledBy.first++, doubled(message)),
+    });
+    for (let seq = 0; seq < total / 2; seq++) await client.publish(spread, [{ key: String(seq), value: { seq } }]);
+    await expect.poll(() => outputsSeen.seen.length, { timeout: 20_000 }).toBeGreaterThan(10);
+
+    // A second instance joins mid-stream, the first leaves, more inputs arrive.
+    const second = await anotherInstance().processTransactionally(spread, {
+      ...options,
+      handle: (message) => (handledBy.second++, doubled(message)),
+    });
+    for (let seq = total / 2; seq < total; seq++) await client.publish(spread, [{ key: String(seq), value: { seq } }]);
+    await expect.poll(() => handledBy.second, { timeout: 30_000 }).toBeGreaterThan(0);
+    await first.stop();
+    await expect.poll(() => outputsSeen.seen.length, { timeout: 30_000 }).toBe(total);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a doubled output would show by now
+    await second.stop();
+    await outputsSeen.stop();
+
+    expect(ascending(outputsSeen.seen)).toEqual(upTo(total));
+    expect(handledBy.first).toBeGreaterThan(0);
+  });
+
+  it('an instance that lost its partition while stuck in a handler is fenced: its late commit never lands', async () => {
+    const options = { groupId: uniqueId('zombie'), transactionalId: uniqueId('zombie-tx'), ...FAST_CONSUMER };
+    const outputsSeen = await collect(stuckOutputs);
+    const doubled = doubledTo(stuckOutputs);
+    for (let seq = 0; seq < 30; seq++) await client.publish(stuckInputs, [{ key: String(seq), value: { seq } }]);
+    let stuck: () => void = () => undefined;
+    const unstick = new Promise<void>((resolve) => (stuck = resolve));
+    let zombieReachedFive = false;
+    const zombieLogs = captureLogs('kafka-zombie');
+    const zombieClient = anotherInstance(zombieLogs.logger);
+    // Stops heartbeating inside the handler for seq 5, long past the session timeout (6 s).
+    const zombie = await zombieClient.processTransactionally(stuckInputs, {
+      ...options,
+      handle: async (message) => {
+        if (message.value.seq === 5 && !zombieReachedFive) {
+          zombieReachedFive = true;
+          await unstick;
+        }
+        return doubled(message);
+      },
+    });
+    await expect.poll(() => zombieReachedFive, { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => outputsSeen.seen.length, { timeout: 10_000 }).toBe(5);
+
+    // The group moves the partition to a healthy instance, which finishes the backlog, seq 5 included.
+    const healthy = await client.processTransactionally(stuckInputs, { ...options, handle: doubled });
+    await expect.poll(() => outputsSeen.seen.filter((seq) => seq === 5).length, { timeout: 40_000 }).toBe(1);
+    await expect.poll(() => outputsSeen.seen.length, { timeout: 20_000 }).toBe(30);
+
+    stuck(); // the zombie wakes up and tries to commit seq 5
+    await expect
+      .poll(
+        () =>
+          zombieLogs
+            .lines()
+            .some((line) => line['msg'] === 'partition producer fenced by its new owner; rejoining the group'),
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await Promise.all([zombie.stop(), healthy.stop()]);
+    await outputsSeen.stop();
+    expect(ascending(outputsSeen.seen)).toEqual(upTo(30));
+  }, 90_000);
 });

@@ -3,10 +3,10 @@ import type { TopicSpec } from '@hub/contracts';
 import { currentTraceId, withContext, type Logger } from '@hub/logger';
 import type { ClientCore } from './client.ts';
 import type { LazyConnection } from './connection.ts';
-import { lazyConnection } from './connection.ts';
 import { consumerConfig } from './consumer-config.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
 import { nextOffset, readInbound } from './inbound.ts';
+import { createPartitionProducers } from './partition-producers.ts';
 import { classifyKafkaError, type KafkaErrorKind } from './kafka-errors.ts';
 import { DEFAULTS, LIMITS } from './limits.ts';
 import { prepareBatch } from './outbound.ts';
@@ -49,7 +49,7 @@ export async function runTransaction<R>(
 /** Aborts if the transaction is still open; when even that fails, drops the producer so the next use re-initialises it. */
 async function abortOrReset(
   transaction: { isActive(): boolean; abort(): Promise<void> },
-  connection: LazyConnection<Producer>,
+  producer: { close(): Promise<void> },
   logger: Logger,
 ): Promise<void> {
   try {
@@ -59,7 +59,7 @@ async function abortOrReset(
     // InitProducerId makes the coordinator abort whatever is pending under this transactional id.
     const { name, code } = describeError(error);
     logger.warn({ errorName: name, errorCode: code }, 'transaction abort failed; resetting the transactional producer');
-    await connection.close().catch(() => undefined);
+    await producer.close().catch(() => undefined);
   }
 }
 
@@ -68,6 +68,9 @@ async function abortOrReset(
  * offset are committed in one transaction, so after any crash or restart either both are visible (to read_committed
  * readers) or neither is. Inputs that cannot be decoded, fail their contract, or whose handler keeps failing are
  * dead-lettered the same way: dead-letter record and offset in one transaction.
+ *
+ * Each input partition has its own transactional producer (partition-producers.ts), so partitions are processed
+ * concurrently, each in order, and any number of instances may share the group.
  */
 export async function processTransactionally<T extends TopicSpec>(
   core: ClientCore,
@@ -76,21 +79,35 @@ export async function processTransactionally<T extends TopicSpec>(
 ): Promise<Subscription> {
   const policy = checkRetryPolicy(options.retry ?? DEFAULTS.retry);
   const groupId = core.names.group(options.groupId);
-  const transactionalId = core.names.transactionalId(options.transactionalId);
+  const transactionalIdPrefix = core.names.transactionalId(options.transactionalId);
   const physicalTopic = core.names.topic(topic.name);
   const deadLetterTopic = core.names.deadLetter(topic.name);
   const config = consumerConfig(groupId, options);
-  const log = core.logger.child({ component: 'kafka-processor', topic: topic.name, groupId, transactionalId });
+  const log = core.logger.child({
+    component: 'kafka-processor',
+    topic: topic.name,
+    groupId,
+    transactionalId: transactionalIdPrefix,
+  });
   const stopping = new AbortController();
-  const timeout = options.transactionTimeoutMs ?? DEFAULTS.transactionTimeoutMs;
-
-  const release = core.claimTransactionalId(transactionalId);
-  const producer = lazyConnection(() => core.createTransactionalProducer(transactionalId, timeout));
+  const producers = createPartitionProducers(core, {
+    groupId,
+    physicalTopic,
+    transactionalIdPrefix,
+    transactionTimeoutMs: options.transactionTimeoutMs ?? DEFAULTS.transactionTimeoutMs,
+  });
+  // The prefix is claimed too, so a second processor with the same prefix in this client fails at start.
+  const release = core.claimTransactionalId(transactionalIdPrefix);
   const consumer = core.kafka.consumer(config);
 
-  /** One transaction: records, then the input's offset, then commit. Aborted (or the producer reset) on any error. */
+  /**
+   * One transaction: records, then the input's offset, then commit. Aborted (or the producer reset) on any error.
+   * After a reset the partition is fenced in afresh: if another owner committed this input meanwhile, it is done.
+   */
   async function commitOnce(records: readonly TopicMessages[], payload: EachMessagePayload): Promise<void> {
-    const transaction = await (await producer.get()).transaction();
+    const { connection, committedFrom } = await producers.forPartition(payload.partition);
+    if (BigInt(payload.message.offset) < committedFrom) return;
+    const transaction = await (await connection.get()).transaction();
     try {
       if (records.length > 0) await transaction.sendBatch({ topicMessages: [...records], acks: -1 });
       await transaction.sendOffsets({
@@ -104,7 +121,7 @@ export async function processTransactionally<T extends TopicSpec>(
       });
       await transaction.commit();
     } catch (error) {
-      await abortOrReset(transaction, producer, log);
+      await abortOrReset(transaction, { close: () => producers.reset(payload.partition) }, log);
       throw error;
     }
   }
@@ -139,7 +156,10 @@ export async function processTransactionally<T extends TopicSpec>(
           errorCode: code,
         };
         if (kind === 'fenced') {
-          log.error(where, 'transactional producer fenced by a newer instance; stopping');
+          // Another instance owns the partition now. Throwing makes kafkajs restart the consumer, which rejoins the
+          // group; the partition is fenced in again only if it is still assigned here.
+          log.warn(where, 'partition producer fenced by its new owner; rejoining the group');
+          await producers.reset(payload.partition).catch(() => undefined);
           throw error;
         }
         const count = ++failures[kind];
@@ -187,6 +207,8 @@ export async function processTransactionally<T extends TopicSpec>(
 
   async function eachMessage(payload: EachMessagePayload): Promise<void> {
     const { partition, message } = payload;
+    // Inputs the partition's previous owner committed after the consumer fetched its start offset: already done.
+    if (BigInt(message.offset) < (await producers.forPartition(partition)).committedFrom) return;
     const heartbeat = (): Promise<void> => payload.heartbeat();
     const inbound = readInbound(topic, partition, message);
     const traceId = inbound.ok ? inbound.message.traceId : inbound.traceId;
@@ -230,16 +252,21 @@ export async function processTransactionally<T extends TopicSpec>(
     log.error({ errorName: name, errorCode: code, restart: payload.restart }, 'processor consumer crashed');
   });
 
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    producers.reassigned();
+  });
+
   try {
-    // The producer first: its InitProducerId fences any predecessor with this transactional id and waits until the
-    // predecessor's last transaction is complete, so the offsets the consumer then fetches are settled.
-    await producer.get();
     await consumer.connect();
     await consumer.subscribe({ topics: [physicalTopic], fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachMessage });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: options.partitionsConcurrently ?? topic.partitions,
+      eachMessage,
+    });
   } catch (error) {
     await consumer.disconnect().catch(() => undefined);
-    await producer.close().catch(() => undefined);
+    await producers.closeAll().catch(() => undefined);
     release();
     throw error;
   }
@@ -253,7 +280,7 @@ export async function processTransactionally<T extends TopicSpec>(
         stopping.abort();
         try {
           await consumer.disconnect();
-          await producer.close();
+          await producers.closeAll();
           log.info('transactional processor stopped');
         } finally {
           release();

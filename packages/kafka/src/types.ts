@@ -59,10 +59,12 @@ export interface Output<T extends TopicSpec = TopicSpec> {
 export interface TransactionalOptions<T extends TopicSpec> extends ConsumerTuning {
   readonly groupId: string;
   /**
-   * Logical transactional id (namespace prefixed). Stable per processor instance: a restarted instance with the same
-   * id fences its predecessor. Two live instances must not share one.
+   * Logical transactional id prefix (namespace prefixed); input partition n gets `<prefix>.p<n>`. The same for every
+   * instance of the processor: whichever instance is assigned a partition fences its previous owner.
    */
   readonly transactionalId: string;
+  /** Input partitions processed at once, each in order. Default: the topic's partition count. */
+  readonly partitionsConcurrently?: number;
   /**
    * Computes the outputs for one input. Runs again if the transaction is retried, so it must have no side effects
    * outside the returned outputs (those are written exactly once, with the input's offset).

@@ -1,0 +1,85 @@
+import type { Producer } from 'kafkajs';
+import type { ClientCore } from './client.ts';
+import { lazyConnection, type LazyConnection } from './connection.ts';
+
+/** A partition's transactional producer, fenced in for the current assignment. */
+export interface PartitionProducer {
+  readonly connection: LazyConnection<Producer>;
+  /**
+   * The group's committed offset for the partition once this producer had fenced the partition's previous owner:
+   * inputs below it were processed and committed by that owner (or by us before a rebalance) and must be skipped.
+   */
+  readonly committedFrom: bigint;
+}
+
+/**
+ * One transactional producer per input partition (`<prefix>.p<n>`), the pattern Kafka's exactly-once processing
+ * used before KIP-447, which kafkajs does not implement. Every instance of a processor derives the same id for a
+ * partition, so whichever instance is assigned the partition fences its previous owner when it initialises the
+ * producer; a zombie still holding the old producer can no longer commit. Any number of instances may therefore run,
+ * and partitions are processed concurrently, each in order.
+ *
+ * The consumer fetched its start offset before the fence, when the previous owner's last transaction may still have
+ * been completing; the offset committed after the fence (`committedFrom`) is the settled one.
+ */
+export function createPartitionProducers(
+  core: ClientCore,
+  options: { groupId: string; physicalTopic: string; transactionalIdPrefix: string; transactionTimeoutMs: number },
+) {
+  const live = new Map<number, { producer: PartitionProducer; assignment: number; release: () => void }>();
+  let assignment = 0;
+
+  async function committedOffset(partition: number): Promise<bigint> {
+    const admin = await core.admin();
+    const [entry] = await admin.fetchOffsets({ groupId: options.groupId, topics: [options.physicalTopic] });
+    const offset = entry?.partitions.find((candidate) => candidate.partition === partition)?.offset ?? '-1';
+    return offset === '-1' ? 0n : BigInt(offset);
+  }
+
+  async function drop(partition: number): Promise<void> {
+    const entry = live.get(partition);
+    if (entry === undefined) return;
+    live.delete(partition);
+    try {
+      await entry.producer.connection.close();
+    } finally {
+      entry.release();
+    }
+  }
+
+  return {
+    /** The partition's producer for the current assignment: made, fenced in and its offset read on first use. */
+    async forPartition(partition: number): Promise<PartitionProducer> {
+      const current = live.get(partition);
+      if (current !== undefined && current.assignment === assignment) return current.producer;
+      // From an earlier assignment: another instance may have owned the partition since, and fenced this producer.
+      await drop(partition);
+      const id = `${options.transactionalIdPrefix}.p${partition}`;
+      const release = core.claimTransactionalId(id);
+      const connection = lazyConnection(() => core.createTransactionalProducer(id, options.transactionTimeoutMs));
+      try {
+        await connection.get(); // InitProducerId: fences the previous owner and completes its open transaction
+        const producer = { connection, committedFrom: await committedOffset(partition) };
+        live.set(partition, { producer, assignment, release });
+        return producer;
+      } catch (error) {
+        await connection.close().catch(() => undefined);
+        release();
+        throw error;
+      }
+    },
+    /** The group rebalanced: every partition is fenced in again before its next input. */
+    reassigned(): void {
+      assignment++;
+    },
+    /** Forgets a partition's producer (fenced, or in a state it cannot abort from); the next use makes a new one. */
+    reset: drop,
+    async closeAll(): Promise<void> {
+      const results = await Promise.allSettled([...live.keys()].map(drop));
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    },
+  };
+}
+
+export type PartitionProducers = ReturnType<typeof createPartitionProducers>;
