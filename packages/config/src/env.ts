@@ -30,6 +30,14 @@ export const kafkaEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{0,64}$/, `must be at most 64 ${KAFKA_NAME_CHARS}`)
     .default(''),
+  /**
+   * This process among the deployment's live instances: part of its request-side transactional ids. Stable across
+   * restarts (e.g. a StatefulSet pod name), unique among live instances (the hub refuses to start a second one).
+   */
+  KAFKA_INSTANCE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, underscores or hyphens')
+    .default('hub-1'),
 });
 
 export const redisEnv = z.object({

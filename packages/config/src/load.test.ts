@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       KAFKA_BROKERS: ['127.0.0.1:9092'],
       KAFKA_CLIENT_ID: 'hub',
       KAFKA_TOPIC_NAMESPACE: '',
+      KAFKA_INSTANCE_NAME: 'hub-1',
       REDIS_URL: 'redis://127.0.0.1:6380',
       REDIS_KEY_PREFIX: 'hub:',
       HTTP_HOST: '127.0.0.1',

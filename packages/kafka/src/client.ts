@@ -8,7 +8,8 @@ import { consume } from './consumer.ts';
 import { kafkaLogLevel, createLogCreator } from './log-creator.ts';
 import { publish } from './producer.ts';
 import { createTopicNamer, type TopicNamer } from './topic-names.ts';
-import { processTransactionally, runTransaction } from './transactional.ts';
+import { createTransactionPool, type TransactionPool } from './transaction-pool.ts';
+import { processTransactionally } from './transactional.ts';
 import type {
   ConsumeOptions,
   OutboundMessage,
@@ -31,7 +32,17 @@ export interface KafkaClientOptions {
   readonly connectionTimeoutMs?: number;
   /** Per-request timeout, default 30 s. */
   readonly requestTimeoutMs?: number;
+  /**
+   * This process among the deployment's live instances (`[a-zA-Z0-9_-]`, at most 64), part of every `transaction()`
+   * producer's transactional id. Keep it stable across restarts (a restarted instance then fences its predecessor's
+   * open transactions at once) and unique among live instances (two with one name fence each other). Default `main`.
+   */
+  readonly instanceName?: string;
+  /** Transactions that may be open at once per `transaction()` id, default 4. */
+  readonly transactionPoolSize?: number;
 }
+
+const INSTANCE_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** The typed face of Kafka for services: logical TopicSpecs in, validated messages out. */
 export interface KafkaClient {
@@ -74,6 +85,8 @@ export interface ClientCore {
 
 export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   if (options.brokers.length === 0) throw new Error('createKafkaClient needs at least one broker');
+  const instanceName = options.instanceName ?? 'main';
+  if (!INSTANCE_NAME.test(instanceName)) throw new RangeError('instanceName must match [a-zA-Z0-9_-]{1,64}');
   const names = createTopicNamer(options.topicNamespace);
   const logger = options.logger.child({ component: 'kafka', clientId: options.clientId });
   const kafka = new KafkaImpl({
@@ -96,7 +109,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   const admin: LazyConnection<Admin> = lazyConnection(() => kafka.admin());
   const subscriptions = new Set<Subscription>();
   const transactionalIds = new Set<string>();
-  const transactional = new Map<string, { connection: LazyConnection<Producer>; queue: Promise<unknown> }>();
+  const pools = new Map<string, TransactionPool>();
   let closing: Promise<void> | undefined;
 
   const core: ClientCore = {
@@ -137,10 +150,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       ...(await Promise.allSettled([
         producer.close(),
         admin.close(),
-        ...[...transactional.values()].map(async ({ connection, queue }) => {
-          await queue.catch(() => undefined);
-          await connection.close();
-        }),
+        ...[...pools.values()].map((pool) => pool.close()),
       ])),
     );
     const failures = results.filter((result) => result.status === 'rejected');
@@ -166,21 +176,16 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     },
     transaction: async (transactionalId, work) => {
       core.assertOpen();
-      const id = names.transactionalId(transactionalId);
-      let entry = transactional.get(id);
-      if (entry === undefined) {
-        core.claimTransactionalId(id); // held for the client's lifetime
-        entry = {
-          connection: lazyConnection(() => core.createTransactionalProducer(id, DEFAULTS.transactionTimeoutMs)),
-          queue: Promise.resolve(),
-        };
-        transactional.set(id, entry);
+      let pool = pools.get(transactionalId);
+      if (pool === undefined) {
+        pool = createTransactionPool(core, {
+          physicalIdPrefix: `${names.transactionalId(transactionalId)}.${instanceName}`,
+          size: options.transactionPoolSize ?? DEFAULTS.transactionPoolSize,
+          transactionTimeoutMs: DEFAULTS.requestTransactionTimeoutMs,
+        });
+        pools.set(transactionalId, pool);
       }
-      const { connection } = entry;
-      // kafkajs allows one open transaction per producer: queue them.
-      const result = entry.queue.then(() => runTransaction(core, connection, work));
-      entry.queue = result.catch(() => undefined);
-      return result;
+      return pool.run(work);
     },
     consume: async (topic, consumeOptions) => {
       core.assertOpen();

@@ -32,6 +32,12 @@ export const DEFAULTS = {
   /** Fetch long-poll; bounds how long close() waits for an idle consumer. */
   maxWaitTimeMs: 1_000,
   transactionTimeoutMs: 60_000,
+  /**
+   * For `transaction()`, whose work is one request's: short, so a crashed instance's open transaction holds up
+   * read_committed readers of its partitions for at most this long when the instance does not come back.
+   */
+  requestTransactionTimeoutMs: 15_000,
+  transactionPoolSize: 4,
   pingTimeoutMs: 5_000,
   leaderWaitTimeoutMs: 30_000,
 } as const;

@@ -24,12 +24,13 @@ const namespace = isolatedTopicNamespace();
 const others: KafkaClient[] = [];
 
 /** Another process of the same deployment: a client of its own on the same namespace. */
-function anotherInstance(logger = captureLogs('kafka-transactions-other').logger): KafkaClient {
+function anotherInstance(logger = captureLogs('kafka-transactions-other').logger, instanceName?: string): KafkaClient {
   const other = createKafkaClient({
     brokers: testEndpoints().kafkaBrokers,
     clientId: 'tx-test-other',
     logger,
     topicNamespace: namespace,
+    ...(instanceName === undefined ? {} : { instanceName }),
   });
   others.push(other);
   return other;
@@ -103,6 +104,56 @@ describe('transactions', () => {
       })
       .toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     await subscription.stop();
+  });
+
+  it('runs up to the pool size of transactions at once under one id; the rest wait their turn', async () => {
+    const transactionalId = uniqueId('pooled');
+    const gates: (() => void)[] = [];
+    let open = 0;
+    let mostOpen = 0;
+    const order: number[] = [];
+    const runs = Array.from({ length: 6 }, (_, n) =>
+      client.transaction(transactionalId, async (tx) => {
+        open++;
+        mostOpen = Math.max(mostOpen, open);
+        order.push(n);
+        await tx.publish(notes, [{ key: `pooled-${n}`, value: { n: 100 + n } }]);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        open--;
+        return n;
+      }),
+    );
+    await expect.poll(() => open, { timeout: 20_000 }).toBe(4); // the default pool size
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(order).toHaveLength(4); // the fifth and sixth are waiting, not open
+    for (let released = 0; released < 6; released++) {
+      await expect.poll(() => gates.length, { timeout: 20_000 }).toBeGreaterThan(released);
+      gates[released]?.();
+    }
+    expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(mostOpen).toBe(4);
+    expect(order.slice(4).sort()).toEqual([4, 5]);
+  });
+
+  it('two instances may use the same transaction id at once when their instance names differ', async () => {
+    const both = async (instances: readonly KafkaClient[], transactionalId: string) =>
+      (
+        await Promise.allSettled(
+          instances.map((instance, n) =>
+            instance.transaction(transactionalId, async (tx) => {
+              await tx.publish(notes, [{ key: `${transactionalId}-${n}`, value: { n } }]);
+              await new Promise((resolve) => setTimeout(resolve, 300));
+            }),
+          ),
+        )
+      ).map((result) => result.status);
+    // Different names: both commit, however they interleave.
+    expect(await both([client, anotherInstance(undefined, 'b')], uniqueId('named'))).toEqual([
+      'fulfilled',
+      'fulfilled',
+    ]);
+    // The same name ('main', the default): each fences the other's producer, so one fails.
+    expect(await both([client, anotherInstance()], uniqueId('same-name'))).toContain('rejected');
   });
 
   it('processTransactionally commits outputs with offsets: across a restart, every input yields exactly one output', async () => {

@@ -35,6 +35,7 @@ import {
 import { closeRedis, createRedis, pingRedis } from '@hub/redis';
 import { createKeyStore } from '@hub/signing';
 import { auditAuthEvents } from './audit-auth.ts';
+import { holdInstanceName, type InstanceNameLease } from './instance-name.ts';
 import type { HubConfig } from './config.ts';
 
 export interface Hub {
@@ -66,6 +67,7 @@ export async function createHub({ config, logger, now = () => new Date(), versio
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID,
     topicNamespace: config.KAFKA_TOPIC_NAMESPACE,
+    instanceName: config.KAFKA_INSTANCE_NAME,
     logger,
   });
   const redis = createRedis({
@@ -98,6 +100,7 @@ export async function createHub({ config, logger, now = () => new Date(), versio
     onAuthEvent: auditAuthEvents(kafka),
     logger,
   });
+  let lease: InstanceNameLease | undefined;
   const http = createHttpServer({
     logger,
     serviceName: 'hub',
@@ -111,6 +114,10 @@ export async function createHub({ config, logger, now = () => new Date(), versio
         },
       },
       { name: 'redis', check: () => pingRedis(redis, READINESS_TIMEOUT_MS) },
+      {
+        name: 'instance-name',
+        check: () => (lease?.held() === true ? Promise.resolve() : Promise.reject(new Error('instance name not held'))),
+      },
     ],
   });
 
@@ -134,6 +141,7 @@ export async function createHub({ config, logger, now = () => new Date(), versio
   let stopping: Promise<void> | undefined;
   return {
     async start() {
+      lease = await holdInstanceName(redis, { name: config.KAFKA_INSTANCE_NAME, instanceId, logger });
       await kafka.provisionTopics(ALL_TOPICS);
       // Listen first: taking incidents and serving inboxes needs only Kafka's producer and Redis, while each
       // consumer group may wait up to a session timeout (30 s) after an unclean stop before it rejoins.
@@ -172,6 +180,8 @@ export async function createHub({ config, logger, now = () => new Date(), versio
       stopping ??= (async () => {
         await closeGracefully(http, SHUTDOWN_GRACE_MS);
         await kafka.close();
+        // After Kafka: the name's transactional producers are closed, so a successor may take the name.
+        await lease?.release().catch(() => undefined);
         await closeRedis(redis);
         logger.info({ instanceId }, 'hub stopped');
       })();

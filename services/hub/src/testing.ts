@@ -30,6 +30,8 @@ export interface TestHub {
   readonly redisPrefix: string;
   readonly logs: CapturedLogs;
   readonly clients: Readonly<Record<string, TestClient>>;
+  /** The files a second instance of the same deployment shares (`joining`). */
+  readonly files: { readonly clientRegistry: string; readonly signingKeys: string };
   /** An access token for a named client, through the real token endpoint. */
   token(client: string): Promise<string>;
   /** fetch against the hub with a bearer token for `client` (or none). */
@@ -63,19 +65,30 @@ export async function startTestHub(
     env?: Record<string, string>;
     /** The hub's clock for its services (not for token checks, which use real time). */
     now?: () => Date;
+    /**
+     * Another instance of that hub's deployment: the same topics, Redis keys, clients and signing keys. Give it its
+     * own `KAFKA_INSTANCE_NAME` in `env`.
+     */
+    joining?: TestHub;
   } = {},
 ): Promise<TestHub> {
   const endpoints = testEndpoints();
   const dir = await createTempDir();
-  const clients = Object.fromEntries(
-    Object.entries(options.clients ?? DEFAULT_CLIENTS).map(([name, spec]) => [
-      name,
-      createTestClient({ role: spec.role, organisation: spec.organisation, clientId: `${name}-client` }),
-    ]),
-  );
-  const registryFile = await writeClientRegistry(dir.path, Object.values(clients));
-  const namespace = isolatedTopicNamespace();
-  const redisPrefix = isolatedRedisPrefix();
+  const { joining } = options;
+  const clients =
+    joining?.clients ??
+    Object.fromEntries(
+      Object.entries(options.clients ?? DEFAULT_CLIENTS).map(([name, spec]) => [
+        name,
+        createTestClient({ role: spec.role, organisation: spec.organisation, clientId: `${name}-client` }),
+      ]),
+    );
+  const files = joining?.files ?? {
+    clientRegistry: await writeClientRegistry(dir.path, Object.values(clients)),
+    signingKeys: join(dir.path, 'hub-signing-keys.json'),
+  };
+  const namespace = joining?.namespace ?? isolatedTopicNamespace();
+  const redisPrefix = joining?.redisPrefix ?? isolatedRedisPrefix();
   const logs = captureLogs('hub');
   // The token URL must be known before the port is; a fixed path on 127.0.0.1 with the port filled in by listen
   // would change `aud`. Tests therefore pin aud to this URL and post to whatever port the hub got.
@@ -86,8 +99,8 @@ export async function startTestHub(
     REDIS_URL: endpoints.redisUrl,
     REDIS_KEY_PREFIX: redisPrefix,
     HTTP_PORT: '0',
-    HUB_CLIENTS_FILE: registryFile,
-    HUB_SIGNING_KEYS_FILE: join(dir.path, 'hub-signing-keys.json'),
+    HUB_CLIENTS_FILE: files.clientRegistry,
+    HUB_SIGNING_KEYS_FILE: files.signingKeys,
     HUB_SIGNING_KEYS_GENERATE: 'true',
     HUB_TOKEN_URL: tokenUrl,
     ...options.env,
@@ -118,6 +131,7 @@ export async function startTestHub(
     redisPrefix,
     logs,
     clients,
+    files,
     token,
     async call(client, path, init = {}) {
       const headers = new Headers(init.headers);
