@@ -13,6 +13,7 @@ export {
   type ProvisionReport,
   type Subscription,
   type TransactionScope,
+  type PublishedOffsets,
   type TransactionalOptions,
 } from './types.ts';
 export { ContractViolationError } from './outbound.ts';

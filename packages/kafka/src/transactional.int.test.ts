@@ -77,26 +77,34 @@ const upTo = (count: number) => Array.from({ length: count }, (_, i) => i);
 describe('transactions', () => {
   it('a read_committed consumer sees committed transactions only, though the aborted one was written', async () => {
     const transactionalId = uniqueId('notes-writer');
-    await client.transaction(transactionalId, (tx) => tx.publish(notes, [{ key: 'a', value: { n: 1 } }]));
+    // publish answers where its messages went, as the committed log then shows them.
+    const [wroteA] = await client.transaction(transactionalId, (tx) =>
+      tx.publish(notes, [{ key: 'a', value: { n: 1 } }]),
+    );
     await expect(
       client.transaction(transactionalId, async (tx) => {
         await tx.publish(notes, [{ key: 'b', value: { n: 2 } }]);
         throw new Error('changed my mind');
       }),
     ).rejects.toThrow('changed my mind');
-    await client.transaction(transactionalId, (tx) => tx.publish(notes, [{ key: 'c', value: { n: 3 } }]));
+    const [wroteC] = await client.transaction(transactionalId, (tx) =>
+      tx.publish(notes, [{ key: 'c', value: { n: 3 } }]),
+    );
 
     const uncommitted = await raw.read([client.physicalTopic(notes)], { readUncommitted: true });
     const seen: number[] = [];
+    const offsets: string[] = [];
     const subscription = await client.consume(notes, {
       groupId: uniqueId('notes-reader'),
       ...FAST_CONSUMER,
       handle: (message) => {
         seen.push(message.value.n);
+        offsets.push(`${message.partition}:${message.offset}`);
         return Promise.resolve();
       },
     });
     await expect.poll(() => seen, { timeout: 20_000 }).toEqual([1, 3]);
+    expect(offsets).toEqual([wroteA, wroteC].map((wrote) => `${wrote?.partition}:${wrote?.baseOffset}`));
     // The aborted message is in the log (a read_uncommitted reader sees it): the filtering is real.
     await expect
       .poll(() => uncommitted.records.map((r) => JSON.parse(r.value?.toString() ?? 'null') as unknown), {

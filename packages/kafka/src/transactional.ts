@@ -30,8 +30,11 @@ export async function runTransaction<R>(
     async publish(topic, messages) {
       if (!open) throw new Error('publish after the transaction ended');
       const prepared = prepareBatch(topic, messages, currentTraceId());
-      if (prepared.length > 0)
-        await transaction.send({ topic: core.names.topic(topic.name), messages: prepared, acks: -1 });
+      if (prepared.length === 0) return [];
+      const written = await transaction.send({ topic: core.names.topic(topic.name), messages: prepared, acks: -1 });
+      return written.flatMap(({ partition, baseOffset }) =>
+        baseOffset === undefined ? [] : [{ partition, baseOffset }],
+      );
     },
   };
   try {

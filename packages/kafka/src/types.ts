@@ -82,9 +82,19 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** Where one publish put its messages: for each partition written, the offset of the first message there. */
+export interface PublishedOffsets {
+  readonly partition: number;
+  readonly baseOffset: string;
+}
+
 /** What a transaction body can do: publish, atomically with everything else in the same transaction. */
 export interface TransactionScope {
-  publish<T extends TopicSpec>(topic: T, messages: readonly OutboundMessage<T>[]): Promise<void>;
+  /**
+   * Answers the log positions taken (known before the commit; visible to read_committed readers only after it), so
+   * a caller can order what it writes elsewhere the way the log orders it.
+   */
+  publish<T extends TopicSpec>(topic: T, messages: readonly OutboundMessage<T>[]): Promise<readonly PublishedOffsets[]>;
 }
 
 export interface ProvisionReport {

@@ -123,10 +123,11 @@ export function createFgmIntake(deps: FgmIntakeDeps) {
         contentHash: hash,
         recordedAt: at.toISOString(),
       };
+      let offset: string | undefined;
       try {
         await orUnavailable(() =>
           deps.kafka.transaction(deps.transactionalId, async (tx) => {
-            await tx.publish(fgmIndicatorRecordedTopic, [
+            const written = await tx.publish(fgmIndicatorRecordedTopic, [
               {
                 key: nhsNumber,
                 value: {
@@ -141,6 +142,7 @@ export function createFgmIntake(deps: FgmIntakeDeps) {
                 },
               },
             ]);
+            offset = written[0]?.baseOffset;
             await tx.publish(auditEventsTopic, [
               {
                 key: stored.versionId,
@@ -160,7 +162,7 @@ export function createFgmIntake(deps: FgmIntakeDeps) {
         throw error;
       }
       // Compare-and-set on the version this one follows: the projector may have applied it already (`held`).
-      await view.saveFgm(stored, previousVersionId);
+      await view.saveFgm(stored, previousVersionId, offset);
       return {
         indicatorId,
         versionId: stored.versionId,

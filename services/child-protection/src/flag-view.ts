@@ -8,8 +8,8 @@ import type { RedisClient } from '@hub/redis';
  * what a look-up reads, and they can be rebuilt from the topics. Two writers apply the same records, in either
  * order and possibly more than once: the HTTP handlers after each commit, and the flag-view projector
  * (projector.ts) from the topics. So every write here is idempotent and order-safe: a version is applied only
- * on top of its predecessor (a compare-and-set in one Lua script), and an access is a sorted-set member named by
- * its look-up id. Keys carry ids (and the child's NHS number, as the look-up is by NHS number), never names or
+ * on top of its predecessor, or in place of a sibling earlier in the log (a compare-and-set in one Lua script,
+ * APPLY_VERSION), and an access is a sorted-set member named by its look-up id. Keys carry ids (and the child's NHS number, as the look-up is by NHS number), never names or
  * other personal data; values are ids, dates and the LA's contact details.
  */
 
@@ -57,6 +57,8 @@ export type VersionWrite = 'applied' | 'unindexed' | 'held' | 'superseded' | 'ga
 
 export const CP_KEYS = {
   plan: (ons: string, planId: string) => `cp:plan:${ons}:${planId}`,
+  /** Where the viewed version of a record sits in its topic: a hash of `previous` (version id, '' for none) and `offset`. */
+  position: (record: string) => `${record}:position`,
   planLock: (ons: string, planId: string) => `cp:lock:plan:${ons}:${planId}`,
   plansByChild: (nhsNumber: string) => `cp:plans-by-child:${nhsNumber}`,
   /** A sorted set (score: accessedAt in ms; member: the look-up id with what is shown). */
@@ -85,15 +87,20 @@ return 0`;
 
 /**
  * Compare-and-set of one plan or FGM indicator version, with the child's set, atomically.
- * KEYS: 1 the record (`cp:plan:...` / `cp:fgm:...`), 2 the child's set. ARGV: 1 versionId, 2 previousVersionId
- * ('' for none), 3 the stored JSON, 4 the set member, 5 the set's limit, 6 `add` or `remove` (the member's fate).
+ * KEYS: 1 the record (`cp:plan:...` / `cp:fgm:...`), 2 the child's set, 3 the record's position. ARGV: 1 versionId,
+ * 2 previousVersionId ('' for none), 3 the stored JSON, 4 the set member, 5 the set's limit, 6 `add` or `remove`
+ * (the member's fate), 7 the version's offset in its topic ('' if unknown).
  * - the view holds this version: nothing (0, held);
- * - it holds its predecessor, or holds nothing and this is a first version: the record is written and the member
- *   added (removed for a removed FGM indicator) (1, applied). Adding respects the limit like RESERVE: a member
- *   already there (the handler's reservation) is not counted twice; a set already full is left as it is and the
- *   record still written (2, unindexed), so the record's chain stays whole and later versions still apply;
+ * - it holds its predecessor, or holds nothing and this is a first version, or holds a sibling (a version with the
+ *   same predecessor) that is earlier in the topic: the record and its position are written and the member added
+ *   (removed for a removed FGM indicator) (1, applied). Adding respects the limit like RESERVE: a member already
+ *   there (the handler's reservation) is not counted twice; a set already full is left as it is and the record
+ *   still written (2, unindexed), so the record's chain stays whole and later versions still apply;
  * - it holds another version: nothing (-1, superseded); it holds nothing and this version has a predecessor:
  *   nothing (-2, gap).
+ * Siblings happen when an intake dies between its commit and its view write and a different change of the same
+ * record is accepted before the projector has applied the first: both follow the version the view showed. The
+ * later in the topic is the later change, so it wins, whichever writer comes first and however often each runs.
  * The set is only touched when the version applies, so a late or repeated old version can never take a removed
  * indicator's member back, nor drop a reservation the handler has just made.
  */
@@ -103,7 +110,11 @@ local held = false
 if current then held = cjson.decode(current)['versionId'] end
 if held == ARGV[1] then return 0 end
 if held then
-  if held ~= ARGV[2] then return -1 end
+  if held ~= ARGV[2] then
+    local position = redis.call('hmget', KEYS[3], 'previous', 'offset')
+    local sibling = position[1] == ARGV[2] and position[2] and position[2] ~= '' and ARGV[7] ~= ''
+    if not sibling or tonumber(ARGV[7]) <= tonumber(position[2]) then return -1 end
+  end
 elseif ARGV[2] ~= '' then
   return -2
 end
@@ -120,6 +131,7 @@ else
   redis.call('srem', KEYS[2], ARGV[4])
 end
 redis.call('set', KEYS[1], ARGV[3])
+redis.call('hset', KEYS[3], 'previous', ARGV[2], 'offset', ARGV[7])
 return answer`;
 
 const VERSION_WRITES: Readonly<Record<number, VersionWrite>> = {
@@ -177,18 +189,21 @@ export function createFlagView(redis: RedisClient) {
     keys: { readonly record: string; readonly set: string },
     version: { readonly versionId: string; readonly previousVersionId: string | null; readonly json: string },
     member: { readonly ref: string; readonly limit: number; readonly fate: 'add' | 'remove' },
+    offset: string | undefined,
   ): Promise<VersionWrite> {
     const answer = await redis.eval(
       APPLY_VERSION,
-      2,
+      3,
       keys.record,
       keys.set,
+      CP_KEYS.position(keys.record),
       version.versionId,
       version.previousVersionId ?? '',
       version.json,
       member.ref,
       String(member.limit),
       member.fate,
+      offset ?? '',
     );
     const write = typeof answer === 'number' ? VERSION_WRITES[answer] : undefined;
     if (write === undefined) throw new Error('unexpected answer from the flag view version script');
@@ -214,9 +229,14 @@ export function createFlagView(redis: RedisClient) {
     /**
      * Applies a plan version on top of `previousVersionId` (null for a first version), with the plan joining the
      * child's set; idempotent and order-safe (APPLY_VERSION). Used by the handler after its commit and by the
-     * projector for every record.
+     * projector for every record; `offset` is the record's offset in `cp.plan-recorded.v1` (undefined if unknown:
+     * such a version never displaces a sibling, nor is displaced by one).
      */
-    savePlan: (stored: StoredPlan, previousVersionId: string | null): Promise<VersionWrite> =>
+    savePlan: (
+      stored: StoredPlan,
+      previousVersionId: string | null,
+      offset: string | undefined,
+    ): Promise<VersionWrite> =>
       applyVersion(
         {
           record: CP_KEYS.plan(stored.localAuthority, stored.planId),
@@ -224,6 +244,7 @@ export function createFlagView(redis: RedisClient) {
         },
         { versionId: stored.versionId, previousVersionId, json: JSON.stringify(stored) },
         { ref: planRef(stored.localAuthority, stored.planId), limit: CP_LIMITS.plansPerChild, fate: 'add' },
+        offset,
       ),
 
     /**
@@ -274,7 +295,11 @@ export function createFlagView(redis: RedisClient) {
      * Applies an indicator version on top of `previousVersionId`, as savePlan: an active indicator joins the child's
      * set (within its limit), a removed one leaves it, only when the version applies.
      */
-    saveFgm: (stored: StoredFgmIndicator, previousVersionId: string | null): Promise<VersionWrite> =>
+    saveFgm: (
+      stored: StoredFgmIndicator,
+      previousVersionId: string | null,
+      offset: string | undefined,
+    ): Promise<VersionWrite> =>
       applyVersion(
         { record: CP_KEYS.fgm(stored.organisation, stored.indicatorId), set: CP_KEYS.fgmByChild(stored.nhsNumber) },
         { versionId: stored.versionId, previousVersionId, json: JSON.stringify(stored) },
@@ -283,6 +308,7 @@ export function createFlagView(redis: RedisClient) {
           limit: CP_LIMITS.fgmIndicatorsPerChild,
           fate: stored.status === 'active' ? 'add' : 'remove',
         },
+        offset,
       ),
 
     /** The child's active FGM indicators, at most CP_LIMITS.fgmIndicatorsPerChild. */

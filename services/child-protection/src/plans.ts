@@ -135,7 +135,7 @@ export function createPlanIntake(deps: PlanIntakeDeps) {
     hash: string,
     latest: StoredPlan | undefined,
     at: Date,
-  ): Promise<StoredPlan> {
+  ): Promise<{ stored: StoredPlan; offset: string | undefined }> {
     const ons = caller.organisation;
     const ref = incidentRef(ons, planId);
     const previousVersionId = latest?.versionId ?? null;
@@ -148,9 +148,10 @@ export function createPlanIntake(deps: PlanIntakeDeps) {
       recordedAt: at.toISOString(),
       plan,
     };
+    let offset: string | undefined;
     await orUnavailable(() =>
       deps.kafka.transaction(deps.transactionalId, async (tx) => {
-        await tx.publish(cpPlanRecordedTopic, [
+        const written = await tx.publish(cpPlanRecordedTopic, [
           {
             key: ref,
             value: {
@@ -166,6 +167,7 @@ export function createPlanIntake(deps: PlanIntakeDeps) {
             },
           },
         ]);
+        offset = written[0]?.baseOffset;
         await tx.publish(auditEventsTopic, [
           {
             key: stored.versionId,
@@ -180,7 +182,7 @@ export function createPlanIntake(deps: PlanIntakeDeps) {
         ]);
       }),
     );
-    return stored;
+    return { stored, offset };
   }
 
   /** Starts, changes or ends the caller's plan `planId` (an upsert); an identical resend is `unchanged`. */
@@ -223,16 +225,16 @@ export function createPlanIntake(deps: PlanIntakeDeps) {
             'none is dropped to make room.',
         );
       }
-      let stored: StoredPlan;
+      let recorded: Awaited<ReturnType<typeof record>>;
       try {
-        stored = await record(caller, planId, plan, hash, latest, at);
+        recorded = await record(caller, planId, plan, hash, latest, at);
       } catch (error) {
         if (slot === 'reserved') await view.releasePlanSlot(plan.nhsNumber, ons, planId).catch(() => undefined);
         throw error;
       }
       // Compare-and-set on the version this one follows: the projector may have applied it already (`held`).
-      await view.savePlan(stored, latest?.versionId ?? null);
-      return statusOf(stored, stored.change);
+      await view.savePlan(recorded.stored, latest?.versionId ?? null, recorded.offset);
+      return statusOf(recorded.stored, recorded.stored.change);
     });
   }
 

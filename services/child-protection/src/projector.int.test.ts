@@ -89,13 +89,13 @@ async function project(redis: RedisClient, label: string): Promise<Projected> {
   const applied: { id: string; write: Applied }[] = [];
   const observed: FlagView = {
     ...real,
-    savePlan: async (stored, previous) => {
-      const write = await real.savePlan(stored, previous);
+    savePlan: async (stored, previous, offset) => {
+      const write = await real.savePlan(stored, previous, offset);
       applied.push({ id: stored.versionId, write });
       return write;
     },
-    saveFgm: async (stored, previous) => {
-      const write = await real.saveFgm(stored, previous);
+    saveFgm: async (stored, previous, offset) => {
+      const write = await real.saveFgm(stored, previous, offset);
       applied.push({ id: stored.versionId, write });
       return write;
     },
@@ -136,13 +136,14 @@ async function snapshot(redis: RedisClient): Promise<Record<string, unknown>> {
       if (type === 'string') return [key, JSON.parse((await redis.get(key)) ?? 'null') as unknown];
       if (type === 'set') return [key, (await redis.smembers(key)).sort()];
       if (type === 'zset') return [key, await redis.zrange(key, 0, -1, 'WITHSCORES')];
+      if (type === 'hash') return [key, await redis.hgetall(key)];
       return [key, `unexpected ${type}`];
     }),
   );
   return Object.fromEntries(entries);
 }
 
-/** A handler's version writes (the two-key compare-and-set) as Redis answered them. */
+/** A handler's version writes (the three-key compare-and-set) as Redis answered them. */
 interface HandlerWrite {
   readonly versionId: string;
   readonly answer: unknown;
@@ -150,7 +151,7 @@ interface HandlerWrite {
 
 /**
  * `redis` as an intake uses it, every command going to the real Redis; the version writes (APPLY_VERSION, the only
- * two-key script) are recorded with their answers and, when `holdUntil` is given, held until it resolves: so the
+ * three-key script) are recorded with their answers and, when `holdUntil` is given, held until it resolves: so the
  * projector can be made to write first.
  */
 function handlerRedis(
@@ -165,7 +166,7 @@ function handlerRedis(
       const method = value as (...args: unknown[]) => unknown;
       if (property !== 'eval') return method.bind(target);
       return async (...args: unknown[]) => {
-        const versionId = args[1] === 2 && typeof args[4] === 'string' ? args[4] : undefined;
+        const versionId = args[1] === 3 && typeof args[5] === 'string' ? args[5] : undefined;
         if (versionId !== undefined && holdUntil !== undefined) await holdUntil(versionId);
         const answer = await (method.apply(target, args) as Promise<unknown>);
         if (versionId !== undefined) writes.push({ versionId, answer });
@@ -291,13 +292,15 @@ describe('flag-view projector', () => {
     const written = await snapshot(h.redis);
     expect(Object.keys(written)).toEqual(
       [
-        CP_KEYS.plan(SOMERSET, cpA),
-        CP_KEYS.plan(BRISTOL, cpB),
-        CP_KEYS.plan(SOMERSET, unborn),
+        ...[
+          CP_KEYS.plan(SOMERSET, cpA),
+          CP_KEYS.plan(BRISTOL, cpB),
+          CP_KEYS.plan(SOMERSET, unborn),
+          CP_KEYS.fgm('L85902', again),
+          CP_KEYS.fgm('RBA11', gone),
+        ].flatMap((record) => [record, CP_KEYS.position(record)]),
         CP_KEYS.plansByChild(SEED.mia),
         CP_KEYS.plansByChild(SEED.chloe),
-        CP_KEYS.fgm('L85902', again),
-        CP_KEYS.fgm('RBA11', gone),
         CP_KEYS.fgmByChild(SEED.lily),
         CP_KEYS.accesses(SEED.mia),
       ].sort(),
@@ -412,6 +415,53 @@ describe('flag-view projector', () => {
     });
   });
 
+  it('keeps the later of two changes that both followed one version (a handler died before its view write)', async () => {
+    h.clock.now = TEST_NOW;
+    const forked = emptyRedis('fork');
+    const intake = createPlanIntake(h.intakeDeps('cp-plans-fork', forked));
+    const forkView = createFlagView(forked);
+    const somerset = laCaller(SOMERSET);
+    const planId = uniqueId('CPP');
+    const first = samplePlan({ nhsNumber: SEED.ava, startDate: '2026-09-01' }); // in no other test here
+    const v1 = await intake.put(somerset, planId, first);
+    await settle(() => h.published.recorded.filter((r) => r.value.versionId === v1.versionId).length, 1);
+    const v1Record = h.published.recorded.find((r) => r.value.versionId === v1.versionId)!.value;
+
+    // B is committed by a handler that dies before writing the view; C is accepted while the view still shows v1.
+    const bPlan = { ...first, contact: { ...first.contact, team: 'Version B team' } };
+    const b = planRecord(SOMERSET, planId, bPlan, v1Record, 'changed', minutesAfter(TEST_NOW, 1));
+    await h.kafka.publish(cpPlanRecordedTopic, [{ key: `${SOMERSET}:${planId}`, value: b }]);
+    const cPlan = { ...first, endDate: '2026-11-22' };
+    const c = await intake.put(somerset, planId, cPlan);
+    await settle(() => h.published.recorded.filter((r) => r.value.versionId === c.versionId).length, 1);
+    expect(h.published.recorded.find((r) => r.value.versionId === c.versionId)?.value.previousVersionId).toBe(
+      v1.versionId, // the fork: B and C both follow v1
+    );
+    expect((await forkView.plan(SOMERSET, planId))?.versionId).toBe(c.versionId);
+
+    // The projector then applies B: earlier in the topic than C, so it does not displace it.
+    const late = await project(forked, 'cp-flag-view-fork');
+    try {
+      await handled(late, [v1.versionId, b.versionId, c.versionId]);
+      expect(writesOf(late, b.versionId)).toEqual(['superseded']);
+      expect((await forkView.plan(SOMERSET, planId))?.versionId).toBe(c.versionId);
+    } finally {
+      await late.stop();
+    }
+    // A rebuild applies B first, then C in its place: the same view.
+    const rebuilt = emptyRedis('fork-rebuilt');
+    const rebuild = await project(rebuilt, 'cp-flag-view-fork-rebuild');
+    try {
+      await handled(rebuild, [v1.versionId, b.versionId, c.versionId]);
+      expect([b, c].map((r) => writesOf(rebuild, r.versionId))).toEqual([['applied'], ['applied']]);
+      expect(await createFlagView(rebuilt).plan(SOMERSET, planId)).toEqual(await forkView.plan(SOMERSET, planId));
+    } finally {
+      await rebuild.stop();
+    }
+    // The authority's resend of C is unchanged: C is what it last sent.
+    expect(await intake.put(somerset, planId, cPlan)).toMatchObject({ versionId: c.versionId, outcome: 'unchanged' });
+  });
+
   it('applies a version once and only on top of its predecessor, whatever the order or repetition', async () => {
     const own = createFlagView(emptyRedis('cas'));
     const child = SEED.alfie;
@@ -420,7 +470,9 @@ describe('flag-view projector', () => {
     const v1 = planRecord(SOMERSET, planId, first, null, 'started', TEST_NOW);
     const v2 = planRecord(SOMERSET, planId, { ...first, endDate: '2026-11-20' }, v1, 'ended', TEST_NOW);
     const v3 = planRecord(SOMERSET, planId, first, v2, 'changed', TEST_NOW);
-    const save = (r: CpPlanRecorded) => own.savePlan(storedPlanOf(r), r.previousVersionId);
+    // Offsets as in the topic, where each version follows its predecessor.
+    const offsets = new Map([v1, v2, v3].map((r, offset) => [r.versionId, String(offset)]));
+    const save = (r: CpPlanRecorded) => own.savePlan(storedPlanOf(r), r.previousVersionId, offsets.get(r.versionId));
 
     expect(await save(v2)).toBe('gap'); // its predecessor was never applied: nothing is written
     expect(await own.plan(SOMERSET, planId)).toBeUndefined();
@@ -442,7 +494,9 @@ describe('flag-view projector', () => {
     const f1 = fgmRecord(gp, 'FGM-CAS', { nhsNumber: girl, status: 'active' }, null, TEST_NOW);
     const f2 = fgmRecord(gp, 'FGM-CAS', { nhsNumber: girl, status: 'removed' }, f1, TEST_NOW);
     const f3 = fgmRecord(gp, 'FGM-CAS', { nhsNumber: girl, status: 'active' }, f2, TEST_NOW);
-    const saveFgm = (r: FgmIndicatorRecorded) => own.saveFgm(storedFgmOf(r), r.previousVersionId);
+    const fgmOffsets = new Map([f1, f2, f3].map((r, offset) => [r.versionId, String(offset)]));
+    const saveFgm = (r: FgmIndicatorRecorded) =>
+      own.saveFgm(storedFgmOf(r), r.previousVersionId, fgmOffsets.get(r.versionId));
     const members = () => own.activeFgmOfChild(girl).then((all) => all.map((i) => i.versionId));
     expect(await saveFgm(f1)).toBe('applied');
     expect(await members()).toEqual([f1.versionId]);
@@ -463,14 +517,14 @@ describe('flag-view projector', () => {
     const child = SEED.isla;
     const reserved = planRecord(BRISTOL, 'CP-RESERVED', samplePlan({ nhsNumber: child }), null, 'started', TEST_NOW);
     expect(await own.reservePlanSlot(child, BRISTOL, 'CP-RESERVED')).toBe('reserved');
-    expect(await own.savePlan(storedPlanOf(reserved), null)).toBe('applied');
+    expect(await own.savePlan(storedPlanOf(reserved), null, '0')).toBe('applied');
     expect(await redis.scard(CP_KEYS.plansByChild(child))).toBe(1);
 
     // Full (e.g. reservations of plans never recorded): the record is kept, so its chain goes on, but not indexed.
     const fillers = Array.from({ length: CP_LIMITS.plansPerChild - 1 }, (_, i) => `${SOMERSET}:filler-${i}`);
     await redis.sadd(CP_KEYS.plansByChild(child), ...fillers);
     const extra = planRecord(SOMERSET, 'CP-EXTRA', samplePlan({ nhsNumber: child }), null, 'started', TEST_NOW);
-    expect(await own.savePlan(storedPlanOf(extra), null)).toBe('unindexed');
+    expect(await own.savePlan(storedPlanOf(extra), null, '1')).toBe('unindexed');
     expect(await own.plan(SOMERSET, 'CP-EXTRA')).toEqual(storedPlanOf(extra));
     expect(await redis.scard(CP_KEYS.plansByChild(child))).toBe(CP_LIMITS.plansPerChild);
     expect(await redis.sismember(CP_KEYS.plansByChild(child), planRef(SOMERSET, 'CP-EXTRA'))).toBe(0);
@@ -484,7 +538,7 @@ describe('flag-view projector', () => {
       'ended',
       TEST_NOW,
     );
-    expect(await own.savePlan(storedPlanOf(extra2), extra.versionId)).toBe('applied');
+    expect(await own.savePlan(storedPlanOf(extra2), extra.versionId, '2')).toBe('applied');
     expect(await redis.sismember(CP_KEYS.plansByChild(child), planRef(SOMERSET, 'CP-EXTRA'))).toBe(1);
     expect(await redis.scard(CP_KEYS.plansByChild(child))).toBe(CP_LIMITS.plansPerChild);
 
@@ -492,10 +546,10 @@ describe('flag-view projector', () => {
     const fillersFgm = Array.from({ length: CP_LIMITS.fgmIndicatorsPerChild }, (_, i) => `RA701:filler-${i}`);
     await redis.sadd(CP_KEYS.fgmByChild(child), ...fillersFgm);
     const added = fgmRecord(gp, 'FGM-FULL', { nhsNumber: child, status: 'active' }, null, TEST_NOW);
-    expect(await own.saveFgm(storedFgmOf(added), null)).toBe('unindexed');
+    expect(await own.saveFgm(storedFgmOf(added), null, '0')).toBe('unindexed');
     expect(await redis.scard(CP_KEYS.fgmByChild(child))).toBe(CP_LIMITS.fgmIndicatorsPerChild);
     const removed = fgmRecord(gp, 'FGM-FULL', { nhsNumber: child, status: 'removed' }, added, TEST_NOW);
-    expect(await own.saveFgm(storedFgmOf(removed), added.versionId)).toBe('applied');
+    expect(await own.saveFgm(storedFgmOf(removed), added.versionId, '1')).toBe('applied');
     expect(await redis.scard(CP_KEYS.fgmByChild(child))).toBe(CP_LIMITS.fgmIndicatorsPerChild);
   });
 

@@ -61,8 +61,8 @@ export function storedFgmOf(record: FgmIndicatorRecorded): StoredFgmIndicator {
  * - `cp.plan-recorded.v1` -> the plan's latest version and the child's plan set;
  * - `cp.fgm-indicator-recorded.v1` -> the indicator's latest version and the child's active set;
  * - `cp.flag-accessed.v1` -> the child's recent unscheduled accesses.
- * The handlers write the same views after their commits; both writes are compare-and-set on the version chain (or
- * named by the look-up id), so neither order nor repetition matters. A Redis outage is retried for about a quarter
+ * The handlers write the same views after their commits; both writes are compare-and-set on the version chain with
+ * the record's topic offset (or named by the look-up id), so neither order nor repetition matters. A Redis outage is retried for about a quarter
  * of an hour (OUTAGE_TOLERANT_RETRY), never dead-lettered at once; the partition waits meanwhile.
  */
 export function startFlagViewProjector(
@@ -96,8 +96,8 @@ export function startFlagViewProjector(
       ...tuning,
       groupId: `${prefix}-plans`,
       retry: OUTAGE_TOLERANT_RETRY,
-      handle: async ({ value }) => {
-        const write = await view.savePlan(storedPlanOf(value), value.previousVersionId);
+      handle: async ({ value, offset }) => {
+        const write = await view.savePlan(storedPlanOf(value), value.previousVersionId, offset);
         report(write, {
           versionId: value.versionId,
           previousVersionId: value.previousVersionId,
@@ -110,8 +110,8 @@ export function startFlagViewProjector(
       ...tuning,
       groupId: `${prefix}-fgm`,
       retry: OUTAGE_TOLERANT_RETRY,
-      handle: async ({ value }) => {
-        const write = await view.saveFgm(storedFgmOf(value), value.previousVersionId);
+      handle: async ({ value, offset }) => {
+        const write = await view.saveFgm(storedFgmOf(value), value.previousVersionId, offset);
         report(write, {
           versionId: value.versionId,
           previousVersionId: value.previousVersionId,
