@@ -17,7 +17,7 @@ import { whitlockIncident } from './whitlock.ts';
 const INCIDENTS = 30;
 const KILL_AFTER_ACCEPTED = 10;
 const POSTS_IN_FLIGHT = 3;
-/** How long one incident may take to be accepted, hub restart included (the restart waits ~30 s, see below). */
+/** How long one incident may take to be accepted, hub restart included (the restart waits ~15 s, see below). */
 const POST_DEADLINE_MS = 150_000;
 const DRAIN_DEADLINE_MS = 120_000;
 
@@ -108,7 +108,8 @@ describe('a hub killed mid-stream and restarted', () => {
       await killing;
       await sleep(500);
       restartedAt = Date.now();
-      // Ready takes ~30 s here: the new instance's consumers join groups whose dead members must time out first.
+      // Ready takes ~15 s here: the new instance's consumers join groups whose dead members must time out first
+      // (the Kafka client's session timeout).
       await hub.start(120_000);
     };
 

@@ -26,7 +26,12 @@ export const DEFAULTS = {
    * timeouts); after these the consumer is crashed and restarted by kafkajs, nothing is committed or dead-lettered.
    */
   transactionRetry: { attempts: 8, initialDelayMs: 100, maxDelayMs: 5_000 },
-  sessionTimeoutMs: 30_000,
+  /**
+   * How long a dead instance's partitions wait before the group hands them to the living (a SIGKILLed hub's
+   * successor waits this long too): Kafka's 45 s is long for notifications; under 10 s risks expiring members that
+   * are only busy. Handlers heartbeat while they back off.
+   */
+  sessionTimeoutMs: 15_000,
   rebalanceTimeoutMs: 60_000,
   heartbeatIntervalMs: 3_000,
   /** Fetch long-poll; bounds how long close() waits for an idle consumer. */

@@ -29,7 +29,7 @@ export interface ConsumerTuning {
    * published before the group's first start is missed; false starts at the end. Ignored once the group has offsets.
    */
   readonly fromBeginning?: boolean;
-  /** Default 30 s. The broker bounds it (group.min/max.session.timeout.ms). A handler must finish within it. */
+  /** Default 15 s. The broker bounds it (group.min/max.session.timeout.ms). A handler must finish within it. */
   readonly sessionTimeoutMs?: number;
   /** Default 60 s. */
   readonly rebalanceTimeoutMs?: number;

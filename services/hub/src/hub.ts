@@ -144,7 +144,7 @@ export async function createHub({ config, logger, now = () => new Date(), versio
       lease = await holdInstanceName(redis, { name: config.KAFKA_INSTANCE_NAME, instanceId, logger });
       await kafka.provisionTopics(ALL_TOPICS);
       // Listen first: taking incidents and serving inboxes needs only Kafka's producer and Redis, while each
-      // consumer group may wait up to a session timeout (30 s) after an unclean stop before it rejoins.
+      // consumer group may wait up to a session timeout (15 s) after an unclean stop before it rejoins.
       const address = await listen(http, { host: config.HTTP_HOST, port: config.HTTP_PORT });
       subscriptions.push(
         await startIdentityStage(kafka, directory, now),
