@@ -142,6 +142,13 @@ export type CpPlanRecorded = z.infer<typeof cpPlanRecorded>;
 export const CP_REFUSAL_REASONS = ['nhs-number-not-found', 'inactive-record', 'not-a-child'] as const;
 export type CpRefusalReason = (typeof CP_REFUSAL_REASONS)[number];
 
+/**
+ * Why an FGM indicator was refused: a plan's reasons, or `not-female` (FGM-IS is for girls, and the directory
+ * records the person as male; a person recorded as other or unknown is the clinician's call).
+ */
+export const FGM_REFUSAL_REASONS = [...CP_REFUSAL_REASONS, 'not-female'] as const;
+export type FgmRefusalReason = (typeof FGM_REFUSAL_REASONS)[number];
+
 /** `contentId('cpr', ons, planId, contentHash)`: the same refused submission is one refusal. */
 export const cpRefusalId = z.string().regex(/^cpr_[a-f0-9]{32}$/);
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { auditChainVerification, auditSearchPage, storedAuditEvent } from './audit.ts';
 import type { ClientRole } from './callers.ts';
 import {
-  CP_REFUSAL_REASONS,
+  FGM_REFUSAL_REASONS,
   cpFlags,
   cpFlagsQuery,
   cpPlanParams,
@@ -126,7 +126,7 @@ export const oauthProblem = problemDetails
  * LA's inbox is told as well).
  */
 export const cpRefusalProblem = problemDetails
-  .extend({ reason: z.enum(CP_REFUSAL_REASONS).optional() })
+  .extend({ reason: z.enum(FGM_REFUSAL_REASONS).optional() })
   .describe('RFC 9457 problem details; a 422 carries the refusal reason code in `reason`.');
 
 /** A readiness problem: the 503 names the failing checks (names only, never their errors). */

@@ -49,6 +49,7 @@ interface SeedPatient {
   serial: string;
   given: string;
   family: string;
+  gender: 'male' | 'female' | 'other' | 'unknown';
   birthDate: string;
   postcode?: string;
   practices: Period[];
@@ -61,85 +62,99 @@ const since = (ods: string, from: string, to?: string): Period =>
 
 function person(
   serial: string,
-  [given, family]: [string, string],
+  [given, family, gender]: [string, string, SeedPatient['gender']],
   birthDate: string,
   postcode: string | undefined,
   practices: Period[],
   flags: { restricted?: boolean; active?: boolean } = {},
 ): SeedPatient {
-  return { serial, given, family, birthDate, ...(postcode === undefined ? {} : { postcode }), practices, ...flags };
+  const address = postcode === undefined ? {} : { postcode };
+  return { serial, given, family, gender, birthDate, ...address, practices, ...flags };
 }
 
 const PATIENTS: SeedPatient[] = [
   // The Whitlock family, one household in Taunton, across three practices: victim, perpetrator, two children.
-  person('100101', ['Sarah', 'Whitlock'], '1991-04-12', 'TA1 3RE', [since('L85901', '2009-09-01')]),
-  person('100102', ['Daniel', 'Whitlock'], '1988-09-30', 'TA1 3RE', [since('L85904', '2012-05-14')]),
-  person('100103', ['Mia', 'Whitlock'], '2016-06-03', 'TA1 3RE', [since('L85901', '2016-06-20')]),
-  person('100104', ['Leo', 'Whitlock'], '2020-02-14', 'TA1 3RE', [since('L85902', '2020-03-02')]),
+  person('100101', ['Sarah', 'Whitlock', 'female'], '1991-04-12', 'TA1 3RE', [since('L85901', '2009-09-01')]),
+  person('100102', ['Daniel', 'Whitlock', 'male'], '1988-09-30', 'TA1 3RE', [since('L85904', '2012-05-14')]),
+  person('100103', ['Mia', 'Whitlock', 'female'], '2016-06-03', 'TA1 3RE', [since('L85901', '2016-06-20')]),
+  person('100104', ['Leo', 'Whitlock', 'male'], '2020-02-14', 'TA1 3RE', [since('L85902', '2020-03-02')]),
 
   // Changed practice: L85902 up to and including 2025-06-30, L85901 from 2025-07-01.
-  person('100201', ['Priya', 'Sharma'], '1985-11-02', 'TA1 4DY', [
+  person('100201', ['Priya', 'Sharma', 'female'], '1985-11-02', 'TA1 4DY', [
     since('L85902', '2010-01-04', '2025-06-30'),
     since('L85901', '2025-07-01'),
   ]),
   // Restricted (S-flag): the file holds a postcode and practice; the directory returns neither.
-  person('100202', ['Hannah', 'Reeve'], '1994-08-19', 'TA6 5HG', [since('L85902', '2015-01-05')], { restricted: true }),
+  person('100202', ['Hannah', 'Reeve', 'female'], '1994-08-19', 'TA6 5HG', [since('L85902', '2015-01-05')], {
+    restricted: true,
+  }),
   // No current practice: registration ended 2024-12-31.
-  person('100203', ['Tom', 'Ashdown'], '1979-03-05', 'BA20 1PL', [since('L85903', '2001-01-08', '2024-12-31')]),
+  person('100203', ['Tom', 'Ashdown', 'male'], '1979-03-05', 'BA20 1PL', [since('L85903', '2001-01-08', '2024-12-31')]),
   // Never registered with a practice.
-  person('200101', ['Aleksander', 'Nowak'], '1996-10-17', 'BS5 6QT', []),
+  person('200101', ['Aleksander', 'Nowak', 'male'], '1996-10-17', 'BS5 6QT', []),
   // Two different people with the same name, birth date and postcode: a trace is multiple-matches.
-  person('200103', ['James', 'Smith'], '1990-01-01', 'BS5 6NQ', [since('L81902', '2008-02-11')]),
-  person('200104', ['James', 'Smith'], '1990-01-01', 'BS5 6NQ', [since('L81901', '2014-07-21')]),
+  person('200103', ['James', 'Smith', 'male'], '1990-01-01', 'BS5 6NQ', [since('L81902', '2008-02-11')]),
+  person('200104', ['James', 'Smith', 'male'], '1990-01-01', 'BS5 6NQ', [since('L81901', '2014-07-21')]),
   // Normalisation: accent and apostrophe; accents and a space in the family name; a hyphenated family name.
-  person('200105', ['Zoë', "O'Brien"], '2001-07-22', 'BS3 4AQ', [since('L81901', '2019-09-02')]),
-  person('200106', ['Seán', 'Ó Murchú'], '1983-02-11', 'BS1 6QH', [since('L81901', '2008-05-01')]),
-  person('100204', ['Amelia', 'Fox-Hartley'], '1977-06-25', 'TA1 1XX', [since('L85901', '2003-10-13')]),
+  person('200105', ['Zoë', "O'Brien", 'female'], '2001-07-22', 'BS3 4AQ', [since('L81901', '2019-09-02')]),
+  person('200106', ['Seán', 'Ó Murchú', 'male'], '1983-02-11', 'BS1 6QH', [since('L81901', '2008-05-01')]),
+  person('100204', ['Amelia', 'Fox-Hartley', 'female'], '1977-06-25', 'TA1 1XX', [since('L85901', '2003-10-13')]),
   // Inactive: deceased (registration ended at death).
-  person('100205', ['Margaret', 'Ellis'], '1942-05-09', 'TA4 3BB', [since('L85904', '1998-04-01', '2025-02-10')], {
+  person(
+    '100205',
+    ['Margaret', 'Ellis', 'female'],
+    '1942-05-09',
+    'TA4 3BB',
+    [since('L85904', '1998-04-01', '2025-02-10')],
+    {
+      active: false,
+    },
+  ),
+  // Inactive: a superseded number (first record) and its successor, same person: a trace is multiple-matches.
+  person('200107', ['Kyle', 'Benson', 'male'], '1993-07-07', 'BS5 7AA', [since('L81902', '2011-03-01')], {
     active: false,
   }),
-  // Inactive: a superseded number (first record) and its successor, same person: a trace is multiple-matches.
-  person('200107', ['Kyle', 'Benson'], '1993-07-07', 'BS5 7AA', [since('L81902', '2011-03-01')], { active: false }),
-  person('200108', ['Kyle', 'Benson'], '1993-07-07', 'BS5 7AA', [since('L81902', '2011-03-01')]),
+  person('200108', ['Kyle', 'Benson', 'male'], '1993-07-07', 'BS5 7AA', [since('L81902', '2011-03-01')]),
   // A mother, for unborn child protection plans (held on the mother's NHS number).
-  person('100206', ['Chloe', 'Parsons'], '1999-12-01', 'TA6 4RW', [since('L85902', '2018-02-01')]),
+  person('100206', ['Chloe', 'Parsons', 'female'], '1999-12-01', 'TA6 4RW', [since('L85902', '2018-02-01')]),
   // Children for child protection plans that cannot be routed to a practice: one whose registration ended
   // (no-registered-practice) and one with a restricted record (restricted-record).
-  person('100207', ['Poppy', 'Lane'], '2017-04-09', 'TA2 7PB', [since('L85901', '2017-05-01', '2026-03-31')]),
-  person('100208', ['Rosie', 'Hale'], '2014-09-21', 'TA6 5HG', [since('L85902', '2014-10-06')], { restricted: true }),
+  person('100207', ['Poppy', 'Lane', 'female'], '2017-04-09', 'TA2 7PB', [since('L85901', '2017-05-01', '2026-03-31')]),
+  person('100208', ['Rosie', 'Hale', 'female'], '2014-09-21', 'TA6 5HG', [since('L85902', '2014-10-06')], {
+    restricted: true,
+  }),
   // Twins: same family name, birth date and postcode; the given name tells them apart.
-  person('200109', ['Ava', 'Turner'], '2018-03-15', 'BS4 2DD', [since('L81901', '2018-04-03')]),
-  person('200201', ['Isla', 'Turner'], '2018-03-15', 'BS4 2DD', [since('L81901', '2018-04-03')]),
+  person('200109', ['Ava', 'Turner', 'female'], '2018-03-15', 'BS4 2DD', [since('L81901', '2018-04-03')]),
+  person('200201', ['Isla', 'Turner', 'female'], '2018-03-15', 'BS4 2DD', [since('L81901', '2018-04-03')]),
   // No known address (no postcode): found by NHS number, never by trace.
-  person('200202', ['Ryan', 'Cole'], '1986-08-08', undefined, [since('L81901', '2023-04-03')]),
+  person('200202', ['Ryan', 'Cole', 'male'], '1986-08-08', undefined, [since('L81901', '2023-04-03')]),
 
   // The subjects of @hub/testkit's sampleIncident(): the victim (given with NHS number 9990000018) matches;
   // the perpetrator is given without NHS number or postcode, so the hub cannot trace him (no-match).
-  person('000001', ['Alex', 'Tester'], '1990-04-12', 'TA1 1AA', [since('L85901', '2012-01-09')]),
-  person('000002', ['Sam', 'Tester'], '1988-09-30', 'TA1 1AA', [since('L85904', '2012-01-09')]),
+  person('000001', ['Alex', 'Tester', 'unknown'], '1990-04-12', 'TA1 1AA', [since('L85901', '2012-01-09')]),
+  person('000002', ['Sam', 'Tester', 'male'], '1988-09-30', 'TA1 1AA', [since('L85904', '2012-01-09')]),
 
   // Everyone else: ordinary, active, registered.
-  person('100301', ['Oliver', 'Hughes'], '1972-01-19', 'TA1 2QE', [since('L85901', '1995-03-06')]),
-  person('100302', ['Emily', 'Carter'], '1989-05-23', 'TA2 7PB', [since('L85901', '2011-08-15')]),
-  person('100303', ['Alfie', 'Kingdon'], '2019-12-12', 'TA2 8DL', [since('L85901', '2020-01-06')]),
-  person('100304', ['George', 'Pike'], '1958-11-30', 'TA6 4RW', [since('L85902', '1983-06-01')]),
-  person('100305', ['Lily', 'Marsh'], '2010-08-08', 'TA6 3PN', [since('L85902', '2010-08-23')]),
-  person('100306', ['Harry', 'Gale'], '2004-04-04', 'BA20 1PL', [since('L85903', '2004-05-10')]),
-  person('100311', ['Grace', 'Yeo'], '1995-09-14', 'BA20 2JF', [since('L85903', '2013-09-16')]),
-  person('100308', ['Jack', 'Dyer'], '1966-03-21', 'BA21 4LS', [since('L85903', '1990-11-05')]),
-  person('100309', ['Sophie', 'Bartlett'], '2013-01-29', 'TA4 3BB', [since('L85904', '2013-02-18')]),
-  person('100401', ['Noah', 'Bartlett'], '2015-10-05', 'TA4 3BB', [since('L85904', '2015-10-26')]),
-  person('100402', ['Ruth', 'Hembury'], '1950-07-04', 'TA4 4JT', [since('L85904', '1976-02-02')]),
-  person('200203', ['Amara', 'Okafor'], '1992-02-02', 'BS2 9TL', [since('L81901', '2016-01-11')]),
-  person('200204', ['Mohammed', 'Rahman'], '1980-06-15', 'BS5 6NQ', [since('L81902', '2005-09-19')]),
-  person('200205', ['Fatima', 'Rahman'], '1983-09-09', 'BS5 6NQ', [since('L81902', '2006-01-09')]),
-  person('200206', ['Yusuf', 'Rahman'], '2012-11-11', 'BS5 6NQ', [since('L81902', '2012-11-26')]),
-  person('200207', ['Ella', 'Price'], '1998-03-03', 'BS3 4AQ', [since('L81901', '2016-09-26')]),
-  person('200208', ['Callum', 'Reid'], '1975-12-25', 'BS4 2DD', [since('L81902', '2001-04-17')]),
-  person('200301', ['Niamh', 'Kelly'], '2000-10-10', 'BS1 5TR', [since('L81901', '2018-09-24')]),
-  person('200302', ['Isaac', 'Brooks'], '2008-05-17', 'BS5 7AA', [since('L81902', '2008-06-02')]),
-  person('200303', ['Evie', 'Brooks'], '2011-02-21', 'BS5 7AA', [since('L81902', '2011-03-07')]),
+  person('100301', ['Oliver', 'Hughes', 'male'], '1972-01-19', 'TA1 2QE', [since('L85901', '1995-03-06')]),
+  person('100302', ['Emily', 'Carter', 'female'], '1989-05-23', 'TA2 7PB', [since('L85901', '2011-08-15')]),
+  person('100303', ['Alfie', 'Kingdon', 'male'], '2019-12-12', 'TA2 8DL', [since('L85901', '2020-01-06')]),
+  person('100304', ['George', 'Pike', 'male'], '1958-11-30', 'TA6 4RW', [since('L85902', '1983-06-01')]),
+  person('100305', ['Lily', 'Marsh', 'female'], '2010-08-08', 'TA6 3PN', [since('L85902', '2010-08-23')]),
+  person('100306', ['Harry', 'Gale', 'male'], '2004-04-04', 'BA20 1PL', [since('L85903', '2004-05-10')]),
+  person('100311', ['Grace', 'Yeo', 'female'], '1995-09-14', 'BA20 2JF', [since('L85903', '2013-09-16')]),
+  person('100308', ['Jack', 'Dyer', 'male'], '1966-03-21', 'BA21 4LS', [since('L85903', '1990-11-05')]),
+  person('100309', ['Sophie', 'Bartlett', 'female'], '2013-01-29', 'TA4 3BB', [since('L85904', '2013-02-18')]),
+  person('100401', ['Noah', 'Bartlett', 'male'], '2015-10-05', 'TA4 3BB', [since('L85904', '2015-10-26')]),
+  person('100402', ['Ruth', 'Hembury', 'female'], '1950-07-04', 'TA4 4JT', [since('L85904', '1976-02-02')]),
+  person('200203', ['Amara', 'Okafor', 'female'], '1992-02-02', 'BS2 9TL', [since('L81901', '2016-01-11')]),
+  person('200204', ['Mohammed', 'Rahman', 'male'], '1980-06-15', 'BS5 6NQ', [since('L81902', '2005-09-19')]),
+  person('200205', ['Fatima', 'Rahman', 'female'], '1983-09-09', 'BS5 6NQ', [since('L81902', '2006-01-09')]),
+  person('200206', ['Yusuf', 'Rahman', 'male'], '2012-11-11', 'BS5 6NQ', [since('L81902', '2012-11-26')]),
+  person('200207', ['Ella', 'Price', 'female'], '1998-03-03', 'BS3 4AQ', [since('L81901', '2016-09-26')]),
+  person('200208', ['Callum', 'Reid', 'male'], '1975-12-25', 'BS4 2DD', [since('L81902', '2001-04-17')]),
+  person('200301', ['Niamh', 'Kelly', 'female'], '2000-10-10', 'BS1 5TR', [since('L81901', '2018-09-24')]),
+  person('200302', ['Isaac', 'Brooks', 'male'], '2008-05-17', 'BS5 7AA', [since('L81902', '2008-06-02')]),
+  person('200303', ['Evie', 'Brooks', 'female'], '2011-02-21', 'BS5 7AA', [since('L81902', '2011-03-07')]),
 ];
 
 /** The three files' exact text, keyed by file name. */
@@ -147,6 +162,7 @@ export function buildSeed(): Record<'patients.json' | 'practices.json' | 'local-
   const patients = PATIENTS.map((patient) => ({
     nhsNumber: testNhsNumber(patient.serial),
     name: { given: patient.given, family: patient.family },
+    gender: patient.gender,
     birthDate: patient.birthDate,
     ...(patient.postcode === undefined ? {} : { postcode: patient.postcode }),
     practices: patient.practices,

@@ -1,4 +1,5 @@
 import type { Recipient } from '@hub/contracts';
+import type { PatientGender } from './schema.ts';
 
 /**
  * What the hub asks of a patient directory. The file-backed directory (`loadFileDirectory`) is one
@@ -46,6 +47,8 @@ export interface DirectoryPatient {
   readonly name: { readonly given: string; readonly family: string };
   /** YYYY-MM-DD */
   readonly birthDate: string;
+  /** PDS administrative gender, `unknown` when the record has none. */
+  readonly gender: PatientGender;
   /** Absent for a restricted record, and when the address is not known. */
   readonly postcode?: string;
   /** Registration history; always empty for a restricted record. */

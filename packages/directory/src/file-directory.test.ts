@@ -23,6 +23,7 @@ const sarah = {
   nhsNumber: '9991001018',
   name: { given: 'Sarah', family: 'Whitlock' },
   birthDate: '1991-04-12',
+  gender: 'female',
   postcode: 'TA1 3RE',
   practices: [{ ods: 'L85901', from: '2009-09-01' }],
   restricted: false,
@@ -105,6 +106,13 @@ describe('loadFileDirectory', () => {
     expect(Object.isFrozen(await directory.practice('L85901'))).toBe(true);
   });
 
+  it('reads a record without a gender as unknown', async () => {
+    const { gender: _gender, ...withoutGender } = sarah;
+    await write({ patients: [withoutGender] });
+    const directory = await loadFileDirectory({ files, now });
+    expect((await directory.findByNhsNumber('9991001018'))?.gender).toBe('unknown');
+  });
+
   it('returns a restricted record without postcode or practices', async () => {
     await write({ patients: [{ ...sarah, restricted: true }] });
     const directory = await loadFileDirectory({ files, now });
@@ -113,6 +121,7 @@ describe('loadFileDirectory', () => {
       nhsNumber: '9991001018',
       name: { given: 'Sarah', family: 'Whitlock' },
       birthDate: '1991-04-12',
+      gender: 'female', // PDS keeps it on a restricted record
       practices: [],
       restricted: true,
       active: true,

@@ -23,11 +23,13 @@ export { normaliseName, normalisePostcode, traceKey, type TraceKey } from './nor
 export { DirectoryLoadError, formatProblem, type DirectoryProblem } from './problems.ts';
 export {
   DIRECTORY_LIMITS,
+  PATIENT_GENDERS,
   patientRecord,
   practiceRecord,
   localAuthorityRecord,
   registrationPeriodRecord,
   type PatientRecord,
+  type PatientGender,
   type PracticeRecord,
   type LocalAuthorityRecord,
 } from './schema.ts';

@@ -388,6 +388,7 @@ describe('resolveSubject over another PatientDirectory (an adapter)', () => {
     nhsNumber: NHS.sarah,
     name: { given: 'Sarah', family: 'Whitlock' },
     birthDate: '1991-04-12',
+    gender: 'female',
     practices: [{ ods: 'L85901', from: '2009-09-01' }],
     restricted: false,
     active: true,

@@ -52,11 +52,17 @@ export const registrationPeriodRecord = z
     ...whenFieldsValid,
   });
 
+/** PDS's administrative genders (FHIR `Patient.gender`). */
+export const PATIENT_GENDERS = ['male', 'female', 'other', 'unknown'] as const;
+export type PatientGender = (typeof PATIENT_GENDERS)[number];
+
 export const patientRecord = z
   .object({
     nhsNumber,
     name: z.object({ given: personNamePart, family: personNamePart }).strict(),
     birthDate: isoDate,
+    /** PDS administrative gender; absent when not known (read as `unknown`). */
+    gender: z.enum(PATIENT_GENDERS).optional(),
     /** Absent when the address is not known (no fixed abode). A trace never matches a record without one. */
     postcode: postcode.optional(),
     /** Registration history. A restricted record may hold it here; the directory never returns it. */

@@ -99,6 +99,7 @@ function patientView(record: PatientRecord): DirectoryPatient {
     nhsNumber: record.nhsNumber,
     name: Object.freeze({ given: record.name.given, family: record.name.family }),
     birthDate: record.birthDate,
+    gender: record.gender ?? 'unknown',
     restricted: record.restricted,
     active: record.active,
   };

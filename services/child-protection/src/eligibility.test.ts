@@ -1,7 +1,7 @@
 import type { DirectoryPatient } from '@hub/directory';
 import { defaultChildProtectionPolicy } from '@hub/policy';
 import { describe, expect, it } from 'vitest';
-import { checkEligibility } from './eligibility.ts';
+import { checkEligibility, checkFgmEligibility } from './eligibility.ts';
 
 const policy = defaultChildProtectionPolicy();
 
@@ -9,6 +9,7 @@ const child: DirectoryPatient = {
   nhsNumber: '9991001034',
   name: { given: 'Test', family: 'Child' },
   birthDate: '2008-05-17',
+  gender: 'female',
   practices: [{ ods: 'L85901', from: '2008-06-01' }],
   restricted: false,
   active: true,
@@ -54,5 +55,27 @@ describe('checkEligibility', () => {
     await expect(checkEligibility(directoryOf(child), policy, '9991001042', '2026-01-01')).rejects.toThrow(
       /different NHS number/,
     );
+  });
+});
+
+describe('checkFgmEligibility', () => {
+  it('refuses a person the directory records as male, after the checks every flag has', async () => {
+    const boy = { ...child, gender: 'male' } as const;
+    expect(await checkFgmEligibility(directoryOf(boy), policy, child.nhsNumber, '2026-01-01')).toEqual({
+      eligible: false,
+      reason: 'not-female',
+    });
+    expect(await checkFgmEligibility(directoryOf(boy), policy, child.nhsNumber, '2026-05-17')).toEqual({
+      eligible: false,
+      reason: 'not-a-child',
+    });
+  });
+
+  it('leaves other and unknown to the clinician', async () => {
+    for (const gender of ['female', 'other', 'unknown'] as const) {
+      expect(
+        await checkFgmEligibility(directoryOf({ ...child, gender }), policy, child.nhsNumber, '2026-01-01'),
+      ).toMatchObject({ eligible: true });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { CpRefusalReason } from '@hub/contracts';
+import type { CpRefusalReason, FgmRefusalReason } from '@hub/contracts';
 import { HubError } from '@hub/errors';
 import type { DirectoryPatient, PatientDirectory } from '@hub/directory';
 import { isUnderChildAgeLimit, type ChildProtectionPolicy } from '@hub/policy';
@@ -32,15 +32,34 @@ export async function checkEligibility(
   return { eligible: true, patient };
 }
 
+/**
+ * As checkEligibility (child on `childOn`), for an FGM indicator: also `not-female` for a person the directory
+ * records as male, as FGM-IS is for girls. A gender recorded as other or unknown, or none, is the clinician's call.
+ */
+export async function checkFgmEligibility(
+  directory: Pick<PatientDirectory, 'findByNhsNumber'>,
+  policy: ChildProtectionPolicy,
+  nhsNumber: string,
+  childOn: string,
+): Promise<
+  | { readonly eligible: true; readonly patient: DirectoryPatient }
+  | { readonly eligible: false; readonly reason: FgmRefusalReason }
+> {
+  const eligibility = await checkEligibility(directory, policy, nhsNumber, childOn);
+  if (eligibility.eligible && eligibility.patient.gender === 'male') return { eligible: false, reason: 'not-female' };
+  return eligibility;
+}
+
 /** The field error of a refusal: which rule failed, never the value. */
-export const REFUSAL_DETAIL: Readonly<Record<CpRefusalReason, string>> = {
+export const REFUSAL_DETAIL: Readonly<Record<FgmRefusalReason, string>> = {
   'nhs-number-not-found': 'is not known to the patient directory',
   'inactive-record': 'belongs to an inactive record (superseded or deceased)',
   'not-a-child': 'belongs to a person who is not under 18 on the date checked',
+  'not-female': 'belongs to a person the patient directory records as male',
 };
 
 /** The 422 for a record refused on its NHS number: a stable `reason` and the field, never the value. */
-export function refusedOnNhsNumber(detail: string, reason: CpRefusalReason): HubError {
+export function refusedOnNhsNumber(detail: string, reason: FgmRefusalReason): HubError {
   return new HubError('unprocessable', detail, {
     errors: [{ pointer: '/body/nhsNumber', detail: REFUSAL_DETAIL[reason] }],
     reason,

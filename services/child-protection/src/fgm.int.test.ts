@@ -134,6 +134,7 @@ describe('FGM indicators', () => {
 
   it.each([
     ['not-a-child', SEED.sarah],
+    ['not-female', SEED.noah], // a boy: FGM-IS is for girls
     ['nhs-number-not-found', SEED.unknown],
     ['inactive-record', SEED.margaret],
   ] as const)('refuses %s with 422, audited as request-rejected, recording nothing', async (reason, nhsNumber) => {
@@ -178,15 +179,15 @@ describe('FGM indicators', () => {
 
   it('refuses a new active indicator for a child who already has the most kept (409), publishing nothing', async () => {
     const fillers = Array.from({ length: CP_LIMITS.fgmIndicatorsPerChild }, (_, i) => `RA701:filler-${i}`);
-    await h.redis.sadd(CP_KEYS.fgmByChild(SEED.noah), ...fillers);
+    await h.redis.sadd(CP_KEYS.fgmByChild(SEED.evie), ...fillers);
     const indicatorId = uniqueId('FGM');
     await expect(
-      fgm.put(gpCaller('L85904'), indicatorId, { nhsNumber: SEED.noah, status: 'active' }),
+      fgm.put(gpCaller('L81902'), indicatorId, { nhsNumber: SEED.evie, status: 'active' }),
     ).rejects.toMatchObject({ code: 'conflict', status: 409 });
-    expect(await h.redis.scard(CP_KEYS.fgmByChild(SEED.noah))).toBe(CP_LIMITS.fgmIndicatorsPerChild);
+    expect(await h.redis.scard(CP_KEYS.fgmByChild(SEED.evie))).toBe(CP_LIMITS.fgmIndicatorsPerChild);
     expect(await h.redis.exists(CP_KEYS.fgm('L85904', indicatorId))).toBe(0);
-    await h.redis.srem(CP_KEYS.fgmByChild(SEED.noah), fillers[0]!);
-    expect((await fgm.put(gpCaller('L85904'), indicatorId, { nhsNumber: SEED.noah, status: 'active' })).outcome).toBe(
+    await h.redis.srem(CP_KEYS.fgmByChild(SEED.evie), fillers[0]!);
+    expect((await fgm.put(gpCaller('L81902'), indicatorId, { nhsNumber: SEED.evie, status: 'active' })).outcome).toBe(
       'added',
     );
   });

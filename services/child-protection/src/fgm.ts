@@ -14,7 +14,7 @@ import { HubError } from '@hub/errors';
 import type { KafkaClient } from '@hub/kafka';
 import type { ChildProtectionPolicy } from '@hub/policy';
 import type { RedisClient } from '@hub/redis';
-import { checkEligibility, refusedOnNhsNumber } from './eligibility.ts';
+import { checkFgmEligibility, refusedOnNhsNumber } from './eligibility.ts';
 import { CP_KEYS, createFlagView, type StoredFgmIndicator } from './flag-view.ts';
 import { withLock } from './lock.ts';
 import { SERVICE, auditAlone } from './service.ts';
@@ -80,7 +80,7 @@ export function createFgmIntake(deps: FgmIntakeDeps) {
 
       let slot: 'reserved' | 'held' = 'held';
       if (status === 'active') {
-        const eligibility = await checkEligibility(
+        const eligibility = await checkFgmEligibility(
           deps.directory,
           deps.policy,
           nhsNumber,
