@@ -17,6 +17,8 @@ const spread = defineTopic({ ...inputs, name: 'test.spread.v1', partitions: 4 })
 const spreadOutputs = topicOf('test.spread-outputs.v1', outputs.schema);
 const stuckInputs = topicOf('test.stuck-inputs.v1', inputs.schema);
 const stuckOutputs = topicOf('test.stuck-outputs.v1', outputs.schema);
+const handedInputs = topicOf('test.handed-inputs.v1', inputs.schema);
+const handedOutputs = topicOf('test.handed-outputs.v1', outputs.schema);
 
 let client: KafkaClient;
 let raw: RawKafka;
@@ -40,7 +42,17 @@ beforeAll(async () => {
   const { kafkaBrokers } = testEndpoints();
   const { logger } = captureLogs('kafka-transactions-test');
   client = createKafkaClient({ brokers: kafkaBrokers, clientId: 'tx-test', logger, topicNamespace: namespace });
-  await client.provisionTopics([notes, inputs, outputs, spread, spreadOutputs, stuckInputs, stuckOutputs]);
+  await client.provisionTopics([
+    notes,
+    inputs,
+    outputs,
+    spread,
+    spreadOutputs,
+    stuckInputs,
+    stuckOutputs,
+    handedInputs,
+    handedOutputs,
+  ]);
   raw = await createRawKafka(kafkaBrokers, logger);
 });
 
@@ -320,4 +332,39 @@ describe('transactions', () => {
     await outputsSeen.stop();
     expect(ascending(outputsSeen.seen)).toEqual(upTo(30));
   }, 90_000);
+
+  it('skips inputs that the previous owner committed after this consumer had fetched its start offset', async () => {
+    const logs = captureLogs('kafka-handed');
+    const handed = anotherInstance(logs.logger);
+    const outputsSeen = await collect(handedOutputs);
+    const handledSeqs: number[] = [];
+    const processor = await handed.processTransactionally(handedInputs, {
+      groupId: uniqueId('handed'),
+      transactionalId: uniqueId('handed-tx'),
+      ...FAST_CONSUMER,
+      handle: (message) => {
+        handledSeqs.push(message.value.seq);
+        return doubledTo(handedOutputs)(message);
+      },
+    });
+    // The consumer has joined and taken its start offset (the topic is empty: 0) ...
+    await expect
+      .poll(() => raw.groupState(processor.groupId), { timeout: 20_000 })
+      .toEqual({ state: 'Stable', members: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // ... when the partition's previous owner commits its last transaction: inputs 0-4 were done there.
+    await raw.commitOffsetInTransaction(processor.groupId, handed.physicalTopic(handedInputs), '5');
+    for (let seq = 0; seq < 10; seq++) await client.publish(handedInputs, [{ key: String(seq), value: { seq } }]);
+
+    await expect.poll(() => outputsSeen.seen.length, { timeout: 20_000 }).toBe(5);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await processor.stop();
+    await outputsSeen.stop();
+    expect(ascending(outputsSeen.seen)).toEqual([5, 6, 7, 8, 9]);
+    expect(handledSeqs).toEqual([5, 6, 7, 8, 9]);
+    const skipped = logs
+      .lines()
+      .filter((line) => line['msg'] === 'input already committed by the previous owner; skipped');
+    expect(skipped.map((line) => line['offset'])).toEqual(['0', '1', '2', '3', '4']);
+  });
 });

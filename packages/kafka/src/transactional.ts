@@ -211,7 +211,10 @@ export async function processTransactionally<T extends TopicSpec>(
   async function eachMessage(payload: EachMessagePayload): Promise<void> {
     const { partition, message } = payload;
     // Inputs the partition's previous owner committed after the consumer fetched its start offset: already done.
-    if (BigInt(message.offset) < (await producers.forPartition(partition)).committedFrom) return;
+    if (BigInt(message.offset) < (await producers.forPartition(partition)).committedFrom) {
+      log.debug({ partition, offset: message.offset }, 'input already committed by the previous owner; skipped');
+      return;
+    }
     const heartbeat = (): Promise<void> => payload.heartbeat();
     const inbound = readInbound(topic, partition, message);
     const traceId = inbound.ok ? inbound.message.traceId : inbound.traceId;

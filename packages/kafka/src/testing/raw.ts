@@ -45,6 +45,13 @@ export interface RawKafka {
   read(topics: readonly string[], options?: { readonly readUncommitted?: boolean }): Promise<RawReader>;
   /** The group's committed offset per partition of `topic` ('-1' when none). */
   committedOffsets(groupId: string, topic: string): Promise<string[]>;
+  /**
+   * Commits `offset` for the group on partition 0 of `topic` in a transaction of its own (a transactional id no
+   * processor uses), as a partition's previous owner does; the group may have live members.
+   */
+  commitOffsetInTransaction(groupId: string, topic: string, offset: string): Promise<void>;
+  /** The group's state (`Stable`, `PreparingRebalance`, `Empty`, ...) and member count. */
+  groupState(groupId: string): Promise<{ state: string; members: number }>;
   /** Creates a bare topic (no dead-letter twin), to test what happens when one is missing. */
   createTopic(topic: string): Promise<void>;
   topicConfig(topic: string): Promise<Record<string, string>>;
@@ -104,6 +111,28 @@ export async function createRawKafka(brokers: readonly string[], logger: Logger)
     async committedOffsets(groupId, topic) {
       const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
       return (entry?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => p.offset);
+    },
+    async commitOffsetInTransaction(groupId, topic, offset) {
+      const owner = kafka.producer({
+        transactionalId: `raw-owner-${randomBytes(5).toString('hex')}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
+      await owner.connect();
+      try {
+        const transaction = await owner.transaction();
+        await transaction.sendOffsets({
+          consumerGroupId: groupId,
+          topics: [{ topic, partitions: [{ partition: 0, offset }] }],
+        });
+        await transaction.commit();
+      } finally {
+        await owner.disconnect();
+      }
+    },
+    async groupState(groupId) {
+      const { groups } = await admin.describeGroups([groupId]);
+      return { state: groups[0]?.state ?? 'Dead', members: groups[0]?.members.length ?? 0 };
     },
     async createTopic(topic) {
       await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
