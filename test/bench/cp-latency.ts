@@ -13,14 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import type { CpFlags, CpPlanStatus, CpPlanSubmission } from '@hub/contracts';
 import { decodeUnverified, verify } from '@hub/signing';
-import {
-  createHubProcess,
-  localEndpoints,
-  pullInboxPage,
-  type ClientSpec,
-  type HubProcess,
-  type PulledItem,
-} from '../e2e/hub-process.ts';
+import { createHubProcess, localEndpoints, type ClientSpec, type PulledItem } from '../e2e/hub-process.ts';
+import { runAgainstHub } from './hub-run.ts';
 import {
   intOption,
   now,
@@ -97,11 +91,6 @@ interface Arrival {
   readonly jws: string;
 }
 
-interface Poller {
-  readonly failures: number;
-  stop(): Promise<void>;
-}
-
 function arrivalOf(recipient: string, item: PulledItem, pulledAt: number): Arrival {
   const { payload } = decodeUnverified(item.jws);
   const plan = payload['plan'] as { versionId?: unknown } | undefined;
@@ -113,48 +102,6 @@ function arrivalOf(recipient: string, item: PulledItem, pulledAt: number): Arriv
     payload,
     pulledAt,
     jws: item.jws,
-  };
-}
-
-/**
- * Pulls one inbox by cursor every `intervalMs`, as a GP or LA system would (a pull that finds items marks them
- * fetched, audited), and reports each notification when first seen. `pulledAt` is when the page had been read:
- * an upper bound of when the item became pullable, at most one poll round late.
- */
-function startPoller(
-  hub: HubProcess,
-  inbox: { readonly recipient: string; readonly client: string },
-  intervalMs: number,
-  onArrival: (arrival: Arrival) => void,
-): Poller {
-  let cursor: string | undefined;
-  const stopping = new AbortController();
-  let failures = 0;
-  const loop = (async () => {
-    while (!stopping.signal.aborted) {
-      let full = false;
-      try {
-        const page = await pullInboxPage(hub, inbox.client, inbox.recipient, cursor);
-        const pulledAt = now();
-        if (page.items.length > 0) cursor = page.nextCursor;
-        full = page.items.length === 100;
-        for (const item of page.items) onArrival(arrivalOf(inbox.recipient, item, pulledAt));
-      } catch (error) {
-        // Counted and shown; the inbox is simply polled again (a notification is then seen later, never lost).
-        failures += 1;
-        if (failures <= 3) progress(`cp: poll of ${inbox.recipient} failed: ${String(error)}`);
-      }
-      if (!full) await sleep(intervalMs);
-    }
-  })();
-  return {
-    get failures() {
-      return failures;
-    },
-    async stop() {
-      stopping.abort();
-      await loop;
-    },
   };
 }
 
@@ -192,7 +139,6 @@ export async function cpLatency(options: CpBenchOptions): Promise<BenchRow[]> {
     if (firstSeen.has(arrival.sourceId)) duplicates += 1;
     else firstSeen.set(arrival.sourceId, arrival.pulledAt);
   };
-  const pollers: Poller[] = [];
   const deadline = now() + options.timeoutMs;
   const left = (): number => deadline - now();
 
@@ -295,10 +241,12 @@ export async function cpLatency(options: CpBenchOptions): Promise<BenchRow[]> {
   const completionNote = (rate: number, completed: number, p95: number): string =>
     `inbox polled every ${options.pollMs} ms; p95 ${p95 <= 1_000 ? 'within' : 'NOT within'} 1 s` +
     (completed >= 0.9 * rate ? '' : `; NOT sustained (${completed.toFixed(1)}/s completed)`);
-  try {
-    await hub.start(60_000);
-    progress(`cp: hub ${hub.url} (namespace ${hub.namespace}), pid ${String(hub.pid)}`);
-    for (const inbox of [...GP_INBOXES, LA_INBOX]) pollers.push(startPoller(hub, inbox, options.pollMs, record));
+  return runAgainstHub('cp', hub, async (run) => {
+    for (const inbox of [...GP_INBOXES, LA_INBOX]) {
+      run.poll([inbox], options.pollMs, (recipient, item, pulledAt) => {
+        record(arrivalOf(recipient, item, pulledAt));
+      });
+    }
 
     // Warm-up, untimed: tokens, connections, JIT, each stage's first transaction; the plans start here.
     const warmVersionsFrom = versions.size;
@@ -414,16 +362,8 @@ export async function cpLatency(options: CpBenchOptions): Promise<BenchRow[]> {
     if (arrivals.length !== versions.size + edLookups.size) {
       throw new Error(`cp: ${arrivals.length} notifications, expected ${versions.size + edLookups.size}`);
     }
-    const pollFailures = pollers.reduce((sum, poller) => sum + poller.failures, 0);
-    if (pollFailures > 0) progress(`cp: ${pollFailures} inbox polls failed and were repeated`);
     return rows;
-  } catch (error) {
-    progress(`cp: hub output (last lines):\n${hub.output()}`);
-    throw error;
-  } finally {
-    await Promise.allSettled(pollers.map((poller) => poller.stop()));
-    await hub.stop(15_000);
-  }
+  });
 }
 
 export async function runCpBench(argv: readonly string[]): Promise<BenchRow[]> {

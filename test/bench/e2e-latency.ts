@@ -10,14 +10,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { decodeUnverified, verify } from '@hub/signing';
-import {
-  createHubProcess,
-  localEndpoints,
-  pullInboxPage,
-  type HubProcess,
-  type PulledItem,
-} from '../e2e/hub-process.ts';
+import { createHubProcess, localEndpoints, type PulledItem } from '../e2e/hub-process.ts';
 import { whitlockIncident } from '../e2e/whitlock.ts';
+import { runAgainstHub } from './hub-run.ts';
 import {
   intOption,
   now,
@@ -66,61 +61,12 @@ const PER_INCIDENT = 5;
 const OTHER_POLL_MS = 100;
 const WARM_UP = 10;
 
-interface Poller {
-  readonly failures: number;
-  stop(): Promise<void>;
-}
-
 interface Arrival {
   readonly recipient: string;
   readonly incidentId: string;
   readonly role: string | null;
   readonly pulledAt: number;
   readonly jws: string;
-}
-
-/**
- * Pulls inboxes in the background, as fast as `intervalMs` allows, by cursor (only new items come back), and
- * remembers when each notification was first seen. `pulledAt` is taken when the page has been read: an upper bound
- * of when the item became pullable, at most one poll round late.
- */
-function startPoller(
-  hub: HubProcess,
-  inboxes: readonly { recipient: string; client: string }[],
-  intervalMs: number,
-  onArrival: (arrival: Arrival) => void,
-): Poller {
-  const cursors = new Map<string, string | undefined>();
-  const stopping = new AbortController();
-  let failures = 0;
-  const loop = (async () => {
-    while (!stopping.signal.aborted) {
-      let full = false;
-      for (const { recipient, client } of inboxes) {
-        try {
-          const page = await pullInboxPage(hub, client, recipient, cursors.get(recipient));
-          const pulledAt = now();
-          if (page.items.length > 0) cursors.set(recipient, page.nextCursor);
-          if (page.items.length === 100) full = true;
-          for (const item of page.items) onArrival(arrivalOf(recipient, item, pulledAt));
-        } catch (error) {
-          // Counted and shown; the inbox is simply polled again (a notification is then seen later, never lost).
-          failures += 1;
-          if (failures <= 3) progress(`e2e: poll of ${recipient} failed: ${String(error)}`);
-        }
-      }
-      if (!full) await sleep(intervalMs);
-    }
-  })();
-  return {
-    get failures() {
-      return failures;
-    },
-    async stop() {
-      stopping.abort();
-      await loop;
-    },
-  };
 }
 
 function arrivalOf(recipient: string, item: PulledItem, pulledAt: number): Arrival {
@@ -146,7 +92,6 @@ export async function e2eLatency(options: E2eBenchOptions): Promise<BenchRow[]> 
       victimAt.set(arrival.incidentId, arrival.pulledAt);
     }
   };
-  const pollers: Poller[] = [];
 
   /** One POST; must be a new incident's 202. Answers its latency. */
   async function post(incidentId: string): Promise<number> {
@@ -184,13 +129,12 @@ export async function e2eLatency(options: E2eBenchOptions): Promise<BenchRow[]> 
   const rows: BenchRow[] = [];
   const deadline = now() + options.timeoutMs;
   const left = (): number => deadline - now();
-  try {
-    await hub.start(60_000);
-    progress(`e2e: hub ${hub.url} (namespace ${hub.namespace}), pid ${String(hub.pid)}`);
-    pollers.push(
-      startPoller(hub, [VICTIM_INBOX], options.pollMs, record),
-      startPoller(hub, OTHER_INBOXES, OTHER_POLL_MS, record),
-    );
+  return runAgainstHub('e2e', hub, async (run) => {
+    const onPulled = (recipient: string, item: PulledItem, pulledAt: number): void => {
+      record(arrivalOf(recipient, item, pulledAt));
+    };
+    run.poll([VICTIM_INBOX], options.pollMs, onPulled);
+    run.poll(OTHER_INBOXES, OTHER_POLL_MS, onPulled);
 
     // Warm-up, untimed: connections, tokens, JIT, every stage's first transaction.
     const warm = ids('W', WARM_UP);
@@ -284,16 +228,8 @@ export async function e2eLatency(options: E2eBenchOptions): Promise<BenchRow[]> 
     if (arrivals.length !== posted.size * PER_INCIDENT) {
       throw new Error(`e2e: ${arrivals.length} notifications, expected ${posted.size * PER_INCIDENT}`);
     }
-    const pollFailures = pollers.reduce((sum, poller) => sum + poller.failures, 0);
-    if (pollFailures > 0) progress(`e2e: ${pollFailures} inbox polls failed and were repeated`);
     return rows;
-  } catch (error) {
-    progress(`e2e: hub output (last lines):\n${hub.output()}`);
-    throw error;
-  } finally {
-    await Promise.allSettled(pollers.map((poller) => poller.stop()));
-    await hub.stop(15_000);
-  }
+  });
 }
 
 export async function runE2eBench(argv: readonly string[]): Promise<BenchRow[]> {
