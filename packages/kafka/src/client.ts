@@ -5,6 +5,7 @@ import { provisionTopics, ping, waitUntilReady } from './admin.ts';
 import { lazyConnection, type LazyConnection } from './connection.ts';
 import { DEFAULTS } from './limits.ts';
 import { consume } from './consumer.ts';
+import { listDeadLetters, redriveDeadLetter, type DeadLetterEntry } from './dead-letter-tools.ts';
 import { kafkaLogLevel, createLogCreator } from './log-creator.ts';
 import { publish } from './producer.ts';
 import { createTopicNamer, type TopicNamer } from './topic-names.ts';
@@ -62,6 +63,10 @@ export interface KafkaClient {
   consume<T extends TopicSpec>(topic: T, options: ConsumeOptions<T>): Promise<Subscription>;
   /** Consume-transform-produce, exactly once within Kafka: outputs and the input's offset commit in one transaction. */
   processTransactionally<T extends TopicSpec>(topic: T, options: TransactionalOptions<T>): Promise<Subscription>;
+  /** What `<topic>.dlq` holds (coordinates, reason, detail; never keys or values), for operators. */
+  deadLetters(topic: TopicSpec): Promise<{ entries: DeadLetterEntry[]; more: boolean }>;
+  /** Publishes a `handler-failed` dead letter to its topic again (RedriveRefusedError otherwise). */
+  redrive(topic: TopicSpec, at: { readonly partition: number; readonly offset: string }): Promise<DeadLetterEntry>;
   /** Stops consumers (in-flight messages finish), then disconnects producers and admin. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -194,6 +199,14 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     processTransactionally: async (topic, transactionalOptions) => {
       core.assertOpen();
       return processTransactionally(core, topic, transactionalOptions);
+    },
+    deadLetters: async (topic) => {
+      core.assertOpen();
+      return listDeadLetters(core, topic);
+    },
+    redrive: async (topic, at) => {
+      core.assertOpen();
+      return redriveDeadLetter(core, topic, at);
     },
     close: () => {
       closing ??= shutdown();

@@ -20,5 +20,6 @@ export { ContractViolationError } from './outbound.ts';
 export type { IssueSummary } from './codec.ts';
 export { OUTAGE_TOLERANT_RETRY, type RetryPolicy } from './retry.ts';
 export { DLQ_HEADERS, DLQ_REASONS, type DeadLetterReason } from './dead-letter.ts';
+export { RedriveRefusedError, type DeadLetterEntry } from './dead-letter-tools.ts';
 export { HEADERS, CONTENT_TYPE_JSON } from './headers.ts';
 export { DEFAULTS, LIMITS } from './limits.ts';

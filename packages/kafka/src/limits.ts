@@ -15,6 +15,8 @@ export const LIMITS = {
   /** Longest `dlq-detail` header value and most zod issues summarised in it. */
   maxDetailLength: 1024,
   maxIssuesInDetail: 10,
+  /** Dead letters one `deadLetters()` call lists, per topic. */
+  maxDeadLettersListed: 1000,
 } as const;
 
 /** Defaults for timings; each can be overridden where it is used. */

@@ -1,0 +1,61 @@
+/**
+ * Operators' view of the dead-letter topics (`<topic>.dlq`):
+ *   ./hub dlq                                        what each topic's DLQ holds: place, reason, detail, origin
+ *   ./hub dlq redrive <topic> <partition> <offset>   publish that handler-failed record to its topic again
+ * Listings carry coordinates, reasons and details only, never keys or values (which may hold personal data).
+ * Reads KAFKA_BROKERS and KAFKA_TOPIC_NAMESPACE (the local stack's defaults otherwise) and LOG_LEVEL (default warn).
+ */
+import { ALL_TOPICS } from '@hub/contracts';
+import { ConfigError, kafkaEnv, loadConfig, logEnv } from '@hub/config';
+import { createKafkaClient, RedriveRefusedError } from '@hub/kafka';
+import { createLogger } from '@hub/logger';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+let config;
+try {
+  config = loadConfig(kafkaEnv.extend(logEnv.shape), { LOG_LEVEL: 'warn', ...process.env });
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
+const [command = 'list', topicName, partition, offset] = process.argv.slice(2);
+const kafka = createKafkaClient({
+  brokers: config.KAFKA_BROKERS,
+  clientId: 'hub-dlq',
+  topicNamespace: config.KAFKA_TOPIC_NAMESPACE,
+  logger: createLogger({ service: 'hub-dlq', level: config.LOG_LEVEL }),
+});
+
+try {
+  if (command === 'list') {
+    for (const topic of ALL_TOPICS.filter((candidate) => topicName === undefined || candidate.name === topicName)) {
+      const { entries, more } = await kafka.deadLetters(topic);
+      process.stdout.write(`${topic.name}.dlq: ${entries.length}${more ? '+' : ''} dead letters\n`);
+      for (const entry of entries) {
+        process.stdout.write(
+          `  ${entry.partition} ${entry.offset}  ${entry.reason}  from ${entry.original.partition}:${entry.original.offset}` +
+            `  at ${entry.failedAt}  by ${entry.consumerGroup}  ${entry.detail}\n`,
+        );
+      }
+    }
+  } else if (command === 'redrive' && topicName !== undefined && partition !== undefined && offset !== undefined) {
+    const topic = ALL_TOPICS.find((candidate) => candidate.name === topicName) ?? fail(`unknown topic ${topicName}`);
+    if (!/^\d+$/.test(partition) || !/^\d+$/.test(offset)) fail('partition and offset are whole numbers');
+    const entry = await kafka.redrive(topic, { partition: Number(partition), offset });
+    process.stdout.write(
+      `redriven: ${topic.name}.dlq ${entry.partition}:${entry.offset} -> ${topic.name} ` +
+        `(first at ${entry.original.partition}:${entry.original.offset})\n`,
+    );
+  } else {
+    fail('usage: ./hub dlq [list [topic]] | ./hub dlq redrive <topic> <partition> <offset>');
+  }
+} catch (error) {
+  if (error instanceof RedriveRefusedError) fail(`refused: ${error.message}`);
+  throw error;
+} finally {
+  await kafka.close();
+}
