@@ -155,5 +155,10 @@ export async function redriveDeadLetter(
     acks: -1,
     messages: [{ key: found.key, value: found.value, headers }],
   });
-  return found.entry;
+  const { entry } = found;
+  core.logger.warn(
+    { topic: topic.name, partition: entry.partition, offset: entry.offset, originalOffset: entry.original.offset },
+    'dead letter redriven to its topic',
+  );
+  return entry;
 }
