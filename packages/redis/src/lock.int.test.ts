@@ -1,7 +1,7 @@
 import { captureLogs, isolatedRedisPrefix, testEndpoints } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, createRedis, type RedisClient } from './client.ts';
-import { acquireLock } from './lock.ts';
+import { acquireLock, withLock } from './lock.ts';
 
 let client: RedisClient;
 beforeAll(() => {
@@ -39,5 +39,37 @@ describe('acquireLock', () => {
 
   it('refuses a lifetime out of range', async () => {
     await expect(acquireLock(client, 'lock:c', 0)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('withLock', () => {
+  const busy = () => new Error('busy');
+
+  it('runs the work holding the lock, refuses a second holder with busy(), and frees the lock after', async () => {
+    const answer = await withLock(client, { key: 'lock:d', ttlMs: 5_000, busy }, async () => {
+      await expect(withLock(client, { key: 'lock:d', ttlMs: 5_000, busy }, () => Promise.resolve(0))).rejects.toThrow(
+        'busy',
+      );
+      return 42;
+    });
+    expect(answer).toBe(42);
+    await expect(
+      withLock(client, { key: 'lock:d', ttlMs: 5_000, busy }, () => Promise.reject(new Error('work failed'))),
+    ).rejects.toThrow('work failed');
+    expect(await withLock(client, { key: 'lock:d', ttlMs: 5_000, busy }, () => Promise.resolve('free'))).toBe('free');
+  });
+
+  it("keeps the work's outcome when the release fails (the lock then expires by itself)", async () => {
+    const other = createRedis({
+      url: testEndpoints().redisUrl,
+      keyPrefix: isolatedRedisPrefix(),
+      connectionName: 'lock-test-closing',
+      logger: captureLogs().logger,
+    });
+    const answer = await withLock(other, { key: 'lock:e', ttlMs: 200, busy }, async () => {
+      other.disconnect(); // the release can no longer reach Redis
+      return 'recorded';
+    });
+    expect(answer).toBe('recorded');
   });
 });

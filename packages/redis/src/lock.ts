@@ -25,3 +25,22 @@ export async function acquireLock(
     await client.eval(RELEASE_LOCK, 1, key, token);
   };
 }
+
+/**
+ * Runs `work` holding the lock on `key` (acquireLock); throws `busy()` at once when someone else holds it (the
+ * caller's client retries). The release is best effort: if it fails the lock expires after `ttlMs`, and the
+ * outcome of `work`, already decided, is what the caller gets.
+ */
+export async function withLock<R>(
+  client: RedisClient,
+  lock: { readonly key: string; readonly ttlMs: number; readonly busy: () => Error },
+  work: () => Promise<R>,
+): Promise<R> {
+  const release = await acquireLock(client, lock.key, lock.ttlMs);
+  if (release === undefined) throw lock.busy();
+  try {
+    return await work();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}

@@ -16,7 +16,7 @@ import type { ChildProtectionPolicy } from '@hub/policy';
 import type { RedisClient } from '@hub/redis';
 import { checkFgmEligibility, refusedOnNhsNumber } from './eligibility.ts';
 import { CP_KEYS, createFlagView, type StoredFgmIndicator } from './flag-view.ts';
-import { withLock } from './lock.ts';
+import { withRecordLock } from './lock.ts';
 import { SERVICE, auditAlone } from './service.ts';
 import { orUnavailable } from './unavailable.ts';
 
@@ -51,7 +51,7 @@ export function createFgmIntake(deps: FgmIntakeDeps) {
     const at = deps.now();
     const { nhsNumber, status } = submission;
 
-    return withLock(deps.redis, CP_KEYS.fgmLock(ods, indicatorId), async () => {
+    return withRecordLock(deps.redis, CP_KEYS.fgmLock(ods, indicatorId), async () => {
       const latest = await view.fgm(ods, indicatorId);
       if (latest === undefined && status === 'removed') {
         throw new HubError('not-found', 'Your organisation has recorded no FGM indicator with this id.');

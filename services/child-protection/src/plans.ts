@@ -19,7 +19,7 @@ import type { ChildProtectionPolicy } from '@hub/policy';
 import type { RedisClient } from '@hub/redis';
 import { checkEligibility, refusedOnNhsNumber } from './eligibility.ts';
 import { CP_KEYS, createFlagView, type StoredPlan } from './flag-view.ts';
-import { withLock } from './lock.ts';
+import { withRecordLock } from './lock.ts';
 import { SERVICE, auditAlone } from './service.ts';
 import { orUnavailable } from './unavailable.ts';
 
@@ -193,7 +193,7 @@ export function createPlanIntake(deps: PlanIntakeDeps) {
     if (errors.length > 0) throw new HubError('validation-failed', 'A date of the plan is in the future.', { errors });
     const hash = contentHash(plan);
 
-    return withLock(deps.redis, CP_KEYS.planLock(ons, planId), async () => {
+    return withRecordLock(deps.redis, CP_KEYS.planLock(ons, planId), async () => {
       const latest = await view.plan(ons, planId);
       if (latest !== undefined && (latest.plan.nhsNumber !== plan.nhsNumber || latest.plan.type !== plan.type)) {
         throw new HubError(

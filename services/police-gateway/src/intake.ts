@@ -9,7 +9,7 @@ import {
 import { actorOf, auditEvent, incidentRef } from '@hub/audit';
 import { HubError } from '@hub/errors';
 import type { KafkaClient } from '@hub/kafka';
-import { acquireLock, type RedisClient } from '@hub/redis';
+import { withLock, type RedisClient } from '@hub/redis';
 
 const SERVICE = 'police-gateway';
 /** Longer than any single submission takes; a crashed holder's lock expires by itself. */
@@ -57,16 +57,16 @@ const keys = {
  * Redis view is written after, and a crash in between is harmless because a retry derives the same receipt id.
  */
 export function createIncidentIntake(deps: IntakeDeps) {
-  async function withIncidentLock<R>(force: string, incidentId: string, work: () => Promise<R>): Promise<R> {
-    const release = await acquireLock(deps.redis, keys.lock(force, incidentId), LOCK_TTL_MS);
-    if (release === undefined) {
-      throw new HubError('conflict', 'Another submission of this incident is being recorded; retry shortly.');
-    }
-    try {
-      return await work();
-    } finally {
-      await release();
-    }
+  function withIncidentLock<R>(force: string, incidentId: string, work: () => Promise<R>): Promise<R> {
+    return withLock(
+      deps.redis,
+      {
+        key: keys.lock(force, incidentId),
+        ttlMs: LOCK_TTL_MS,
+        busy: () => new HubError('conflict', 'Another submission of this incident is being recorded; retry shortly.'),
+      },
+      work,
+    );
   }
 
   async function submit(caller: Caller, submission: DaIncidentSubmission): Promise<IntakeResult> {
