@@ -66,9 +66,9 @@ describe('withLock', () => {
       connectionName: 'lock-test-closing',
       logger: captureLogs().logger,
     });
-    const answer = await withLock(other, { key: 'lock:e', ttlMs: 200, busy }, async () => {
+    const answer = await withLock(other, { key: 'lock:e', ttlMs: 200, busy }, () => {
       other.disconnect(); // the release can no longer reach Redis
-      return 'recorded';
+      return Promise.resolve('recorded');
     });
     expect(answer).toBe('recorded');
   });
