@@ -36,6 +36,19 @@ describe('logger redaction', () => {
     expect(output).toContain(CENSOR);
   });
 
+  it('drops the arguments of a failed Redis command from a logged error, keeping its name', () => {
+    const { logger, lines } = capture();
+    // As ioredis attaches them to a ReplyError: the keys and values sent.
+    const error = Object.assign(new Error('OOM command not allowed'), {
+      command: { name: 'eval', args: ['script', '1', `cp:plans-by-child:${nhsNumber}`] },
+    });
+    logger.error({ err: error }, 'redis failed');
+    const line = JSON.parse(lines[0]!) as { err: { command: unknown; message: string } };
+    expect(line.err.command).toBe('eval');
+    expect(line.err.message).toBe('OOM command not allowed');
+    expect(lines.join('')).not.toContain(nhsNumber);
+  });
+
   it('keeps non-personal fields readable', () => {
     const { logger, lines } = capture();
     logger.info({ incidentRef: 'inc-42', recipient: 'gp:A81001', count: 3 }, 'routed');

@@ -14,6 +14,21 @@ export interface LoggerOptions {
 }
 
 /**
+ * pino's error serializer, without the command arguments ioredis attaches to a Redis error (`command.args`: the
+ * keys and values sent, e.g. a key holding an NHS number); the command's name stays, as `command`.
+ */
+function serializeError(error: Error): ReturnType<typeof pino.stdSerializers.err> {
+  const serialized = pino.stdSerializers.err(error);
+  const command: unknown = serialized['command'];
+  if (typeof command === 'object' && command !== null) {
+    const name: unknown = Reflect.get(command, 'name');
+    // Only the name, as a string: a `name` key would be censored as a person's name.
+    serialized['command'] = typeof name === 'string' ? name : 'unknown';
+  }
+  return serialized;
+}
+
+/**
  * A pino logger that censors personal data and secrets by key (see redaction.ts) and stamps every line with
  * the trace id of the surrounding request or message (see context.ts).
  */
@@ -27,7 +42,7 @@ export function createLogger(options: LoggerOptions): Logger {
       mixin: () => ({ ...currentContext() }),
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+      serializers: { err: serializeError, error: serializeError },
     },
     options.destination,
   );
