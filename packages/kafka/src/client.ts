@@ -39,8 +39,6 @@ export interface KafkaClientOptions {
    * open transactions at once) and unique among live instances (two with one name fence each other). Default `main`.
    */
   readonly instanceName?: string;
-  /** Transactions that may be open at once per `transaction()` id, default 4. */
-  readonly transactionPoolSize?: number;
 }
 
 const INSTANCE_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -185,7 +183,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       if (pool === undefined) {
         pool = createTransactionPool(core, {
           physicalIdPrefix: `${names.transactionalId(transactionalId)}.${instanceName}`,
-          size: options.transactionPoolSize ?? DEFAULTS.transactionPoolSize,
+          size: DEFAULTS.transactionPoolSize,
           transactionTimeoutMs: DEFAULTS.requestTransactionTimeoutMs,
         });
         pools.set(transactionalId, pool);

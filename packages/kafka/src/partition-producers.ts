@@ -10,6 +10,19 @@ export interface PartitionProducer {
    * inputs below it were processed and committed by that owner (or by us before a rebalance) and must be skipped.
    */
   readonly committedFrom: bigint;
+  /** The group assignment it was fenced in for (`reassigned` starts a new one). */
+  readonly assignment: number;
+}
+
+/**
+ * The partition was reassigned while an input of the old assignment was in flight: its commit must not fence in a
+ * producer, which would fence the partition's new owner. Retriable for kafkajs, which then carries on with the new
+ * assignment; the input, not committed here, is processed by whoever owns the partition now.
+ */
+function partitionReassigned(partition: number): Error {
+  return Object.assign(new Error(`partition ${partition} was reassigned while an input was in flight`), {
+    retriable: true,
+  });
 }
 
 /**
@@ -26,8 +39,9 @@ export function createPartitionProducers(
   core: ClientCore,
   options: { groupId: string; physicalTopic: string; transactionalIdPrefix: string; transactionTimeoutMs: number },
 ) {
-  const live = new Map<number, { producer: PartitionProducer; assignment: number; release: () => void }>();
+  const live = new Map<number, { producer: PartitionProducer; release: () => void }>();
   let assignment = 0;
+  let closed = false;
 
   async function committedOffset(partition: number): Promise<bigint> {
     const admin = await core.admin();
@@ -48,10 +62,15 @@ export function createPartitionProducers(
   }
 
   return {
-    /** The partition's producer for the current assignment: made, fenced in and its offset read on first use. */
-    async forPartition(partition: number): Promise<PartitionProducer> {
+    /**
+     * The partition's producer for the current assignment: made, fenced in and its offset read on first use. With
+     * `heldAssignment` (the assignment an in-flight input started under), refuses once the partition was reassigned.
+     */
+    async forPartition(partition: number, heldAssignment?: number): Promise<PartitionProducer> {
+      if (closed) throw new Error('the partition producers are closed');
+      if (heldAssignment !== undefined && heldAssignment !== assignment) throw partitionReassigned(partition);
       const current = live.get(partition);
-      if (current !== undefined && current.assignment === assignment) return current.producer;
+      if (current !== undefined && current.producer.assignment === assignment) return current.producer;
       // From an earlier assignment: another instance may have owned the partition since, and fenced this producer.
       await drop(partition);
       const id = `${options.transactionalIdPrefix}.p${partition}`;
@@ -59,8 +78,8 @@ export function createPartitionProducers(
       const connection = lazyConnection(() => core.createTransactionalProducer(id, options.transactionTimeoutMs));
       try {
         await connection.get(); // InitProducerId: fences the previous owner and completes its open transaction
-        const producer = { connection, committedFrom: await committedOffset(partition) };
-        live.set(partition, { producer, assignment, release });
+        const producer = { connection, committedFrom: await committedOffset(partition), assignment };
+        live.set(partition, { producer, release });
         return producer;
       } catch (error) {
         await connection.close().catch(() => undefined);
@@ -68,13 +87,19 @@ export function createPartitionProducers(
         throw error;
       }
     },
-    /** The group rebalanced: every partition is fenced in again before its next input. */
-    reassigned(): void {
+    /**
+     * The group rebalanced: every partition is fenced in again before its next input, and the producers of
+     * partitions no longer assigned here are closed.
+     */
+    reassigned(assigned: readonly number[]): void {
       assignment++;
+      const kept = new Set(assigned);
+      for (const partition of live.keys()) if (!kept.has(partition)) void drop(partition).catch(() => undefined);
     },
     /** Forgets a partition's producer (fenced, or in a state it cannot abort from); the next use makes a new one. */
     reset: drop,
     async closeAll(): Promise<void> {
+      closed = true;
       const results = await Promise.allSettled([...live.keys()].map(drop));
       const failed = results.find((result) => result.status === 'rejected');
       if (failed !== undefined) throw failed.reason;

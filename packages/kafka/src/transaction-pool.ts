@@ -27,7 +27,9 @@ export function createTransactionPool(
   }
   const idle = all.map((entry) => entry.connection);
   const waiting: ((connection: LazyConnection<Producer>) => void)[] = [];
+  /** Every run from its call to its end, waiting for a producer included, so close() waits for all of them. */
   const running = new Set<Promise<unknown>>();
+  let closed = false;
 
   async function take(): Promise<LazyConnection<Producer>> {
     return idle.pop() ?? new Promise((resolve) => waiting.push(resolve));
@@ -41,18 +43,25 @@ export function createTransactionPool(
 
   return {
     async run<R>(work: (tx: TransactionScope) => Promise<R>): Promise<R> {
-      const connection = await take();
-      const result = runTransaction(core, connection, work);
-      running.add(result);
+      if (closed) throw new Error('the transaction pool is closed');
+      const job = (async () => {
+        const connection = await take();
+        try {
+          return await runTransaction(core, connection, work);
+        } finally {
+          give(connection);
+        }
+      })();
+      running.add(job);
       try {
-        return await result;
+        return await job;
       } finally {
-        running.delete(result);
-        give(connection);
+        running.delete(job);
       }
     },
-    /** Waits for the running transactions, then disconnects every producer. */
+    /** Refuses new runs, waits for those already called (queued ones too), then disconnects every producer. */
     async close(): Promise<void> {
+      closed = true;
       await Promise.allSettled([...running]);
       const results = await Promise.allSettled(all.map(({ connection }) => connection.close()));
       for (const { release } of all) release();

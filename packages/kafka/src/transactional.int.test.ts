@@ -327,11 +327,16 @@ describe('transactions', () => {
         },
       )
       .toBe(true);
+    // Fenced, the zombie's consumer rejoins the group as a new member instead of stopping for good.
+    await expect
+      .poll(() => raw.groupState(zombie.groupId), { timeout: 40_000, interval: 500 })
+      .toEqual({ state: 'Stable', members: 2 });
+    expect(zombieLogs.lines().some((line) => line['msg'] === 'processor consumer crashed')).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await Promise.all([zombie.stop(), healthy.stop()]);
     await outputsSeen.stop();
     expect(ascending(outputsSeen.seen)).toEqual(upTo(30));
-  }, 90_000);
+  }, 120_000);
 
   it('skips inputs that the previous owner committed after this consumer had fetched its start offset', async () => {
     const logs = captureLogs('kafka-handed');

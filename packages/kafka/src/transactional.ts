@@ -107,8 +107,9 @@ export async function processTransactionally<T extends TopicSpec>(
    * One transaction: records, then the input's offset, then commit. Aborted (or the producer reset) on any error.
    * After a reset the partition is fenced in afresh: if another owner committed this input meanwhile, it is done.
    */
-  async function commitOnce(records: readonly TopicMessages[], payload: EachMessagePayload): Promise<void> {
-    const { connection, committedFrom } = await producers.forPartition(payload.partition);
+  async function commitOnce(records: readonly TopicMessages[], input: Input): Promise<void> {
+    const { payload } = input;
+    const { connection, committedFrom } = await producers.forPartition(payload.partition, input.assignment);
     if (BigInt(payload.message.offset) < committedFrom) return;
     const transaction = await (await connection.get()).transaction();
     try {
@@ -129,6 +130,12 @@ export async function processTransactionally<T extends TopicSpec>(
     }
   }
 
+  /** An input, and the partition assignment it is processed under. */
+  interface Input {
+    readonly payload: EachMessagePayload;
+    readonly assignment: number;
+  }
+
   type Committed =
     | { readonly committed: true }
     | { readonly committed: false; readonly kind: KafkaErrorKind; readonly error: unknown };
@@ -139,14 +146,12 @@ export async function processTransactionally<T extends TopicSpec>(
    * broker) gets the handler's budget, as it is about this input. Fenced: throws at once, this instance is a zombie.
    * Answers the last failure once a budget is spent, or 'abandoned' when stopping.
    */
-  async function commitWithRetries(
-    records: readonly TopicMessages[],
-    payload: EachMessagePayload,
-  ): Promise<Committed | 'abandoned'> {
+  async function commitWithRetries(records: readonly TopicMessages[], input: Input): Promise<Committed | 'abandoned'> {
+    const { payload } = input;
     const failures = { transient: 0, permanent: 0 };
     for (;;) {
       try {
-        await commitOnce(records, payload);
+        await commitOnce(records, input);
         return { committed: true };
       } catch (error) {
         const kind = classifyKafkaError(error);
@@ -159,11 +164,16 @@ export async function processTransactionally<T extends TopicSpec>(
           errorCode: code,
         };
         if (kind === 'fenced') {
-          // Another instance owns the partition now. Throwing makes kafkajs restart the consumer, which rejoins the
-          // group; the partition is fenced in again only if it is still assigned here.
+          // Another instance owns the partition: this member lost it (e.g. its session expired in a long handler).
+          // kafkajs rejoins the group as a new member on UNKNOWN_MEMBER_ID (consumer/runner.js); a fenced error as
+          // such is not retriable and would stop the consumer for good. The partition is fenced in again only if it
+          // is assigned here again.
           log.warn(where, 'partition producer fenced by its new owner; rejoining the group');
           await producers.reset(payload.partition).catch(() => undefined);
-          throw error;
+          throw Object.assign(new Error('partition producer fenced: rejoining the group'), {
+            type: 'UNKNOWN_MEMBER_ID',
+            cause: error,
+          });
         }
         const count = ++failures[kind];
         const budget = kind === 'transient' ? DEFAULTS.transactionRetry : policy;
@@ -179,8 +189,8 @@ export async function processTransactionally<T extends TopicSpec>(
     }
   }
 
-  async function deadLetter(payload: EachMessagePayload, reason: DeadLetterReason, detail: string): Promise<void> {
-    const { partition, message } = payload;
+  async function deadLetter(input: Input, reason: DeadLetterReason, detail: string): Promise<void> {
+    const { partition, message } = input.payload;
     const record: Message = deadLetterMessage({
       reason,
       detail,
@@ -195,7 +205,7 @@ export async function processTransactionally<T extends TopicSpec>(
       consumerGroup: groupId,
       failedAt: new Date(),
     });
-    const outcome = await commitWithRetries([{ topic: deadLetterTopic, messages: [record] }], payload);
+    const outcome = await commitWithRetries([{ topic: deadLetterTopic, messages: [record] }], input);
     if (outcome === 'abandoned') return;
     if (!outcome.committed) {
       const { name, code } = describeError(outcome.error);
@@ -210,8 +220,10 @@ export async function processTransactionally<T extends TopicSpec>(
 
   async function eachMessage(payload: EachMessagePayload): Promise<void> {
     const { partition, message } = payload;
+    const owned = await producers.forPartition(partition);
+    const input: Input = { payload, assignment: owned.assignment };
     // Inputs the partition's previous owner committed after the consumer fetched its start offset: already done.
-    if (BigInt(message.offset) < (await producers.forPartition(partition)).committedFrom) {
+    if (BigInt(message.offset) < owned.committedFrom) {
       log.debug({ partition, offset: message.offset }, 'input already committed by the previous owner; skipped');
       return;
     }
@@ -220,7 +232,7 @@ export async function processTransactionally<T extends TopicSpec>(
     const traceId = inbound.ok ? inbound.message.traceId : inbound.traceId;
     await withContext({ traceId }, async () => {
       if (!inbound.ok) {
-        await deadLetter(payload, inbound.reason, inbound.detail);
+        await deadLetter(input, inbound.reason, inbound.detail);
         return;
       }
       const handled = inbound.message;
@@ -239,17 +251,17 @@ export async function processTransactionally<T extends TopicSpec>(
       );
       if (computed === 'abandoned') return;
       if (!computed.ok) {
-        await deadLetter(payload, 'handler-failed', handlerFailedDetail(computed.error, policy.attempts));
+        await deadLetter(input, 'handler-failed', handlerFailedDetail(computed.error, policy.attempts));
         return;
       }
-      const outcome = await commitWithRetries(computed.value, payload);
+      const outcome = await commitWithRetries(computed.value, input);
       if (outcome === 'abandoned' || outcome.committed) return;
       if (outcome.kind === 'transient') {
         // Kafka itself is unwell; dead-lettering would likely fail too, and would bury a good message.
         throw outcome.error;
       }
       // The outputs themselves cannot be written (e.g. too large for the broker): the input goes to the DLQ.
-      await deadLetter(payload, 'handler-failed', handlerFailedDetail(outcome.error, policy.attempts));
+      await deadLetter(input, 'handler-failed', handlerFailedDetail(outcome.error, policy.attempts));
     });
   }
 
@@ -258,8 +270,8 @@ export async function processTransactionally<T extends TopicSpec>(
     log.error({ errorName: name, errorCode: code, restart: payload.restart }, 'processor consumer crashed');
   });
 
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    producers.reassigned();
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    producers.reassigned(payload.memberAssignment[physicalTopic] ?? []);
   });
 
   try {
@@ -267,7 +279,7 @@ export async function processTransactionally<T extends TopicSpec>(
     await consumer.subscribe({ topics: [physicalTopic], fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: options.partitionsConcurrently ?? topic.partitions,
+      partitionsConsumedConcurrently: topic.partitions,
       eachMessage,
     });
   } catch (error) {
@@ -286,9 +298,9 @@ export async function processTransactionally<T extends TopicSpec>(
         stopping.abort();
         try {
           await consumer.disconnect();
-          await producers.closeAll();
           log.info('transactional processor stopped');
         } finally {
+          await producers.closeAll().catch(() => undefined);
           release();
           untrack();
         }

@@ -63,8 +63,6 @@ export interface TransactionalOptions<T extends TopicSpec> extends ConsumerTunin
    * instance of the processor: whichever instance is assigned a partition fences its previous owner.
    */
   readonly transactionalId: string;
-  /** Input partitions processed at once, each in order. Default: the topic's partition count. */
-  readonly partitionsConcurrently?: number;
   /**
    * Computes the outputs for one input. Runs again if the transaction is retried, so it must have no side effects
    * outside the returned outputs (those are written exactly once, with the input's offset).
