@@ -21,9 +21,12 @@ export async function acquireLock(
   }
   const token = randomUUID();
   if ((await client.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return undefined;
-  return async () => {
-    await client.eval(RELEASE_LOCK, 1, key, token);
-  };
+  return () => releaseIfHeld(client, key, token);
+}
+
+/** Deletes `key` only while it still holds `token`: a slow holder never frees its successor's lock. */
+export async function releaseIfHeld(client: RedisClient, key: string, token: string): Promise<void> {
+  await client.eval(RELEASE_LOCK, 1, key, token);
 }
 
 /**

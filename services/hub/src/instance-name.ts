@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@hub/logger';
-import type { RedisClient } from '@hub/redis';
+import { releaseIfHeld, type RedisClient } from '@hub/redis';
 
 /** How long a lease outlives its last renewal, and about how long a starting instance waits for a crashed holder's. */
 export const INSTANCE_LEASE_MS = 6_000;
@@ -12,7 +12,6 @@ if holder == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return 1 end
 if holder then return 0 end
 redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`;
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 export interface InstanceNameLease {
   /** False until the name is claimed, and whenever Redis cannot confirm it: the hub is then not ready. */
@@ -64,8 +63,10 @@ export async function holdInstanceName(
     await sleep(Math.min(1_000, leaseMs / 3));
   }
 
+  // The renewal in flight, so release() deletes the name after it, never before (it would take the name back).
+  let renewing: Promise<void> = Promise.resolve();
   const renewal = setInterval(() => {
-    void claim().then((outcome) => {
+    renewing = claim().then((outcome) => {
       if (outcome !== 'held') logger.error({ instanceName: name, outcome }, 'instance name not held');
     });
   }, leaseMs / 3);
@@ -74,8 +75,9 @@ export async function holdInstanceName(
     held: () => held,
     async release() {
       clearInterval(renewal);
+      await renewing;
       held = false;
-      await redis.eval(RELEASE, 1, key, instanceId);
+      await releaseIfHeld(redis, key, instanceId);
     },
   };
 }
