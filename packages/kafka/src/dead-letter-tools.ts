@@ -5,6 +5,7 @@ import type { ClientCore } from './client.ts';
 import { DLQ_HEADERS, DLQ_REASONS, type DeadLetterReason } from './dead-letter.ts';
 import { copyRawHeaders, readHeaders } from './headers.ts';
 import { LIMITS } from './limits.ts';
+import { withTimeout } from './retry.ts';
 
 /** One dead-lettered record as an operator sees it: where it came from and why, never its key or value. */
 export interface DeadLetterEntry {
@@ -74,17 +75,7 @@ async function readFromStart(
         return Promise.resolve();
       },
     });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        reject(new Error(`reading ${physicalTopic} took over ${READ_TIMEOUT_MS} ms`));
-      }, READ_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([finished, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(finished, READ_TIMEOUT_MS, `reading ${physicalTopic}`);
   } finally {
     await consumer.disconnect();
   }
