@@ -18,7 +18,7 @@ export {
   type ReloadResult,
 } from './file-directory.ts';
 export { createDirectorySnapshot, type DirectorySnapshotOptions } from './snapshot.ts';
-export { resolveSubject, registeredPracticeOn, incidentDate } from './resolve.ts';
+export { resolveSubject, registeredPracticeOn, incidentDate, findExactly } from './resolve.ts';
 export { normaliseName, normalisePostcode, traceKey, type TraceKey } from './normalise.ts';
 export { DirectoryLoadError, formatProblem, type DirectoryProblem } from './problems.ts';
 export {

@@ -44,12 +44,8 @@ export async function resolveSubject(
   let patient: DirectoryPatient;
   let matchedBy: 'nhs-number' | 'demographic-trace';
   if (subject.nhsNumber !== undefined) {
-    const found = await directory.findByNhsNumber(subject.nhsNumber);
+    const found = await findExactly(directory, subject.nhsNumber);
     if (found === undefined) return exception('nhs-number-not-found');
-    if (found.nhsNumber !== subject.nhsNumber) {
-      // E.g. an adapter that followed a superseded number to its successor: not what was asked.
-      throw new Error('directory returned a record for a different NHS number than requested');
-    }
     if (found.birthDate !== subject.birthDate) return exception('nhs-number-mismatch');
     if (!found.active) return exception(INACTIVE_RECORD.byNhsNumber);
     patient = found;
@@ -83,6 +79,21 @@ export async function resolveSubject(
   const practiceOds = registeredPracticeOn(patient.practices, onDate);
   if (practiceOds === undefined) return exception('no-registered-practice');
   return { ref: subject.ref, outcome: 'matched', nhsNumber: patient.nhsNumber, practiceOds, matchedBy };
+}
+
+/**
+ * The record of exactly `nhsNumber`, or undefined. A directory that answers with another number (e.g. an adapter
+ * that followed a superseded number to its successor) is a fault, never taken for the person asked about: throws.
+ */
+export async function findExactly(
+  directory: Pick<PatientDirectory, 'findByNhsNumber'>,
+  nhsNumber: string,
+): Promise<DirectoryPatient | undefined> {
+  const found = await directory.findByNhsNumber(nhsNumber);
+  if (found !== undefined && found.nhsNumber !== nhsNumber) {
+    throw new Error('directory returned a record for a different NHS number than requested');
+  }
+  return found;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { CpRefusalReason, FgmRefusalReason } from '@hub/contracts';
 import { HubError } from '@hub/errors';
-import type { DirectoryPatient, PatientDirectory } from '@hub/directory';
+import { findExactly, type DirectoryPatient, type PatientDirectory } from '@hub/directory';
 import { isUnderChildAgeLimit, type ChildProtectionPolicy } from '@hub/policy';
 
 export type Eligibility =
@@ -19,12 +19,8 @@ export async function checkEligibility(
   nhsNumber: string,
   childOn: string | undefined,
 ): Promise<Eligibility> {
-  const patient = await directory.findByNhsNumber(nhsNumber);
+  const patient = await findExactly(directory, nhsNumber);
   if (patient === undefined) return { eligible: false, reason: 'nhs-number-not-found' };
-  if (patient.nhsNumber !== nhsNumber) {
-    // E.g. an adapter that followed a superseded number to its successor: not what was asked.
-    throw new Error('directory returned a record for a different NHS number than requested');
-  }
   if (!patient.active) return { eligible: false, reason: 'inactive-record' };
   if (childOn !== undefined && !isUnderChildAgeLimit(policy, patient.birthDate, childOn)) {
     return { eligible: false, reason: 'not-a-child' };

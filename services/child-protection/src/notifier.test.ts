@@ -78,6 +78,12 @@ describe('routing a plan subject', () => {
   ] as const)('%s', async (_label, nhsNumber, expected) => {
     expect(await routeOf(directory, nhsNumber, '2026-11-23')).toMatchObject(expected);
   });
+
+  it('never routes on a record the directory gave for another NHS number', async () => {
+    const other = await directory.findByNhsNumber('9991001034');
+    const answersWrongly = { ...directory, findByNhsNumber: () => Promise.resolve(other) };
+    await expect(routeOf(answersWrongly, '9991001042', '2026-11-23')).rejects.toThrow(/different NHS number/);
+  });
 });
 
 describe('notifying a recorded plan', () => {

@@ -9,7 +9,7 @@ import {
   type CpNotificationPayload,
   type CpPlanRecorded,
 } from '@hub/contracts';
-import { incidentDate, registeredPracticeOn, type PatientDirectory } from '@hub/directory';
+import { findExactly, incidentDate, registeredPracticeOn, type PatientDirectory } from '@hub/directory';
 import { OUTAGE_TOLERANT_RETRY, output, type KafkaClient, type Output, type Subscription } from '@hub/kafka';
 import {
   auditDecisionOf,
@@ -80,7 +80,7 @@ export async function startChildProtectionNotifier(deps: NotifierDeps): Promise<
 
 /** Where the plan's subject can be routed today: exactly one practice of an active, unrestricted record, or why not. */
 export async function routeOf(directory: PatientDirectory, nhsNumber: string, today: string): Promise<PlanRoute> {
-  const patient = await directory.findByNhsNumber(nhsNumber);
+  const patient = await findExactly(directory, nhsNumber);
   if (patient === undefined) return { outcome: 'exception', reason: 'nhs-number-not-found' };
   if (!patient.active) return { outcome: 'exception', reason: 'inactive-record' };
   if (patient.restricted) return { outcome: 'exception', reason: 'restricted-record' };
@@ -95,8 +95,10 @@ export async function routeOf(directory: PatientDirectory, nhsNumber: string, to
 
 export async function notifyPlan(deps: NotifyDeps, recorded: CpPlanRecorded): Promise<Output[]> {
   const today = incidentDate(deps.now().toISOString());
-  const route = await routeOf(deps.directory, recorded.plan.nhsNumber, today);
-  const authority = await deps.directory.localAuthority(recorded.localAuthority);
+  const [route, authority] = await Promise.all([
+    routeOf(deps.directory, recorded.plan.nhsNumber, today),
+    deps.directory.localAuthority(recorded.localAuthority),
+  ]);
   const decided = decidePlanNotification(deps.policy, {
     recorded,
     route,
