@@ -11,8 +11,7 @@ import {
   nhsNumber,
   recipient,
 } from '@hub/contracts';
-import { HubError } from '@hub/errors';
-import type { HttpRequest, HttpServer } from '@hub/http';
+import { orNotReady, type HttpRequest, type HttpServer } from '@hub/http';
 import type { KafkaClient } from '@hub/kafka';
 import { z } from 'zod';
 import { auditCursorParameter, encodeAuditCursor } from './cursor.ts';
@@ -68,17 +67,8 @@ const searchQuery = z
 export function registerAuditRoutes(app: HttpServer, deps: AuditRoutesDeps): void {
   const { auth, store, kafka } = deps;
 
-  async function audit(request: HttpRequest, publish: () => Promise<void>): Promise<void> {
-    try {
-      await publish();
-    } catch (error) {
-      if (error instanceof HubError) throw error; // a contract violation is our bug: 500
-      request.log.warn({ errorName: error instanceof Error ? error.name : typeof error }, 'audit publish failed');
-      throw new HubError('not-ready', 'The audit trail could not be written, so the search was not run. Retry later.', {
-        cause: error,
-      });
-    }
-  }
+  const audit = (request: HttpRequest, publish: () => Promise<void>): Promise<void> =>
+    orNotReady(publish, 'The audit trail could not be written, so the search was not run. Retry later.', request.log);
 
   auth.registerProtected(app, { prefix: '/v1' }, (scope) => {
     scope.get(

@@ -17,8 +17,7 @@ import type { RedisClient } from '@hub/redis';
 import { checkFgmEligibility, refusedOnNhsNumber } from './eligibility.ts';
 import { CP_KEYS, createFlagView, type StoredFgmIndicator } from './flag-view.ts';
 import { withRecordLock } from './lock.ts';
-import { SERVICE, auditAlone } from './service.ts';
-import { orUnavailable } from './unavailable.ts';
+import { auditAlone, orUnavailable, SERVICE } from './service.ts';
 
 export interface FgmIntakeDeps {
   readonly kafka: KafkaClient;

@@ -14,8 +14,7 @@ import type { KafkaClient } from '@hub/kafka';
 import { auditDecisionOf, decideScheduledLookup, planScope, type ChildProtectionPolicy } from '@hub/policy';
 import type { RedisClient } from '@hub/redis';
 import { createFlagView, type StoredFgmIndicator, type StoredPlan, type UnscheduledAccess } from './flag-view.ts';
-import { SERVICE, auditAlone } from './service.ts';
-import { orUnavailable } from './unavailable.ts';
+import { auditAlone, orUnavailable, SERVICE } from './service.ts';
 
 export interface FlagLookupDeps {
   readonly kafka: KafkaClient;

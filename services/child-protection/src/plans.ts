@@ -20,8 +20,7 @@ import type { RedisClient } from '@hub/redis';
 import { checkEligibility, refusedOnNhsNumber } from './eligibility.ts';
 import { CP_KEYS, createFlagView, type StoredPlan } from './flag-view.ts';
 import { withRecordLock } from './lock.ts';
-import { SERVICE, auditAlone } from './service.ts';
-import { orUnavailable } from './unavailable.ts';
+import { auditAlone, orUnavailable, SERVICE } from './service.ts';
 
 export interface PlanIntakeDeps {
   readonly kafka: KafkaClient;

@@ -1,10 +1,18 @@
 import { auditEvent, type AuditFields } from '@hub/audit';
 import { auditEventsTopic, type AuditAction } from '@hub/contracts';
 import type { KafkaClient } from '@hub/kafka';
-import { orUnavailable } from './unavailable.ts';
+import { orNotReady } from '@hub/http';
 
 /** The `service` of this package's audit events. */
 export const SERVICE = 'child-protection';
+
+/**
+ * Runs a Kafka write the answer depends on; a failure is 503 `not-ready` (retry later): nothing is answered that
+ * was not recorded and audited.
+ */
+export function orUnavailable<R>(work: () => Promise<R>): Promise<R> {
+  return orNotReady(work, 'The hub could not write its record, so the request was not completed. Retry later.');
+}
 
 /**
  * Publishes one audit event on its own (a step with no record to go with it: an unchanged resend, a refusal, a

@@ -14,7 +14,7 @@ import {
   type Recipient,
 } from '@hub/contracts';
 import { HubError } from '@hub/errors';
-import type { HttpRequest, HttpServer } from '@hub/http';
+import { orNotReady, type HttpRequest, type HttpServer } from '@hub/http';
 import type { KafkaClient } from '@hub/kafka';
 import { publicJwks, type HubKeyStore } from '@hub/signing';
 import { z } from 'zod';
@@ -78,18 +78,9 @@ const NO_NOTIFICATION = 'There is no such notification in this inbox.';
 export function registerInboxRoutes(app: HttpServer, deps: InboxRoutesDeps): void {
   const { auth, store, kafka } = deps;
 
-  /** Runs `publish`; a Kafka failure becomes 503 (retry later). A contract violation stays a 500: it is our bug. */
-  async function audit(request: HttpRequest, publish: () => Promise<void>): Promise<void> {
-    try {
-      await publish();
-    } catch (error) {
-      if (error instanceof HubError) throw error;
-      request.log.warn({ errorName: error instanceof Error ? error.name : typeof error }, 'audit publish failed');
-      throw new HubError('not-ready', 'The audit trail could not be written, so nothing was changed. Retry later.', {
-        cause: error,
-      });
-    }
-  }
+  /** A Kafka failure becomes 503 (retry later), and nothing was changed. */
+  const audit = (request: HttpRequest, publish: () => Promise<void>): Promise<void> =>
+    orNotReady(publish, 'The audit trail could not be written, so nothing was changed. Retry later.', request.log);
 
   /** 404 for an inbox that is not the caller's, after auditing the attempt. */
   async function requireOwnInbox(
