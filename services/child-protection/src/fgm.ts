@@ -6,6 +6,7 @@ import {
   contentId,
   fgmIndicatorRecordedTopic,
   type Caller,
+  type FgmIndicatorRecorded,
   type FgmIndicatorSubmission,
   type FgmIndicatorStatus,
 } from '@hub/contracts';
@@ -15,8 +16,9 @@ import type { KafkaClient } from '@hub/kafka';
 import type { ChildProtectionPolicy } from '@hub/policy';
 import type { RedisClient } from '@hub/redis';
 import { checkFgmEligibility, refusedOnNhsNumber } from './eligibility.ts';
-import { CP_KEYS, createFlagView, type StoredFgmIndicator } from './flag-view.ts';
+import { CP_KEYS, createFlagView } from './flag-view.ts';
 import { withRecordLock } from './lock.ts';
+import { storedFgmOf } from './projector.ts';
 import { auditAlone, orUnavailable, SERVICE } from './service.ts';
 
 export interface FgmIntakeDeps {
@@ -113,34 +115,23 @@ export function createFgmIntake(deps: FgmIntakeDeps) {
       }
 
       const previousVersionId = latest?.versionId ?? null;
-      const stored: StoredFgmIndicator = {
-        organisation: ods,
-        indicatorId,
+      const recorded: FgmIndicatorRecorded = {
         versionId: contentId('fgv', ods, indicatorId, hash, previousVersionId ?? ''),
+        indicatorId,
+        organisation: ods,
         nhsNumber,
         status,
-        contentHash: hash,
+        previousVersionId,
         recordedAt: at.toISOString(),
+        recordedBy: actorOf(caller),
       };
+      // The view's copy is made from the record, as the projector makes it.
+      const stored = storedFgmOf(recorded);
       let offset: string | undefined;
       try {
         await orUnavailable(() =>
           deps.kafka.transaction(deps.transactionalId, async (tx) => {
-            const written = await tx.publish(fgmIndicatorRecordedTopic, [
-              {
-                key: nhsNumber,
-                value: {
-                  versionId: stored.versionId,
-                  indicatorId,
-                  organisation: ods,
-                  nhsNumber,
-                  status,
-                  previousVersionId,
-                  recordedAt: stored.recordedAt,
-                  recordedBy: actorOf(caller),
-                },
-              },
-            ]);
+            const written = await tx.publish(fgmIndicatorRecordedTopic, [{ key: nhsNumber, value: recorded }]);
             offset = written[0]?.baseOffset;
             await tx.publish(auditEventsTopic, [
               {

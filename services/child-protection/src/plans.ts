@@ -8,6 +8,7 @@ import {
   cpPlanRefusedTopic,
   type Caller,
   type CpPlanChange,
+  type CpPlanRecorded,
   type CpPlanStatus,
   type CpPlanSubmission,
   type CpRefusalReason,
@@ -20,6 +21,7 @@ import type { RedisClient } from '@hub/redis';
 import { checkEligibility, refusedOnNhsNumber } from './eligibility.ts';
 import { CP_KEYS, createFlagView, type StoredPlan } from './flag-view.ts';
 import { withRecordLock } from './lock.ts';
+import { storedPlanOf } from './projector.ts';
 import { auditAlone, orUnavailable, SERVICE } from './service.ts';
 
 export interface PlanIntakeDeps {
@@ -138,34 +140,23 @@ export function createPlanIntake(deps: PlanIntakeDeps) {
     const ons = caller.organisation;
     const ref = incidentRef(ons, planId);
     const previousVersionId = latest?.versionId ?? null;
-    const stored: StoredPlan = {
+    const recorded: CpPlanRecorded = {
+      versionId: contentId('cpv', ons, planId, hash, previousVersionId ?? ''),
       localAuthority: ons,
       planId,
-      versionId: contentId('cpv', ons, planId, hash, previousVersionId ?? ''),
       change: planChange(latest?.plan, plan),
+      previousVersionId,
       contentHash: hash,
       recordedAt: at.toISOString(),
+      recordedBy: actorOf(caller),
       plan,
     };
+    // The view's copy is made from the record, as the projector makes it.
+    const stored = storedPlanOf(recorded);
     let offset: string | undefined;
     await orUnavailable(() =>
       deps.kafka.transaction(deps.transactionalId, async (tx) => {
-        const written = await tx.publish(cpPlanRecordedTopic, [
-          {
-            key: ref,
-            value: {
-              versionId: stored.versionId,
-              localAuthority: ons,
-              planId,
-              change: stored.change,
-              previousVersionId,
-              contentHash: hash,
-              recordedAt: stored.recordedAt,
-              recordedBy: actorOf(caller),
-              plan,
-            },
-          },
-        ]);
+        const written = await tx.publish(cpPlanRecordedTopic, [{ key: ref, value: recorded }]);
         offset = written[0]?.baseOffset;
         await tx.publish(auditEventsTopic, [
           {
