@@ -3,7 +3,7 @@ import type { CpRuleId, DecisionOutcome, LawfulBasis } from '@hub/contracts';
 import { z } from 'zod';
 import document from '../policies/child-protection.v1.json' with { type: 'json' };
 import { ageOn } from './facts.ts';
-import { PolicyError, formatPath, type PolicyProblem } from './policy.ts';
+import { PolicyError, deepFreeze, formatPath, parsePolicyDocument, type PolicyProblem } from './policy.ts';
 
 /**
  * The child-protection policy as data (`policies/child-protection.v1.json`): which rule decides each
@@ -122,16 +122,7 @@ function placeholderProblems(rules: Readonly<Record<CpRuleId, { reason: string }
 
 /** Checks and freezes a child-protection policy document; every problem is reported at once (`PolicyError`). */
 export function loadChildProtectionPolicy(input: unknown): ChildProtectionPolicy {
-  const parsed = childProtectionPolicyDocument.safeParse(typeof input === 'string' ? parseJson(input) : input);
-  if (!parsed.success) {
-    throw new PolicyError(
-      parsed.error.issues.map((issue) => ({
-        path: formatPath(issue.path),
-        message: issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message,
-      })),
-    );
-  }
-  const doc = parsed.data;
+  const doc = parsePolicyDocument(childProtectionPolicyDocument, input);
   const problems = [
     ...placeholderProblems(doc.rules),
     ...(Object.entries(doc.rules) as [CpRuleId, { lawfulBasis: string[] }][])
@@ -149,22 +140,6 @@ export function loadChildProtectionPolicy(input: unknown): ChildProtectionPolicy
     recordConcepts: gp.recordConcepts as ChildProtectionPolicy['recordConcepts'],
     practiceRequests: gp.practiceRequest as ChildProtectionPolicy['practiceRequests'],
   });
-}
-
-function parseJson(source: string): unknown {
-  try {
-    return JSON.parse(source) as unknown;
-  } catch {
-    throw new PolicyError([{ path: '(document)', message: 'is not valid JSON' }]);
-  }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }
 
 let shipped: ChildProtectionPolicy | undefined;

@@ -81,6 +81,24 @@ function expectedScope(id: RuleId): 'subject' | 'incident' | 'unmatched-share' {
   return 'subject';
 }
 
+/**
+ * A policy document (an object, or its JSON text) checked against `schema`; every shape problem is reported at once
+ * (`PolicyError`). Shared by the domestic-abuse and child-protection policies.
+ */
+export function parsePolicyDocument<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input) as unknown;
+    } catch {
+      throw new PolicyError([{ path: '(document)', message: 'is not valid JSON' }]);
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new PolicyError(zodProblems(parsed.error));
+  return parsed.data;
+}
+
 function zodProblems(error: z.ZodError): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   for (const issue of error.issues) {
@@ -275,7 +293,7 @@ function coverageProblems(document: PolicyDocument, subjectRules: readonly Subje
   return problems;
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -291,17 +309,7 @@ function deepFreeze<T>(value: T): T {
  * covered by exactly one rule and no rule dead).
  */
 export function loadPolicy(json: unknown): Policy {
-  let input = json;
-  if (typeof json === 'string') {
-    try {
-      input = JSON.parse(json) as unknown;
-    } catch {
-      throw new PolicyError([{ path: '(document)', message: 'is not valid JSON' }]);
-    }
-  }
-  const parsed = policyDocument.safeParse(input);
-  if (!parsed.success) throw new PolicyError(zodProblems(parsed.error));
-  const document = parsed.data;
+  const document = parsePolicyDocument(policyDocument, json);
 
   const problems = [
     ...thresholdProblems(document.thresholds, ['thresholds']),
