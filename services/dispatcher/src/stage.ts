@@ -10,6 +10,7 @@ import { OUTAGE_TOLERANT_RETRY, output, type KafkaClient, type Output, type Subs
 import {
   buildNotifications,
   buildWithdrawals,
+  slotKeyOf,
   slotOf,
   type IncidentContext,
   type IssuedSlot,
@@ -75,18 +76,13 @@ export async function dispatch(
   });
 
   // First pass learns which slots this decision set fills; the second words them with what they amend.
-  const slotKey = (kind: string, recipient: string, subjectRef: string | null) =>
-    `${kind}|${recipient}|${subjectRef ?? ''}`;
   const amends = new Map<string, string | null>();
   for (const payload of buildNotifications(deps.policy, incident, decisions)) {
     const slot = slotOf(decisions, payload);
-    amends.set(
-      slotKey(slot.kind, slot.recipient, slot.subjectRef),
-      await deps.lineage.amends(lineageSlot(slot), payload.notificationId),
-    );
+    amends.set(slotKeyOf(slot), await deps.lineage.amends(lineageSlot(slot), payload.notificationId));
   }
   const payloads = buildNotifications(deps.policy, incident, decisions, {
-    amendsOf: ({ kind, recipient, subjectRef }) => amends.get(slotKey(kind, recipient, subjectRef)) ?? null,
+    amendsOf: (slot) => amends.get(slotKeyOf(slot)) ?? null,
   });
   // What the receipt before this one filled and this one does not: each such notification is withdrawn. On a
   // retry, `issuedBefore` still answers the receipt before this one, so the same withdrawals (same ids) result.
