@@ -137,6 +137,47 @@ describe('verify', () => {
   });
 });
 
+describe('exact encoding', () => {
+  it('refuses bytes appended after the signature, whatever they decode to', async () => {
+    const jwks = store.publicJwks();
+    // `x` alone decodes to no whole byte: Buffer.from would drop it and the signature would still verify.
+    for (const suffix of ['x', 'A', 'AA', 'AAA', 'AAAA']) {
+      const error = await refusal(verify(`${token}${suffix}`, jwks));
+      expect(error.reason).toBe('malformed');
+    }
+  });
+
+  it('refuses a segment that is not canonical base64url (trailing bits set, so it decodes to the same bytes)', async () => {
+    const parts = token.split('.');
+    const signature = parts[2]!;
+    // 64 bytes encode to 86 characters whose last carries 4 unused bits; flipping them keeps the decoded bytes.
+    const last = signature.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sibling = alphabet[alphabet.indexOf(last) ^ 0b0001]!;
+    const twin = `${signature.slice(0, -1)}${sibling}`;
+    expect(Buffer.from(twin, 'base64url').equals(Buffer.from(signature, 'base64url'))).toBe(true);
+    expect((await refusal(verify(withSegment(token, 2, twin), store.publicJwks()))).reason).toBe('malformed');
+    expect(() => decodeUnverified(withSegment(token, 1, `${parts[1]!}=`))).toThrow(JwsError);
+  });
+
+  it('refuses a signature that is not exactly the algorithm length (ES256: 64 bytes; RS512: the modulus)', async () => {
+    const ec = ecKeyPair('ec-len');
+    const rsa = rsaKeyPair('rsa-len');
+    const jwks = publicJwks.parse({ keys: [ec.publicJwk, rsa.publicJwk] });
+    const es256 = handSign({ alg: 'ES256', kid: 'ec-len' }, { a: 1 }, ec.privateKey);
+    const rs512 = handSign({ alg: 'RS512', kid: 'rsa-len' }, { a: 1 }, rsa.privateKey);
+    const both: JwsAlgorithm[] = ['ES256', 'RS512'];
+    for (const jws of [es256, rs512]) {
+      expect((await verifyWithJwks(jws, jwks, { algorithms: both })).payload).toEqual({ a: 1 });
+      const signature = Buffer.from(jws.split('.')[2]!, 'base64url');
+      for (const wrong of [Buffer.concat([signature, Buffer.from([0, 0, 0])]), signature.subarray(0, -3)]) {
+        const error = await refusal(verifyWithJwks(withSegment(jws, 2, b64(wrong)), jwks, { algorithms: both }));
+        expect(error.reason).toBe('malformed');
+      }
+    }
+  });
+});
+
 describe('verifyWithJwks', () => {
   it('verifies RS512 and ES256 client keys, each only under its own algorithm', async () => {
     const rsa = rsaKeyPair('rsa-1');

@@ -49,6 +49,24 @@ export const DEFAULT_MAX_JWS_LENGTH = 256 * 1024;
 /** Three base64url segments; the signature may be empty here so that `alg: none` is reported as such. */
 const COMPACT = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/;
 
+/**
+ * Whether `segment` is the one base64url text of its bytes (RFC 7515 §2: no padding). Node's decoder is lenient:
+ * a lone trailing character or non-zero unused bits decode to the same bytes as the canonical text, so a token with
+ * characters appended would otherwise verify. Re-encoding must give back exactly what was sent.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  return Buffer.from(segment, 'base64url').toString('base64url') === segment;
+}
+
+/** Signature length in bytes: ES256 is r || s (RFC 7518 §3.4), RS512 is the modulus length (RFC 8017 §8.2.2). */
+function signatureLength(key: PublicJwk): number {
+  if (key.kty === 'EC') return 64;
+  const modulus = Buffer.from(key.n, 'base64url');
+  let leadingZeros = 0;
+  while (leadingZeros < modulus.length && modulus[leadingZeros] === 0) leadingZeros += 1;
+  return modulus.length - leadingZeros;
+}
+
 function decodeJsonObject(segment: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
@@ -72,6 +90,9 @@ export function decodeUnverified(jws: string, maxLength = DEFAULT_MAX_JWS_LENGTH
   }
   const parts = COMPACT.exec(jws);
   if (parts === null) throw new JwsError('malformed', 'The JWS is not in compact serialization.');
+  if (!parts.slice(1).every((segment) => isCanonicalBase64url(segment))) {
+    throw new JwsError('malformed', 'A JWS segment is not canonical unpadded base64url.');
+  }
   const header = decodeJsonObject(parts[1] ?? '', 'header');
   const payload = decodeJsonObject(parts[2] ?? '', 'payload');
   if (typeof header['alg'] !== 'string') throw new JwsError('malformed', 'The JWS header has no alg.');
@@ -124,7 +145,9 @@ function importKey(key: PublicJwk): Promise<jose.JWK.Key> {
  *    touched, and again by node-jose.
  * 3. `kid` names a key in `jwks` whose type fits `alg`. Keys embedded in the header (`jwk`, `x5c`, `jku`, `x5u`)
  *    are never used. `crit` is refused: the hub understands no extensions.
- * 4. The signature verifies (node-jose).
+ * 4. Every segment is canonical unpadded base64url and the signature is exactly the algorithm's length (ES256:
+ *    64 bytes; RS512: the key's modulus), so no other text than what was signed verifies.
+ * 5. The signature verifies (node-jose).
  *
  * Claims (exp, aud, ...) are the caller's business. Throws JwsError with a reason code.
  */
@@ -140,6 +163,10 @@ export async function verifyWithJwks(jws: string, jwks: PublicJwks, options: Ver
   if (kid === undefined) throw new JwsError('unknown-kid', 'The JWS header has no kid.');
   const key = jwks.keys.find((candidate) => candidate.kid === kid && fits(candidate, alg));
   if (key === undefined) throw new JwsError('unknown-kid', 'No key in the JWKS matches the JWS kid and alg.');
+  // Checked here, not left to node-jose: it verified signatures with bytes appended.
+  if (Buffer.from(jws.slice(jws.lastIndexOf('.') + 1), 'base64url').length !== signatureLength(key)) {
+    throw new JwsError('malformed', `The JWS signature is not the length ${alg} signatures have.`);
+  }
 
   let verified: jose.JWS.VerificationResult;
   try {
