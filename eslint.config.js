@@ -1,7 +1,55 @@
 // Type-aware lint across the workspace. The rules that matter most here: no floating promises (a lost promise is
-// a lost notification), no misused promises, exhaustive switches over the `as const` unions.
+// a lost notification), no misused promises, exhaustive switches over the `as const` unions; and the library
+// boundaries of docs/conventions.md.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/**
+ * Each infrastructure library is imported by one package only (docs/conventions.md, "Boundaries"): everyone else
+ * goes through that package's API. zod is not here: contracts, config, auth, policy, http, kafka, directory,
+ * signing and two services' query parsers use it directly, and that is by design.
+ */
+const BOUNDARIES = [
+  { library: 'kafkajs', modules: ['kafkajs', 'kafkajs/*'], owners: ['packages/kafka/**'], via: '@hub/kafka' },
+  { library: 'ioredis', modules: ['ioredis', 'ioredis/*'], owners: ['packages/redis/**'], via: '@hub/redis' },
+  {
+    library: 'fastify',
+    modules: ['fastify', 'fastify/*', '@fastify/*', 'fastify-plugin'],
+    owners: ['packages/http/**'],
+    via: '@hub/http',
+  },
+  { library: 'node-jose', modules: ['node-jose', 'node-jose/*'], owners: ['packages/signing/**'], via: '@hub/signing' },
+  { library: 'pino', modules: ['pino', 'pino/*', 'pino-*'], owners: ['packages/logger/**'], via: '@hub/logger' },
+  {
+    library: 'testcontainers',
+    modules: ['testcontainers', 'testcontainers/*', '@testcontainers/*'],
+    owners: ['packages/testkit/**', 'test/setup/**'],
+    via: '@hub/testkit',
+  },
+];
+
+/** The same module patterns as a regular expression over an `import('…')` source, for dynamic imports. */
+const dynamicPattern = (modules) =>
+  `^(${modules.map((module) => module.replace(/[.+?^${}()|[\]\\/]/g, '\\$&').replace(/\*/g, '.*')).join('|')})$`;
+
+/** The two rules that enforce the boundaries, for files that own none of `except`'s libraries. */
+function boundaryRules(except) {
+  const refused = BOUNDARIES.filter((boundary) => boundary !== except);
+  const message = (boundary) => `${boundary.library} belongs to ${boundary.via}: import that package instead.`;
+  return {
+    'no-restricted-imports': [
+      'error',
+      { patterns: refused.map((boundary) => ({ group: boundary.modules, message: message(boundary) })) },
+    ],
+    'no-restricted-syntax': [
+      'error',
+      ...refused.map((boundary) => ({
+        selector: `ImportExpression[source.value=/${dynamicPattern(boundary.modules)}/]`,
+        message: message(boundary),
+      })),
+    ],
+  };
+}
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '.cache/**', '.data/**', 'coverage/**', 'eslint.config.js'] },
@@ -24,6 +72,9 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  { rules: boundaryRules(undefined) },
+  // Later entries win: each owner gets the same rules less its own library.
+  ...BOUNDARIES.map((boundary) => ({ files: boundary.owners, rules: boundaryRules(boundary) })),
   {
     files: ['**/*.test.ts', '**/*.int.test.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
