@@ -59,12 +59,15 @@ describe('registerAuthenticated', () => {
     const response = await app.inject({
       method: 'POST',
       url: '/v1/notifications',
-      headers: { authorization: 'Bearer good', 'x-request-id': 'client-req-0001' },
+      headers: { authorization: 'Bearer good', 'x-request-id': '3f1c2a4d-5e6f-4d3a-9b1e-0b0a4f0e6c54' },
       payload: { ref: 'a', extra: true },
     });
     expect(response.statusCode).toBe(400);
-    expect(response.headers['x-request-id']).toBe('client-req-0001');
-    expect(response.json()).toMatchObject({ requestId: 'client-req-0001', errors: [{ pointer: '/body/extra' }] });
+    expect(response.headers['x-request-id']).toBe('3f1c2a4d-5e6f-4d3a-9b1e-0b0a4f0e6c54');
+    expect(response.json()).toMatchObject({
+      requestId: '3f1c2a4d-5e6f-4d3a-9b1e-0b0a4f0e6c54',
+      errors: [{ pointer: '/body', detail: 'Unknown fields are not allowed (1).' }],
+    });
   });
 
   it('leaves the health routes unauthenticated', async () => {

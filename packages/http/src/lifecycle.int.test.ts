@@ -129,3 +129,29 @@ describe('trace context over a real socket', () => {
     expect(text).toContain(`{"n":7,"traceId":"${TRACE_ID}"}`);
   });
 });
+
+describe('requests without a Host header, over a real socket', () => {
+  it('answers HTTP/1.1 without Host with 400 bad-request problem+json, and still serves HTTP/1.0 without it', async () => {
+    app = build(gate());
+    const { port } = await listen(app, { host: '127.0.0.1', port: 0 });
+    const noHost = rawConnection(port);
+    noHost.write('GET /health/live HTTP/1.1\r\nConnection: close\r\n\r\n');
+    const text = await noHost.received;
+    const [head = '', body = ''] = text.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(head.toLowerCase()).toContain('content-type: application/problem+json');
+    expect(JSON.parse(body)).toMatchObject({
+      status: 400,
+      code: 'bad-request',
+      detail: 'An HTTP/1.1 request must carry a Host header.',
+    });
+
+    const bare = rawConnection(port);
+    bare.write('GET /health/live HTTP/1.1\r\n\r\n');
+    expect((await bare.received).split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+
+    const http10 = rawConnection(port);
+    http10.write('GET /health/live HTTP/1.0\r\n\r\n');
+    expect((await http10.received).split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+  });
+});

@@ -19,7 +19,7 @@ import {
 } from '@hub/errors';
 import { withContext } from '@hub/logger';
 import { z } from 'zod';
-import { contextOf, REQUEST_ID_HEADER, safeRequestFields } from './request-context.ts';
+import { contextOf, REQUEST_ID_HEADER, routeTemplate, safeRequestFields } from './request-context.ts';
 import { toValidationError } from './zod.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -30,7 +30,10 @@ export interface ProblemDetails {
   readonly title: string;
   readonly status: number;
   readonly detail: string;
-  /** The request path without its query string. Absent only for connection-level errors (no request was parsed). */
+  /**
+   * The matched route's template (`/v1/inboxes/{recipient}/notifications`), never the request path (paths can hold
+   * NHS numbers). Absent when no route matched (404, 405, connection-level errors).
+   */
   readonly instance?: string;
   readonly code: HttpErrorCode;
   readonly requestId: string;
@@ -74,7 +77,7 @@ export function pathWithoutQuery(url: string): string {
  * serializers never touch it and fastify does not append `; charset=utf-8` (JSON media types define no charset).
  */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, input: ProblemInput): FastifyReply {
-  const body = problemBody(input, request.id, pathWithoutQuery(request.url));
+  const body = problemBody(input, request.id, routeTemplate(request));
   return reply
     .code(body.status)
     .header(REQUEST_ID_HEADER, request.id)

@@ -53,11 +53,12 @@ function linesFor(requestId: string): Record<string, unknown>[] {
 }
 
 describe('request ids', () => {
-  it('echoes a safe incoming x-request-id', async () => {
+  it('echoes an incoming x-request-id that is a UUID', async () => {
     app = build();
-    const response = await app.inject({ url: '/subjects', headers: { 'x-request-id': 'gw-2024.abc_DEF-123' } });
-    expect(response.headers['x-request-id']).toBe('gw-2024.abc_DEF-123');
-    expect(linesFor('gw-2024.abc_DEF-123').length).toBeGreaterThanOrEqual(3);
+    const id = 'B5E3F9A2-1C4D-4E6F-8A9B-0C1D2E3F4A5B';
+    const response = await app.inject({ url: '/subjects', headers: { 'x-request-id': id } });
+    expect(response.headers['x-request-id']).toBe(id);
+    expect(linesFor(id).length).toBeGreaterThanOrEqual(3);
   });
 
   it('generates a UUID when there is none', async () => {
@@ -75,6 +76,10 @@ describe('request ids', () => {
       `inject${'x'.repeat(60)}`,
       '../../etc/passwd',
       '<script>x</script>',
+      // Well-formed by the old rule, and personal data: an NHS number, a case reference with a date of birth.
+      `nhs-${NHS_NUMBER}`,
+      'case-19870412-TA11AA',
+      NHS_NUMBER,
     ];
     for (const id of unsafe) {
       const response = await app.inject({ url: '/subjects', headers: { 'x-request-id': id } });
@@ -85,10 +90,11 @@ describe('request ids', () => {
 
   it('puts the same request id in the header, the problem body and the log lines', async () => {
     app = build();
-    const response = await app.inject({ url: '/fails', headers: { 'x-request-id': 'req-12345678' } });
-    expect(response.headers['x-request-id']).toBe('req-12345678');
-    expect(response.json<Record<string, unknown>>()['requestId']).toBe('req-12345678');
-    expect(linesFor('req-12345678').map((line) => line['level'])).toContain('error');
+    const id = '0b0a4f0e-6c54-4d3a-9b1e-3f1c2a4d5e6f';
+    const response = await app.inject({ url: '/fails', headers: { 'x-request-id': id } });
+    expect(response.headers['x-request-id']).toBe(id);
+    expect(response.json<Record<string, unknown>>()['requestId']).toBe(id);
+    expect(linesFor(id).map((line) => line['level'])).toContain('error');
   });
 });
 
@@ -180,9 +186,11 @@ describe('what is never logged', () => {
 
 describe('header parsing', () => {
   it('accepts only safe request ids', () => {
-    expect(requestIdFromHeader('abcd1234')).toBe('abcd1234');
-    expect(requestIdFromHeader('abc')).toBeUndefined();
-    expect(requestIdFromHeader(['abcd1234', 'efgh5678'])).toBeUndefined();
+    const uuid = '0b0a4f0e-6c54-4d3a-9b1e-3f1c2a4d5e6f';
+    expect(requestIdFromHeader(uuid)).toBe(uuid);
+    expect(requestIdFromHeader('abcd1234')).toBeUndefined();
+    expect(requestIdFromHeader(`${uuid}0`)).toBeUndefined();
+    expect(requestIdFromHeader([uuid, uuid])).toBeUndefined();
     expect(requestIdFromHeader('abcd1234\r\nx: y')).toBeUndefined();
     expect(requestIdFromHeader(undefined)).toBeUndefined();
   });

@@ -13,8 +13,12 @@ import { newTraceId, withContext, type LogContext } from '@hub/logger';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-/** Accepted incoming request ids: opaque, short, and safe to echo in a header and a log line. */
-export const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+/**
+ * Accepted incoming request ids: a UUID (any version, either case), nothing else. A free-form id is where a gateway
+ * ends up putting a case reference or an NHS number (one reached the log); a UUID is what gateways generate. Any
+ * other value is dropped unread and a new UUID is made, so client-chosen text is never echoed or logged.
+ */
+export const SAFE_REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * W3C trace-context `traceparent`: version-traceid-parentid-flags. Version `ff` is invalid; version `00` has
@@ -54,7 +58,7 @@ export function contextOf(raw: IncomingMessage): LogContext {
   return context;
 }
 
-/** fastify `genReqId`: the incoming `x-request-id` when it is safe, else a new UUID. */
+/** fastify `genReqId`: the incoming `x-request-id` when it is a UUID, else a new UUID. */
 export function genReqId(raw: IncomingMessage): string {
   return contextOf(raw)['requestId'] ?? randomUUID();
 }
@@ -81,6 +85,15 @@ export function safeRequestFields(request: FastifyRequest): { method: string; ro
 function routePattern(request: FastifyRequest): string | undefined {
   // Unmatched requests have no pattern; their path is attacker-chosen and may hold personal data, so omit it.
   return request.is404 ? undefined : request.routeOptions.url;
+}
+
+/**
+ * The matched route as an OpenAPI-style template (`/v1/inboxes/{recipient}/notifications`), or undefined when no
+ * route matched. What problem `instance` and audit records say instead of the URL, whose path can hold NHS numbers.
+ */
+export function routeTemplate(request: FastifyRequest): string | undefined {
+  const pattern = routePattern(request);
+  return pattern?.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
 /** pino serializer for `req`, replacing fastify's default (which logs the URL with its query string). */

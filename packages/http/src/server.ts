@@ -4,6 +4,7 @@ import { HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
 import { registerHealthRoutes, type ReadinessCheck } from './health.ts';
 import { createClientErrorHandler, handleFrameworkError, problemPlugin } from './problem.ts';
+import { refuseUnservable } from './request-guards.ts';
 import {
   childLoggerFactory,
   genReqId,
@@ -112,6 +113,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       requestTimeout,
       maxHeaderSize: HTTP_DEFAULTS.maxHeaderSizeBytes,
       connectionsCheckingInterval: HTTP_DEFAULTS.connectionsCheckingIntervalMs,
+      // Node's own answer to a missing Host is a bare 400; refuseUnservable answers it as problem+json.
+      requireHostHeader: false,
     },
     routerOptions: { maxParamLength: HTTP_DEFAULTS.maxParamLength },
     trustProxy: false,
@@ -142,6 +145,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   app.addHook('onRequest', (_request, _reply, done) => {
     done(closing ? new HubError('not-ready', 'The service is shutting down.') : undefined);
   });
+
+  app.addHook('onRequest', refuseUnservable);
 
   registerHealthRoutes(app, { readinessChecks, readinessTimeoutMs, serviceName: options.serviceName });
 

@@ -30,20 +30,73 @@ export function jsonPointer(tokens: readonly PropertyKey[]): string {
   return tokens.map((token) => `/${String(token).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
+/** The detail of the one error reported for an object with unknown keys (which are never named: clients chose them). */
+export function unknownFieldsDetail(count: number): string {
+  return `Unknown fields are not allowed (${count}).`;
+}
+
+/**
+ * Every property name the schema declares, at any depth. A path segment that is not one of these came from the
+ * client (a key of a `z.record` or `z.map`), and client-chosen text never goes into a pointer.
+ */
+function declaredKeys(schema: z.core.$ZodType, into = new Set<string>(), seen = new Set<unknown>()): Set<string> {
+  if (seen.has(schema)) return into;
+  seen.add(schema);
+  const def = schema._zod.def as unknown as Record<string, unknown>;
+  if (def['type'] === 'object') {
+    for (const [key, inner] of Object.entries(def['shape'] as Record<string, z.core.$ZodType>)) {
+      into.add(key);
+      declaredKeys(inner, into, seen);
+    }
+  }
+  const visit = (candidate: unknown): void => {
+    if (candidate instanceof z.core.$ZodType) declaredKeys(candidate, into, seen);
+  };
+  for (const member of ['innerType', 'element', 'in', 'out', 'left', 'right', 'valueType', 'catchall', 'rest']) {
+    visit(def[member]);
+  }
+  for (const member of ['options', 'items']) {
+    const list = def[member];
+    if (Array.isArray(list)) list.forEach(visit);
+  }
+  if (def['type'] === 'lazy' && typeof def['getter'] === 'function') visit((def['getter'] as () => unknown)());
+  return into;
+}
+
+/** Segments a handler's schema (unknown here) most likely declared; used only when no schema is given. */
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+
+/** The path up to (not including) the first segment the client chose. Array indexes are kept. */
+function safePath(path: readonly PropertyKey[], isDeclared: (key: string) => boolean): PropertyKey[] {
+  const end = path.findIndex((segment) => typeof segment !== 'number' && !isDeclared(String(segment)));
+  return end === -1 ? [...path] : path.slice(0, end);
+}
+
 /**
  * Turns a zod failure on one request part into a 400 `validation-failed` HubError whose `errors` name each failing
- * field by JSON pointer (`/body/subjects/0/nhsNumber`). Unknown keys under `.strict()` get one pointer per key.
- * Details are zod's issue messages, which describe the rule and never include the input value.
+ * field by JSON pointer (`/body/subjects/0/nhsNumber`). Pointers never hold text the client chose: unknown keys
+ * under `.strict()` give one error at the containing object ("Unknown fields are not allowed (2)"), and a pointer
+ * stops before any key that `schema` does not declare (keys of a `z.record`). Without `schema` (a ZodError thrown
+ * by a handler) a pointer stops before any segment that is not a plain identifier. Details are zod's issue
+ * messages, which describe the rule and never include the input value.
  */
-export function toValidationError(part: RequestPart, error: z.core.$ZodError): HubError {
+export function toValidationError(part: RequestPart, error: z.core.$ZodError, schema?: z.core.$ZodType): HubError {
+  const keys = schema === undefined ? undefined : declaredKeys(schema);
+  const isDeclared = (key: string): boolean => (keys === undefined ? IDENTIFIER.test(key) : keys.has(key));
   const errors: FieldError[] = [];
   for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        errors.push({ pointer: jsonPointer([part, ...issue.path, key]), detail: 'Unknown field.' });
-      }
-    } else {
-      errors.push({ pointer: jsonPointer([part, ...issue.path]), detail: issue.message });
+    const path = safePath(issue.path, isDeclared);
+    const cut = path.length < issue.path.length;
+    const detail =
+      issue.code === 'unrecognized_keys'
+        ? unknownFieldsDetail(issue.keys.length)
+        : cut
+          ? 'A member of this object is invalid.'
+          : issue.message;
+    const pointer = jsonPointer([part, ...path]);
+    // Several unknown-key or cut issues can land on one pointer; report each pointer and detail once.
+    if (!errors.some((existing) => existing.pointer === pointer && existing.detail === detail)) {
+      errors.push({ pointer, detail });
     }
   }
   const count = errors.length;
@@ -72,7 +125,7 @@ export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, h
   const part = PART_BY_HTTP_PART[httpPart ?? 'body'] ?? 'body';
   return (data: unknown) => {
     const result = schema.safeParse(data);
-    return result.success ? { value: result.data } : { error: toValidationError(part, result.error) };
+    return result.success ? { value: result.data } : { error: toValidationError(part, result.error, schema) };
   };
 };
 

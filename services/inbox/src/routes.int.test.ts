@@ -308,7 +308,9 @@ describe('inbox routes', () => {
       payload: { acknowledged: true },
     });
     expect(withMembers.statusCode).toBe(400);
-    expect(withMembers.json()).toMatchObject({ errors: [{ pointer: '/body/acknowledged', detail: 'Unknown field.' }] });
+    expect(withMembers.json()).toMatchObject({
+      errors: [{ pointer: '/body', detail: 'Unknown fields are not allowed (1).' }],
+    });
     expect((await store.get('gp:A81001', notification.notificationId))?.status).toBe('delivered');
   });
 
