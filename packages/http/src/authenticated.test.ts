@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HubError } from '@hub/errors';
 import { createHttpServer, registerAuthenticated, type HttpServer } from './index.ts';
-import { captureLogs } from './test-support.ts';
+import { captureLogs } from '@hub/testkit';
 
 let app: HttpServer | undefined;
 

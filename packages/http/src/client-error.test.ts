@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { ConnectionError } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createClientErrorHandler } from './problem.ts';
-import { captureLogs } from './test-support.ts';
+import { captureLogs } from '@hub/testkit';
 
 function fakeSocket(): { socket: Socket; written: string[]; destroyed: () => boolean } {
   const written: string[] = [];

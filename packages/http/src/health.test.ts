@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpServer, type HttpServer, type ReadinessCheck } from './index.ts';
-import { captureLogs, type CapturedLogs } from './test-support.ts';
+import { captureLogs, type CapturedLogs } from '@hub/testkit';
 
 let app: HttpServer | undefined;
 let logs: CapturedLogs;
@@ -78,7 +78,7 @@ describe('GET /health/ready', () => {
     for (const leak of ['hunter2', 'ECONNREFUSED', 'key.pem', 'timed out', 'config']) {
       expect(response.body).not.toContain(leak);
     }
-    const warned = logs.parsed().filter((line) => line['msg'] === 'readiness check failed');
+    const warned = logs.lines().filter((line) => line['msg'] === 'readiness check failed');
     expect(warned.map((line) => line['check'])).toEqual(['redis', 'signing-key', 'kafka']);
   });
 
@@ -91,7 +91,7 @@ describe('GET /health/ready', () => {
     app = build([ok('kafka')]);
     await app.inject({ url: '/health/live' });
     await app.inject({ url: '/health/ready' });
-    expect(logs.lines).toEqual([]);
+    expect(logs.lines()).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { currentTraceId } from '@hub/logger';
 import { closeGracefully, createHttpServer, listen, type HttpServer } from './index.ts';
-import { captureLogs } from './test-support.ts';
+import { captureLogs } from '@hub/testkit';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 

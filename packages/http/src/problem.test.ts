@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HubError, problemTypeUri } from '@hub/errors';
 import { createHttpServer, type HttpServer, type HttpServerOptions } from './index.ts';
-import { captureLogs, type CapturedLogs } from './test-support.ts';
+import { captureLogs, type CapturedLogs } from '@hub/testkit';
 
 const NHS_NUMBER = /^\d{10}$/;
 
@@ -333,7 +333,7 @@ describe('handler errors', () => {
       expect(response.body).not.toContain(leak);
     }
     expect(body['detail']).toBe('An unexpected error occurred. Quote the requestId if you report it.');
-    const errorLines = logs.parsed().filter((line) => line['level'] === 'error');
+    const errorLines = logs.lines().filter((line) => line['level'] === 'error');
     expect(errorLines).toHaveLength(1);
     expect(errorLines[0]).toMatchObject({
       requestId: body['requestId'],
