@@ -11,3 +11,4 @@ export {
   type MessageErrorCode,
 } from './catalogue.ts';
 export { HubError, type FieldError, type HubErrorOptions } from './hub-error.ts';
+export { DEPENDENCIES, DependencyUnavailableError, type Dependency } from './dependency.ts';

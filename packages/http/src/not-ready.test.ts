@@ -1,4 +1,4 @@
-import { HubError } from '@hub/errors';
+import { DependencyUnavailableError, HubError } from '@hub/errors';
 import { describe, expect, it } from 'vitest';
 import { orNotReady } from './not-ready.ts';
 
@@ -18,5 +18,10 @@ describe('orNotReady', () => {
   it('lets a HubError through unchanged', async () => {
     const own = new HubError('validation-failed', 'bad');
     await expect(orNotReady(() => Promise.reject(own), 'Retry later.')).rejects.toBe(own);
+  });
+
+  it('rethrows the typed unavailability error for the error handler to map', async () => {
+    const down = new DependencyUnavailableError('kafka');
+    await expect(orNotReady(() => Promise.reject(down), 'Retry later.')).rejects.toBe(down);
   });
 });

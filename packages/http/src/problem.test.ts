@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { HubError, problemTypeUri } from '@hub/errors';
+import { DependencyUnavailableError, HubError, problemTypeUri } from '@hub/errors';
 import { createHttpServer, type HttpServer, type HttpServerOptions } from './index.ts';
+import { DEPENDENCY_UNAVAILABLE_DETAIL } from './problem.ts';
 import { captureLogs, type CapturedLogs } from '@hub/testkit';
 
 const NHS_NUMBER = /^\d{10}$/;
@@ -350,5 +351,37 @@ describe('handler errors', () => {
   it('answers 503 processing-timeout when a handler overruns the handler timeout', async () => {
     app = build({ handlerTimeoutMs: 20 });
     expectProblem(await app.inject({ url: '/slow' }), 'processing-timeout', 503, '/slow');
+  });
+});
+
+describe('dependency unavailability', () => {
+  it('answers DependencyUnavailableError with 503 not-ready and Retry-After, naming neither the dependency nor the cause', async () => {
+    app = build();
+    for (const dependency of ['kafka', 'redis'] as const) {
+      app.get(`/needs/${dependency === 'kafka' ? 'a' : 'b'}`, () => {
+        throw new DependencyUnavailableError(dependency, { cause: new Error('connect ECONNREFUSED 10.1.2.3:9092') });
+      });
+    }
+    for (const dependency of ['kafka', 'redis'] as const) {
+      const path = `/needs/${dependency === 'kafka' ? 'a' : 'b'}`;
+      const response = await app.inject({ url: path });
+      const body = expectProblem(response, 'not-ready', 503, path);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(body['detail']).toBe(DEPENDENCY_UNAVAILABLE_DETAIL);
+      expect(response.body).not.toContain('10.1.2.3');
+      expect(response.body).not.toContain(dependency);
+    }
+    const logged = logs.lines().filter((line) => line['msg'] === 'request not served: dependency unavailable');
+    expect(logged.map((line) => line['dependency'])).toEqual(['kafka', 'redis']);
+    expect(logs.text()).not.toContain('10.1.2.3');
+  });
+
+  it('sends Retry-After with every not-ready, and none with other errors', async () => {
+    app = build();
+    app.get('/shutting', () => {
+      throw new HubError('not-ready', 'Retry later.');
+    });
+    expect((await app.inject({ url: '/shutting' })).headers['retry-after']).toBe('5');
+    expect((await app.inject({ url: '/boom' })).headers['retry-after']).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import {
+  DependencyUnavailableError,
   ERROR_CATALOGUE,
   HubError,
   isHttpErrorCode,
@@ -49,6 +50,16 @@ export interface ProblemInput {
   readonly extensions?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * `Retry-After` (seconds) on every 503 `not-ready`: long enough for a broker leader election or a Redis failover
+ * to finish, short enough that a gateway's retry does not stall a referral.
+ */
+export const NOT_READY_RETRY_AFTER_SECONDS = 5;
+
+/** The detail of a request refused because Kafka or Redis could not be used. Names neither. */
+export const DEPENDENCY_UNAVAILABLE_DETAIL =
+  'The hub cannot record or read this right now because a service it depends on is unavailable; retry later.';
+
 /** The detail of every 500: fixed, so nothing about the failure (message, stack, data) can reach the client. */
 export const INTERNAL_DETAIL = 'An unexpected error occurred. Quote the requestId if you report it.';
 
@@ -78,6 +89,7 @@ export function pathWithoutQuery(url: string): string {
  */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, input: ProblemInput): FastifyReply {
   const body = problemBody(input, request.id, routeTemplate(request));
+  if (input.code === 'not-ready') void reply.header('retry-after', String(NOT_READY_RETRY_AFTER_SECONDS));
   return reply
     .code(body.status)
     .header(REQUEST_ID_HEADER, request.id)
@@ -118,6 +130,9 @@ function statusCodeOf(error: unknown): number | undefined {
  * for other parts, throw `toValidationError('query', error)` instead.
  */
 export function problemFor(error: unknown): ProblemInput {
+  if (error instanceof DependencyUnavailableError) {
+    return { code: 'not-ready', detail: DEPENDENCY_UNAVAILABLE_DETAIL };
+  }
   if (error instanceof HubError) {
     if (!isHttpErrorCode(error.code)) return { code: 'internal', detail: INTERNAL_DETAIL };
     if (error.code === 'internal') return { code: 'internal', detail: INTERNAL_DETAIL };
@@ -155,6 +170,8 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
       const fields = { ...safeRequestFields(request), code: problem.code, statusCode: status };
       if (problem.code === 'internal') {
         request.log.error({ ...fields, err: error }, 'request failed with an unexpected error');
+      } else if (error instanceof DependencyUnavailableError) {
+        request.log.warn({ ...fields, dependency: error.dependency }, 'request not served: dependency unavailable');
       } else if (status >= 500) {
         request.log.warn(fields, 'request not served');
       } else {
