@@ -12,3 +12,4 @@ export * from './notifications.ts';
 export * from './pipeline.ts';
 export * from './child-protection.ts';
 export * from './http-api.ts';
+export * from './steps.ts';

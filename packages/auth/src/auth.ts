@@ -1,10 +1,11 @@
 import type { Caller, ClientRole } from '@hub/contracts';
-import type { HttpReply, HttpRequest, HttpServer } from '@hub/http';
+import type { HttpReply, HttpRequest, HttpServer, RouteGuard } from '@hub/http';
 import type { Logger } from '@hub/logger';
 import type { RedisClient } from '@hub/redis';
 import type { HubKeyStore } from '@hub/signing';
 import {
   authenticate,
+  callerOf,
   registerProtected,
   requireRole,
   verifyAccessToken,
@@ -66,6 +67,11 @@ export interface Auth {
   requireRole(...roles: [ClientRole, ...ClientRole[]]): RoleCheck;
   /** The bearer check without HTTP: resolves to the caller, or rejects with AccessRefusal (reason code). */
   verifyAccessToken(token: string): Promise<Caller>;
+  /**
+   * `@hub/http` `serveRoutes`' guard: a valid bearer token whose role is one of the route's contract roles, else
+   * 401 / 403 (audited); resolves to the caller.
+   */
+  readonly guard: RouteGuard;
 }
 
 function inRange(name: string, value: number, min: number, max: number): number {
@@ -127,7 +133,21 @@ export function createAuth(options: AuthOptions): Auth {
     },
   };
 
+  // One role check per contract role list (the lists are the catalogue's own, so this stays small).
+  const roleChecks = new WeakMap<readonly ClientRole[], RoleCheck>();
+  const guard: RouteGuard = async (request, reply, roles) => {
+    await authenticate(core, request, reply);
+    let check = roleChecks.get(roles);
+    if (check === undefined) {
+      check = requireRole(core, roles);
+      roleChecks.set(roles, check);
+    }
+    await check(request, reply);
+    return callerOf(request);
+  };
+
   return Object.freeze({
+    guard,
     tokenUrl: core.tokenUrl,
     issuer: core.issuer,
     registerTokenEndpoint: (app: HttpServer) => {

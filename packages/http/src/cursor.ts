@@ -1,3 +1,4 @@
+import { HubError } from '@hub/errors';
 import { z } from 'zod';
 
 /**
@@ -11,6 +12,8 @@ export interface OpaqueCursor<Position> {
   readonly decode: (value: string) => Position | undefined;
   /** The `cursor` query parameter: parsed to its position, or a validation failure. */
   readonly parameter: z.ZodType<Position, string>;
+  /** The position of the `cursor` query parameter (already checked for shape by the route's contract), or a 400. */
+  readonly fromQuery: (value: string) => Position;
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -44,5 +47,12 @@ export function opaqueCursor<Payload, Position>(options: {
     }
     return position;
   });
-  return { encode, decode, parameter };
+  const fromQuery = (value: string): Position => {
+    const position = decode(value);
+    if (position !== undefined) return position;
+    throw new HubError('validation-failed', 'The request has 1 invalid field.', {
+      errors: [{ pointer: '/query/cursor', detail: 'must be the nextCursor of a previous page' }],
+    });
+  };
+  return { encode, decode, parameter, fromQuery };
 }

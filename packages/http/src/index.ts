@@ -1,5 +1,6 @@
 export {
   createHttpServer,
+  servedRoutes,
   registerAuthenticated,
   HTTP_DEFAULTS,
   type AuthenticatedScopeOptions,
@@ -21,3 +22,12 @@ export {
 export type { FastifyReply as HttpReply, FastifyRequest as HttpRequest } from 'fastify';
 export { opaqueCursor, type OpaqueCursor } from './cursor.ts';
 export { orNotReady } from './not-ready.ts';
+export {
+  bindRoute,
+  catalogueCheck,
+  routeKey,
+  serveRoutes,
+  type RouteBinding,
+  type RouteGuard,
+  type RouteInput,
+} from './routes.ts';

@@ -1,10 +1,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { HttpRoute } from '@hub/contracts';
 import { HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
 import { registerHealthRoutes, type ReadinessCheck } from './health.ts';
 import { createClientErrorHandler, handleFrameworkError, problemPlugin } from './problem.ts';
 import { refuseUnservable } from './request-guards.ts';
+import { catalogueCheck } from './routes.ts';
 import {
   childLoggerFactory,
   genReqId,
@@ -32,6 +34,19 @@ export interface HttpServerOptions {
   readonly handlerTimeoutMs?: number;
   /** Time each readiness check may take before it counts as failed; default 1 s. */
   readonly readinessTimeoutMs?: number;
+  /**
+   * The routes this server may serve (the hub passes `ALL_HTTP_ROUTES` of `@hub/contracts`): adding any other route
+   * fails at start-up. `servedRoutes(app)` lists what was added. Only this package's own tests of HTTP mechanics
+   * leave it out (then any route may be added).
+   */
+  readonly catalogue?: readonly HttpRoute[];
+}
+
+const servedByApp = new WeakMap<object, () => readonly string[]>();
+
+/** `METHOD /path` (OpenAPI form) of every route the server serves, sorted; compare with the catalogue. */
+export function servedRoutes(app: HttpServer): readonly string[] {
+  return servedByApp.get(app)?.() ?? [];
 }
 
 /** Every limit in one place. Values not exposed as options are deliberate and rarely need changing. */
@@ -117,6 +132,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       requireHostHeader: false,
     },
     routerOptions: { maxParamLength: HTTP_DEFAULTS.maxParamLength },
+    // One route per catalogue entry: no automatic HEAD twins.
+    exposeHeadRoutes: false,
     trustProxy: false,
     // On close, idle keep-alive sockets are closed at once; sockets with a request in flight are left to finish.
     forceCloseConnections: 'idle',
@@ -125,6 +142,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: createClientErrorHandler(logger),
   }).withTypeProvider<ZodTypeProvider>();
+
+  if (options.catalogue !== undefined) {
+    const catalogue = catalogueCheck(options.catalogue);
+    app.addHook('onRoute', catalogue.onRoute);
+    servedByApp.set(app, catalogue.served);
+  }
 
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(zodSerializerCompiler);

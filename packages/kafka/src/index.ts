@@ -23,3 +23,14 @@ export { DLQ_HEADERS, DLQ_REASONS, type DeadLetterReason } from './dead-letter.t
 export { RedriveRefusedError, type DeadLetterEntry } from './dead-letter-tools.ts';
 export { HEADERS, CONTENT_TYPE_JSON } from './headers.ts';
 export { DEFAULTS, LIMITS } from './limits.ts';
+export {
+  bindProjector,
+  bindStage,
+  requestPublish,
+  requestTransaction,
+  startStep,
+  UndeclaredOutputError,
+  type ProjectorBinding,
+  type StageBinding,
+  type StepBinding,
+} from './steps.ts';

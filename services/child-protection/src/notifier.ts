@@ -1,16 +1,14 @@
 import { auditEvent, incidentRef } from '@hub/audit';
 import {
   auditEventsTopic,
-  cpFlagAccessedTopic,
-  cpPlanRecordedTopic,
-  cpPlanRefusedTopic,
   notificationsIssuedTopic,
+  STEPS,
   type CpDecision,
   type CpNotificationPayload,
   type CpPlanRecorded,
 } from '@hub/contracts';
 import { findExactly, incidentDate, registeredPracticeOn, type PatientDirectory } from '@hub/directory';
-import { OUTAGE_TOLERANT_RETRY, output, type KafkaClient, type Output, type Subscription } from '@hub/kafka';
+import { bindStage, OUTAGE_TOLERANT_RETRY, output, type Output, type StageBinding } from '@hub/kafka';
 import {
   auditDecisionOf,
   decideAccessNotifications,
@@ -32,10 +30,6 @@ export interface NotifyDeps {
   readonly now: () => Date;
 }
 
-export interface NotifierDeps extends NotifyDeps {
-  readonly kafka: KafkaClient;
-}
-
 /**
  * The child-protection notifier: three stages, one per record topic, each turning a record into its decisions and
  * signed notifications (`notifications.issued.v1`), audited in the same Kafka transaction:
@@ -44,18 +38,14 @@ export interface NotifierDeps extends NotifyDeps {
  * - `cp.flag-accessed.v1` -> one access notification per owning authority.
  * Ids are content-derived, so a redelivery issues the same notification id and the inbox keeps it once.
  */
-export async function startChildProtectionNotifier(deps: NotifierDeps): Promise<Subscription[]> {
-  return Promise.all([
-    deps.kafka.processTransactionally(cpPlanRecordedTopic, {
-      groupId: 'cp-notifier-plans',
-      transactionalId: 'cp-notifier-plans',
+export function notifierStages(deps: NotifyDeps): StageBinding[] {
+  return [
+    bindStage(STEPS.planNotifier, {
       // The directory may be remote (PDS): an outage must not dead-letter a plan.
       retry: OUTAGE_TOLERANT_RETRY,
       handle: ({ value }) => notifyPlan(deps, value),
     }),
-    deps.kafka.processTransactionally(cpPlanRefusedTopic, {
-      groupId: 'cp-notifier-refusals',
-      transactionalId: 'cp-notifier-refusals',
+    bindStage(STEPS.refusalNotifier, {
       handle: async ({ value }) => {
         const decided = decideRefusalNotice(deps.policy, value);
         return issue(deps, [decided], {
@@ -65,9 +55,7 @@ export async function startChildProtectionNotifier(deps: NotifierDeps): Promise<
         });
       },
     }),
-    deps.kafka.processTransactionally(cpFlagAccessedTopic, {
-      groupId: 'cp-notifier-accesses',
-      transactionalId: 'cp-notifier-accesses',
+    bindStage(STEPS.accessNotifier, {
       handle: async ({ value }) =>
         issue(deps, decideAccessNotifications(deps.policy, value), {
           sourceId: value.lookupId,
@@ -75,7 +63,7 @@ export async function startChildProtectionNotifier(deps: NotifierDeps): Promise<
           nhsNumber: value.nhsNumber,
         }),
     }),
-  ]);
+  ];
 }
 
 /** Where the plan's subject can be routed today: exactly one practice of an active, unrestricted record, or why not. */

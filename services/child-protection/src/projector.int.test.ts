@@ -14,6 +14,7 @@ import {
   type FgmIndicatorRecorded,
   type FgmIndicatorSubmission,
 } from '@hub/contracts';
+import { startStep } from '@hub/kafka';
 import { closeRedis, createRedis, scanKeys, type RedisClient } from '@hub/redis';
 import { isolatedRedisPrefix, testEndpoints, uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +22,7 @@ import { createFgmIntake, type FgmIntake } from './fgm.ts';
 import { CP_KEYS, createFlagView, fgmRef, planRef, type FlagView, type VersionWrite } from './flag-view.ts';
 import { createFlagLookup, type FlagLookup, type FlagQuery } from './lookup.ts';
 import { createPlanIntake, type PlanIntake } from './plans.ts';
-import { startFlagViewProjector, storedFgmOf, storedPlanOf } from './projector.ts';
+import { flagViewProjectors, storedFgmOf, storedPlanOf } from './projector.ts';
 import {
   BRISTOL,
   SEED,
@@ -104,11 +105,13 @@ async function project(redis: RedisClient, label: string): Promise<Projected> {
       applied.push({ id: lookupId, write: 'recorded' });
     },
   };
-  const subscriptions = await startFlagViewProjector(h.kafka, observed, {
-    groupPrefix: uniqueId(label),
-    logger: h.logs.logger,
-    tuning: { maxWaitTimeMs: 100 },
-  });
+  // A fresh group per start replays each topic from its beginning, as a rebuild does.
+  const prefix = uniqueId(label);
+  const subscriptions = await Promise.all(
+    flagViewProjectors(observed, { logger: h.logs.logger, tuning: { maxWaitTimeMs: 100 } }).map((binding) =>
+      startStep(h.kafka, binding, { groupId: `${prefix}-${binding.step.groupId}` }),
+    ),
+  );
   return {
     applied,
     async stop() {

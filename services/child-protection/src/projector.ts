@@ -1,24 +1,14 @@
 import {
   contentHash,
-  cpFlagAccessedTopic,
-  cpPlanRecordedTopic,
-  fgmIndicatorRecordedTopic,
+  STEPS,
   type CpPlanRecorded,
   type FgmIndicatorRecorded,
 } from '@hub/contracts';
-import { OUTAGE_TOLERANT_RETRY, type ConsumerTuning, type KafkaClient, type Subscription } from '@hub/kafka';
+import { bindProjector, OUTAGE_TOLERANT_RETRY, type ConsumerTuning, type ProjectorBinding } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
 import type { FlagView, StoredFgmIndicator, StoredPlan, VersionWrite } from './flag-view.ts';
 
-/** The projector's consumer groups are `<prefix>-plans`, `<prefix>-fgm` and `<prefix>-accesses`. */
-export const FLAG_VIEW_GROUP_PREFIX = 'cp-flag-view';
-
 export interface FlagViewProjectorOptions {
-  /**
-   * Default `cp-flag-view`. A group without committed offsets reads its topic from the start, so a new prefix
-   * (or the groups' offsets reset to the earliest) replays every record: that is how a wiped view is rebuilt.
-   */
-  readonly groupPrefix?: string;
   /** For versions the view could not take (a gap, a full set): ids and outcomes only. */
   readonly logger?: Logger;
   readonly tuning?: ConsumerTuning;
@@ -65,12 +55,7 @@ export function storedFgmOf(record: FgmIndicatorRecorded): StoredFgmIndicator {
  * the record's topic offset (or named by the look-up id), so neither order nor repetition matters. A Redis outage is retried for about a quarter
  * of an hour (OUTAGE_TOLERANT_RETRY), never dead-lettered at once; the partition waits meanwhile.
  */
-export function startFlagViewProjector(
-  kafka: KafkaClient,
-  view: FlagView,
-  options: FlagViewProjectorOptions = {},
-): Promise<Subscription[]> {
-  const prefix = options.groupPrefix ?? FLAG_VIEW_GROUP_PREFIX;
+export function flagViewProjectors(view: FlagView, options: FlagViewProjectorOptions = {}): ProjectorBinding[] {
   const log = options.logger?.child({ component: 'cp-flag-view-projector' });
   const tuning = options.tuning ?? {};
 
@@ -91,10 +76,9 @@ export function startFlagViewProjector(
     }
   }
 
-  return Promise.all([
-    kafka.consume(cpPlanRecordedTopic, {
-      ...tuning,
-      groupId: `${prefix}-plans`,
+  return [
+    bindProjector(STEPS.planFlagProjector, {
+      tuning,
       retry: OUTAGE_TOLERANT_RETRY,
       handle: async ({ value, offset }) => {
         const write = await view.savePlan(storedPlanOf(value), value.previousVersionId, offset);
@@ -106,9 +90,8 @@ export function startFlagViewProjector(
         });
       },
     }),
-    kafka.consume(fgmIndicatorRecordedTopic, {
-      ...tuning,
-      groupId: `${prefix}-fgm`,
+    bindProjector(STEPS.fgmFlagProjector, {
+      tuning,
       retry: OUTAGE_TOLERANT_RETRY,
       handle: async ({ value, offset }) => {
         const write = await view.saveFgm(storedFgmOf(value), value.previousVersionId, offset);
@@ -120,12 +103,11 @@ export function startFlagViewProjector(
         });
       },
     }),
-    kafka.consume(cpFlagAccessedTopic, {
-      ...tuning,
-      groupId: `${prefix}-accesses`,
+    bindProjector(STEPS.accessFlagProjector, {
+      tuning,
       retry: OUTAGE_TOLERANT_RETRY,
       handle: ({ value }) =>
         view.recordAccess(value.nhsNumber, value.lookupId, { accessedAt: value.accessedAt, setting: value.setting }),
     }),
-  ]);
+  ];
 }

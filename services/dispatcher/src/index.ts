@@ -1,2 +1,3 @@
-export { dispatch, startDispatcherStage, type DispatcherDeps } from './stage.ts';
+export { createDispatcherService } from './service.ts';
+export { dispatch, dispatcherStage, type DispatcherDeps } from './stage.ts';
 export { createLineage, type Lineage, type LineageSlot } from './lineage.ts';

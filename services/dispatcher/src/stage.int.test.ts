@@ -18,7 +18,7 @@ import { createKeyStore, type HubKeyStore } from '@hub/signing';
 import { captureLogs, isolatedRedisPrefix, testEndpoints } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLineage, type Lineage } from './lineage.ts';
-import { dispatch, startDispatcherStage } from './stage.ts';
+import { dispatch, dispatcherStage } from './stage.ts';
 
 let dir: string;
 let redis: RedisClient;
@@ -183,9 +183,9 @@ describe('dispatching amendments that withdraw', () => {
     expect(notifications[1]!.amends).toBe(withdrawalId);
   });
 
-  it('refuses to start with a policy that has no withdrawal wording', async () => {
-    await expect(
-      startDispatcherStage({ kafka: {} as KafkaClient, keys, policy: withoutWording(), lineage, now }),
-    ).rejects.toThrow('policy da-2026.11.0 has no withdrawal wording; the dispatcher needs it');
+  it('refuses to start with a policy that has no withdrawal wording', () => {
+    expect(() => dispatcherStage({ keys, policy: withoutWording(), lineage, now })).toThrow(
+      'policy da-2026.11.0 has no withdrawal wording; the dispatcher needs it',
+    );
   });
 });

@@ -1,12 +1,12 @@
 import { auditEvent, incidentRef } from '@hub/audit';
 import {
   auditEventsTopic,
-  daIncidentDecidedTopic,
   notificationsIssuedTopic,
+  STEPS,
   type DaIncidentDecided,
   type DaNotificationPayload,
 } from '@hub/contracts';
-import { OUTAGE_TOLERANT_RETRY, output, type KafkaClient, type Output, type Subscription } from '@hub/kafka';
+import { bindStage, OUTAGE_TOLERANT_RETRY, output, type Output, type StageBinding } from '@hub/kafka';
 import {
   buildNotifications,
   buildWithdrawals,
@@ -22,7 +22,6 @@ import type { Lineage, LineageSlot } from './lineage.ts';
 const SERVICE = 'dispatcher';
 
 export interface DispatcherDeps {
-  readonly kafka: KafkaClient;
   readonly keys: HubKeyStore;
   readonly policy: Policy;
   readonly lineage: Lineage;
@@ -35,16 +34,12 @@ export interface DispatcherDeps {
  * same transaction. Withholds produce nothing here: they are already audited as decisions. An amendment that no
  * longer sends anything to a recipient the previous receipt sent a notification to withdraws that notification.
  */
-export function startDispatcherStage(deps: DispatcherDeps): Promise<Subscription> {
+export function dispatcherStage(deps: DispatcherDeps): StageBinding {
   if (deps.policy.withdrawal === null) {
     // Refuse at start rather than stall on the first amendment that needs a withdrawal.
-    return Promise.reject(
-      new Error(`policy ${deps.policy.version} has no withdrawal wording; the dispatcher needs it`),
-    );
+    throw new Error(`policy ${deps.policy.version} has no withdrawal wording; the dispatcher needs it`);
   }
-  return deps.kafka.processTransactionally(daIncidentDecidedTopic, {
-    groupId: 'dispatcher',
-    transactionalId: 'dispatcher',
+  return bindStage(STEPS.dispatcher, {
     // The handler reads and writes the amendment lineage in Redis: an outage must not dead-letter decisions.
     retry: OUTAGE_TOLERANT_RETRY,
     handle: ({ value }) => dispatch(deps, value),

@@ -1,2 +1,2 @@
-export { createHub, type Hub, type HubDeps } from './hub.ts';
-export { hubEnv, loadHubConfig, type HubConfig } from './config.ts';
+export { createHub, HUB_SERVICE_FACTORIES, type Hub, type HubDeps } from './hub.ts';
+export { hubEnv, loadHubConfig, type HubConfig } from '@hub/runtime';

@@ -20,7 +20,7 @@ import {
   writeClientRegistry,
   type TestClient,
 } from '@hub/auth/testing';
-import { loadHubConfig } from './config.ts';
+import { loadHubConfig } from '@hub/runtime';
 import { createHub, type Hub } from './hub.ts';
 
 export interface TestHub {

@@ -1,1 +1,2 @@
-export { identify, startIdentityStage } from './stage.ts';
+export { createIdentityService } from './service.ts';
+export { identify, identityStage } from './stage.ts';

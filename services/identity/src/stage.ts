@@ -2,12 +2,12 @@ import { auditEvent, incidentRef } from '@hub/audit';
 import {
   auditEventsTopic,
   daIncidentIdentifiedTopic,
-  daIncidentReceivedTopic,
+  STEPS,
   type DaIncidentReceived,
   type SubjectIdentity,
 } from '@hub/contracts';
 import { incidentDate, resolveSubject, type FileDirectory } from '@hub/directory';
-import { output, type KafkaClient, type Output, type Subscription } from '@hub/kafka';
+import { bindStage, output, type Output } from '@hub/kafka';
 
 const SERVICE = 'identity';
 
@@ -28,14 +28,8 @@ export async function identify(
 }
 
 /** The identity stage: received -> identified, with one audit event per subject, in one transaction. */
-export function startIdentityStage(
-  kafka: KafkaClient,
-  directory: FileDirectory,
-  now: () => Date,
-): Promise<Subscription> {
-  return kafka.processTransactionally(daIncidentReceivedTopic, {
-    groupId: 'identity',
-    transactionalId: 'identity',
+export function identityStage(directory: FileDirectory, now: () => Date) {
+  return bindStage(STEPS.identity, {
     handle: async ({ value: received }): Promise<Output[]> => {
       const { identities, directoryVersion } = await identify(directory, received);
       const ref = incidentRef(received.force, received.incidentId);

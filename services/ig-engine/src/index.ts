@@ -1,1 +1,2 @@
-export { decide, startIgEngineStage } from './stage.ts';
+export { createIgEngineService } from './service.ts';
+export { decide, igEngineStage } from './stage.ts';

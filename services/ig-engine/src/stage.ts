@@ -2,10 +2,10 @@ import { auditEvent, incidentRef } from '@hub/audit';
 import {
   auditEventsTopic,
   daIncidentDecidedTopic,
-  daIncidentIdentifiedTopic,
+  STEPS,
   type DaIncidentIdentified,
 } from '@hub/contracts';
-import { output, type KafkaClient, type Output, type Subscription } from '@hub/kafka';
+import { bindStage, output, type Output } from '@hub/kafka';
 import { auditDecisionOf, evaluateIncident, type Policy } from '@hub/policy';
 
 const SERVICE = 'ig-engine';
@@ -14,10 +14,8 @@ const SERVICE = 'ig-engine';
  * The IG engine stage: identified -> decided. Every decision, share or withhold, is audited with its rule, policy
  * version and lawful basis, in the same transaction as the decision set.
  */
-export function startIgEngineStage(kafka: KafkaClient, policy: Policy, now: () => Date): Promise<Subscription> {
-  return kafka.processTransactionally(daIncidentIdentifiedTopic, {
-    groupId: 'ig-engine',
-    transactionalId: 'ig-engine',
+export function igEngineStage(policy: Policy, now: () => Date) {
+  return bindStage(STEPS.igEngine, {
     handle: ({ value: identified }): Promise<Output[]> => Promise.resolve(decide(policy, identified, now())),
   });
 }

@@ -17,4 +17,5 @@ const inboxCursor = opaqueCursor({
 
 export const encodeInboxCursor = inboxCursor.encode;
 export const decodeInboxCursor = inboxCursor.decode;
+export { inboxCursor };
 export const inboxCursorParameter = inboxCursor.parameter;

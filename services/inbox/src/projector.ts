@@ -1,6 +1,6 @@
 import { auditEvent } from '@hub/audit';
-import { auditEventsTopic, notificationsIssuedTopic } from '@hub/contracts';
-import { OUTAGE_TOLERANT_RETRY, output, type KafkaClient, type Subscription } from '@hub/kafka';
+import { auditEventsTopic, STEPS } from '@hub/contracts';
+import { bindStage, OUTAGE_TOLERANT_RETRY, output } from '@hub/kafka';
 import type { InboxStore } from './store.ts';
 
 const SERVICE = 'inbox';
@@ -10,10 +10,8 @@ const SERVICE = 'inbox';
  * consumer offset. The Redis append is idempotent (a retried or redelivered message keeps its first sequence),
  * so running the handler again is harmless.
  */
-export function startInboxProjector(kafka: KafkaClient, store: InboxStore, now: () => Date): Promise<Subscription> {
-  return kafka.processTransactionally(notificationsIssuedTopic, {
-    groupId: 'inbox-store',
-    transactionalId: 'inbox-store',
+export function inboxProjector(store: InboxStore, now: () => Date) {
+  return bindStage(STEPS.inboxStore, {
     retry: OUTAGE_TOLERANT_RETRY,
     handle: async ({ value: notification }) => {
       await store.append(notification);

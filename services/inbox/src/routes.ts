@@ -1,31 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { actorOf, auditEvent } from '@hub/audit';
-import { callerOf, type Auth } from '@hub/auth';
 import {
   auditEventsTopic,
-  INBOX_LIMITS,
-  inboxAcknowledgement,
-  inboxNotificationParams,
-  inboxPage,
-  inboxParams,
+  HTTP_ROUTES,
+  STEPS,
   type Caller,
   type InboxStatus,
   type Recipient,
 } from '@hub/contracts';
 import { HubError } from '@hub/errors';
-import { orNotReady, type HttpRequest, type HttpServer } from '@hub/http';
-import type { KafkaClient } from '@hub/kafka';
-import { publicJwks, type HubKeyStore } from '@hub/signing';
-import { z } from 'zod';
-import { encodeInboxCursor, inboxCursorParameter } from './cursor.ts';
+import { bindRoute, orNotReady, type HttpRequest, type RouteBinding } from '@hub/http';
+import { requestPublish, requestTransaction, type KafkaClient } from '@hub/kafka';
+import { decodeInboxCursor, encodeInboxCursor, inboxCursor } from './cursor.ts';
 import { mayUseInbox } from './scope.ts';
 import type { InboxStore, StoredNotification } from './store.ts';
 
 const SERVICE = 'inbox';
-
-/** The roles that have inboxes; every other role gets 403 on these routes. Which inbox is decided by scope.ts. */
-const INBOX_ROLES = ['gp', 'marac', 'local-authority'] as const;
 
 /**
  * Serialises fetches and acknowledgements per inbox, across instances, so two concurrent polls cannot both see
@@ -34,52 +25,26 @@ const INBOX_ROLES = ['gp', 'marac', 'local-authority'] as const;
  */
 export const INBOX_LOCK = { ttlMs: 15_000, waitMs: 2_000, retryMs: 25 } as const;
 
-/** How long clients and caches may keep the public JWKS. Rotation publishes a new key well before it signs. */
-const JWKS_MAX_AGE_SECONDS = 300;
-
 export interface InboxRoutesDeps {
-  readonly auth: Auth;
   readonly store: InboxStore;
   readonly kafka: KafkaClient;
-  /** The hub's signing keys; only their public half (`publicJwks()`) is ever used here. */
-  readonly keyStore: Pick<HubKeyStore, 'publicJwks'>;
   readonly now: () => Date;
-  /**
-   * Stable per service instance and different from every other user of the Kafka client (e.g. not the
-   * projector's `inbox-store`): the fetch and acknowledgement audit transactions run under it.
-   */
-  readonly transactionalId: string;
 }
-
-const pageQuery = z
-  .object({
-    cursor: inboxCursorParameter.optional(),
-    limit: z
-      .string()
-      .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${INBOX_LIMITS.pageSize}`)
-      .transform(Number)
-      .pipe(z.int().min(1).max(INBOX_LIMITS.pageSize))
-      .default(INBOX_LIMITS.defaultPageSize),
-  })
-  .strict();
-
-/** An acknowledgement carries nothing; an empty JSON object (or no body) is accepted, anything else is refused. */
-const acknowledgementBody = z.object({}).strict().nullish();
 
 const NO_INBOX = 'There is no inbox at this address for this client.';
 const NO_NOTIFICATION = 'There is no such notification in this inbox.';
 
 /**
- * The inbox API under `/v1` and the hub's public JWKS. Every inbox route needs a bearer token with an inbox role
- * and is scoped to the caller's own inboxes; anything else is a 404 that does not say whether the inbox exists,
- * audited as `access-denied`. Fetching and acknowledging are audited before they take effect: the audit events
- * are committed to Kafka first and only then does the status move, so a Kafka failure (503) changes nothing.
+ * `listInboxNotifications` and `acknowledgeNotification` (contracts/src/http-api.ts), each scoped to the caller's
+ * own inboxes; anything else is a 404 that does not say whether the inbox exists, audited as `access-denied`.
+ * Fetching and acknowledging are audited before they take effect: the audit events are committed to Kafka first
+ * and only then does the status move, so a Kafka failure (503) changes nothing.
  */
-export function registerInboxRoutes(app: HttpServer, deps: InboxRoutesDeps): void {
-  const { auth, store, kafka } = deps;
+export function inboxRoutes(deps: InboxRoutesDeps): RouteBinding[] {
+  const { store, kafka } = deps;
 
   /** A Kafka failure becomes 503 (retry later), and nothing was changed. */
-  const audit = (request: HttpRequest, publish: () => Promise<void>): Promise<void> =>
+  const audit = (request: HttpRequest, publish: () => Promise<unknown>): Promise<unknown> =>
     orNotReady(publish, 'The audit trail could not be written, so nothing was changed. Retry later.', request.log);
 
   /** 404 for an inbox that is not the caller's, after auditing the attempt. */
@@ -100,7 +65,9 @@ export function registerInboxRoutes(app: HttpServer, deps: InboxRoutesDeps): voi
       { actor: actorOf(caller), recipient, notificationId: notification, reason: 'inbox-not-yours' },
       [randomUUID()],
     );
-    await audit(request, () => kafka.publish(auditEventsTopic, [{ key: caller.organisation, value: event }]));
+    await audit(request, () =>
+      requestPublish(kafka, STEPS.inboxRequests, auditEventsTopic, [{ key: caller.organisation, value: event }]),
+    );
     request.log.info({ clientId: caller.clientId, reason: 'inbox-not-yours' }, 'inbox access denied');
     throw new HubError('not-found', notFound);
   }
@@ -139,34 +106,19 @@ export function registerInboxRoutes(app: HttpServer, deps: InboxRoutesDeps): voi
     return item.receiptId === '' ? caller.organisation : item.receiptId;
   }
 
-  // Public keys are public: clients need them to verify notifications (and tokens) before they hold any token,
-  // so this is the one deliberate exception to "every endpoint is authenticated". publicJwks copies public
-  // members only, and the response schema refuses a private member as a second line of defence.
-  app.get('/.well-known/jwks.json', { schema: { response: { 200: publicJwks } } }, (_request, reply) => {
-    void reply.header('cache-control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`);
-    return { keys: deps.keyStore.publicJwks().keys.map((key) => ({ ...key })) };
-  });
-
-  auth.registerProtected(app, { prefix: '/v1' }, (scope) => {
-    scope.get(
-      '/inboxes/:recipient/notifications',
-      {
-        onRequest: auth.requireRole(...INBOX_ROLES),
-        schema: { params: inboxParams, querystring: pageQuery, response: { 200: inboxPage } },
-      },
-      async (request, reply) => {
-        const caller = callerOf(request);
-        const { recipient } = request.params;
+  return [
+    bindRoute(HTTP_ROUTES.listInboxNotifications, async ({ caller, params, query, request }) => {
+        const { recipient } = params;
         await requireOwnInbox(request, caller, recipient, NO_INBOX);
-        const after = request.query.cursor ?? 0;
+        const after = query.cursor === undefined ? 0 : inboxCursor.fromQuery(query.cursor);
 
         const items = await withInboxLock(recipient, async () => {
-          const page = await store.page(recipient, after, request.query.limit);
+          const page = await store.page(recipient, after, query.limit);
           const fresh = page.filter((item) => item.status === 'delivered');
           if (fresh.length === 0) return page;
           const at = deps.now();
           await audit(request, () =>
-            kafka.transaction(deps.transactionalId, async (tx) => {
+            requestTransaction(kafka, STEPS.inboxRequests, async (tx) => {
               await tx.publish(
                 auditEventsTopic,
                 fresh.map((item) => ({
@@ -186,7 +138,6 @@ export function registerInboxRoutes(app: HttpServer, deps: InboxRoutesDeps): voi
           return page.map((item) => ({ ...item, status: moved.get(item.id) ?? item.status }));
         });
 
-        void reply.header('cache-control', 'no-store');
         return {
           items: items.map((item) => ({
             id: item.id,
@@ -199,22 +150,10 @@ export function registerInboxRoutes(app: HttpServer, deps: InboxRoutesDeps): voi
           })),
           nextCursor: encodeInboxCursor(items.at(-1)?.sequence ?? after),
         };
-      },
-    );
+    }),
 
-    scope.post(
-      '/inboxes/:recipient/notifications/:id/acknowledgement',
-      {
-        onRequest: auth.requireRole(...INBOX_ROLES),
-        schema: {
-          params: inboxNotificationParams,
-          body: acknowledgementBody,
-          response: { 200: inboxAcknowledgement },
-        },
-      },
-      async (request, reply) => {
-        const caller = callerOf(request);
-        const { recipient, id } = request.params;
+    bindRoute(HTTP_ROUTES.acknowledgeNotification, async ({ caller, params, request }) => {
+        const { recipient, id } = params;
         await requireOwnInbox(request, caller, recipient, NO_NOTIFICATION, id);
 
         const acknowledgedAt = await withInboxLock(recipient, async () => {
@@ -227,7 +166,7 @@ export function registerInboxRoutes(app: HttpServer, deps: InboxRoutesDeps): voi
           }
           const at = deps.now();
           await audit(request, () =>
-            kafka.transaction(deps.transactionalId, async (tx) => {
+            requestTransaction(kafka, STEPS.inboxRequests, async (tx) => {
               await tx.publish(auditEventsTopic, [
                 {
                   key: keyOf(caller, stored),
@@ -242,9 +181,7 @@ export function registerInboxRoutes(app: HttpServer, deps: InboxRoutesDeps): voi
           return at.toISOString();
         });
 
-        void reply.header('cache-control', 'no-store');
         return { id, status: 'acknowledged' as const, acknowledgedAt };
-      },
-    );
-  });
+    }),
+  ];
 }

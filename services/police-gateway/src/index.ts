@@ -1,3 +1,4 @@
+export { createPoliceGatewayService } from './service.ts';
 export {
   createIncidentIntake,
   type IncidentIntake,
@@ -6,5 +7,4 @@ export {
   type ReceiptRecord,
 } from './intake.ts';
 export { createReceiptStatusView, statusFromAudit, type ReceiptStatusView } from './receipt-status.ts';
-export { startReceiptStatusProjector } from './status-projector.ts';
-export { registerPoliceGatewayRoutes, type PoliceGatewayRouteDeps } from './routes.ts';
+export { receiptStatusProjector } from './status-projector.ts';

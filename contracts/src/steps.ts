@@ -1,0 +1,264 @@
+import type { HttpOperationId } from './http-api.ts';
+import type { TopicSpec } from './topic.ts';
+import {
+  auditEventsTopic,
+  cpFlagAccessedTopic,
+  cpPlanRecordedTopic,
+  cpPlanRefusedTopic,
+  daIncidentDecidedTopic,
+  daIncidentIdentifiedTopic,
+  daIncidentReceivedTopic,
+  fgmIndicatorRecordedTopic,
+  notificationsIssuedTopic,
+  serviceStarted,
+} from './topics.ts';
+
+/**
+ * Who writes and who reads each topic, declared once. Every Kafka step of the hub is an entry here: its service,
+ * its consumer group and transactional id, what it reads and what it may write. Services bind their handlers to
+ * these entries (`@hub/kafka` `bindStage` / `bindProjector`, `kafka.transaction(step, ...)`), which refuse an
+ * output the step does not declare; `generate.ts` turns them into the AsyncAPI document's operations.
+ */
+
+/** The hub's services, as named in logs, audit events and the AsyncAPI document. */
+export const HUB_SERVICES = {
+  auth: 'Token endpoint and public keys.',
+  'police-gateway': 'Takes police incidents; keeps the receipt status view.',
+  identity: 'Matches each subject to a registered patient, or an exception with its reason.',
+  'ig-engine': 'Decides, under the domestic-abuse policy, what is shared with whom and what is withheld.',
+  dispatcher: 'Builds, minimises and signs each notification of a decision set.',
+  'child-protection': 'Child protection plans, FGM indicators, the flag look-up and their notifications.',
+  inbox: 'Holds each inbox; GP, MARAC and LA systems pull and acknowledge.',
+  audit: 'Keeps the searchable audit trail; IG officers search it.',
+  hub: 'The process itself: announces each start.',
+} as const;
+export type HubServiceName = keyof typeof HUB_SERVICES;
+
+/** The Redis views, each rebuilt from the topics its projecting steps read. */
+export const HUB_VIEWS = {
+  inbox: 'Each inbox: its notifications in order, with their fetched and acknowledged states.',
+  audit: 'The audit trail, searchable, hash-chained per partition.',
+  'receipt-status': "Each receipt's recipients and how far each notification has got.",
+  'cp-flags': "Each child's plans, FGM indicators and recent unscheduled accesses.",
+} as const;
+export type HubViewName = keyof typeof HUB_VIEWS;
+
+interface StepBase {
+  readonly service: HubServiceName;
+  readonly description: string;
+}
+
+/** Consume-transform-produce: each input's outputs and its offset commit in one Kafka transaction. */
+export interface StageStep extends StepBase {
+  readonly kind: 'stage';
+  readonly groupId: string;
+  readonly transactionalId: string;
+  readonly input: TopicSpec;
+  readonly outputs: readonly TopicSpec[];
+  /** The view the stage also writes (idempotently), if any. */
+  readonly view?: HubViewName;
+}
+
+/** Reads a topic into a view, at least once; applying a record twice changes nothing. Writes no topic. */
+export interface ProjectorStep extends StepBase {
+  readonly kind: 'projector';
+  readonly groupId: string;
+  readonly input: TopicSpec;
+  readonly view: HubViewName;
+}
+
+/** What the service's HTTP routes write: per request, in one transaction under `transactionalId` (or published alone when null). */
+export interface RequestStep extends StepBase {
+  readonly kind: 'request';
+  readonly transactionalId: string | null;
+  readonly operations: readonly HttpOperationId[];
+  readonly outputs: readonly TopicSpec[];
+}
+
+/** A publish that belongs to no request or input (e.g. the start announcement). */
+export interface EventStep extends StepBase {
+  readonly kind: 'event';
+  readonly outputs: readonly TopicSpec[];
+}
+
+export type Step = StageStep | ProjectorStep | RequestStep | EventStep;
+
+function step<const S extends Step>(spec: S): S {
+  return Object.freeze(spec);
+}
+
+const AUDIT = auditEventsTopic;
+
+export const STEPS = {
+  tokenEndpoint: step({
+    kind: 'request',
+    service: 'auth',
+    description:
+      'Every token issued and every refusal (token endpoint and protected routes) is audited. Every process serves ' +
+      'the token endpoint and the public keys.',
+    transactionalId: null,
+    operations: ['requestAccessToken', 'getJwks'],
+    outputs: [AUDIT],
+  }),
+  incidentIntake: step({
+    kind: 'request',
+    service: 'police-gateway',
+    description: 'A police submission: the received record and its audit event in one transaction.',
+    transactionalId: 'police-gateway',
+    operations: ['submitDomesticAbuseIncident', 'getReceiptStatus'],
+    outputs: [daIncidentReceivedTopic, AUDIT],
+  }),
+  receiptStatusProjector: step({
+    kind: 'projector',
+    service: 'police-gateway',
+    description: "The forces' receipt status view, from the audit trail.",
+    groupId: 'police-gateway-receipt-status',
+    input: AUDIT,
+    view: 'receipt-status',
+  }),
+  identity: step({
+    kind: 'stage',
+    service: 'identity',
+    description: 'Received -> identified: each subject matched or excepted, one audit event per subject.',
+    groupId: 'identity',
+    transactionalId: 'identity',
+    input: daIncidentReceivedTopic,
+    outputs: [daIncidentIdentifiedTopic, AUDIT],
+  }),
+  igEngine: step({
+    kind: 'stage',
+    service: 'ig-engine',
+    description: 'Identified -> decided: one decision per subject and the MARAC decision, each audited.',
+    groupId: 'ig-engine',
+    transactionalId: 'ig-engine',
+    input: daIncidentIdentifiedTopic,
+    outputs: [daIncidentDecidedTopic, AUDIT],
+  }),
+  dispatcher: step({
+    kind: 'stage',
+    service: 'dispatcher',
+    description: 'Decided -> issued: a minimised, signed notification per share (and withdrawals), audited.',
+    groupId: 'dispatcher',
+    transactionalId: 'dispatcher',
+    input: daIncidentDecidedTopic,
+    outputs: [notificationsIssuedTopic, AUDIT],
+  }),
+  planIntake: step({
+    kind: 'request',
+    service: 'child-protection',
+    description: 'A plan version (or its refusal) with its audit event in one transaction; denials audited.',
+    transactionalId: 'cp-plans',
+    operations: ['putChildProtectionPlan', 'getChildProtectionPlan'],
+    outputs: [cpPlanRecordedTopic, cpPlanRefusedTopic, AUDIT],
+  }),
+  fgmIntake: step({
+    kind: 'request',
+    service: 'child-protection',
+    description: 'An FGM indicator version with its audit event in one transaction; denials audited.',
+    transactionalId: 'cp-fgm',
+    operations: ['putFgmIndicator'],
+    outputs: [fgmIndicatorRecordedTopic, AUDIT],
+  }),
+  flagLookup: step({
+    kind: 'request',
+    service: 'child-protection',
+    description: 'Every look-up audited; an unscheduled access that found a plan is recorded for the notifier.',
+    transactionalId: 'cp-lookups',
+    operations: ['getChildProtectionFlags'],
+    outputs: [cpFlagAccessedTopic, AUDIT],
+  }),
+  planNotifier: step({
+    kind: 'stage',
+    service: 'child-protection',
+    description: "Plan version -> a signed notification to the child's practice today, or the exceptions inbox.",
+    groupId: 'cp-notifier-plans',
+    transactionalId: 'cp-notifier-plans',
+    input: cpPlanRecordedTopic,
+    outputs: [notificationsIssuedTopic, AUDIT],
+  }),
+  refusalNotifier: step({
+    kind: 'stage',
+    service: 'child-protection',
+    description: "Plan refusal -> a signed notice to the authority's inbox.",
+    groupId: 'cp-notifier-refusals',
+    transactionalId: 'cp-notifier-refusals',
+    input: cpPlanRefusedTopic,
+    outputs: [notificationsIssuedTopic, AUDIT],
+  }),
+  accessNotifier: step({
+    kind: 'stage',
+    service: 'child-protection',
+    description: 'Unscheduled access -> a signed access notification to each owning authority.',
+    groupId: 'cp-notifier-accesses',
+    transactionalId: 'cp-notifier-accesses',
+    input: cpFlagAccessedTopic,
+    outputs: [notificationsIssuedTopic, AUDIT],
+  }),
+  planFlagProjector: step({
+    kind: 'projector',
+    service: 'child-protection',
+    description: "Plan versions into each child's flags.",
+    groupId: 'cp-flag-view-plans',
+    input: cpPlanRecordedTopic,
+    view: 'cp-flags',
+  }),
+  fgmFlagProjector: step({
+    kind: 'projector',
+    service: 'child-protection',
+    description: "FGM indicator versions into each girl's flags.",
+    groupId: 'cp-flag-view-fgm',
+    input: fgmIndicatorRecordedTopic,
+    view: 'cp-flags',
+  }),
+  accessFlagProjector: step({
+    kind: 'projector',
+    service: 'child-protection',
+    description: "Unscheduled accesses into each child's recent accesses.",
+    groupId: 'cp-flag-view-accesses',
+    input: cpFlagAccessedTopic,
+    view: 'cp-flags',
+  }),
+  inboxStore: step({
+    kind: 'stage',
+    service: 'inbox',
+    description: 'Issued notification -> its inbox (idempotent), with notification-stored audited.',
+    groupId: 'inbox-store',
+    transactionalId: 'inbox-store',
+    input: notificationsIssuedTopic,
+    outputs: [AUDIT],
+    view: 'inbox',
+  }),
+  inboxRequests: step({
+    kind: 'request',
+    service: 'inbox',
+    description: 'Fetches and acknowledgements are audited before the inbox state moves; denials audited.',
+    transactionalId: 'inbox-api',
+    operations: ['listInboxNotifications', 'acknowledgeNotification'],
+    outputs: [AUDIT],
+  }),
+  auditStore: step({
+    kind: 'projector',
+    service: 'audit',
+    description: 'Every audit event into the searchable, hash-chained store.',
+    groupId: 'audit-store',
+    input: AUDIT,
+    view: 'audit',
+  }),
+  auditRequests: step({
+    kind: 'request',
+    service: 'audit',
+    description: 'Every search is audited before anything is read.',
+    transactionalId: null,
+    operations: ['searchAuditEvents', 'verifyAuditChain'],
+    outputs: [AUDIT],
+  }),
+  serviceStarted: step({
+    kind: 'event',
+    service: 'hub',
+    description: 'Each process announces its start.',
+    outputs: [serviceStarted],
+  }),
+} as const satisfies Record<string, Step>;
+
+export type StepName = keyof typeof STEPS;
+export const ALL_STEPS: readonly Step[] = Object.values(STEPS);

@@ -1,0 +1,129 @@
+import { routePattern, type Caller, type ClientRole, type HttpRoute } from '@hub/contracts';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { z } from 'zod';
+import type { HttpServer } from './server.ts';
+
+/**
+ * Routes bound to their contract entry (`HTTP_ROUTES` in `@hub/contracts`): the entry gives the method, path, roles,
+ * params, query, body and response schemas; the service supplies only the handler. The same entry generates the
+ * OpenAPI document, so what is served and what is documented cannot drift.
+ */
+
+type OutputOf<S> = S extends z.ZodType ? z.output<S> : undefined;
+type SuccessStatus<R extends HttpRoute> = keyof R['responses'] & number;
+type ResponseOf<R extends HttpRoute> = R['responses'][SuccessStatus<R>] extends { readonly schema: infer S }
+  ? S extends z.ZodType
+    ? z.input<S>
+    : never
+  : never;
+type BodyOf<R extends HttpRoute> = R['body'] extends { readonly schema: infer S } ? OutputOf<S> : undefined;
+
+/** What a bound handler gets: the parsed request parts and, on a protected route, the authenticated caller. */
+export interface RouteInput<R extends HttpRoute> {
+  readonly params: OutputOf<R['params']>;
+  readonly query: OutputOf<R['query']>;
+  readonly body: BodyOf<R>;
+  readonly caller: R['roles'] extends readonly [] ? undefined : Caller;
+  /** For its logger and headers; the parts above are already validated. */
+  readonly request: FastifyRequest;
+  /** For response headers that depend on the answer (e.g. `location`); the status and fixed headers are set. */
+  readonly reply: FastifyReply;
+}
+
+export interface RouteBinding<R extends HttpRoute = HttpRoute> {
+  readonly route: R;
+  /** Answers the success body (the route's one success status). Method syntax: bindings of any route share a list. */
+  handle(input: RouteInput<R>): Promise<ResponseOf<R>>;
+}
+
+export function bindRoute<R extends HttpRoute>(
+  route: R,
+  handle: (input: RouteInput<R>) => Promise<ResponseOf<R>>,
+): RouteBinding<R> {
+  return { route, handle };
+}
+
+/**
+ * Decides who may call a protected route: resolves to the caller, or throws `unauthenticated` / `forbidden` (with
+ * any header a refusal needs already on `reply`). `@hub/auth` supplies it; it is never skipped for a route with roles.
+ */
+export type RouteGuard = (request: FastifyRequest, reply: FastifyReply, roles: readonly ClientRole[]) => Promise<Caller>;
+
+/** The one success status of a route; a contract entry with none or several is refused at start-up. */
+function successStatus(route: HttpRoute): number {
+  const statuses = Object.keys(route.responses).map(Number);
+  if (statuses.length !== 1 || statuses[0] === undefined) {
+    throw new Error(`route ${route.operationId} must declare exactly one success response`);
+  }
+  return statuses[0];
+}
+
+const callers = new WeakMap<object, Caller>();
+
+/** Registers each binding from its contract entry. Public routes (no roles) get no guard; every other one does. */
+export function serveRoutes(app: HttpServer, bindings: readonly RouteBinding[], guard: RouteGuard): void {
+  for (const binding of bindings) {
+    const { route } = binding;
+    const status = successStatus(route);
+    const response = route.responses[status];
+    // `cache-control` and `pragma`, when a contract lists them, are the exact values sent.
+    const fixed = Object.entries(response?.headers ?? {}).filter(([name]) => name === 'cache-control' || name === 'pragma');
+    const options: RouteOptions = {
+      method: route.method.toUpperCase(),
+      url: routePattern(route.path),
+      schema: {
+        ...(route.params === undefined ? {} : { params: route.params }),
+        ...(route.query === undefined ? {} : { querystring: route.query }),
+        ...(route.body === undefined ? {} : { body: route.body.schema }),
+        response: { [status]: response?.schema },
+      },
+      config: { operationId: route.operationId },
+      handler: async (request, reply) => {
+        void reply.code(status);
+        for (const [name, value] of fixed) void reply.header(name, value);
+        return binding.handle({
+          params: request.params,
+          query: request.query,
+          body: request.body,
+          caller: callers.get(request),
+          request,
+          reply,
+        } as RouteInput<HttpRoute>);
+      },
+    };
+    if (route.roles.length > 0) {
+      const roles = route.roles;
+      options.onRequest = async (request, reply) => {
+        callers.set(request, await guard(request, reply, roles));
+      };
+    }
+    app.route(options);
+  }
+}
+
+/** `METHOD /path` in OpenAPI form, the key the catalogue and the served routes are compared by. */
+export function routeKey(method: string, path: string): string {
+  return `${method.toUpperCase()} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
+}
+
+/**
+ * An `onRoute` hook that refuses (at start-up) any route the catalogue does not declare, and records what is
+ * served. fastify's automatic HEAD routes are off (`exposeHeadRoutes: false`), so each route is one entry.
+ */
+export function catalogueCheck(catalogue: readonly HttpRoute[]): {
+  readonly onRoute: (route: { method: string | string[]; url: string }) => void;
+  readonly served: () => readonly string[];
+} {
+  const known = new Set(catalogue.map((route) => routeKey(route.method, route.path)));
+  const served: string[] = [];
+  return {
+    onRoute(route) {
+      for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+        const key = routeKey(method, route.url);
+        if (!known.has(key)) throw new Error(`route ${key} is not in the HTTP catalogue (contracts/src/http-api.ts)`);
+        served.push(key);
+      }
+    },
+    served: () => [...served].sort(),
+  };
+}

@@ -1,0 +1,129 @@
+import type { ProjectorStep, RequestStep, StageStep, Step, TopicSpec } from '@hub/contracts';
+import type { KafkaClient } from './client.ts';
+import type { RetryPolicy } from './retry.ts';
+import type {
+  ConsumerTuning,
+  InboundMessage,
+  OutboundMessage,
+  Output,
+  PublishedOffsets,
+  Subscription,
+  TransactionScope,
+} from './types.ts';
+
+/**
+ * Handlers bound to the steps declared in `@hub/contracts` (`STEPS`): the step names the topic, consumer group,
+ * transactional id and the topics it may write, so a service supplies only its handler, and an output the step does
+ * not declare is refused (a bug: the handler fails, is retried and dead-lettered, nothing is written).
+ */
+
+export interface StageBinding<S extends StageStep = StageStep> {
+  readonly step: S;
+  /** Outputs for one input; see TransactionalOptions.handle. (Method syntax: bindings of any topic share one list.) */
+  handle(message: InboundMessage<S['input']>): Promise<readonly Output[]>;
+  readonly retry?: RetryPolicy;
+  readonly tuning?: ConsumerTuning;
+}
+
+export interface ProjectorBinding<S extends ProjectorStep = ProjectorStep> {
+  readonly step: S;
+  /** Applies one record to the view; must be idempotent (at-least-once). */
+  handle(message: InboundMessage<S['input']>): Promise<void>;
+  readonly retry?: RetryPolicy;
+  readonly tuning?: ConsumerTuning;
+}
+
+export type StepBinding = StageBinding | ProjectorBinding;
+
+export function bindStage<S extends StageStep>(step: S, options: Omit<StageBinding<S>, 'step'>): StageBinding<S> {
+  return { step, ...options };
+}
+
+export function bindProjector<S extends ProjectorStep>(
+  step: S,
+  options: Omit<ProjectorBinding<S>, 'step'>,
+): ProjectorBinding<S> {
+  return { step, ...options };
+}
+
+/** Thrown when a step writes a topic it does not declare: a bug, never retried into success. */
+export class UndeclaredOutputError extends Error {
+  override readonly name = 'UndeclaredOutputError';
+}
+
+function checkDeclared(step: Step & { readonly outputs: readonly TopicSpec[] }, topic: TopicSpec, name: string): void {
+  if (!step.outputs.some((declared) => declared.name === topic.name)) {
+    throw new UndeclaredOutputError(`step ${name} of ${step.service} does not declare ${topic.name} as an output`);
+  }
+}
+
+export interface StartStepOptions {
+  /** Another consumer group than the step's (a fresh group replays the topic from its start: rebuilds, tests). */
+  readonly groupId?: string;
+}
+
+/** Starts a bound stage or projector on its step's topic, group and transactional id. */
+export function startStep(kafka: KafkaClient, binding: StepBinding, options: StartStepOptions = {}): Promise<Subscription> {
+  const { step } = binding;
+  const groupId = options.groupId ?? step.groupId;
+  const tuning = binding.tuning ?? {};
+  const retry = binding.retry === undefined ? {} : { retry: binding.retry };
+  if (step.kind === 'projector') {
+    const projector = binding as ProjectorBinding;
+    return kafka.consume(step.input, {
+      ...tuning,
+      ...retry,
+      groupId,
+      handle: (message) => projector.handle(message),
+    });
+  }
+  const stage = binding as StageBinding;
+  return kafka.processTransactionally(step.input, {
+    ...tuning,
+    ...retry,
+    groupId,
+    transactionalId: step.transactionalId,
+    handle: async (message) => {
+      const outputs = await stage.handle(message);
+      for (const item of outputs) checkDeclared(step, item.topic, step.groupId);
+      return outputs;
+    },
+  });
+}
+
+/**
+ * One request's writes in one transaction under the request step's transactional id; publishing a topic the step
+ * does not declare throws before anything is sent (and aborts the transaction).
+ */
+export function requestTransaction<R>(
+  kafka: KafkaClient,
+  step: RequestStep,
+  work: (tx: TransactionScope) => Promise<R>,
+): Promise<R> {
+  if (step.transactionalId === null) {
+    throw new TypeError(`request step of ${step.service} has no transactional id: publish its outputs alone`);
+  }
+  const name = step.transactionalId;
+  return kafka.transaction(name, (tx) =>
+    work({
+      publish<T extends TopicSpec>(
+        topic: T,
+        messages: readonly OutboundMessage<T>[],
+      ): Promise<readonly PublishedOffsets[]> {
+        checkDeclared(step, topic, name);
+        return tx.publish(topic, messages);
+      },
+    }),
+  );
+}
+
+/** A request step's lone publish (no transaction), with the same declared-output check. */
+export function requestPublish<T extends TopicSpec>(
+  kafka: KafkaClient,
+  step: RequestStep,
+  topic: T,
+  messages: readonly OutboundMessage<T>[],
+): Promise<void> {
+  checkDeclared(step, topic, step.service);
+  return kafka.publish(topic, messages);
+}

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createAuth, loadClientRegistry } from '@hub/auth';
+import { ALL_HTTP_ROUTES, ALL_TOPICS, serviceStarted } from '@hub/contracts';
+import { directoryFiles, loadFileDirectory } from '@hub/directory';
+import {
+  closeGracefully,
+  createHttpServer,
+  listen,
+  serveRoutes,
+  type BoundAddress,
+  type HttpServer,
+  type ReadinessCheck,
+} from '@hub/http';
+import { createKafkaClient, startStep, type Subscription } from '@hub/kafka';
+import type { Logger } from '@hub/logger';
+import {
+  defaultChildProtectionPolicy,
+  defaultDomesticAbusePolicy,
+  loadChildProtectionPolicy,
+  loadPolicy,
+} from '@hub/policy';
+import { closeRedis, createRedis, pingRedis } from '@hub/redis';
+import { createKeyStore } from '@hub/signing';
+import { auditAuthEvents } from './audit-auth.ts';
+import type { HubConfig } from './config.ts';
+import { holdInstanceName, type InstanceNameLease } from './instance-name.ts';
+import { jwksRoute } from './jwks.ts';
+import type { HubService, ServiceDeps, ServiceFactory } from './service.ts';
+
+export interface Runtime {
+  /** Provisions topics, serves HTTP, starts every step of every service; announces itself. Resolves with the address. */
+  start(): Promise<BoundAddress>;
+  /** Re-reads the client registry and the directory files (SIGHUP); bad files keep the old data. */
+  reload(): Promise<void>;
+  /** Stops taking requests, lets in-flight work finish, closes Kafka and Redis. Safe to call twice. */
+  stop(): Promise<void>;
+  /** The HTTP server (for `servedRoutes` in tests). */
+  readonly http: HttpServer;
+  readonly services: readonly HubService[];
+}
+
+export interface RuntimeOptions {
+  /** Names the process in logs and the start announcement, e.g. `hub` or `inbox`. */
+  readonly name: string;
+  readonly config: HubConfig;
+  readonly logger: Logger;
+  readonly services: readonly ServiceFactory[];
+  readonly now?: () => Date;
+  readonly version?: string;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+const READINESS_TIMEOUT_MS = 1_000;
+
+/**
+ * One process hosting a list of services: builds the shared pieces once (Kafka, Redis, signing keys, client
+ * registry, directory, policies, auth, HTTP), asks each service for its face, serves every route from the HTTP
+ * catalogue and starts every step. `services/hub` runs all of them; each service's `main.ts` runs itself alone.
+ */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { config, logger, now = () => new Date(), version = '0.1.0' } = options;
+  const instanceId = randomUUID();
+  const kafka = createKafkaClient({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID,
+    topicNamespace: config.KAFKA_TOPIC_NAMESPACE,
+    instanceName: config.KAFKA_INSTANCE_NAME,
+    logger,
+  });
+  const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, connectionName: options.name, logger });
+  const keyStore = await createKeyStore({
+    file: config.HUB_SIGNING_KEYS_FILE,
+    generateIfMissing: config.HUB_SIGNING_KEYS_GENERATE,
+  });
+  const registry = await loadClientRegistry({ file: config.HUB_CLIENTS_FILE, logger });
+  const directory = await loadFileDirectory({ files: directoryFiles(config), logger });
+  const policy =
+    config.POLICY_FILE === undefined ? defaultDomesticAbusePolicy() : loadPolicy(await readFile(config.POLICY_FILE, 'utf8'));
+  const cpPolicy =
+    config.CP_POLICY_FILE === undefined
+      ? defaultChildProtectionPolicy()
+      : loadChildProtectionPolicy(await readFile(config.CP_POLICY_FILE, 'utf8'));
+  const auth = createAuth({
+    registry,
+    keyStore,
+    redis,
+    tokenUrl: config.HUB_TOKEN_URL,
+    accessTokenLifetimeSeconds: config.HUB_ACCESS_TOKEN_LIFETIME_SECONDS,
+    onAuthEvent: auditAuthEvents(kafka),
+    logger,
+  });
+  const deps: ServiceDeps = { config, logger, kafka, redis, auth, keyStore, directory, policy, cpPolicy, now };
+  const services = await Promise.all(options.services.map((factory) => factory(deps)));
+
+  let lease: InstanceNameLease | undefined;
+  const shared: ReadinessCheck[] = [
+    {
+      name: 'kafka',
+      check: async () => {
+        if (!(await kafka.ping(READINESS_TIMEOUT_MS))) throw new Error('kafka did not answer');
+      },
+    },
+    { name: 'redis', check: () => pingRedis(redis, READINESS_TIMEOUT_MS) },
+    {
+      name: 'instance-name',
+      check: () => (lease?.held() === true ? Promise.resolve() : Promise.reject(new Error('instance name not held'))),
+    },
+  ];
+  const http = createHttpServer({
+    logger,
+    serviceName: options.name,
+    bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
+    readinessTimeoutMs: READINESS_TIMEOUT_MS,
+    readinessChecks: [...shared, ...services.flatMap((service) => service.readinessChecks)],
+    catalogue: ALL_HTTP_ROUTES,
+  });
+  auth.registerTokenEndpoint(http);
+  serveRoutes(http, [jwksRoute(keyStore), ...services.flatMap((service) => service.routes)], auth.guard);
+
+  const subscriptions: Subscription[] = [];
+  let stopping: Promise<void> | undefined;
+  return {
+    http,
+    services,
+    async start() {
+      lease = await holdInstanceName(redis, { name: config.KAFKA_INSTANCE_NAME, instanceId, logger });
+      await kafka.provisionTopics(ALL_TOPICS);
+      // Listen first: taking incidents and serving inboxes needs only Kafka's producer and Redis, while each
+      // consumer group may wait up to a session timeout (15 s) after an unclean stop before it rejoins.
+      const address = await listen(http, { host: config.HTTP_HOST, port: config.HTTP_PORT });
+      for (const service of services) {
+        subscriptions.push(...(await Promise.all(service.steps.map((binding) => startStep(kafka, binding)))));
+      }
+      await kafka.publish(serviceStarted, [
+        { key: instanceId, value: { service: options.name, instanceId, startedAt: now().toISOString() } },
+      ]);
+      logger.info(
+        {
+          instanceId,
+          version,
+          port: address.port,
+          services: services.map((service) => service.name),
+          policyVersion: policy.version,
+          cpPolicyVersion: cpPolicy.version,
+          signingKid: keyStore.activeKid,
+        },
+        `${options.name} started`,
+      );
+      return address;
+    },
+    async reload() {
+      const [clients, reference] = await Promise.all([registry.reload(), directory.reload()]);
+      logger.info({ clients: clients.ok ? 'reloaded' : 'rejected', directory: reference.outcome }, 'reloaded');
+    },
+    stop() {
+      stopping ??= (async () => {
+        await closeGracefully(http, SHUTDOWN_GRACE_MS);
+        await kafka.close();
+        // After Kafka: the name's transactional producers are closed, so a successor may take the name.
+        await lease?.release().catch(() => undefined);
+        await closeRedis(redis);
+        logger.info({ instanceId }, `${options.name} stopped`);
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { HubServiceName, HubViewName } from '@hub/contracts';
+import type { Auth } from '@hub/auth';
+import type { FileDirectory } from '@hub/directory';
+import type { ReadinessCheck, RouteBinding } from '@hub/http';
+import type { KafkaClient, StepBinding } from '@hub/kafka';
+import type { Logger } from '@hub/logger';
+import type { ChildProtectionPolicy, Policy } from '@hub/policy';
+import type { RedisClient } from '@hub/redis';
+import type { HubKeyStore } from '@hub/signing';
+import type { HubConfig } from './config.ts';
+
+/** What every service of a process shares: built once by the runtime from the process's configuration. */
+export interface ServiceDeps {
+  readonly config: HubConfig;
+  readonly logger: Logger;
+  readonly kafka: KafkaClient;
+  readonly redis: RedisClient;
+  readonly auth: Auth;
+  readonly keyStore: HubKeyStore;
+  readonly directory: FileDirectory;
+  readonly policy: Policy;
+  readonly cpPolicy: ChildProtectionPolicy;
+  readonly now: () => Date;
+}
+
+/**
+ * A service's one face: its routes (bound to their `HTTP_ROUTES` entries), its stages and projectors (bound to
+ * their `STEPS` entries, which name their groups and transactional ids), the views it keeps, and its own readiness
+ * checks. `createXService(deps)` returns it; a process serves any list of them (services/hub: all of them).
+ */
+export interface HubService {
+  readonly name: HubServiceName;
+  readonly routes: readonly RouteBinding[];
+  readonly steps: readonly StepBinding[];
+  readonly views: readonly HubViewName[];
+  readonly readinessChecks: readonly ReadinessCheck[];
+}
+
+export type ServiceFactory = (deps: ServiceDeps) => HubService | Promise<HubService>;
+
+/** The face of a service, with nothing it does not have. */
+export function defineService(
+  face: Pick<HubService, 'name'> & Partial<Omit<HubService, 'name'>>,
+): HubService {
+  return Object.freeze({ routes: [], steps: [], views: [], readinessChecks: [], ...face });
+}
