@@ -248,6 +248,9 @@ export function pageLimit(max: number, fallback: number) {
 // ---------------------------------------------------------------------------------------------------------------
 
 export const inboxParams = z.object({ recipient }).strict();
+
+/** An acknowledgement carries nothing: no body, or an empty JSON object; anything else is refused. */
+export const emptyBody = z.object({}).strict().nullish().describe('No body, or an empty JSON object.');
 export const inboxNotificationParams = z.object({ recipient, id: notificationId }).strict();
 export const inboxQuery = z
   .object({
@@ -315,7 +318,12 @@ export const auditSearchQuery = z
     cursor: pageCursor.optional(),
     limit: pageLimit(AUDIT_SEARCH_LIMITS.pageSize, AUDIT_SEARCH_LIMITS.defaultPageSize),
   })
-  .strict();
+  .strict()
+  .superRefine((query, ctx) => {
+    if (query.from !== undefined && query.to !== undefined && Date.parse(query.from) > Date.parse(query.to)) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+    }
+  });
 
 export const auditChainParams = z
   .object({
@@ -374,7 +382,10 @@ export interface ProblemResponse {
 export interface RouteResponse {
   readonly description: string;
   readonly schema: z.ZodType;
-  /** Response headers worth documenting (name -> meaning). */
+  /**
+   * Response headers worth documenting (name -> meaning). For `cache-control` and `pragma` the meaning is the exact
+   * value: `@hub/http` `serveRoutes` sends it.
+   */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -666,6 +677,7 @@ export const HTTP_ROUTES = {
       `(or an empty JSON object). ${INBOX_SCOPE}`,
     roles: INBOX_ROLES,
     params: inboxNotificationParams,
+    body: { contentType: 'application/json', schema: emptyBody, required: false },
     responses: {
       200: { description: 'Acknowledged.', schema: inboxAcknowledgement, headers: CACHE_NO_STORE },
     },
@@ -710,7 +722,7 @@ export const HTTP_ROUTES = {
     description:
       "Events matching every filter given, oldest first, each with its link in its partition's hash chain. " +
       'The search itself is audited (audit-searched).',
-    roles: ['ig-officer'],
+    roles: ['ig-officer', 'ig-officer-national'],
     query: auditSearchQuery,
     responses: { 200: { description: 'A page of audit events.', schema: auditSearchPage, headers: CACHE_NO_STORE } },
     problemSchema: problemDetails,
@@ -730,9 +742,11 @@ export const HTTP_ROUTES = {
     description:
       'Recomputes the chain (chainHash = sha256(previous chainHash + canonical event)) over every stored event ' +
       'of the partition; answers the first broken position, if any.',
-    roles: ['ig-officer'],
+    roles: ['ig-officer', 'ig-officer-national'],
     params: auditChainParams,
-    responses: { 200: { description: 'The verification result.', schema: auditChainVerification } },
+    responses: {
+      200: { description: 'The verification result.', schema: auditChainVerification, headers: CACHE_NO_STORE },
+    },
     problemSchema: problemDetails,
     problems: [
       problem('validation-failed', 'Not a partition of the audit topic.'),
@@ -799,6 +813,7 @@ export const HTTP_SCHEMAS = {
   InboxPage: inboxPage,
   InboxItem: inboxItem,
   InboxAcknowledgement: inboxAcknowledgement,
+  EmptyBody: emptyBody,
   Jwks: jwks,
   Jwk: jwk,
   AuditSearchPage: auditSearchPage,

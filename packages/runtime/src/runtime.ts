@@ -68,7 +68,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     instanceName: config.KAFKA_INSTANCE_NAME,
     logger,
   });
-  const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, connectionName: options.name, logger });
+  const redis = createRedis({
+    url: config.REDIS_URL,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    connectionName: options.name,
+    logger,
+  });
   const keyStore = await createKeyStore({
     file: config.HUB_SIGNING_KEYS_FILE,
     generateIfMissing: config.HUB_SIGNING_KEYS_GENERATE,
@@ -76,7 +81,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const registry = await loadClientRegistry({ file: config.HUB_CLIENTS_FILE, logger });
   const directory = await loadFileDirectory({ files: directoryFiles(config), logger });
   const policy =
-    config.POLICY_FILE === undefined ? defaultDomesticAbusePolicy() : loadPolicy(await readFile(config.POLICY_FILE, 'utf8'));
+    config.POLICY_FILE === undefined
+      ? defaultDomesticAbusePolicy()
+      : loadPolicy(await readFile(config.POLICY_FILE, 'utf8'));
   const cpPolicy =
     config.CP_POLICY_FILE === undefined
       ? defaultChildProtectionPolicy()

@@ -26,6 +26,7 @@ const auditCursor = opaqueCursor({
   fromPayload: (payload): AuditCursor => ({ time: payload.t, eventId: payload.id }),
 });
 
+export { auditCursor };
 export const encodeAuditCursor = auditCursor.encode;
 export const decodeAuditCursor = auditCursor.decode;
 export const auditCursorParameter = auditCursor.parameter;

@@ -1,4 +1,5 @@
-import { serviceStarted } from '@hub/contracts';
+import { ALL_HTTP_ROUTES, serviceStarted } from '@hub/contracts';
+import { routeKey, servedRoutes } from '@hub/http';
 import { createKafkaClient } from '@hub/kafka';
 import { captureLogs, testEndpoints, uniqueId } from '@hub/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,16 @@ afterEach(async () => {
 });
 
 describe('hub process', () => {
+  it('serves exactly the HTTP catalogue: every route of contracts/src/http-api.ts, and nothing else', async () => {
+    const test = await startTestHub();
+    running.push(test);
+    const catalogue = ALL_HTTP_ROUTES.map((route) => routeKey(route.method, route.path)).sort();
+    expect(servedRoutes(test.hub.http)).toEqual(catalogue);
+    // Nothing outside the catalogue answers but the not-found handler.
+    const unknown = await fetch(`${test.url}/v1/not-a-route`);
+    expect(unknown.status).toBe(404);
+  });
+
   it('starts on real Kafka and Redis: ready, and announces itself on its topic', async () => {
     const test = await startTestHub();
     running.push(test);

@@ -1,0 +1,102 @@
+import { HTTP_ROUTES, type Caller, type ClientRole, type HttpRoute } from '@hub/contracts';
+import { HubError } from '@hub/errors';
+import { captureLogs } from '@hub/testkit';
+import { describe, expect, it } from 'vitest';
+import { bindRoute, createHttpServer, serveRoutes, servedRoutes, type RouteGuard } from './index.ts';
+
+const police: Caller = { clientId: 'police-asp', role: 'police', organisation: 'ASP' };
+const RECEIPT = `rcpt_${'a'.repeat(32)}`;
+
+function server(
+  catalogue: readonly HttpRoute[] = [HTTP_ROUTES.getReceiptStatus, HTTP_ROUTES.getLiveness, HTTP_ROUTES.getReadiness],
+) {
+  return createHttpServer({ logger: captureLogs().logger, serviceName: 'routes-test', catalogue });
+}
+
+const receipt = bindRoute(HTTP_ROUTES.getReceiptStatus, ({ caller, params }) =>
+  Promise.resolve({
+    receiptId: params.receiptId,
+    incidentId: caller.organisation,
+    receivedAt: '2026-11-23T09:00:00.000Z',
+    amendsReceiptId: null,
+    recipients: [],
+  }),
+);
+
+describe('routes bound to their contract entry', () => {
+  it('refuses, at start-up, a route the catalogue does not declare', async () => {
+    const app = server();
+    expect(() => app.get('/v1/undeclared', () => ({}))).toThrow(
+      'route GET /v1/undeclared is not in the HTTP catalogue',
+    );
+    await app.close();
+  });
+
+  it("guards a protected route with the contract's roles and hands the handler the caller", async () => {
+    const asked: (readonly ClientRole[])[] = [];
+    const guard: RouteGuard = (_request, _reply, roles) => {
+      asked.push(roles);
+      return Promise.resolve(police);
+    };
+    const app = server();
+    serveRoutes(app, [receipt], guard);
+    const answer = await app.inject({ method: 'GET', url: `/v1/domestic-abuse-incidents/${RECEIPT}` });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toMatchObject({ receiptId: RECEIPT, incidentId: 'ASP' });
+    expect(asked).toEqual([HTTP_ROUTES.getReceiptStatus.roles]);
+    expect(servedRoutes(app)).toEqual([
+      'GET /health/live',
+      'GET /health/ready',
+      'GET /v1/domestic-abuse-incidents/{receiptId}',
+    ]);
+  });
+
+  it('never runs the handler when the guard refuses', async () => {
+    let ran = false;
+    const app = server();
+    serveRoutes(
+      app,
+      [
+        bindRoute(HTTP_ROUTES.getReceiptStatus, () => {
+          ran = true;
+          return Promise.reject(new Error('must not run'));
+        }),
+      ],
+      () => Promise.reject(new HubError('forbidden', 'This client may not call this route.')),
+    );
+    const answer = await app.inject({ method: 'GET', url: `/v1/domestic-abuse-incidents/${RECEIPT}` });
+    expect(answer.statusCode).toBe(403);
+    expect(ran).toBe(false);
+  });
+
+  it("validates params with the contract's schema (400 naming the field) before the handler", async () => {
+    const app = server();
+    serveRoutes(app, [receipt], () => Promise.resolve(police));
+    const answer = await app.inject({ method: 'GET', url: '/v1/domestic-abuse-incidents/rcpt_nope' });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toMatchObject({ code: 'validation-failed', errors: [{ pointer: '/params/receiptId' }] });
+  });
+
+  it("sends the contract's success status and its fixed cache-control, and no guard on a public route", async () => {
+    const app = server([HTTP_ROUTES.getJwks, HTTP_ROUTES.getLiveness, HTTP_ROUTES.getReadiness]);
+    let guarded = false;
+    serveRoutes(
+      app,
+      [
+        bindRoute(HTTP_ROUTES.getJwks, () =>
+          Promise.resolve({
+            keys: [{ kty: 'EC', crv: 'P-256', x: 'abc', y: 'def', kid: 'k1', alg: 'ES256', use: 'sig' } as const],
+          }),
+        ),
+      ],
+      () => {
+        guarded = true;
+        return Promise.resolve(police);
+      },
+    );
+    const answer = await app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers['cache-control']).toBe('public, max-age=300');
+    expect(guarded).toBe(false);
+  });
+});

@@ -1,0 +1,16 @@
+import { defineService, type HubService, type ServiceDeps } from '@hub/runtime';
+import { auditProjector } from './projector.ts';
+import { auditRoutes } from './routes.ts';
+import { createAuditStore } from './store.ts';
+
+/** The audit trail: the projector that keeps the searchable store, and the IG officers' routes. */
+export function createAuditService(deps: ServiceDeps): HubService {
+  // The directory places each event in the areas of the practices it names (scope.ts).
+  const store = createAuditStore(deps.redis, deps.directory);
+  return defineService({
+    name: 'audit',
+    routes: auditRoutes({ store, kafka: deps.kafka, now: deps.now }),
+    steps: [auditProjector(store)],
+    views: ['audit'],
+  });
+}
