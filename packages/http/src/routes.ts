@@ -47,7 +47,11 @@ export function bindRoute<R extends HttpRoute>(
  * Decides who may call a protected route: resolves to the caller, or throws `unauthenticated` / `forbidden` (with
  * any header a refusal needs already on `reply`). `@hub/auth` supplies it; it is never skipped for a route with roles.
  */
-export type RouteGuard = (request: FastifyRequest, reply: FastifyReply, roles: readonly ClientRole[]) => Promise<Caller>;
+export type RouteGuard = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  roles: readonly ClientRole[],
+) => Promise<Caller>;
 
 /** The one success status of a route; a contract entry with none or several is refused at start-up. */
 function successStatus(route: HttpRoute): number {
@@ -67,7 +71,9 @@ export function serveRoutes(app: HttpServer, bindings: readonly RouteBinding[], 
     const status = successStatus(route);
     const response = route.responses[status];
     // `cache-control` and `pragma`, when a contract lists them, are the exact values sent.
-    const fixed = Object.entries(response?.headers ?? {}).filter(([name]) => name === 'cache-control' || name === 'pragma');
+    const fixed = Object.entries(response?.headers ?? {}).filter(
+      ([name]) => name === 'cache-control' || name === 'pragma',
+    );
     const options: RouteOptions = {
       method: route.method.toUpperCase(),
       url: routePattern(route.path),

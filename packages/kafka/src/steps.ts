@@ -63,7 +63,11 @@ export interface StartStepOptions {
 }
 
 /** Starts a bound stage or projector on its step's topic, group and transactional id. */
-export function startStep(kafka: KafkaClient, binding: StepBinding, options: StartStepOptions = {}): Promise<Subscription> {
+export function startStep(
+  kafka: KafkaClient,
+  binding: StepBinding,
+  options: StartStepOptions = {},
+): Promise<Subscription> {
   const { step } = binding;
   const groupId = options.groupId ?? step.groupId;
   const tuning = binding.tuning ?? {};

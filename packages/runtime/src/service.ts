@@ -39,8 +39,6 @@ export interface HubService {
 export type ServiceFactory = (deps: ServiceDeps) => HubService | Promise<HubService>;
 
 /** The face of a service, with nothing it does not have. */
-export function defineService(
-  face: Pick<HubService, 'name'> & Partial<Omit<HubService, 'name'>>,
-): HubService {
+export function defineService(face: Pick<HubService, 'name'> & Partial<Omit<HubService, 'name'>>): HubService {
   return Object.freeze({ routes: [], steps: [], views: [], readinessChecks: [], ...face });
 }
