@@ -90,11 +90,31 @@ export const storedAuditEvent = auditEvent
   })
   .strict();
 
-/** One page of `GET /v1/audit/events`, oldest first; `nextCursor` is null on the last page. */
+/** Bounds of a search page's integrity report: the count is exact, the positions listed are at most this many. */
+export const AUDIT_INTEGRITY_LIMITS = { positions: 50 } as const;
+
+/**
+ * Stored events the search met but could not read (missing, or no longer a stored audit event): how many, and
+ * where they sit in their partition's chain. Never their content.
+ */
+export const auditSearchIntegrity = z
+  .object({
+    unreadable: z.int().min(0),
+    positions: z
+      .array(z.object({ partition: z.int().min(0), position: z.int().min(0) }).strict())
+      .max(AUDIT_INTEGRITY_LIMITS.positions),
+  })
+  .strict();
+
+/**
+ * One page of `GET /v1/audit/events`, oldest first; `nextCursor` is null on the last page. `integrity` reports the
+ * unreadable events among those this page read (zero and empty when all were readable).
+ */
 export const auditSearchPage = z
   .object({
     items: z.array(storedAuditEvent),
     nextCursor: z.string().nullable(),
+    integrity: auditSearchIntegrity,
   })
   .strict();
 

@@ -5,7 +5,17 @@ import { z } from 'zod';
  * implies: a police force code, a GP practice's ODS code, a local authority's ONS code, or an unscheduled-care
  * setting's ODS code. Everything a caller may see is scoped to that organisation.
  */
-export const CLIENT_ROLES = ['police', 'gp', 'marac', 'local-authority', 'unscheduled-care', 'ig-officer'] as const;
+export const CLIENT_ROLES = [
+  'police',
+  'gp',
+  'marac',
+  'local-authority',
+  'unscheduled-care',
+  /** Reads the audit trail of what concerns its own organisation (for an authority: its area). */
+  'ig-officer',
+  /** Reads the whole hub's audit trail; registered separately from area IG officers. */
+  'ig-officer-national',
+] as const;
 export type ClientRole = (typeof CLIENT_ROLES)[number];
 
 export const caller = z

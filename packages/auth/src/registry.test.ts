@@ -65,7 +65,7 @@ describe('parseClientRegistry', () => {
     });
     expect(problems).toEqual([
       'clients[4].clientId: must be 1 to 100 letters, digits, dots, underscores or hyphens',
-      'clients[5] ("x-1").role: must be one of police, gp, marac, local-authority, unscheduled-care, ig-officer',
+      'clients[5] ("x-1").role: must be one of police, gp, marac, local-authority, unscheduled-care, ig-officer, ig-officer-national',
       'clients[6] ("x-2").jwks.keys[0].d: must not be present: this must be a public key (a private member was found)',
       'clients[7] ("x-3").jwks.keys: must hold at least one key',
       'clients[7] ("x-3"): Unrecognized key: "extra"',

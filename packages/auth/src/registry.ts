@@ -61,6 +61,11 @@ const ORGANISATION_RULES: Readonly<Record<ClientRole, readonly { schema: z.ZodSt
     { schema: onsCode, name: 'an ONS code' },
     { schema: forceCode, name: 'a police force code' },
   ],
+  'ig-officer-national': [
+    { schema: odsCode, name: 'an ODS code' },
+    { schema: onsCode, name: 'an ONS code' },
+    { schema: forceCode, name: 'a police force code' },
+  ],
 };
 
 export function organisationProblem(role: ClientRole, organisation: string): string | undefined {

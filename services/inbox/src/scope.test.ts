@@ -33,7 +33,7 @@ describe('inbox scope', () => {
   it('no other role uses any inbox, even with a matching organisation code', () => {
     const inboxes: Recipient[] = ['gp:E06000066', 'marac:E06000066', 'exceptions:E06000066', 'la:E06000066'];
     const others = CLIENT_ROLES.filter((role) => !['gp', 'marac', 'local-authority'].includes(role));
-    expect(others).toEqual(['police', 'unscheduled-care', 'ig-officer']);
+    expect(others).toEqual(['police', 'unscheduled-care', 'ig-officer', 'ig-officer-national']);
     for (const role of others) {
       for (const inbox of inboxes) expect(mayUseInbox(caller(role, 'E06000066'), inbox)).toBe(false);
     }
