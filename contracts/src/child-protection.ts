@@ -100,6 +100,10 @@ export type CpPlanSubmission = z.infer<typeof cpPlanSubmission>;
 
 export const cpPlanParams = z.object({ planId }).strict();
 
+/**
+ * What a plan version did: `started` (a first version without an end date), `ended` (a first version that already
+ * carries one, or the first version with an end date after one without), else `changed` (also re-opening).
+ */
 export const CP_PLAN_CHANGES = ['started', 'changed', 'ended'] as const;
 export type CpPlanChange = (typeof CP_PLAN_CHANGES)[number];
 
@@ -304,6 +308,8 @@ export const CP_RULE_IDS = [
   'CP-ACCESS-UNSCHEDULED',
   'CP-ACCESS-SCHEDULED',
   'CP-REFUSED',
+  /** A plan version that shows an ended plan outside the visibility window: recorded, flagged nowhere (withhold). */
+  'CP-PLAN-OUT-OF-SCOPE',
 ] as const;
 export type CpRuleId = (typeof CP_RULE_IDS)[number];
 

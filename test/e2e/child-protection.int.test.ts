@@ -75,7 +75,7 @@ describe("a child protection plan's life: started, changed, ended", () => {
     expect(payload).toMatchObject({
       recipient: 'gp:L85901',
       rule: 'CP-GP-PLAN',
-      policyVersion: 'cp-2026.11.1',
+      policyVersion: 'cp-2026.12.1',
       patient: { nhsNumber: MIA, name: { given: 'Mia', family: 'Whitlock' } },
       patientIs: 'child',
       plan: { planId: 'CP-MIA-1', change: 'started', type: 'child-protection-plan', localAuthority: 'E06000066' },
@@ -317,7 +317,7 @@ describe('ended plans', () => {
       endDate: '2025-12-01',
       contact: { team: 'Bristol LAC', officeHoursPhone: '0117 496 0100', outOfHoursPhone: '0117 496 0199' },
     });
-    expect((await putPlan('bristolLa', 'LAC-ISLA', ended)).body).toMatchObject({ outcome: 'started', status: 'ended' });
+    expect((await putPlan('bristolLa', 'LAC-ISLA', ended)).body).toMatchObject({ outcome: 'ended', status: 'ended' });
     expect((await lookUp('edTaunton', ISLA, ED)).body.plans.map((p) => p.status)).toEqual(['ended']);
 
     clock = new Date('2026-12-01T12:00:00Z');

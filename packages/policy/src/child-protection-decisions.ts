@@ -15,7 +15,7 @@ import {
   type CpRoutingException,
   type CpRuleId,
 } from '@hub/contracts';
-import type { ChildProtectionPolicy } from './child-protection.ts';
+import { planScope, type ChildProtectionPolicy, type CpPracticeNotice } from './child-protection.ts';
 
 /**
  * Child-protection decisions and their minimised payloads: pure functions of a record on Kafka, the directory's
@@ -77,6 +77,35 @@ export interface PlanNotificationInput {
 }
 
 /**
+ * What the practice is told the version is: its change, or `recorded-after-end` for a plan whose first version
+ * already carried an end date (the practice never heard of it as current).
+ */
+export function practiceNoticeOf(recorded: CpPlanRecorded): CpPracticeNotice {
+  return recorded.change === 'ended' && recorded.previousVersionId === null ? 'recorded-after-end' : recorded.change;
+}
+
+/**
+ * The rule of plans shared after they ended (CP-PLAN-OUT-OF-SCOPE, withhold, nobody told): a version is flagged
+ * nowhere when, on the day it was recorded (`recordedOn`, England's date of `recordedAt`, so a replay decides the
+ * same), its plan had ended more than the policy's `endedPlanVisibleMonths` before (`planScope` undefined); unless it
+ * is the version that ends a plan the practice was told is current (`ended` with an earlier version, which was
+ * active): that practice must hear of the end, however long ago it was. Undefined when the version is notified as
+ * usual (decidePlanNotification).
+ */
+export function decidePlanOutOfScope(
+  policy: ChildProtectionPolicy,
+  recorded: CpPlanRecorded,
+  recordedOn: string,
+): CpDecision | undefined {
+  const endsACurrentPlan = recorded.change === 'ended' && recorded.previousVersionId !== null;
+  if (endsACurrentPlan || planScope(policy, recorded.plan, recordedOn) !== undefined) return undefined;
+  return decide(policy, 'CP-PLAN-OUT-OF-SCOPE', recorded.versionId, null, {
+    planType: recorded.plan.type,
+    visibleMonths: String(policy.endedPlanVisibleMonths),
+  });
+}
+
+/**
  * A recorded plan version: to the registered practice of the child (the mother, for an unborn child protection
  * plan) with the concept to record and whom to call (CP-GP-PLAN); or, with no practice the hub may route to, to the
  * owning authority's exceptions inbox (CP-EXCEPTION). Never a guess: a restricted record is never routed.
@@ -98,11 +127,12 @@ export function decidePlanNotification(
     expectedDeliveryDate: plan.expectedDeliveryDate ?? null,
   };
   const patientIs = plan.type === 'unborn-child-protection-plan' ? 'expectant-mother' : 'child';
+  const notice = practiceNoticeOf(recorded);
   if (route.outcome === 'exception') {
     const recipient = `exceptions:${recorded.localAuthority}`;
     const decision = decide(policy, 'CP-EXCEPTION', recorded.versionId, recipient, {
       planType: plan.type,
-      change: recorded.change,
+      change: notice,
       identityReason: route.reason,
     });
     const payload = cpException.parse({
@@ -126,7 +156,7 @@ export function decidePlanNotification(
   const recipient = `gp:${route.practiceOds}`;
   const decision = decide(policy, 'CP-GP-PLAN', recorded.versionId, recipient, {
     planType: plan.type,
-    change: recorded.change,
+    change: notice,
     patientIs,
   });
   const concept = policy.recordConcepts[plan.type];
@@ -143,7 +173,7 @@ export function decidePlanNotification(
     recordConcept:
       concept === null ? null : { system: 'http://snomed.info/sct', code: concept.code, display: concept.display },
     localAuthority: { ons: localAuthority.ons, name: localAuthority.name, ...plan.contact },
-    practiceRequest: policy.practiceRequests[plan.type][recorded.change],
+    practiceRequest: policy.practiceRequests[plan.type][notice],
     markers: { confidential: true, containsThirdPartyInformation: true, withholdFromPatientOnlineAccess: true },
   } satisfies CpGpNotification);
   return { decision, payload };

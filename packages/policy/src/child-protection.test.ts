@@ -1,6 +1,7 @@
 import { contentId, type CpFlagAccessed, type CpPlanRecorded, type CpPlanRefused } from '@hub/contracts';
 import { describe, expect, it } from 'vitest';
-import document from '../policies/child-protection.v1.json' with { type: 'json' };
+import previous from '../policies/child-protection.v1.json' with { type: 'json' };
+import document from '../policies/child-protection.v2.json' with { type: 'json' };
 import {
   defaultChildProtectionPolicy,
   isUnderChildAgeLimit,
@@ -11,6 +12,7 @@ import {
 import {
   decideAccessNotifications,
   decidePlanNotification,
+  decidePlanOutOfScope,
   decideRefusalNotice,
   decideScheduledLookup,
 } from './child-protection-decisions.ts';
@@ -20,13 +22,17 @@ const policy = defaultChildProtectionPolicy();
 const caller = { clientId: 'somerset-la', role: 'local-authority', organisation: 'E06000066' } as const;
 const somerset = { ons: 'E06000066', name: 'Somerset Council' };
 
-function recorded(overrides: Partial<CpPlanRecorded['plan']> = {}, change: CpPlanRecorded['change'] = 'started') {
+function recorded(
+  overrides: Partial<CpPlanRecorded['plan']> = {},
+  change: CpPlanRecorded['change'] = 'started',
+  previousVersionId: string | null = change === 'started' ? null : `cpv_${'9'.repeat(32)}`,
+) {
   return {
-    versionId: contentId('cpv', 'E06000066', 'CP-1', JSON.stringify(overrides), change),
+    versionId: contentId('cpv', 'E06000066', 'CP-1', JSON.stringify(overrides), change, previousVersionId ?? ''),
     localAuthority: 'E06000066',
     planId: 'CP-1',
     change,
-    previousVersionId: null,
+    previousVersionId,
     contentHash: 'a'.repeat(64),
     recordedAt: '2026-11-23T09:00:00.000Z',
     recordedBy: caller,
@@ -64,9 +70,19 @@ function problemsOf(input: unknown): string[] {
 
 describe('loading the child-protection policy', () => {
   it('loads the shipped document, frozen, with its version', () => {
-    expect(policy.version).toBe('cp-2026.11.1');
+    expect(policy.version).toBe('cp-2026.12.1');
     expect(Object.isFrozen(policy.rules['CP-GP-PLAN'])).toBe(true);
-    expect(policy.fingerprint).toMatch(/^[a-f0-9]{64}$/);
+    // Pinned: editing a shipped version in place (rather than adding the next one) fails here.
+    expect(policy.fingerprint).toBe('363007f3c9b25ed65b413e0831378b58386ced6f3191fff0057bca540eac3124');
+  });
+
+  it('no longer loads cp-2026.11.1, which cannot word a plan shared after it ended nor keep one out of scope', () => {
+    expect(problemsOf(previous)).toEqual([
+      'rules.CP-GP-PLAN.practiceRequest.child-protection-plan.recorded-after-end: Invalid input: expected string, received undefined',
+      'rules.CP-GP-PLAN.practiceRequest.looked-after-child.recorded-after-end: Invalid input: expected string, received undefined',
+      'rules.CP-GP-PLAN.practiceRequest.unborn-child-protection-plan.recorded-after-end: Invalid input: expected string, received undefined',
+      'rules.CP-PLAN-OUT-OF-SCOPE: Invalid input: expected object, received undefined',
+    ]);
   });
 
   it('names only the SNOMED CT concepts verified in the domain notes', () => {
@@ -142,7 +158,7 @@ describe('plan notifications', () => {
       rule: 'CP-GP-PLAN',
       outcome: 'share',
       recipient: 'gp:L85901',
-      policyVersion: 'cp-2026.11.1',
+      policyVersion: 'cp-2026.12.1',
       reason: 'child-protection-plan started: notified to the registered practice of the child',
     });
     expect(decision.lawfulBasis).toEqual(['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18']);
@@ -195,6 +211,37 @@ describe('plan notifications', () => {
     expect(new Set(texts).size).toBe(3);
   });
 
+  it('tells the practice of a plan shared after it ended that it ended, with its dates, never to record it as current', () => {
+    const { decision, payload } = decidePlanNotification(policy, {
+      recorded: recorded({ startDate: '2026-03-01', endDate: '2026-10-31' }, 'ended', null),
+      route: mia,
+      localAuthority: somerset,
+    });
+    expect(decision).toMatchObject({
+      rule: 'CP-GP-PLAN',
+      outcome: 'share',
+      policyVersion: 'cp-2026.12.1',
+      reason: 'child-protection-plan recorded-after-end: notified to the registered practice of the child',
+    });
+    expect(payload).toMatchObject({
+      plan: { change: 'ended', startDate: '2026-03-01', endDate: '2026-10-31' },
+      recordConcept: { code: '342191000000101' },
+    });
+    const request = payload.kind === 'cp-gp-notification' ? payload.practiceRequest : '';
+    expect(request).toBe(policy.practiceRequests['child-protection-plan']['recorded-after-end']);
+    expect(request).toContain('Do not record it as current');
+    expect(request).not.toContain('Record that this child is subject to a child protection plan');
+    // The end of a plan the practice was told of is the other wording: record the end against the entry it holds.
+    const ending = decidePlanNotification(policy, {
+      recorded: recorded({ startDate: '2026-03-01', endDate: '2026-10-31' }, 'ended'),
+      route: mia,
+      localAuthority: somerset,
+    }).payload;
+    expect(ending.kind === 'cp-gp-notification' && ending.practiceRequest).toBe(
+      policy.practiceRequests['child-protection-plan'].ended,
+    );
+  });
+
   it("sends a child with no practice to the authority's exceptions inbox with the reason", () => {
     const { decision, payload } = decidePlanNotification(policy, {
       recorded: recorded({ nhsNumber: '9991002073' }),
@@ -220,10 +267,40 @@ describe('plan notifications', () => {
     const input = { recorded: recorded(), route: mia, localAuthority: somerset };
     const first = decidePlanNotification(policy, input);
     expect(decidePlanNotification(policy, input).payload.notificationId).toBe(first.payload.notificationId);
-    const next = loadChildProtectionPolicy(withDocument((doc) => (doc['version'] = 'cp-2026.12.1')));
+    const next = loadChildProtectionPolicy(withDocument((doc) => (doc['version'] = 'cp-2027.1.1')));
     const again = decidePlanNotification(next, input);
     expect(again.payload.notificationId).not.toBe(first.payload.notificationId);
     expect(again.decision.decisionId).not.toBe(first.decision.decisionId);
+  });
+});
+
+describe('plans shared after they ended (CP-PLAN-OUT-OF-SCOPE)', () => {
+  const recordedOn = '2026-11-23';
+
+  it('withholds, from everyone, a plan that ended more than 12 months before it was recorded; audited like any decision', () => {
+    const old = recorded({ startDate: '2024-01-10', endDate: '2025-11-22' }, 'ended', null);
+    expect(decidePlanOutOfScope(policy, old, recordedOn)).toEqual({
+      decisionId: contentId('dec', old.versionId, 'CP-PLAN-OUT-OF-SCOPE', '', 'cp-2026.12.1'),
+      rule: 'CP-PLAN-OUT-OF-SCOPE',
+      policyVersion: 'cp-2026.12.1',
+      outcome: 'withhold',
+      recipient: null,
+      lawfulBasis: ['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18'],
+      reason:
+        'child-protection-plan shared after it had ended more than 12 months before: recorded for the authority, ' +
+        'not flagged, no practice notified',
+    });
+    // A later correction that keeps it out of scope is withheld too.
+    const corrected = recorded({ startDate: '2024-01-09', endDate: '2025-11-22' }, 'changed');
+    expect(decidePlanOutOfScope(policy, corrected, recordedOn)?.rule).toBe('CP-PLAN-OUT-OF-SCOPE');
+  });
+
+  it('notifies a plan that ended within the window, and always the end of a plan the practice was told is current', () => {
+    const recent = recorded({ startDate: '2024-01-10', endDate: '2025-11-23' }, 'ended', null);
+    expect(decidePlanOutOfScope(policy, recent, recordedOn)).toBeUndefined();
+    expect(decidePlanOutOfScope(policy, recorded(), recordedOn)).toBeUndefined();
+    const endsCurrent = recorded({ startDate: '2024-01-10', endDate: '2024-06-30' }, 'ended');
+    expect(decidePlanOutOfScope(policy, endsCurrent, recordedOn)).toBeUndefined();
   });
 });
 

@@ -1,15 +1,17 @@
 import { CP_PLAN_CHANGES, CP_PLAN_TYPES, LAWFUL_BASIS_CODES, contentHash, policyVersion } from '@hub/contracts';
 import type { CpRuleId, DecisionOutcome, LawfulBasis } from '@hub/contracts';
 import { z } from 'zod';
-import document from '../policies/child-protection.v1.json' with { type: 'json' };
+import document from '../policies/child-protection.v2.json' with { type: 'json' };
 import { ageOn } from './facts.ts';
 import { PolicyError, deepFreeze, formatPath, parsePolicyDocument, type PolicyProblem } from './policy.ts';
 
 /**
- * The child-protection policy as data (`policies/child-protection.v1.json`): which rule decides each
+ * The child-protection policy as data (`policies/child-protection.v2.json`): which rule decides each
  * child-protection notification, under which lawful basis, with which reason wording, which SNOMED CT concept a
  * practice is asked to record per plan type, what the practice is asked to do, the child age limit and how long
  * ended plans stay visible. Versioned like the domestic-abuse policy: every decision records the version.
+ * `policies/child-protection.v1.json` (`cp-2026.11.1`) stays beside it to explain past decisions but no longer
+ * loads: it has no wording for a plan shared after it ended, nor the rule that keeps such a plan out of scope.
  */
 
 /** The placeholders each rule's reason may use; reasons render from these only, so they never hold personal data. */
@@ -19,6 +21,7 @@ export const CP_REASON_PLACEHOLDERS = {
   'CP-ACCESS-UNSCHEDULED': ['settingType', 'planCount'],
   'CP-ACCESS-SCHEDULED': [],
   'CP-REFUSED': ['refusalReason'],
+  'CP-PLAN-OUT-OF-SCOPE': ['planType', 'visibleMonths'],
 } as const satisfies Record<CpRuleId, readonly string[]>;
 
 /** What each rule must decide: the hub fixes the meaning of each rule id, the policy words it. */
@@ -28,6 +31,7 @@ const RULE_OUTCOMES = {
   'CP-ACCESS-UNSCHEDULED': 'share',
   'CP-ACCESS-SCHEDULED': 'withhold',
   'CP-REFUSED': 'share',
+  'CP-PLAN-OUT-OF-SCOPE': 'withhold',
 } as const satisfies Record<CpRuleId, DecisionOutcome>;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -45,7 +49,14 @@ const ruleBase = {
   reason: text(300),
 };
 
-const byChange = z.object(Object.fromEntries(CP_PLAN_CHANGES.map((change) => [change, text(1_000)]))).strict();
+/**
+ * What a practice is told a plan version is: its change, except that a first version already carrying an end date
+ * is `recorded-after-end` (the practice was never told the plan was current, and must not record it as current).
+ */
+export const CP_PRACTICE_NOTICES = [...CP_PLAN_CHANGES, 'recorded-after-end'] as const;
+export type CpPracticeNotice = (typeof CP_PRACTICE_NOTICES)[number];
+
+const byNotice = z.object(Object.fromEntries(CP_PRACTICE_NOTICES.map((notice) => [notice, text(1_000)]))).strict();
 
 export const childProtectionPolicyDocument = z
   .object({
@@ -61,7 +72,7 @@ export const childProtectionPolicyDocument = z
             then: z.literal(RULE_OUTCOMES['CP-GP-PLAN']),
             ...ruleBase,
             recordConcepts: z.object(Object.fromEntries(CP_PLAN_TYPES.map((type) => [type, concept]))).strict(),
-            practiceRequest: z.object(Object.fromEntries(CP_PLAN_TYPES.map((type) => [type, byChange]))).strict(),
+            practiceRequest: z.object(Object.fromEntries(CP_PLAN_TYPES.map((type) => [type, byNotice]))).strict(),
           })
           .strict(),
         'CP-EXCEPTION': z.object({ then: z.literal(RULE_OUTCOMES['CP-EXCEPTION']), ...ruleBase }).strict(),
@@ -72,6 +83,9 @@ export const childProtectionPolicyDocument = z
           .object({ then: z.literal(RULE_OUTCOMES['CP-ACCESS-SCHEDULED']), ...ruleBase })
           .strict(),
         'CP-REFUSED': z.object({ then: z.literal(RULE_OUTCOMES['CP-REFUSED']), ...ruleBase }).strict(),
+        'CP-PLAN-OUT-OF-SCOPE': z
+          .object({ then: z.literal(RULE_OUTCOMES['CP-PLAN-OUT-OF-SCOPE']), ...ruleBase })
+          .strict(),
       })
       .strict(),
   })
@@ -97,9 +111,9 @@ export interface ChildProtectionPolicy {
   readonly rules: Readonly<Record<CpRuleId, ChildProtectionRule>>;
   /** Per plan type: the concept the practice records, or null where none is verified. */
   readonly recordConcepts: Readonly<Record<(typeof CP_PLAN_TYPES)[number], SnomedConceptEntry | null>>;
-  /** Per plan type and change: what the practice is asked to do. */
+  /** Per plan type and practice notice (CP_PRACTICE_NOTICES): what the practice is asked to do. */
   readonly practiceRequests: Readonly<
-    Record<(typeof CP_PLAN_TYPES)[number], Readonly<Record<(typeof CP_PLAN_CHANGES)[number], string>>>
+    Record<(typeof CP_PLAN_TYPES)[number], Readonly<Record<CpPracticeNotice, string>>>
   >;
 }
 
@@ -144,7 +158,7 @@ export function loadChildProtectionPolicy(input: unknown): ChildProtectionPolicy
 
 let shipped: ChildProtectionPolicy | undefined;
 
-/** The shipped child-protection policy (`policies/child-protection.v1.json`), loaded and checked once. */
+/** The shipped child-protection policy (`policies/child-protection.v2.json`), loaded and checked once. */
 export function defaultChildProtectionPolicy(): ChildProtectionPolicy {
   shipped ??= loadChildProtectionPolicy(document);
   return shipped;
@@ -167,7 +181,7 @@ export function monthsBefore(date: string, months: number): string {
 }
 
 /**
- * Whether a plan shows on a look-up on `today`: `active` without an end date (or one still to come); `ended` when
+ * Whether a plan is in scope on `today` (a look-up's date, or the date a version was recorded): `active` without an end date (or one still to come); `ended` when
  * it ended within the last `endedPlanVisibleMonths` (CP-IS keeps children whose plan ended in the last 12 months in
  * scope); undefined once it ended longer ago.
  */

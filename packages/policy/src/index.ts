@@ -63,6 +63,7 @@ export {
 } from './policy.ts';
 export { REASON_PLACEHOLDERS, type ReasonPlaceholder } from './reasons.ts';
 export {
+  CP_PRACTICE_NOTICES,
   CP_REASON_PLACEHOLDERS,
   childProtectionPolicyDocument,
   defaultChildProtectionPolicy,
@@ -72,11 +73,14 @@ export {
   planScope,
   type ChildProtectionPolicy,
   type ChildProtectionRule,
+  type CpPracticeNotice,
   type SnomedConceptEntry,
 } from './child-protection.ts';
 export {
   decideAccessNotifications,
   decidePlanNotification,
+  decidePlanOutOfScope,
+  practiceNoticeOf,
   decideRefusalNotice,
   decideScheduledLookup,
   type Decided,

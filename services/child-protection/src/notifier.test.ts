@@ -104,7 +104,7 @@ describe('notifying a recorded plan', () => {
       'notification-routed',
       'notification-signed',
     ]);
-    expect(audited[0]?.decision).toMatchObject({ rule: 'CP-GP-PLAN', policyVersion: 'cp-2026.11.1' });
+    expect(audited[0]?.decision).toMatchObject({ rule: 'CP-GP-PLAN', policyVersion: 'cp-2026.12.1' });
     expect(audited.every((event) => event.nhsNumber === '9991001034')).toBe(true);
   });
 
@@ -117,6 +117,47 @@ describe('notifying a recorded plan', () => {
     const { issued, audited } = split(await notifyPlan(deps, planFor('9991002081')));
     expect(issued.map((n) => [n.recipient, n.kind])).toEqual([['exceptions:E06000066', 'cp-exception']]);
     expect(audited[0]?.decision).toMatchObject({ rule: 'CP-EXCEPTION', outcome: 'exception' });
+  });
+
+  it('tells the practice that a plan shared after it ended has ended, with its dates, never to record it as current', async () => {
+    const ended: CpPlanRecorded = {
+      ...planFor('9991001034'),
+      change: 'ended',
+      plan: { ...planFor('9991001034').plan, startDate: '2026-02-01', endDate: '2026-10-31' },
+    };
+    const { issued } = split(await notifyPlan(deps, ended));
+    expect(issued.map((n) => [n.recipient, n.kind])).toEqual([['gp:L85901', 'cp-gp-notification']]);
+    const verified = await verifyWithJwks(issued[0]!.jws, keys.publicJwks(), { algorithms: ['ES256', 'RS512'] });
+    const payload = cpNotificationPayload.parse(verified.payload);
+    expect(payload).toMatchObject({
+      plan: { change: 'ended', startDate: '2026-02-01', endDate: '2026-10-31' },
+      practiceRequest: deps.policy.practiceRequests['child-protection-plan']['recorded-after-end'],
+    });
+    expect(JSON.stringify(payload)).not.toContain('Record that this child is subject to a child protection plan');
+  });
+
+  it('tells nobody of a plan that ended before the visibility window when it was recorded, and audits why', async () => {
+    const old: CpPlanRecorded = {
+      ...planFor('9991001034'),
+      change: 'ended',
+      plan: { ...planFor('9991001034').plan, startDate: '2024-02-01', endDate: '2025-11-22' },
+    };
+    const { issued, audited } = split(await notifyPlan(deps, old));
+    expect(issued).toEqual([]);
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({
+      action: 'decision-recorded',
+      receiptId: old.versionId,
+      incidentRef: 'E06000066:CP-2026-001',
+      nhsNumber: '9991001034',
+      recipient: null,
+      decision: {
+        rule: 'CP-PLAN-OUT-OF-SCOPE',
+        policyVersion: 'cp-2026.12.1',
+        outcome: 'withhold',
+        lawfulBasis: ['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18'],
+      },
+    });
   });
 
   it('derives the same notification id on redelivery', async () => {

@@ -13,6 +13,7 @@ import {
   auditDecisionOf,
   decideAccessNotifications,
   decidePlanNotification,
+  decidePlanOutOfScope,
   decideRefusalNotice,
   type ChildProtectionPolicy,
   type Decided,
@@ -33,7 +34,8 @@ export interface NotifyDeps {
 /**
  * The child-protection notifier: three stages, one per record topic, each turning a record into its decisions and
  * signed notifications (`notifications.issued.v1`), audited in the same Kafka transaction:
- * - `cp.plan-recorded.v1` -> the registered practice of the plan's subject today, or the exceptions inbox;
+ * - `cp.plan-recorded.v1` -> the registered practice of the plan's subject today, or the exceptions inbox; nobody
+ *   for a plan that had ended before the visibility window when it was recorded (CP-PLAN-OUT-OF-SCOPE, audited);
  * - `cp.plan-refused.v1` -> a notice to the submitting authority's inbox;
  * - `cp.flag-accessed.v1` -> one access notification per owning authority.
  * Ids are content-derived, so a redelivery issues the same notification id and the inbox keeps it once.
@@ -82,6 +84,15 @@ export async function routeOf(directory: PatientDirectory, nhsNumber: string, to
 }
 
 export async function notifyPlan(deps: NotifyDeps, recorded: CpPlanRecorded): Promise<Output[]> {
+  const source = {
+    sourceId: recorded.versionId,
+    ref: incidentRef(recorded.localAuthority, recorded.planId),
+    nhsNumber: recorded.plan.nhsNumber,
+  };
+  // Scoped on the day it was recorded, so a redelivery or replay decides the same. An out-of-scope plan is not
+  // routed at all: nobody is told, so the directory has no reason to be asked about the child.
+  const withheld = decidePlanOutOfScope(deps.policy, recorded, incidentDate(recorded.recordedAt));
+  if (withheld !== undefined) return [auditDecision(source, withheld, deps.now())];
   const today = incidentDate(deps.now().toISOString());
   const [route, authority] = await Promise.all([
     routeOf(deps.directory, recorded.plan.nhsNumber, today),
@@ -92,11 +103,7 @@ export async function notifyPlan(deps: NotifyDeps, recorded: CpPlanRecorded): Pr
     route,
     localAuthority: { ons: recorded.localAuthority, name: authority?.name ?? recorded.localAuthority },
   });
-  return issue(deps, [decided], {
-    sourceId: recorded.versionId,
-    ref: incidentRef(recorded.localAuthority, recorded.planId),
-    nhsNumber: recorded.plan.nhsNumber,
-  });
+  return issue(deps, [decided], source);
 }
 
 interface Source {

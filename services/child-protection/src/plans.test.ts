@@ -8,7 +8,8 @@ describe('planChange', () => {
     const open = samplePlan();
     const closed = samplePlan({ endDate: '2026-10-01' });
     expect(planChange(undefined, open)).toBe('started');
-    expect(planChange(undefined, closed)).toBe('started');
+    // A plan first shared after it ended was never current: it is never `started`.
+    expect(planChange(undefined, closed)).toBe('ended');
     expect(planChange(open, closed)).toBe('ended');
     expect(planChange(closed, samplePlan({ endDate: '2026-10-02' }))).toBe('changed');
     expect(planChange(closed, open)).toBe('changed');

@@ -34,11 +34,13 @@ export interface PlanIntakeDeps {
   readonly transactionalId: string;
 }
 
-/** started (no earlier version), ended (the earlier version had no end date, this one has), else changed. */
+/**
+ * started (no earlier version, no end date), ended (an end date, and no earlier version or one without: a plan first
+ * shared after it ended is `ended`, never `started`), else changed.
+ */
 export function planChange(previous: CpPlanSubmission | undefined, next: CpPlanSubmission): CpPlanChange {
-  if (previous === undefined) return 'started';
-  if (previous.endDate === undefined && next.endDate !== undefined) return 'ended';
-  return 'changed';
+  if (next.endDate !== undefined && previous?.endDate === undefined) return 'ended';
+  return previous === undefined ? 'started' : 'changed';
 }
 
 /** The plan's start and end dates must not be after `today` (England date); the expected delivery date may. */
