@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 // The catalogue is the source of the HTTP problem codes; http-api.ts mirrors them so contracts stays dependency-free.
 import { ERROR_CATALOGUE, PROBLEM_TYPE_BASE as CATALOGUE_TYPE_BASE } from '../../packages/errors/src/index.ts';
-import { buildDocuments, GENERATED_DIR, refsIn, type Json, type JsonObject } from './generate.ts';
+import { buildDocuments, GENERATED_DIR, HUB_DOCUMENT_SOURCES, refsIn, type Json, type JsonObject } from './generate.ts';
 import {
   ALL_HTTP_ROUTES,
   HTTP_PROBLEMS,
@@ -18,8 +18,12 @@ import {
   routePattern,
   tokenResponse,
 } from './http-api.ts';
-import { deadLetterTopicName, defineTopic, DAYS } from './topic.ts';
-import { ALL_TOPICS, auditEventsTopic, daIncidentReceivedTopic } from './topics.ts';
+import { isValidNhsNumber } from './identifiers.ts';
+import { NOTIFICATION_KINDS } from './inbox.ts';
+import { ALL_SIGNED_PAYLOADS, SIGNED_PAYLOADS, signedPayload } from './signed-payloads.ts';
+import { STEPS, type Step } from './steps.ts';
+import { deadLetterTopicName, defineTopic, DAYS, type TopicSpec } from './topic.ts';
+import { ALL_TOPICS, auditEventsTopic, daIncidentReceivedTopic, serviceStarted } from './topics.ts';
 
 const documents = buildDocuments();
 const { openapi, asyncapi } = documents;
@@ -46,6 +50,22 @@ function objectNodes(schema: Json, at = '#'): { at: string; node: JsonObject }[]
   if (typeof schema !== 'object' || schema === null) return [];
   const own = schema['type'] === 'object' ? [{ at, node: schema }] : [];
   return [...own, ...Object.entries(schema).flatMap(([key, inner]) => objectNodes(inner, `${at}/${key}`))];
+}
+
+/** Every JSON object inside a value, itself included. */
+function objectsIn(value: Json): JsonObject[] {
+  if (Array.isArray(value)) return value.flatMap(objectsIn);
+  if (typeof value !== 'object' || value === null) return [];
+  return [value, ...Object.values(value).flatMap(objectsIn)];
+}
+
+function text(value: Json | undefined, where: string): string {
+  if (typeof value !== 'string') throw new Error(`${where} is not a string`);
+  return value;
+}
+
+function toJsonValue(value: unknown): Json {
+  return JSON.parse(JSON.stringify(value)) as Json;
 }
 
 function filesUnder(directory: string): string[] {
@@ -79,6 +99,7 @@ describe('contracts/generated', () => {
       'asyncapi.json',
       'openapi.json',
       ...ALL_TOPICS.map((topic) => `json-schema/${topic.name}.json`).sort(),
+      ...[...NOTIFICATION_KINDS].sort().map((kind) => `json-schema/signed-payloads/${kind}.json`),
     ]);
   });
 });
@@ -154,8 +175,11 @@ describe('OpenAPI document', () => {
       'marac',
       'local-authority',
     ]);
-    expect(operation('/v1/audit/events', 'get')['x-roles']).toEqual(['ig-officer']);
-    expect(operation('/v1/audit/chains/{partition}/verification', 'get')['x-roles']).toEqual(['ig-officer']);
+    expect(operation('/v1/audit/events', 'get')['x-roles']).toEqual(['ig-officer', 'ig-officer-national']);
+    expect(operation('/v1/audit/chains/{partition}/verification', 'get')['x-roles']).toEqual([
+      'ig-officer',
+      'ig-officer-national',
+    ]);
     for (const path of ['/.well-known/jwks.json', '/health/live', '/health/ready']) {
       expect(operation(path, 'get')['x-roles'], path).toEqual([]);
     }
@@ -181,12 +205,14 @@ describe('OpenAPI document', () => {
 
   it('names every HTTP_SCHEMAS entry as a component', () => {
     const schemas = object(object(openapi['components'], 'components')['schemas'], 'schemas');
-    expect(Object.keys(schemas)).toEqual(Object.keys(HTTP_SCHEMAS).sort());
+    expect(Object.keys(schemas)).toEqual(
+      [...Object.keys(HTTP_SCHEMAS), ...NOTIFICATION_KINDS.map((kind) => `SignedPayload_${kind}`)].sort(),
+    );
   });
 
   it('refuses a route whose schema has no component name', () => {
     const route = { ...HTTP_ROUTES.getLiveness, responses: { 200: { description: 'x', schema: z.object({}) } } };
-    expect(() => buildDocuments({ topics: ALL_TOPICS, routes: [route], schemas: HTTP_SCHEMAS })).toThrow(
+    expect(() => buildDocuments({ ...HUB_DOCUMENT_SOURCES, routes: [route] })).toThrow(
       'GET /health/live: the schema is not named in HTTP_SCHEMAS (http-api.ts)',
     );
   });
@@ -249,7 +275,7 @@ describe('AsyncAPI document', () => {
       retentionMs: DAYS,
       cleanupPolicy: 'delete',
     });
-    expect(() => buildDocuments({ topics: [keyless], routes: [], schemas: {} })).toThrow(
+    expect(() => buildDocuments({ topics: [keyless], routes: [], schemas: {}, steps: {}, signedPayloads: [] })).toThrow(
       'topic test.keyless.v1 does not say what its message key is',
     );
   });
@@ -276,6 +302,10 @@ describe('generated JSON Schemas', () => {
         resolveRef(asyncapi, `#/components/schemas/${topic.name}`) ?? null,
       ]),
       ['openapi DaIncidentSubmission', resolveRef(openapi, '#/components/schemas/DaIncidentSubmission') ?? null],
+      ...Object.entries(documents.signedPayloadSchemas).map(([kind, schema]): [string, Json] => [
+        `signed payload ${kind}`,
+        schema,
+      ]),
     ];
     for (const [name, schema] of strictRoots) {
       const nodes = objectNodes(schema);
@@ -299,6 +329,214 @@ describe('generated JSON Schemas', () => {
     expect(
       resolveRef(documents.jsonSchemas[daIncidentReceivedTopic.name] ?? {}, '#/properties/submission/description'),
     ).toContain('reportedAt is not before occurredAt');
+  });
+});
+
+describe('signed payloads', () => {
+  const schemas = object(object(openapi['components'], 'components')['schemas'], 'schemas');
+  const examples = ALL_SIGNED_PAYLOADS.flatMap((spec) => spec.examples.map((example) => ({ spec, example })));
+
+  it('cover every inbox notification kind, in the inbox order', () => {
+    expect(ALL_SIGNED_PAYLOADS.map((spec) => spec.kind)).toEqual([...NOTIFICATION_KINDS]);
+  });
+
+  it('have examples that parse with their zod schema, unchanged, and through the union by their kind', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(NOTIFICATION_KINDS.length);
+    for (const { spec, example } of examples) {
+      expect(spec.schema.parse(example.value), example.summary).toEqual(example.value);
+      expect(signedPayload.parse(example.value).kind, example.summary).toBe(spec.kind);
+    }
+    // A GP notification for a victim, a perpetrator (no risk, no children) and a child.
+    expect(
+      SIGNED_PAYLOADS['da-gp-notification'].examples.map(({ value }) => [value.role, 'effectiveRisk' in value]),
+    ).toEqual([
+      ['victim', true],
+      ['perpetrator', false],
+      ['child', true],
+    ]);
+  });
+
+  it('use only synthetic people: 999 NHS numbers, named as in infra/seed', () => {
+    const seed = z
+      .array(
+        z.object({
+          nhsNumber: z.string(),
+          name: z.object({ given: z.string(), family: z.string() }),
+          birthDate: z.string(),
+        }),
+      )
+      .parse(JSON.parse(readFileSync(new URL('../../infra/seed/patients.json', import.meta.url), 'utf8')));
+    const byNumber = new Map(seed.map((person) => [person.nhsNumber, person]));
+    const numbers = JSON.stringify(examples.map(({ example }) => example.value)).match(/\b\d{10}\b/g) ?? [];
+    expect(numbers.length).toBeGreaterThan(10);
+    for (const number of numbers) {
+      expect(number.startsWith('999') && isValidNhsNumber(number), number).toBe(true);
+    }
+    // Everyone named is a seed person, with the seed's name and birth date.
+    const people = examples.flatMap(({ example }) => objectsIn(toJsonValue(example.value)));
+    const named = people.filter((node) => typeof node['nhsNumber'] === 'string' && node['name'] !== undefined);
+    expect(named.length).toBeGreaterThanOrEqual(5);
+    for (const person of named) {
+      const seedPerson = byNumber.get(text(person['nhsNumber'], 'nhsNumber'));
+      expect(seedPerson, text(person['nhsNumber'], 'nhsNumber')).toBeDefined();
+      expect(person['name']).toEqual(seedPerson?.name);
+      if (person['birthDate'] !== undefined) expect(person['birthDate']).toBe(seedPerson?.birthDate);
+    }
+  });
+
+  it('are OpenAPI components with their examples, and the inbox item jws points to each', () => {
+    const jws = object(resolveRef(openapi, '#/components/schemas/InboxItem/properties/jws'), 'jws');
+    const links = object(jws['x-signed-payloads'], 'x-signed-payloads');
+    expect(Object.keys(links)).toEqual([...NOTIFICATION_KINDS]);
+    for (const spec of ALL_SIGNED_PAYLOADS) {
+      const component = object(schemas[`SignedPayload_${spec.kind}`], spec.kind);
+      expect(links[spec.kind]).toEqual({ $ref: `#/components/schemas/SignedPayload_${spec.kind}` });
+      expect(component['examples']).toEqual(spec.examples.map((example) => example.value));
+      expect(component['x-jws-typ']).toBe(`${spec.kind}+jws`);
+      expect(text(jws['description'], 'description')).toContain(`SignedPayload_${spec.kind}`);
+    }
+    // What JSON Schema cannot say is in the description.
+    expect(text(object(schemas['SignedPayload_da-gp-notification'], 'gp')['description'], 'description')).toContain(
+      'absent for a perpetrator',
+    );
+  });
+
+  it('are standalone JSON Schemas, and the notifications.issued.v1 message points to each', () => {
+    const message = object(resolveRef(asyncapi, '#/components/messages/notifications.issued.v1'), 'message');
+    const links = object(message['x-signed-payloads'], 'x-signed-payloads');
+    expect(Object.keys(links)).toEqual([...NOTIFICATION_KINDS]);
+    for (const spec of ALL_SIGNED_PAYLOADS) {
+      const linked = object(
+        resolveRef(asyncapi, text(object(links[spec.kind], spec.kind)['$ref'], spec.kind)),
+        spec.kind,
+      );
+      expect(linked['examples'], spec.kind).toEqual(spec.examples.map((example) => example.value));
+      expect(documents.signedPayloadSchemas[spec.kind]).toMatchObject({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: `https://safeguarding-hub.invalid/schemas/signed-payloads/${spec.kind}.json`,
+        type: 'object',
+        additionalProperties: false,
+      });
+    }
+    expect(resolveRef(asyncapi, '#/components/messages/audit.events.v1')).not.toHaveProperty('x-signed-payloads');
+  });
+
+  it('refuses an example that does not satisfy its schema, and a kind without an example', () => {
+    const gp = SIGNED_PAYLOADS['da-gp-notification'];
+    const leaky = { ...gp, examples: [{ summary: 'leaky', value: { ...gp.examples[0].value, circumstances: 'x' } }] };
+    expect(() => buildDocuments({ ...HUB_DOCUMENT_SOURCES, signedPayloads: [leaky] })).toThrow(
+      'the example "leaky" of signed payload da-gp-notification does not parse: /: Unrecognized key: "circumstances"',
+    );
+    expect(() => buildDocuments({ ...HUB_DOCUMENT_SOURCES, signedPayloads: [{ ...gp, examples: [] }] })).toThrow(
+      'signed payload da-gp-notification has no example',
+    );
+  });
+});
+
+describe('AsyncAPI operations', () => {
+  const operations = object(asyncapi['operations'], 'operations');
+  const channels = object(asyncapi['channels'], 'channels');
+  const entries = Object.entries(operations).map(([name, op]) => ({ name, op: object(op, name) }));
+  const channelOf = (op: JsonObject) =>
+    text(object(op['channel'], 'channel')['$ref'], 'channel').replace('#/channels/', '');
+  const topic = (name: string): TopicSpec =>
+    defineTopic({
+      name,
+      key: 'k',
+      description: 'test',
+      schema: z.object({}).strict(),
+      partitions: 1,
+      retentionMs: DAYS,
+      cleanupPolicy: 'delete',
+    });
+
+  it('has a send on every channel but the dead letters of a topic no step reads', () => {
+    const sent = new Set(entries.filter(({ op }) => op['action'] === 'send').map(({ op }) => channelOf(op)));
+    expect(Object.keys(channels).filter((channel) => !sent.has(channel))).toEqual(['hub.service-started.v1.dlq']);
+  });
+
+  it('has the identity stage receiving incidents and sending identified incidents and audit events', () => {
+    expect(entries.filter(({ op }) => op['x-step'] === 'identity').map(({ name }) => name)).toEqual([
+      'identity.receive.da.incident-received.v1',
+      'identity.send.audit.events.v1',
+      'identity.send.da.incident-identified.v1',
+      'identity.send.da.incident-received.v1.dlq',
+    ]);
+    expect(operations['identity.receive.da.incident-received.v1']).toMatchObject({
+      action: 'receive',
+      channel: { $ref: '#/channels/da.incident-received.v1' },
+      messages: [{ $ref: '#/channels/da.incident-received.v1/messages/da.incident-received.v1' }],
+      tags: [{ $ref: '#/components/tags/identity' }],
+      bindings: { kafka: { groupId: { type: 'string', enum: ['identity'] }, bindingVersion: '0.5.0' } },
+      'x-service': 'identity',
+      'x-consumer-group': 'identity',
+      'x-transactional-id': 'identity',
+    });
+    for (const output of ['da.incident-identified.v1', 'audit.events.v1']) {
+      expect(operations[`identity.send.${output}`]).toMatchObject({
+        action: 'send',
+        channel: { $ref: `#/channels/${output}` },
+        'x-service': 'identity',
+      });
+    }
+    expect(resolveRef(asyncapi, '#/components/tags/identity')).toEqual({
+      name: 'identity',
+      description: 'Matches each subject to a registered patient, or an exception with its reason.',
+    });
+  });
+
+  it("has one operation per step input and output, and each request step's HTTP operations", () => {
+    const expected = Object.entries(STEPS).flatMap(([name, step]: [string, Step]) => [
+      ...('input' in step ? [`${name}.receive.${step.input.name}`, `${name}.send.${step.input.name}.dlq`] : []),
+      ...('outputs' in step ? step.outputs.map((output) => `${name}.send.${output.name}`) : []),
+    ]);
+    expect(Object.keys(operations).sort()).toEqual(expected.sort());
+    const openapiIds = ALL_HTTP_ROUTES.map((route) => route.operationId);
+    for (const [name, step] of Object.entries(STEPS) as [string, Step][]) {
+      if (step.kind !== 'request') continue;
+      for (const output of step.outputs) {
+        expect(operations[`${name}.send.${output.name}`]).toMatchObject({ 'x-http-operations': [...step.operations] });
+      }
+      for (const id of step.operations) expect(openapiIds, name).toContain(id);
+    }
+  });
+
+  it('refuses a step whose topic is not in topics, and a topic no step sends', () => {
+    const stray = topic('test.stray.v1');
+    const writer: Step = { kind: 'event', service: 'hub', description: 'x', outputs: [stray] };
+    expect(() => buildDocuments({ ...HUB_DOCUMENT_SOURCES, steps: { ...STEPS, writer } })).toThrow(
+      'step writer (hub) writes test.stray.v1, which is not in topics',
+    );
+    const reader: Step = {
+      kind: 'projector',
+      service: 'audit',
+      description: 'x',
+      groupId: 'g',
+      input: stray,
+      view: 'audit',
+    };
+    expect(() => buildDocuments({ ...HUB_DOCUMENT_SOURCES, steps: { ...STEPS, reader } })).toThrow(
+      'step reader (audit) reads test.stray.v1, which is not in topics',
+    );
+    const { serviceStarted: _announce, ...silent } = STEPS;
+    expect(() => buildDocuments({ ...HUB_DOCUMENT_SOURCES, steps: silent })).toThrow(
+      `no step sends ${serviceStarted.name}: every topic needs a writer in steps.ts`,
+    );
+  });
+
+  it('refuses two steps with one consumer group, and a request step serving an undeclared route', () => {
+    const twin: Step = { ...STEPS.auditStore, groupId: STEPS.identity.groupId };
+    expect(() => buildDocuments({ ...HUB_DOCUMENT_SOURCES, steps: { ...STEPS, twin } })).toThrow(
+      'steps identity and twin both use the consumer group identity',
+    );
+    const [requestName, request] = Object.entries(STEPS as Record<string, Step>).find(
+      (entry): entry is [string, Extract<Step, { kind: 'request' }>] => entry[1].kind === 'request',
+    ) ?? ['', undefined];
+    const served = request?.operations[0] ?? '';
+    expect(served).not.toBe('');
+    expect(() =>
+      buildDocuments({ ...HUB_DOCUMENT_SOURCES, routes: ALL_HTTP_ROUTES.filter((r) => r.operationId !== served) }),
+    ).toThrow(`step ${requestName} (${request?.service ?? ''}) serves ${served}, which no route declares`);
   });
 });
 

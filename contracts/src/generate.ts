@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import {
@@ -12,35 +12,56 @@ import {
   type HttpRoute,
   type ProblemResponse,
 } from './http-api.ts';
+import { isObject, refsIn, sortedKeys, toJson, type Json, type JsonObject } from './json.ts';
+import { buildOperations } from './asyncapi-operations.ts';
+import { inboxItem, issuedNotification } from './inbox.ts';
+import {
+  jwsDescription,
+  signedPayloadComponentName,
+  signedPayloadLinks,
+  signedPayloadSchema,
+} from './signed-payload-documents.ts';
+import { ALL_SIGNED_PAYLOADS, type SignedPayloadSpec } from './signed-payloads.ts';
+import { STEPS, type Step } from './steps.ts';
 import { deadLetterTopicName, FOREVER, DAYS, type TopicSpec } from './topic.ts';
 import { ALL_TOPICS } from './topics.ts';
 
 /**
- * Builds the documents generated from the zod contracts: a JSON Schema (draft 2020-12) per topic, the OpenAPI 3.1
- * document of the HTTP API (`http-api.ts`) and the AsyncAPI 3.0 document of the topics (`topics.ts`).
- * `buildDocuments()` is pure; `node contracts/src/generate.ts` (`pnpm contracts:generate`) writes its files to
- * `contracts/generated/`, and `generate.test.ts` fails when the committed files differ from it.
+ * Builds the documents generated from the zod contracts: a JSON Schema (draft 2020-12) per topic and per signed
+ * payload kind, the OpenAPI 3.1 document of the HTTP API (`http-api.ts`) with the signed payloads a `jws` holds
+ * (`signed-payloads.ts`), and the AsyncAPI 3.0 document of the topics (`topics.ts`) with who sends and receives on
+ * each (`steps.ts`). `buildDocuments()` is pure; `node contracts/src/generate.ts` (`pnpm contracts:generate`)
+ * writes its files to `contracts/generated/`, and `generate.test.ts` fails when the committed files differ from it.
  */
 
-export type Json = null | boolean | number | string | Json[] | JsonObject;
-export interface JsonObject {
-  [key: string]: Json;
-}
+export { refsIn, type Json, type JsonObject };
 
 /** What the documents are built from; the defaults are the hub's own (tests pass others). */
 export interface DocumentSources {
   readonly topics: readonly TopicSpec[];
   readonly routes: readonly HttpRoute[];
   readonly schemas: Readonly<Record<string, z.ZodType>>;
+  /** The Kafka steps by name (`steps.ts` `STEPS`): the AsyncAPI operations. */
+  readonly steps: Readonly<Record<string, Step>>;
+  /** The payload kinds a recipient parses after verifying a notification's JWS (`signed-payloads.ts`). */
+  readonly signedPayloads: readonly SignedPayloadSpec[];
 }
 
-const HUB_SOURCES: DocumentSources = { topics: ALL_TOPICS, routes: ALL_HTTP_ROUTES, schemas: HTTP_SCHEMAS };
+export const HUB_DOCUMENT_SOURCES: DocumentSources = {
+  topics: ALL_TOPICS,
+  routes: ALL_HTTP_ROUTES,
+  schemas: HTTP_SCHEMAS,
+  steps: STEPS,
+  signedPayloads: ALL_SIGNED_PAYLOADS,
+};
 
 export interface GeneratedDocuments {
   readonly openapi: JsonObject;
   readonly asyncapi: JsonObject;
   /** Topic name -> its message JSON Schema. */
   readonly jsonSchemas: Readonly<Record<string, JsonObject>>;
+  /** Signed payload kind -> its JSON Schema (`json-schema/signed-payloads/<kind>.json`). */
+  readonly signedPayloadSchemas: Readonly<Record<string, JsonObject>>;
   /** Path under `contracts/generated/` -> exact file content. */
   readonly files: Readonly<Record<string, string>>;
 }
@@ -49,6 +70,12 @@ const JSON_SCHEMA_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 /** `$id` base of the topic schemas; `.invalid` (RFC 2606) because they identify, they are not fetched. */
 export const SCHEMA_ID_BASE = 'https://safeguarding-hub.invalid/schemas/';
 const COMPONENT_SCHEMAS = '#/components/schemas/';
+
+/**
+ * The `jws` fields whose payload is a signed payload: the inbox item's (OpenAPI). Matched by zod schema identity,
+ * so the link follows the field wherever a named schema embeds it.
+ */
+const JWS_FIELDS: ReadonlySet<z.ZodType> = new Set([inboxItem.shape.jws]);
 
 /**
  * The message headers `@hub/kafka` writes and the dead-letter headers it adds (packages/kafka/README.md,
@@ -62,28 +89,6 @@ const KAFKA_FACTS = {
   maxDlqDetailChars: 1024,
   dlqReasons: ['contract-violation', 'undecodable-message', 'handler-failed'],
 } as const;
-
-/** A plain JSON copy (drops `undefined`, turns zod's output types into `Json`). */
-function toJson(value: unknown): JsonObject {
-  return JSON.parse(JSON.stringify(value)) as JsonObject;
-}
-
-function isObject(value: Json | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Every `$ref` in a JSON value, in document order. */
-export function refsIn(value: Json): string[] {
-  if (Array.isArray(value)) return value.flatMap(refsIn);
-  if (!isObject(value)) return [];
-  return Object.entries(value).flatMap(([key, inner]) =>
-    key === '$ref' && typeof inner === 'string' ? [inner] : refsIn(inner),
-  );
-}
-
-function sortedKeys<T>(record: Readonly<Record<string, T>>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
 
 function retentionText(ms: number): string {
   if (ms === FOREVER) return 'forever';
@@ -108,6 +113,15 @@ function messageSchema(topic: TopicSpec, target: 'draft-2020-12' | 'draft-07'): 
   }
   delete schema['$schema'];
   return schema;
+}
+
+/** A signed payload's schema, standalone (`json-schema/signed-payloads/<kind>.json`). */
+function signedPayloadJsonSchema(spec: SignedPayloadSpec): JsonObject {
+  return {
+    $schema: JSON_SCHEMA_2020_12,
+    $id: `${SCHEMA_ID_BASE}signed-payloads/${spec.kind}.json`,
+    ...signedPayloadSchema(spec, 'draft-2020-12'),
+  };
 }
 
 function topicJsonSchema(topic: TopicSpec): JsonObject {
@@ -159,12 +173,21 @@ function componentSchemas(sources: DocumentSources): {
   }
 
   const schemas: Record<string, Json> = {};
+  /** How many jws fields were linked: the link is made in the converter's callback. */
+  const jwsLinks: string[] = [];
+  const linkJws = ({ zodSchema, jsonSchema }: { zodSchema: unknown; jsonSchema: Record<string, unknown> }) => {
+    if (sources.signedPayloads.length === 0 || !JWS_FIELDS.has(zodSchema as z.ZodType)) return;
+    jsonSchema['description'] = jwsDescription(sources.signedPayloads);
+    jsonSchema['x-signed-payloads'] = signedPayloadLinks(sources.signedPayloads, COMPONENT_SCHEMAS);
+    jwsLinks.push('jws');
+  };
   for (const io of ['input', 'output'] as const) {
     const converted = z.toJSONSchema(registries[io], {
       target: 'draft-2020-12',
       io,
       unrepresentable: 'throw',
       uri: (id) => `${COMPONENT_SCHEMAS}${id}`,
+      override: linkJws,
     });
     for (const [name, schema] of Object.entries(toJson(converted.schemas))) {
       if (!isObject(schema) || name === '__shared') {
@@ -174,6 +197,14 @@ function componentSchemas(sources: DocumentSources): {
       delete schema['$id'];
       schemas[name] = schema;
     }
+  }
+  for (const spec of sources.signedPayloads) {
+    const name = signedPayloadComponentName(spec);
+    if (schemas[name] !== undefined) throw new Error(`${name} is declared twice`);
+    schemas[name] = signedPayloadSchema(spec, 'draft-2020-12');
+  }
+  if (sources.signedPayloads.length > 0 && jwsLinks.length === 0) {
+    throw new Error('no schema in HTTP_SCHEMAS holds the inbox jws field: the signed payloads would be unreachable');
   }
   return { schemas: sortedKeys(schemas), nameOf };
 }
@@ -303,6 +334,9 @@ function buildOpenApi(sources: DocumentSources): JsonObject {
           'any request can get 404 `not-found` (unknown path), 405 `method-not-allowed`, 408 `request-timeout`, ' +
           '414 `uri-too-long` (a path parameter over 100 characters), 431 `headers-too-large` (over 16 KiB) and ' +
           '400 `bad-request` (broken HTTP).',
+        'Signed payloads: each inbox item carries a compact JWS (`jws`). Verify it with the keys of ' +
+          '`GET /.well-known/jwks.json` (protected header typ `<kind>+jws`), then parse its payload with the ' +
+          "`SignedPayload_<kind>` schema of the item's `kind`; each has synthetic examples.",
         'Generated from the zod contracts in `contracts/src` by `pnpm contracts:generate`; do not edit by hand.',
       ].join('\n\n'),
     },
@@ -387,7 +421,8 @@ function keyOf(topic: TopicSpec): string {
   return topic.key;
 }
 
-function buildAsyncApi(topics: readonly TopicSpec[]): JsonObject {
+function buildAsyncApi(sources: DocumentSources): JsonObject {
+  const { topics } = sources;
   const channels: JsonObject = {};
   const messages: JsonObject = {};
   const schemas: JsonObject = {
@@ -462,6 +497,15 @@ function buildAsyncApi(topics: readonly TopicSpec[]): JsonObject {
     },
   };
 
+  for (const spec of sources.signedPayloads) {
+    schemas[signedPayloadComponentName(spec)] = signedPayloadSchema(spec, 'draft-07');
+  }
+  // The topic that carries signed notifications points to the payloads its `jws` may hold.
+  const carriesJws = (topic: TopicSpec) => sources.signedPayloads.length > 0 && topic.schema === issuedNotification;
+  if (sources.signedPayloads.length > 0 && !topics.some(carriesJws)) {
+    throw new Error('no topic carries issued notifications: the signed payloads would be unreachable');
+  }
+
   for (const topic of topics) {
     const key = keyOf(topic);
     const dlq = deadLetterTopicName(topic.name);
@@ -479,6 +523,12 @@ function buildAsyncApi(topics: readonly TopicSpec[]): JsonObject {
           bindingVersion: KAFKA_BINDING_VERSION,
         },
       },
+      ...(carriesJws(topic)
+        ? {
+            description: jwsDescription(sources.signedPayloads),
+            'x-signed-payloads': signedPayloadLinks(sources.signedPayloads, '#/components/schemas/'),
+          }
+        : {}),
     };
     messages[dlq] = {
       name: dlq,
@@ -517,6 +567,12 @@ function buildAsyncApi(topics: readonly TopicSpec[]): JsonObject {
     };
   }
 
+  const { operations, tags } = buildOperations(
+    sources.steps,
+    topics,
+    new Set(sources.routes.map((route) => route.operationId)),
+  );
+
   return {
     asyncapi: '3.0.0',
     info: {
@@ -529,8 +585,13 @@ function buildAsyncApi(topics: readonly TopicSpec[]): JsonObject {
         'Topic names are logical: a deployment may prefix every topic, dead-letter topic and consumer group ' +
           'with a namespace. Readers use read_committed; outputs and their audit events leave in one ' +
           'transaction.',
+        'Operations say who sends and who receives on each channel: one per step of `contracts/src/steps.ts` and ' +
+          'topic (`<step>.receive.<topic>`, `<step>.send.<topic>`), tagged with the service, with the consumer ' +
+          'group (`x-consumer-group` and the Kafka binding `groupId`), the transactional id ' +
+          '(`x-transactional-id`) and, for HTTP requests, the operationIds they serve (`x-http-operations`).',
         'Payload schemas are the AsyncAPI schema format (JSON Schema draft-07). The same contracts as ' +
-          'standalone JSON Schema draft 2020-12 are in `json-schema/<topic>.json` beside this file.',
+          'standalone JSON Schema draft 2020-12 are in `json-schema/<topic>.json` beside this file, and the ' +
+          'payloads of the signed notifications (`SignedPayload_<kind>`) in `json-schema/signed-payloads/<kind>.json`.',
         'Generated from the zod contracts in `contracts/src` by `pnpm contracts:generate`; do not edit by hand.',
       ].join('\n\n'),
     },
@@ -543,7 +604,8 @@ function buildAsyncApi(topics: readonly TopicSpec[]): JsonObject {
       },
     },
     channels,
-    components: { schemas, messages },
+    operations,
+    components: { schemas, messages, tags },
   };
 }
 
@@ -556,14 +618,19 @@ function fileText(document: JsonObject): string {
 }
 
 /** Every generated document, and the exact text of each file under `contracts/generated/`. Pure. */
-export function buildDocuments(sources: DocumentSources = HUB_SOURCES): GeneratedDocuments {
+export function buildDocuments(sources: DocumentSources = HUB_DOCUMENT_SOURCES): GeneratedDocuments {
   const jsonSchemas: Record<string, JsonObject> = {};
   for (const topic of sources.topics) {
     if (jsonSchemas[topic.name] !== undefined) throw new Error(`topic ${topic.name} is declared twice`);
     jsonSchemas[topic.name] = topicJsonSchema(topic);
   }
+  const signedPayloadSchemas: Record<string, JsonObject> = {};
+  for (const spec of sources.signedPayloads) {
+    if (signedPayloadSchemas[spec.kind] !== undefined) throw new Error(`signed payload ${spec.kind} is declared twice`);
+    signedPayloadSchemas[spec.kind] = signedPayloadJsonSchema(spec);
+  }
   const openapi = buildOpenApi(sources);
-  const asyncapi = buildAsyncApi(sources.topics);
+  const asyncapi = buildAsyncApi(sources);
   const files: Record<string, string> = {
     'asyncapi.json': fileText(asyncapi),
     'openapi.json': fileText(openapi),
@@ -571,7 +638,16 @@ export function buildDocuments(sources: DocumentSources = HUB_SOURCES): Generate
   for (const [name, schema] of Object.entries(sortedKeys(jsonSchemas))) {
     files[`json-schema/${name}.json`] = fileText(schema);
   }
-  return { openapi, asyncapi, jsonSchemas: sortedKeys(jsonSchemas), files };
+  for (const [kind, schema] of Object.entries(sortedKeys(signedPayloadSchemas))) {
+    files[`json-schema/signed-payloads/${kind}.json`] = fileText(schema);
+  }
+  return {
+    openapi,
+    asyncapi,
+    jsonSchemas: sortedKeys(jsonSchemas),
+    signedPayloadSchemas: sortedKeys(signedPayloadSchemas),
+    files,
+  };
 }
 
 export const GENERATED_DIR = fileURLToPath(new URL('../generated/', import.meta.url));
@@ -582,10 +658,12 @@ export function writeDocuments(directory: string = GENERATED_DIR): { written: st
   const removed: string[] = [];
   const schemaDir = join(directory, 'json-schema');
   mkdirSync(schemaDir, { recursive: true });
-  for (const entry of readdirSync(schemaDir)) {
-    if (files[`json-schema/${entry}`] === undefined) {
-      rmSync(join(schemaDir, entry), { recursive: true });
-      removed.push(`json-schema/${entry}`);
+  for (const entry of readdirSync(schemaDir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = relative(directory, join(entry.parentPath, entry.name)).split(sep).join('/');
+    if (files[path] === undefined) {
+      rmSync(join(directory, path));
+      removed.push(path);
     }
   }
   for (const [path, text] of Object.entries(files)) {

@@ -99,7 +99,11 @@ export const gpDaNotification = z
         context.addIssue({ code: 'custom', path: [field], message: 'is required unless the role is perpetrator' });
       }
     }
-  });
+  })
+  .describe(
+    'A domestic-abuse notification to one GP practice about one of its patients. Also checked: effectiveRisk ' +
+      'and childrenInvolved are present unless role is perpetrator, and absent for a perpetrator.',
+  );
 export type GpDaNotification = z.infer<typeof gpDaNotification>;
 
 /** How a subject was, or could not be, matched to a registered patient. */
@@ -225,7 +229,11 @@ export const daWithdrawal = z
     markers: confidentialMarker,
   })
   .strict()
-  .refine((w) => w.amends === w.withdraws, { path: ['amends'], message: 'must be the notification withdrawn' });
+  .refine((w) => w.amends === w.withdraws, { path: ['amends'], message: 'must be the notification withdrawn' })
+  .describe(
+    'The withdrawal of an earlier notification after the incident was amended. Also checked: amends equals ' +
+      'withdraws.',
+  );
 export type DaWithdrawal = z.infer<typeof daWithdrawal>;
 
 /** Any domestic-abuse payload: what the dispatcher signs into an `IssuedNotification`'s JWS. */
