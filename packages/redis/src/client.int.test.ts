@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureLogs, isolatedRedisPrefix, testEndpoints } from '@hub/testkit';
+import { DependencyUnavailableError } from '@hub/errors';
+import { captureLogs, isolatedRedisPrefix, startTcpProxy, testEndpoints } from '@hub/testkit';
 import { closeRedis, createRedis, pingRedis, scanKeys, type RedisClient } from './index.ts';
 
 const { redisUrl } = testEndpoints();
@@ -182,4 +183,40 @@ describe('closeRedis', () => {
       await expect(down.get('anything')).rejects.toThrow('Connection is closed');
     },
   );
+});
+
+describe('unavailability', () => {
+  it('rejects commands, scripts and transactions with DependencyUnavailableError(redis) while Redis cannot be reached', async () => {
+    const target = new URL(testEndpoints().redisUrl);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+    const url = `redis://127.0.0.1:${proxy.port}`;
+    const client = createRedis({
+      url,
+      keyPrefix: isolatedRedisPrefix(),
+      connectionName: 'unavailable-test',
+      logger: captureLogs().logger,
+      commandTimeoutMs: 1_000,
+    });
+    try {
+      expect(await client.set('k', 'v')).toBe('OK');
+      // A reply error is the caller's, not an outage: it passes through as ioredis's own.
+      const wrongType = await client.lpush('k', 'x').catch((error: unknown) => error);
+      expect(wrongType).not.toBeInstanceOf(DependencyUnavailableError);
+      proxy.cut();
+      for (const attempt of [
+        () => client.get('k'),
+        () => client.eval('return 1', 0),
+        () => client.multi().set('k', 'w').exec(),
+      ]) {
+        const error = await attempt().catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(DependencyUnavailableError);
+        expect(error).toMatchObject({ dependency: 'redis' });
+      }
+      proxy.restore();
+      await expect.poll(() => client.ping().catch(() => 'down'), { timeout: 10_000 }).toBe('PONG');
+    } finally {
+      await closeRedis(client);
+      await proxy.close();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { DependencyUnavailableError } from '@hub/errors';
 
 /**
  * The client services hold. An alias, so services type their fields with `RedisClient` from @hub/redis and never
@@ -71,6 +72,8 @@ export function createRedis(options: CreateRedisOptions): RedisClient {
     ...(target.tls ? { tls: {} } : {}),
   });
 
+  typeUnavailability(client);
+
   // Errors repeat on every reconnection attempt; log each distinct one once per outage.
   let lastLogged: string | undefined;
   client.on('error', (error: unknown) => {
@@ -91,6 +94,63 @@ export function createRedis(options: CreateRedisOptions): RedisClient {
     logger.info({ connectionName }, 'redis connection closed');
   });
   return client;
+}
+
+/**
+ * Server replies that mean "not now" rather than "wrong command": the server is loading, read-only, without enough
+ * replicas, out of memory or cannot persist, or a cluster or script is busy.
+ */
+const UNAVAILABLE_REPLIES = /^(NOREPLICAS|READONLY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|MISCONF|OOM)\b/;
+/** ioredis's own messages for a command that never reached a working connection. */
+const UNAVAILABLE_MESSAGES = [
+  'Command timed out',
+  'Connection is closed.',
+  "Stream isn't writeable and enableOfflineQueue options is false",
+];
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/** Whether a command failed because Redis could not be used, not because of the command. */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'MaxRetriesPerRequestError') return true;
+  if (UNAVAILABLE_MESSAGES.includes(error.message) || UNAVAILABLE_REPLIES.test(error.message)) return true;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && UNAVAILABLE_CODES.has(code);
+}
+
+/**
+ * Every command sent through this client (single commands, Lua scripts, and EXEC of a MULTI or pipeline) rejects
+ * with DependencyUnavailableError('redis') instead of ioredis's own error when Redis could not be used, so a
+ * request that depends on Redis is answered 503 `not-ready` by @hub/http wherever it calls Redis from. Other
+ * errors (a wrong command, a NOSCRIPT that ioredis handles itself) pass through unchanged.
+ */
+function typeUnavailability(client: Redis): void {
+  const mapError = (error: unknown): never => {
+    // A client closed on purpose (closeRedis) is not an outage: its "Connection is closed" stays as it is.
+    const outage = client.status !== 'end' && isRedisUnavailable(error);
+    throw outage ? new DependencyUnavailableError('redis', { cause: error }) : error;
+  };
+  // Patched on the instance: ioredis has no hook for command errors. Typed loosely, as ioredis's overloads are.
+  const commands = client as unknown as { sendCommand: (...args: unknown[]) => Promise<unknown> };
+  const sendCommand = commands.sendCommand.bind(client);
+  commands.sendCommand = (...args: unknown[]) => {
+    const mapped = sendCommand(...args).catch(mapError);
+    // Pipelines send through here and read the outcome elsewhere, leaving this promise unread: without a handler
+    // of its own, its rejection would be an unhandled one. Callers that await it still get the rejection.
+    mapped.catch(() => undefined);
+    return mapped;
+  };
+  const methods = client as unknown as Record<'multi' | 'pipeline', (...args: unknown[]) => unknown>;
+  for (const method of ['multi', 'pipeline'] as const) {
+    const original = methods[method].bind(client);
+    methods[method] = (...args: unknown[]) => {
+      const batch = original(...args) as { exec?: (...execArgs: unknown[]) => Promise<unknown> };
+      // multi({ pipeline: false }) answers a promise, not a batch; leave that as it is.
+      const exec = batch.exec?.bind(batch);
+      if (exec !== undefined) batch.exec = (...execArgs: unknown[]) => exec(...execArgs).catch(mapError);
+      return batch;
+    };
+  }
 }
 
 interface RedisTarget {
