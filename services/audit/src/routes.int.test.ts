@@ -1,40 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditEvent } from '@hub/audit';
-import { createAuth, loadClientRegistry, type Auth } from '@hub/auth';
-import {
-  createTempDir,
-  createTestClient,
-  createTestKeyStore,
-  requestAccessToken,
-  writeClientRegistry,
-  type TempDir,
-  type TestClient,
-} from '@hub/auth/testing';
-import { auditEventsTopic, contentId, type AuditEvent } from '@hub/contracts';
-import { createHttpServer, type HttpServer } from '@hub/http';
-import { createKafkaClient, type KafkaClient } from '@hub/kafka';
-import { closeRedis, createRedis, type RedisClient } from '@hub/redis';
-import { captureLogs, isolatedRedisPrefix, isolatedTopicNamespace, testEndpoints, uniqueId } from '@hub/testkit';
+import { createTestClient, type TestClient } from '@hub/auth/testing';
+import { contentId, type AuditEvent } from '@hub/contracts';
+import { startRouteHarness, type RouteHarness, type TestApp } from '@hub/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAuditCursor } from './cursor.ts';
-import { registerAuditRoutes } from './routes.ts';
+import { auditRoutes } from './routes.ts';
 import { chainHash, createAuditStore, type AuditStore, type StoredAuditEvent } from './store.ts';
 
-const TOKEN_URL = 'https://hub.test.invalid/oauth2/token';
-
-const logs = captureLogs('audit');
-let dir: TempDir;
-let redis: RedisClient;
-let kafka: KafkaClient;
-let store: AuditStore;
-let auth: Auth;
-let app: HttpServer;
+let h: RouteHarness;
+/** The store the routes read, on the harness's Redis and seed directory (L85901 Somerset, L81901 Bristol). */
+let store: AuditStore | undefined;
 /** Routes whose Kafka client is closed: the audit of a search cannot be written. */
-let appWithoutKafka: HttpServer;
-const published: { key: string | null; value: AuditEvent }[] = [];
-const tokens = new Map<string, string>();
+let appWithoutKafka: TestApp;
 
-const officer = createTestClient({ clientId: 'ig-officer-1', role: 'ig-officer', organisation: 'X26' });
+/** A hub-wide IG officer: reads the whole trail. */
+const officer = createTestClient({ clientId: 'ig-officer-1', role: 'ig-officer-national', organisation: 'X26' });
+/** Area IG officers: each reads what concerns their own authority's area. */
+const somersetOfficer = createTestClient({ clientId: 'somerset-ig', role: 'ig-officer', organisation: 'E06000066' });
+const bristolOfficer = createTestClient({ clientId: 'bristol-ig', role: 'ig-officer', organisation: 'E06000023' });
 const gp = createTestClient({ clientId: 'gp-a81001', role: 'gp', organisation: 'A81001' });
 
 const R1 = contentId('rcpt', 'one');
@@ -79,86 +63,58 @@ const seeded: AuditEvent[] = [
 const ordered = [...seeded].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.eventId < b.eventId ? -1 : 1));
 const idsWhere = (filter: (event: AuditEvent) => boolean) => ordered.filter(filter).map((event) => event.eventId);
 
-async function buildApp(client: KafkaClient): Promise<HttpServer> {
-  const server = createHttpServer({ logger: logs.logger, serviceName: 'audit-test' });
-  auth.registerTokenEndpoint(server);
-  registerAuditRoutes(server, { auth, store, kafka: client, now: () => new Date() });
-  await server.ready();
-  return server;
+const storeOf = (): AuditStore => {
+  if (store === undefined) throw new Error('the harness has not built the routes');
+  return store;
+};
+
+/** Rewrites one stored value under the harness's key prefix, as an insider with Redis access could. */
+async function tamper(
+  edit: (raw: RouteHarness['deps']['redis'], key: (eventId: string) => string) => Promise<unknown>,
+) {
+  const redis = h.deps.redis;
+  const raw = redis.duplicate({ keyPrefix: '' });
+  try {
+    await edit(raw, (eventId) => `${redis.options.keyPrefix ?? ''}audit:event:${eventId}`);
+  } finally {
+    await raw.quit();
+  }
 }
 
 beforeAll(async () => {
-  const endpoints = testEndpoints();
-  dir = await createTempDir();
-  const registry = await loadClientRegistry({
-    file: await writeClientRegistry(dir.path, [officer, gp]),
-    logger: logs.logger,
-  });
-  const keyStore = await createTestKeyStore(dir.path);
-  redis = createRedis({
-    url: endpoints.redisUrl,
-    keyPrefix: isolatedRedisPrefix(),
-    connectionName: 'audit-routes-test',
-    logger: logs.logger,
-  });
-  store = createAuditStore(redis);
-  const namespace = isolatedTopicNamespace();
-  kafka = createKafkaClient({
-    brokers: endpoints.kafkaBrokers,
-    clientId: 'audit-routes-test',
-    topicNamespace: namespace,
-    logger: logs.logger,
-  });
-  await kafka.provisionTopics([auditEventsTopic]);
-  auth = createAuth({ registry, keyStore, redis, tokenUrl: TOKEN_URL, logger: logs.logger });
-  app = await buildApp(kafka);
-  const closed = createKafkaClient({
-    brokers: endpoints.kafkaBrokers,
-    clientId: 'audit-routes-test-closed',
-    topicNamespace: namespace,
-    logger: logs.logger,
-  });
-  await closed.close();
-  appWithoutKafka = await buildApp(closed);
-  await kafka.consume(auditEventsTopic, {
-    groupId: uniqueId('audit-reader'),
-    handle: (message) => {
-      published.push({ key: message.key, value: message.value });
-      return Promise.resolve();
+  h = await startRouteHarness({
+    service: 'audit',
+    clients: [officer, somersetOfficer, bristolOfficer, gp],
+    routes: (deps) => {
+      // One store for both runtimes (same Redis): the second, Kafka-less one reads the same trail.
+      store ??= createAuditStore(deps.redis, deps.directory);
+      return auditRoutes({ store, kafka: deps.kafka, now: deps.now });
     },
   });
-  for (const [index, event] of seeded.entries()) expect(await store.append(event, index < 5 ? 0 : 1)).toBe('stored');
-  for (const client of [officer, gp]) {
-    tokens.set(client.clientId, await requestAccessToken(app, client, { tokenUrl: TOKEN_URL }));
-  }
+  appWithoutKafka = await h.withoutKafka();
+  for (const [index, event] of seeded.entries())
+    expect(await storeOf().append(event, index < 5 ? 0 : 1)).toBe('stored');
 });
 
 afterAll(async () => {
-  // NHS numbers searched for never reach a log line (the URL is never logged).
-  const text = logs.text();
-  for (const value of [N1, N2, ...tokens.values()]) expect(text).not.toContain(value);
-  await app.close();
-  await appWithoutKafka.close();
-  await kafka.close();
-  await closeRedis(redis);
-  await dir.remove();
+  // NHS numbers searched for and tokens never reach a log line (the URL is never logged).
+  const text = h.logs.text();
+  for (const value of [N1, N2, ...(await h.tokens())]) expect(text).not.toContain(value);
+  await h.close();
 });
 
 interface SearchPage {
   items: StoredAuditEvent[];
   nextCursor: string | null;
+  integrity: { unreadable: number; positions: { partition: number; position: number }[] };
 }
 
-function search(query: string, client: TestClient | null = officer, server = app) {
-  return server.inject({
-    method: 'GET',
-    url: `/v1/audit/events${query === '' ? '' : `?${query}`}`,
-    headers: client === null ? {} : { authorization: `Bearer ${tokens.get(client.clientId) ?? ''}` },
-  });
+function search(query: string, client: TestClient | null = officer, server: TestApp = h) {
+  return server.inject(client, { method: 'GET', url: `/v1/audit/events${query === '' ? '' : `?${query}`}` });
 }
 
-async function searchIds(query: string): Promise<string[]> {
-  const response = await search(query);
+async function searchIds(query: string, client: TestClient = officer): Promise<string[]> {
+  const response = await search(query, client);
   expect(response.statusCode, query).toBe(200);
   return response.json<SearchPage>().items.map((event) => event.eventId);
 }
@@ -177,12 +133,8 @@ async function allPages(query: string): Promise<SearchPage[]> {
   return pages;
 }
 
-function verification(partition: string, client: TestClient = officer) {
-  return app.inject({
-    method: 'GET',
-    url: `/v1/audit/chains/${partition}/verification`,
-    headers: { authorization: `Bearer ${tokens.get(client.clientId) ?? ''}` },
-  });
+function verification(partition: string, client: TestClient | null = officer) {
+  return h.inject(client, { method: 'GET', url: `/v1/audit/chains/${partition}/verification` });
 }
 
 describe('audit routes', () => {
@@ -249,7 +201,7 @@ describe('audit routes', () => {
   it('audits every search (actor and what was searched for) before answering, including repeats', async () => {
     // Events of earlier tests' searches may still be arriving: count only what was audited from now on.
     const start = Date.now();
-    const since = () => published.filter(({ value }) => Date.parse(value.at) >= start);
+    const since = () => h.audited.filter(({ value }) => Date.parse(value.at) >= start);
     const response = await search(`nhsNumber=${N2}&receiptId=${R2}`);
     expect(response.statusCode).toBe(200);
     await search(`nhsNumber=${N2}&receiptId=${R2}`);
@@ -261,7 +213,7 @@ describe('audit routes', () => {
     await sleep(750);
     const searches = since();
     expect(searches).toHaveLength(4);
-    const actor = { clientId: officer.clientId, role: 'ig-officer', organisation: 'X26' };
+    const actor = { clientId: officer.clientId, role: 'ig-officer-national', organisation: 'X26' };
     expect(
       searches.map(({ key, value }) => [
         key,
@@ -270,13 +222,14 @@ describe('audit routes', () => {
         value.nhsNumber,
         value.receiptId,
         value.recipient,
+        value.reason,
       ]),
     ).toEqual(
       expect.arrayContaining([
-        [R2, 'audit-searched', actor, N2, R2, null],
-        [R2, 'audit-searched', actor, N2, R2, null],
-        ['X26', 'audit-searched', actor, null, null, 'marac:E06000066'],
-        ['X26', 'audit-searched', actor, null, null, null],
+        [R2, 'audit-searched', actor, N2, R2, null, 'scope:hub'],
+        [R2, 'audit-searched', actor, N2, R2, null, 'scope:hub'],
+        ['X26', 'audit-searched', actor, null, null, 'marac:E06000066', 'scope:hub'],
+        ['X26', 'audit-searched', actor, null, null, null, 'scope:hub'],
       ]),
     );
     expect(searches.every(({ value }) => value.service === 'audit')).toBe(true);
@@ -298,6 +251,7 @@ describe('audit routes', () => {
       ['recipient=gp:a81001', '/query/recipient'],
       ['recipient=police:ASP', '/query/recipient'],
       ['receiptId=rcpt_x', '/query/receiptId'],
+      [`receiptId=${contentId('aud', 'not-a-record')}`, '/query/receiptId'],
       ['from=2026-11-22', '/query/from'],
       ['to=yesterday', '/query/to'],
       [`from=${t(5).toISOString()}&to=${t(4).toISOString()}`, '/query/to'],
@@ -306,7 +260,7 @@ describe('audit routes', () => {
       ['limit=ten', '/query/limit'],
       ['cursor=not-a-cursor', '/query/cursor'],
       [`cursor=${Buffer.from('{"t":1,"id":"aud_1"}').toString('base64url')}`, '/query/cursor'],
-      ['actor=gp-a81001', '/query/actor'],
+      ['actor=gp-a81001', '/query'], // an unknown parameter's name is never echoed
     ];
     for (const [query, pointer] of cases) {
       const response = await search(query);
@@ -329,7 +283,7 @@ describe('audit routes', () => {
     const anonymous = await search(`receiptId=${R1}`, null);
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.json()).toMatchObject({ code: 'unauthenticated' });
-    const anonymousChain = await app.inject({ method: 'GET', url: '/v1/audit/chains/0/verification' });
+    const anonymousChain = await verification('0', null);
     expect(anonymousChain.statusCode).toBe(401);
   });
 
@@ -346,16 +300,12 @@ describe('audit routes', () => {
         receiptId: contentId('rcpt', 'tamper', String(i)),
       }),
     );
-    for (const event of events) await store.append(event, 2);
+    for (const event of events) await storeOf().append(event, 2);
     expect((await verification('2')).json()).toEqual({ partition: 2, ok: true, length: 3 });
-    const raw = redis.duplicate({ keyPrefix: '' });
-    try {
-      const key = `${redis.options.keyPrefix ?? ''}audit:event:${events[1]!.eventId}`;
-      const stored = JSON.parse((await raw.get(key))!) as Record<string, unknown>;
-      await raw.set(key, JSON.stringify({ ...stored, reason: 'edited' }));
-    } finally {
-      await raw.quit();
-    }
+    await tamper(async (raw, key) => {
+      const stored = JSON.parse((await raw.get(key(events[1]!.eventId)))!) as Record<string, unknown>;
+      await raw.set(key(events[1]!.eventId), JSON.stringify({ ...stored, reason: 'edited' }));
+    });
     expect((await verification('2')).json()).toEqual({ partition: 2, ok: false, brokenAt: 1 });
 
     for (const partition of ['6', '-1', 'x', '1000']) {
@@ -363,5 +313,193 @@ describe('audit routes', () => {
       expect(response.statusCode, partition).toBe(400);
       expect(response.json()).toMatchObject({ errors: [{ pointer: '/params/partition' }] });
     }
+  });
+});
+
+/** Published audit events from `start` on, once at least `count` have arrived (and a moment for strays). */
+async function publishedSince(start: number, count: number): Promise<AuditEvent[]> {
+  const since = () => h.audited.filter(({ value }) => Date.parse(value.at) >= start).map(({ value }) => value);
+  await expect.poll(() => since().length, { timeout: 15_000 }).toBeGreaterThanOrEqual(count);
+  await sleep(500);
+  return since();
+}
+
+// These run after the tests above and add to the trail on partitions 3 to 5, at later times (t(60) on).
+describe('audit search by any record id', () => {
+  it('finds the events of a plan version, plan refusal, look-up and FGM version by their id', async () => {
+    const la = { clientId: 'somerset-safeguarding', role: 'local-authority', organisation: 'E06000066' } as const;
+    const practice = { clientId: 'gp-l85901', role: 'gp', organisation: 'L85901' } as const;
+    const plan = contentId('cpv', 'plan');
+    const refusal = contentId('cpr', 'refusal');
+    const lookup = contentId('lkp', 'lookup');
+    const fgm = contentId('fgv', 'fgm');
+    // As child-protection emits them: the record's id is each event's receiptId.
+    const events = [
+      auditEvent('child-protection', 'plan-recorded', t(60), {
+        actor: la,
+        receiptId: plan,
+        incidentRef: 'E06000066:PLAN-1',
+        nhsNumber: N1,
+        reason: 'started',
+      }),
+      auditEvent('child-protection', 'notification-routed', t(61), {
+        receiptId: plan,
+        incidentRef: 'E06000066:PLAN-1',
+        nhsNumber: N1,
+        recipient: 'gp:L85901',
+        notificationId: contentId('ntf', 'plan'),
+      }),
+      auditEvent('child-protection', 'plan-refused', t(62), {
+        actor: la,
+        receiptId: refusal,
+        incidentRef: 'E06000066:PLAN-2',
+        nhsNumber: N2,
+        reason: 'nhs-number-unknown',
+      }),
+      auditEvent('child-protection', 'flags-looked-up', t(63), { actor: practice, receiptId: lookup, nhsNumber: N1 }),
+      auditEvent('child-protection', 'fgm-indicator-recorded', t(64), {
+        actor: practice,
+        receiptId: fgm,
+        incidentRef: 'L85901:FGM-1',
+        nhsNumber: N1,
+        reason: 'added',
+      }),
+    ];
+    for (const event of events) expect(await storeOf().append(event, 3)).toBe('stored');
+
+    for (const id of [plan, refusal, lookup, fgm]) {
+      expect(await searchIds(`receiptId=${id}`), id).toEqual(
+        events.filter((event) => event.receiptId === id).map((event) => event.eventId),
+      );
+    }
+    expect(await searchIds(`receiptId=${plan}`)).toHaveLength(2);
+  });
+});
+
+describe('audit search integrity', () => {
+  it('answers what it can read and reports each unreadable event once, by position, never its content', async () => {
+    const receipt = contentId('rcpt', 'unreadable');
+    const events = Array.from({ length: 4 }, (_, i) =>
+      auditEvent('inbox', 'notification-fetched', t(70 + i), {
+        receiptId: receipt,
+        recipient: 'gp:A81001',
+        notificationId: contentId('ntf', 'unreadable', String(i)),
+      }),
+    );
+    for (const event of events) await storeOf().append(event, 4);
+    // One stored value no longer parses (cut short); another event is gone from under its index entries.
+    const corrupt = `{"eventId":"${events[1]!.eventId}","nhsNumber":"${N2}","receip`;
+    await tamper(async (raw, key) => {
+      await raw.set(key(events[1]!.eventId), corrupt);
+      await raw.del(key(events[2]!.eventId));
+    });
+
+    const response = await search(`receiptId=${receipt}`);
+    expect(response.statusCode).toBe(200);
+    const page = response.json<SearchPage>();
+    expect(page.items.map((event) => event.eventId)).toEqual([events[0]!.eventId, events[3]!.eventId]);
+    expect(page.integrity).toEqual({
+      unreadable: 2,
+      positions: [
+        { partition: 4, position: 1 },
+        { partition: 4, position: 2 },
+      ],
+    });
+    expect(response.body).not.toContain(N2);
+
+    // Paged one event at a time, each unreadable event is reported on the page where it falls, once.
+    const pages = await allPages(`receiptId=${receipt}&limit=1`);
+    expect(pages.map((p) => [p.items.length, p.integrity.unreadable])).toEqual([
+      [1, 0],
+      [1, 2],
+    ]);
+
+    // The problem is logged by position only.
+    const warning = h.logs.lines().find((line) => line['msg'] === 'audit search met unreadable events');
+    expect(warning).toMatchObject({ integrity: { unreadable: 2, positions: [{ partition: 4, position: 1 }, {}] } });
+    expect(h.logs.text()).not.toContain(corrupt);
+
+    // A readable trail reports nothing.
+    expect((await search(`receiptId=${R1}`)).json<SearchPage>().integrity).toEqual({ unreadable: 0, positions: [] });
+  });
+});
+
+describe('audit search scope', () => {
+  const police = { clientId: 'asp-police', role: 'police', organisation: 'ASP' } as const;
+  const N3 = '9990000034';
+  // A Bristol DA receipt (routed to a Bristol practice) and a Somerset plan, both about the same person.
+  const bristolReceipt = contentId('rcpt', 'bristol');
+  const somersetPlan = contentId('cpv', 'somerset');
+  const bristol = [
+    auditEvent('police-gateway', 'incident-received', t(80), {
+      actor: police,
+      receiptId: bristolReceipt,
+      incidentRef: 'ASP:INC-9',
+    }),
+    auditEvent('identity', 'subject-matched', t(81), {
+      receiptId: bristolReceipt,
+      incidentRef: 'ASP:INC-9',
+      subjectRef: 'S1',
+      nhsNumber: N3,
+    }),
+    auditEvent('dispatcher', 'notification-routed', t(82), {
+      receiptId: bristolReceipt,
+      incidentRef: 'ASP:INC-9',
+      nhsNumber: N3,
+      recipient: 'gp:L81901',
+      notificationId: contentId('ntf', 'bristol'),
+    }),
+  ];
+  const somerset = [
+    auditEvent('child-protection', 'plan-recorded', t(83), {
+      actor: { clientId: 'somerset-safeguarding', role: 'local-authority', organisation: 'E06000066' },
+      receiptId: somersetPlan,
+      incidentRef: 'E06000066:PLAN-9',
+      nhsNumber: N3,
+      reason: 'started',
+    }),
+    auditEvent('child-protection', 'notification-routed', t(84), {
+      receiptId: somersetPlan,
+      incidentRef: 'E06000066:PLAN-9',
+      nhsNumber: N3,
+      recipient: 'gp:L85901',
+      notificationId: contentId('ntf', 'somerset'),
+    }),
+  ];
+  const idsOf = (events: AuditEvent[]) => events.map((event) => event.eventId);
+
+  beforeAll(async () => {
+    for (const event of [...bristol, ...somerset]) await storeOf().append(event, 5);
+  });
+
+  it('shows an area IG officer only the events concerning their area; a national officer sees both', async () => {
+    const aboutN3 = (events: AuditEvent[]) => idsOf(events.filter((event) => event.nhsNumber === N3));
+    expect(await searchIds(`nhsNumber=${N3}`, somersetOfficer)).toEqual(aboutN3(somerset));
+    expect(await searchIds(`nhsNumber=${N3}`, bristolOfficer)).toEqual(aboutN3(bristol));
+    expect(await searchIds(`nhsNumber=${N3}`, officer)).toEqual(aboutN3([...bristol, ...somerset]));
+    // Not by the record's id either, nor by browsing the trail, nor by the other area's inbox.
+    expect(await searchIds(`receiptId=${bristolReceipt}`, somersetOfficer)).toEqual([]);
+    expect(await searchIds('recipient=gp:L81901', somersetOfficer)).toEqual([]);
+    const browsed = await searchIds(`from=${t(80).toISOString()}&to=${t(84).toISOString()}`, somersetOfficer);
+    expect(browsed).toEqual(idsOf(somerset));
+    expect(await searchIds(`from=${t(80).toISOString()}&to=${t(84).toISOString()}`, bristolOfficer)).toEqual(
+      idsOf(bristol),
+    );
+    // Chain verification reveals positions and counts, never content: any IG officer may run it.
+    expect((await verification('5', somersetOfficer)).json()).toEqual({ partition: 5, ok: true, length: 5 });
+  });
+
+  it('audits each search with the officer and the scope it ran in', async () => {
+    const start = Date.now();
+    expect((await search(`nhsNumber=${N3}`, somersetOfficer)).statusCode).toBe(200);
+    expect((await search(`nhsNumber=${N3}`, officer)).statusCode).toBe(200);
+    const searches = (await publishedSince(start, 2)).filter((event) => event.action === 'audit-searched');
+    expect(searches.map((event) => [event.actor, event.nhsNumber, event.reason])).toEqual(
+      expect.arrayContaining([
+        [{ clientId: 'somerset-ig', role: 'ig-officer', organisation: 'E06000066' }, N3, 'scope:E06000066'],
+        [{ clientId: 'ig-officer-1', role: 'ig-officer-national', organisation: 'X26' }, N3, 'scope:hub'],
+      ]),
+    );
+    expect(searches).toHaveLength(2);
   });
 });
