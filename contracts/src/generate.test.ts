@@ -64,6 +64,13 @@ function text(value: Json | undefined, where: string): string {
   return value;
 }
 
+/** Every string inside a JSON value. */
+function stringsIn(value: Json): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  return typeof value === 'object' && value !== null ? Object.values(value).flatMap(stringsIn) : [];
+}
+
 function toJsonValue(value: unknown): Json {
   return JSON.parse(JSON.stringify(value)) as Json;
 }
@@ -382,6 +389,32 @@ describe('signed payloads', () => {
       expect(person['name']).toEqual(seedPerson?.name);
       if (person['birthDate'] !== undefined) expect(person['birthDate']).toBe(seedPerson?.birthDate);
     }
+  });
+
+  it('quote the wording of the policy version they name (packages/policy/policies)', () => {
+    const directory = new URL('../../packages/policy/policies/', import.meta.url);
+    const policies = new Map(
+      readdirSync(directory)
+        .filter((file) => file.endsWith('.json'))
+        .map((file): [string, string[]] => {
+          const document = toJsonValue(JSON.parse(readFileSync(new URL(file, directory), 'utf8')));
+          return [text(object(document, file)['version'], file), stringsIn(document)];
+        }),
+    );
+    let quoted = 0;
+    for (const { example } of examples) {
+      const value = object(toJsonValue(example.value), example.summary);
+      const wording = policies.get(text(value['policyVersion'], example.summary));
+      expect(wording, example.summary).toBeDefined();
+      for (const field of ['practiceRequest', 'request'] as const) {
+        if (value[field] === undefined) continue;
+        const withdraws = typeof value['withdraws'] === 'string' ? value['withdraws'] : '';
+        const policyText = (wording ?? []).map((entry) => entry.replaceAll('{withdraws}', withdraws));
+        expect(policyText, `${example.summary} ${field}`).toContain(value[field]);
+        quoted += 1;
+      }
+    }
+    expect(quoted).toBe(6);
   });
 
   it('are OpenAPI components with their examples, and the inbox item jws points to each', () => {

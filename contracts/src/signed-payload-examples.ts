@@ -11,7 +11,7 @@ import type { DaWithdrawal, GpDaNotification, IdentityExceptionItem, MaracReferr
  */
 
 const DA_POLICY = 'da-2026.11.2';
-const CP_POLICY = 'cp-2026.11.1';
+const CP_POLICY = 'cp-2026.12.1';
 const FORCE = 'ASP';
 const SOMERSET = { ons: 'E06000066', name: 'Somerset Council' } as const;
 const OFFICER = { name: 'PC Jordan Example', collarNumber: 'AS1234', phone: '01632 960000' } as const;
