@@ -1,4 +1,6 @@
-import kafkajs, { type Admin, type Kafka, type Producer } from 'kafkajs';
+import { connect as tcpConnect } from 'node:net';
+import kafkajs, { type Admin, type ISocketFactory, type Kafka, type Producer } from 'kafkajs';
+import { DependencyUnavailableError, HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
 import type { TopicSpec } from '@hub/contracts';
 import { provisionTopics, ping, waitUntilReady } from './admin.ts';
@@ -7,6 +9,7 @@ import { DEFAULTS } from './limits.ts';
 import { consume } from './consumer.ts';
 import { listDeadLetters, redriveDeadLetter, type DeadLetterEntry } from './dead-letter-tools.ts';
 import { kafkaLogLevel, createLogCreator } from './log-creator.ts';
+import { isKafkaFailure } from './kafka-errors.ts';
 import { publish } from './producer.ts';
 import { createTopicNamer, type TopicNamer } from './topic-names.ts';
 import { createTransactionPool, type TransactionPool } from './transaction-pool.ts';
@@ -39,6 +42,60 @@ export interface KafkaClientOptions {
    * open transactions at once) and unique among live instances (two with one name fence each other). Default `main`.
    */
   readonly instanceName?: string;
+  /**
+   * Longest a request waits for `publish` or `transaction` before it is told Kafka is unavailable; default 5 s
+   * (under the HTTP handler timeout, so the answer is 503 `not-ready`, not a processing timeout). The abandoned
+   * write may still complete: the hub's ids derive from content, so the client's retry records nothing twice.
+   */
+  readonly requestDeadlineMs?: number;
+  /**
+   * Where to open the connection to a broker the cluster names (bootstrap or advertised). Default: where it says.
+   * For tests that put a cuttable proxy in front of the broker (testkit `startTcpProxy`): the broker advertises its
+   * own address, so without this only the bootstrap connection would go through the proxy.
+   */
+  readonly resolveBroker?: (broker: { readonly host: string; readonly port: number }) => {
+    readonly host: string;
+    readonly port: number;
+  };
+}
+
+export const DEFAULT_REQUEST_DEADLINE_MS = 5_000;
+const KEEP_ALIVE_DELAY_MS = 60_000;
+
+/** kafkajs's plain-TCP socket factory, connecting where `resolve` says. */
+function resolvingSocketFactory(resolve: NonNullable<KafkaClientOptions['resolveBroker']>): ISocketFactory {
+  return ({ host, port, onConnect }) => {
+    const target = resolve({ host, port });
+    const socket = tcpConnect({ host: target.host, port: target.port }, onConnect);
+    socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
+    return socket;
+  };
+}
+
+/**
+ * Runs a request-side write: a Kafka failure (unreachable broker, failed transaction, no answer within the
+ * deadline) becomes DependencyUnavailableError('kafka'), which @hub/http answers 503 `not-ready`. Anything else the
+ * work threw (a contract violation, a HubError, a Redis outage) passes through unchanged.
+ */
+async function requestSide<R>(deadlineMs: number, work: () => Promise<R>): Promise<R> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new DependencyUnavailableError('kafka', { cause: new Error(`no answer within ${deadlineMs} ms`) }));
+    }, deadlineMs);
+  });
+  const running = work();
+  // Past the deadline nobody reads the outcome; a late failure must not become an unhandled rejection.
+  running.catch(() => undefined);
+  try {
+    return await Promise.race([running, deadline]);
+  } catch (error) {
+    if (error instanceof HubError || error instanceof DependencyUnavailableError) throw error;
+    if (isKafkaFailure(error)) throw new DependencyUnavailableError('kafka', { cause: error });
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const INSTANCE_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -91,6 +148,10 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   const instanceName = options.instanceName ?? 'main';
   if (!INSTANCE_NAME.test(instanceName)) throw new RangeError('instanceName must match [a-zA-Z0-9_-]{1,64}');
   const names = createTopicNamer(options.topicNamespace);
+  const requestDeadlineMs = options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
+  if (!Number.isSafeInteger(requestDeadlineMs) || requestDeadlineMs <= 0) {
+    throw new RangeError('requestDeadlineMs must be a positive whole number of milliseconds');
+  }
   const logger = options.logger.child({ component: 'kafka', clientId: options.clientId });
   const kafka = new KafkaImpl({
     clientId: options.clientId,
@@ -99,6 +160,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: kafkaLogLevel(options.logger.level),
     logCreator: createLogCreator(options.logger),
+    ...(options.resolveBroker === undefined ? {} : { socketFactory: resolvingSocketFactory(options.resolveBroker) }),
   });
   const TRANSACTIONAL_PRODUCER_RETRY = { initialRetryTime: 20, maxRetryTime: 5_000, retries: 10 } as const;
   const producerOptions = {
@@ -175,7 +237,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     },
     publish: async (topic, messages) => {
       core.assertOpen();
-      await publish(core, topic, messages);
+      await requestSide(requestDeadlineMs, () => publish(core, topic, messages));
     },
     transaction: async (transactionalId, work) => {
       core.assertOpen();
@@ -188,7 +250,8 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
         });
         pools.set(transactionalId, pool);
       }
-      return pool.run(work);
+      const running = pool;
+      return requestSide(requestDeadlineMs, () => running.run(work));
     },
     consume: async (topic, consumeOptions) => {
       core.assertOpen();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyKafkaError } from './kafka-errors.ts';
+import { classifyKafkaError, isKafkaFailure } from './kafka-errors.ts';
 
 // Shapes as kafkajs builds them (name, type, retriable, cause); plain objects, no kafkajs involved.
 const protocol = (type: string, retriable: boolean) => ({ name: 'KafkaJSProtocolError', type, retriable });
@@ -41,5 +41,21 @@ describe('classifyKafkaError', () => {
     const a: { name: string; retriable: boolean; cause?: unknown } = { name: 'KafkaJSError', retriable: true };
     a.cause = a;
     expect(classifyKafkaError(a)).toBe('transient');
+  });
+});
+
+describe('isKafkaFailure', () => {
+  it('is true for a kafkajs error anywhere in the chain, false for errors of the work', () => {
+    const connection = Object.assign(new Error('Connection error: connect ECONNREFUSED'), {
+      name: 'KafkaJSConnectionError',
+    });
+    const retries = Object.assign(new Error('Number of retries exceeded'), {
+      name: 'KafkaJSNumberOfRetriesExceeded',
+      cause: connection,
+    });
+    expect(isKafkaFailure(connection)).toBe(true);
+    expect(isKafkaFailure(new Error('wrapped', { cause: retries }))).toBe(true);
+    expect(isKafkaFailure(new TypeError('bug'))).toBe(false);
+    expect(isKafkaFailure(Object.assign(new Error('bad'), { name: 'ContractViolationError' }))).toBe(false);
   });
 });

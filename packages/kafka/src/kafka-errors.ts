@@ -68,3 +68,12 @@ export function classifyKafkaError(error: unknown): KafkaErrorKind {
   const isKafkaJs = typeof root.name === 'string' && root.name.startsWith('KafkaJS');
   return isKafkaJs && root.retriable === true ? 'transient' : 'permanent';
 }
+
+/**
+ * Whether a request-side publish or transaction failed for a Kafka reason (any kafkajs error in the chain), as
+ * opposed to an error of the work itself (a contract violation, a HubError). For mapping to "Kafka unavailable";
+ * the consume-transform-produce stages keep using classifyKafkaError for their retries.
+ */
+export function isKafkaFailure(error: unknown): boolean {
+  return errorChain(error).some((link) => typeof link.name === 'string' && link.name.startsWith('KafkaJS'));
+}
