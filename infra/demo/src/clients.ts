@@ -11,7 +11,10 @@ export const DEMO_CLIENTS = [
   { clientId: 'gp-l85904', role: 'gp', organisation: 'L85904' },
   { clientId: 'somerset-marac', role: 'marac', organisation: 'E06000066' },
   { clientId: 'somerset-safeguarding', role: 'local-authority', organisation: 'E06000066' },
+  /** Reads the audit trail of what concerns Somerset (services/audit/README.md, "Scope"). */
   { clientId: 'somerset-ig', role: 'ig-officer', organisation: 'E06000066' },
+  /** A hub-wide IG officer (role ig-officer-national): reads the whole trail. X26 is NHS England's ODS code. */
+  { clientId: 'hub-ig', role: 'ig-officer-national', organisation: 'X26' },
   /** A fictional acute trust's emergency department (unscheduled care looks children up). */
   { clientId: 'taunton-ed', role: 'unscheduled-care', organisation: 'RZ9' },
 ] as const satisfies readonly { clientId: string; role: ClientRole; organisation: string }[];
