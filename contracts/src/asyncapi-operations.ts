@@ -10,7 +10,8 @@ import { deadLetterTopicName, type TopicSpec } from './topic.ts';
  * group or transactional id used by two steps.
  */
 
-const KAFKA_BINDING_VERSION = '0.5.0';
+/** The Kafka bindings version of every binding in the document. */
+export const KAFKA_BINDING_VERSION = '0.5.0';
 
 export interface OperationsDocument {
   readonly operations: JsonObject;

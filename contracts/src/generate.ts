@@ -13,7 +13,7 @@ import {
   type ProblemResponse,
 } from './http-api.ts';
 import { isObject, refsIn, sortedKeys, toJson, type Json, type JsonObject } from './json.ts';
-import { buildOperations } from './asyncapi-operations.ts';
+import { buildOperations, KAFKA_BINDING_VERSION } from './asyncapi-operations.ts';
 import { inboxItem, issuedNotification } from './inbox.ts';
 import {
   jwsDescription,
@@ -400,8 +400,6 @@ function buildOpenApi(sources: DocumentSources): JsonObject {
 // -----------------------------------------------------------------------------------------------------------------
 // AsyncAPI 3.0
 // -----------------------------------------------------------------------------------------------------------------
-
-const KAFKA_BINDING_VERSION = '0.5.0';
 
 function kafkaChannelBinding(topic: TopicSpec, name: string): JsonObject {
   return {
