@@ -1,76 +1,51 @@
-import { createAuth, loadClientRegistry } from '@hub/auth';
-import {
-  createTempDir,
-  createTestClient,
-  createTestKeyStore,
-  requestAccessToken,
-  writeClientRegistry,
-  type TempDir,
-  type TestClient,
-} from '@hub/auth/testing';
-import { createHttpServer, type HttpServer } from '@hub/http';
+import { createTestClient, type TestClient } from '@hub/auth/testing';
+import { STEPS } from '@hub/contracts';
+import { startRouteHarness, type RouteHarness } from '@hub/runtime/testing';
 import { uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFgmIntake } from './fgm.ts';
 import { createFlagLookup } from './lookup.ts';
 import { createPlanIntake } from './plans.ts';
-import { registerChildProtectionRoutes } from './routes.ts';
-import { BRISTOL, SEED, SEED_PERSONAL_DATA, SOMERSET, samplePlan, startHarness, type Harness } from './test-support.ts';
+import { childProtectionRoutes } from './routes.ts';
+import { BRISTOL, SEED, SEED_PERSONAL_DATA, SOMERSET, TEST_NOW, samplePlan } from './test-support.ts';
 
-const TOKEN_URL = 'https://hub.test.invalid/oauth2/token';
-
-let h: Harness;
-let dir: TempDir;
-let app: HttpServer;
+let h: RouteHarness;
+const clock = { now: TEST_NOW };
 const somerset = createTestClient({ clientId: 'la-somerset', role: 'local-authority', organisation: SOMERSET });
 const bristol = createTestClient({ clientId: 'la-bristol', role: 'local-authority', organisation: BRISTOL });
 const gp = createTestClient({ clientId: 'gp-l85902', role: 'gp', organisation: 'L85902' });
 const ed = createTestClient({ clientId: 'ed-rba11', role: 'unscheduled-care', organisation: 'RBA11' });
 const police = createTestClient({ clientId: 'police-asp', role: 'police', organisation: 'ASP' });
-const tokens = new Map<string, string>();
 
 beforeAll(async () => {
-  h = await startHarness('routes');
-  dir = await createTempDir();
-  const clients = [somerset, bristol, gp, ed, police];
-  const registry = await loadClientRegistry({
-    file: await writeClientRegistry(dir.path, clients),
-    logger: h.logs.logger,
+  h = await startRouteHarness({
+    service: 'child-protection',
+    clients: [somerset, bristol, gp, ed, police],
+    now: () => clock.now,
+    // The routes and their intakes only (not the notifier's stages): what the hub serves, on the seed directory.
+    routes: (deps) => {
+      const shared = {
+        kafka: deps.kafka,
+        redis: deps.redis,
+        directory: deps.directory,
+        policy: deps.cpPolicy,
+        now: deps.now,
+      };
+      return childProtectionRoutes({
+        plans: createPlanIntake({ ...shared, transactionalId: STEPS.planIntake.transactionalId }),
+        fgm: createFgmIntake({ ...shared, transactionalId: STEPS.fgmIntake.transactionalId }),
+        lookup: createFlagLookup({ ...shared, transactionalId: STEPS.flagLookup.transactionalId }),
+      });
+    },
   });
-  const auth = createAuth({
-    registry,
-    keyStore: await createTestKeyStore(dir.path),
-    redis: h.redis,
-    tokenUrl: TOKEN_URL,
-    logger: h.logs.logger,
-  });
-  app = createHttpServer({ logger: h.logs.logger, serviceName: 'child-protection-test' });
-  auth.registerTokenEndpoint(app);
-  registerChildProtectionRoutes(app, {
-    auth,
-    plans: createPlanIntake(h.intakeDeps('cp-plans')),
-    fgm: createFgmIntake(h.intakeDeps('cp-fgm')),
-    lookup: createFlagLookup(h.intakeDeps('cp-lookup')),
-  });
-  await app.ready();
-  for (const client of clients) {
-    tokens.set(client.clientId, await requestAccessToken(app, client, { tokenUrl: TOKEN_URL }));
-  }
 });
 
 afterAll(async () => {
-  await app.close();
   await h.close();
-  await dir.remove();
 });
 
 function call(client: TestClient | undefined, method: 'GET' | 'PUT', url: string, payload?: object) {
-  return app.inject({
-    method,
-    url,
-    headers: client === undefined ? {} : { authorization: `Bearer ${tokens.get(client.clientId) ?? ''}` },
-    ...(payload === undefined ? {} : { payload }),
-  });
+  return h.inject(client ?? null, { method, url, ...(payload === undefined ? {} : { payload }) });
 }
 
 const planUrl = (planId: string) => `/v1/child-protection-plans/${planId}`;
@@ -102,7 +77,7 @@ describe('child-protection routes', () => {
       versionId: expect.stringMatching(/^cpv_[a-f0-9]{32}$/) as string,
       outcome: 'started',
       status: 'active',
-      recordedAt: h.clock.now.toISOString(),
+      recordedAt: clock.now.toISOString(),
     });
 
     const got = await call(somerset, 'GET', planUrl(planId));

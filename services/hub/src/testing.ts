@@ -3,24 +3,10 @@
  * port, real auth with test clients holding their own key pairs, the synthetic seed directory and the default
  * policy. Import from '@hub/hub/testing' in integration tests only.
  */
-import { join } from 'node:path';
 import type { ClientRole } from '@hub/contracts';
-import {
-  captureLogs,
-  isolatedRedisPrefix,
-  isolatedTopicNamespace,
-  testEndpoints,
-  type CapturedLogs,
-} from '@hub/testkit';
-import {
-  createTempDir,
-  createTestClient,
-  signClientAssertion,
-  tokenRequestBody,
-  writeClientRegistry,
-  type TestClient,
-} from '@hub/auth/testing';
-import { loadHubConfig } from '@hub/runtime';
+import { captureLogs, type CapturedLogs } from '@hub/testkit';
+import { createTestClient, signClientAssertion, tokenRequestBody, type TestClient } from '@hub/auth/testing';
+import { prepareTestDeployment, TEST_TOKEN_URL } from '@hub/runtime/testing';
 import { createHub, type Hub } from './hub.ts';
 
 export interface TestHub {
@@ -72,8 +58,6 @@ export async function startTestHub(
     joining?: TestHub;
   } = {},
 ): Promise<TestHub> {
-  const endpoints = testEndpoints();
-  const dir = await createTempDir();
   const { joining } = options;
   const clients =
     joining?.clients ??
@@ -83,28 +67,13 @@ export async function startTestHub(
         createTestClient({ role: spec.role, organisation: spec.organisation, clientId: `${name}-client` }),
       ]),
     );
-  const files = joining?.files ?? {
-    clientRegistry: await writeClientRegistry(dir.path, Object.values(clients)),
-    signingKeys: join(dir.path, 'hub-signing-keys.json'),
-  };
-  const namespace = joining?.namespace ?? isolatedTopicNamespace();
-  const redisPrefix = joining?.redisPrefix ?? isolatedRedisPrefix();
-  const logs = captureLogs('hub');
-  // The token URL must be known before the port is; a fixed path on 127.0.0.1 with the port filled in by listen
-  // would change `aud`. Tests therefore pin aud to this URL and post to whatever port the hub got.
-  const tokenUrl = 'http://hub.test/oauth2/token';
-  const config = loadHubConfig({
-    KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-    KAFKA_TOPIC_NAMESPACE: namespace,
-    REDIS_URL: endpoints.redisUrl,
-    REDIS_KEY_PREFIX: redisPrefix,
-    HTTP_PORT: '0',
-    HUB_CLIENTS_FILE: files.clientRegistry,
-    HUB_SIGNING_KEYS_FILE: files.signingKeys,
-    HUB_SIGNING_KEYS_GENERATE: 'true',
-    HUB_TOKEN_URL: tokenUrl,
-    ...options.env,
+  const deployment = await prepareTestDeployment({
+    clients: Object.values(clients),
+    ...(options.env && { env: options.env }),
+    ...(joining && { joining }),
   });
+  const { config, namespace, redisPrefix, files } = deployment;
+  const logs = captureLogs('hub');
   const hub = await createHub({
     config,
     logger: logs.logger,
@@ -118,7 +87,7 @@ export async function startTestHub(
     const response = await fetch(`${address.url}/oauth2/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: tokenRequestBody(signClientAssertion(testClient, tokenUrl)),
+      body: tokenRequestBody(signClientAssertion(testClient, TEST_TOKEN_URL)),
     });
     if (response.status !== 200) throw new Error(`token refused: ${response.status} ${await response.text()}`);
     return ((await response.json()) as { access_token: string }).access_token;
@@ -141,7 +110,7 @@ export async function startTestHub(
     },
     async stop() {
       await hub.stop();
-      await dir.remove();
+      await deployment.remove();
     },
   };
 }
