@@ -13,4 +13,12 @@ export {
   type ScanKeysOptions,
 } from './client.ts';
 export { claimOnce, MAX_CLAIM_TTL_SECONDS, MAX_CLAIM_KEY_LENGTH } from './claim.ts';
-export { acquireLock, releaseIfHeld, withLock, MAX_LOCK_TTL_MS } from './lock.ts';
+export {
+  withLock,
+  acquireLock,
+  releaseIfHeld,
+  LockBusyError,
+  MAX_LOCK_TTL_MS,
+  DEFAULT_LOCK_RETRY_MS,
+  type LockOptions,
+} from './lock.ts';

@@ -1,24 +1,52 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HubError } from '@hub/errors';
 import type { RedisClient } from './client.ts';
 
 export const MAX_LOCK_TTL_MS = 5 * 60 * 1000;
+/** The pause between attempts while waiting for a lock, unless the caller says otherwise. */
+export const DEFAULT_LOCK_RETRY_MS = 25;
 
 // Deletes the lock only if it is still ours (a slow holder must not release a successor's lock).
 const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
+export interface LockOptions {
+  /** How long the lock lives if its holder never releases it (a crash): make it longer than the work takes. */
+  readonly ttlMs: number;
+  /** How long to wait for a lock someone else holds before giving up; 0 (the default) gives up at once. */
+  readonly waitMs?: number;
+  /** The pause between attempts while waiting; default `DEFAULT_LOCK_RETRY_MS`. */
+  readonly retryMs?: number;
+  /** The `detail` of the `LockBusyError` (shown to the client): which kind of request is in progress. */
+  readonly busyDetail?: string;
+}
+
 /**
- * A short mutual-exclusion lock on `key` (SET NX PX with a random token): answers its release function, or
- * undefined while someone else holds it. It expires after `ttlMs`, so a crashed holder cannot keep it; release
- * deletes it only if it is still this holder's. Not a fencing token: make `ttlMs` longer than the work takes.
+ * The lock stayed taken for the whole wait. A `HubError('conflict')`, so `@hub/http` answers it 409 `conflict`
+ * (problem+json); the client retries.
+ */
+export class LockBusyError extends HubError {
+  constructor(detail = 'Another request on this record is in progress; retry shortly.') {
+    super('conflict', detail);
+  }
+}
+
+function checkRange(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min || value > MAX_LOCK_TTL_MS) {
+    throw new RangeError(`lock ${name} must be a whole number from ${min} to ${MAX_LOCK_TTL_MS}`);
+  }
+}
+
+/**
+ * One attempt at the lock on `key` (SET NX PX with a random token): its release function, or undefined while
+ * someone else holds it. Release deletes the key only if it still holds this holder's token. Exported only until
+ * the inbox routes use `withLock` through their store (issue 8); then it is this module's own again.
  */
 export async function acquireLock(
   client: RedisClient,
   key: string,
   ttlMs: number,
 ): Promise<(() => Promise<void>) | undefined> {
-  if (!Number.isSafeInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_LOCK_TTL_MS) {
-    throw new RangeError(`lock ttlMs must be a whole number from 1 to ${MAX_LOCK_TTL_MS}`);
-  }
   const token = randomUUID();
   if ((await client.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return undefined;
   return () => releaseIfHeld(client, key, token);
@@ -30,17 +58,32 @@ export async function releaseIfHeld(client: RedisClient, key: string, token: str
 }
 
 /**
- * Runs `work` holding the lock on `key` (acquireLock); throws `busy()` at once when someone else holds it (the
- * caller's client retries). The release is best effort: if it fails the lock expires after `ttlMs`, and the
- * outcome of `work`, already decided, is what the caller gets.
+ * Runs `work` holding a short mutual-exclusion lock on `key`. While someone else holds it, tries again every
+ * `retryMs` for up to `waitMs` (once more at the deadline), then throws `LockBusyError` (409 `conflict`).
+ *
+ * The lock expires after `ttlMs`, so a crashed holder cannot keep it; it is not a fencing token, so make `ttlMs`
+ * longer than the work takes. The release is best effort: if it fails the lock expires by itself, and the outcome
+ * of `work`, already decided, is what the caller gets.
  */
 export async function withLock<R>(
   client: RedisClient,
-  lock: { readonly key: string; readonly ttlMs: number; readonly busy: () => Error },
+  key: string,
+  options: LockOptions,
   work: () => Promise<R>,
 ): Promise<R> {
-  const release = await acquireLock(client, lock.key, lock.ttlMs);
-  if (release === undefined) throw lock.busy();
+  const { ttlMs, waitMs = 0, retryMs = DEFAULT_LOCK_RETRY_MS } = options;
+  checkRange('ttlMs', ttlMs, 1);
+  checkRange('waitMs', waitMs, 0);
+  checkRange('retryMs', retryMs, 1);
+  // The real clock, not an injected one: this is waiting, not a recorded time.
+  const deadline = Date.now() + waitMs;
+  let release = await acquireLock(client, key, ttlMs);
+  while (release === undefined) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new LockBusyError(options.busyDetail);
+    await sleep(Math.min(retryMs, left));
+    release = await acquireLock(client, key, ttlMs);
+  }
   try {
     return await work();
   } finally {

@@ -1,8 +1,8 @@
 import type { IssuedNotification } from '@hub/contracts';
-import { closeRedis, createRedis, type RedisClient } from '@hub/redis';
+import { closeRedis, createRedis, LockBusyError, type RedisClient } from '@hub/redis';
 import { captureLogs, isolatedRedisPrefix, testEndpoints } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInboxStore, type InboxStore } from './store.ts';
+import { createInboxStore, INBOX_LOCK, type InboxStore } from './store.ts';
 
 let redis: RedisClient;
 let store: InboxStore;
@@ -72,5 +72,30 @@ describe('inbox store', () => {
     expect(await store.advance('gp:D84004', id, 'acknowledged', new Date())).toBe('acknowledged');
     expect(await store.advance('gp:D84004', id, 'fetched', new Date())).toBe('acknowledged');
     expect((await store.get('gp:D84004', id))?.status).toBe('acknowledged');
+  });
+
+  it('serialises work per inbox: waits for the holder, and answers 409 conflict after INBOX_LOCK.waitMs', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let taken!: () => void;
+    const held = new Promise<void>((resolve) => (taken = resolve));
+    const holder = store.withLock('gp:E85005', async () => {
+      taken();
+      await released;
+      return 'holder';
+    });
+    await held;
+    // Another inbox is not held up.
+    expect(await store.withLock('gp:F86006', () => Promise.resolve('other inbox'))).toBe('other inbox');
+
+    const startedAt = Date.now();
+    const refused = await store.withLock('gp:E85005', () => Promise.resolve('never')).catch((error: unknown) => error);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(INBOX_LOCK.waitMs);
+    expect(refused).toBeInstanceOf(LockBusyError);
+    expect(refused).toMatchObject({ code: 'conflict', status: 409 });
+
+    const waiter = store.withLock('gp:E85005', () => Promise.resolve('waiter'));
+    release();
+    expect(await Promise.all([holder, waiter])).toEqual(['holder', 'waiter']);
   });
 });

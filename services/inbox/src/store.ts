@@ -1,5 +1,5 @@
 import type { InboxStatus, IssuedNotification, NotificationKind, Recipient } from '@hub/contracts';
-import { acquireLock, type RedisClient } from '@hub/redis';
+import { acquireLock, withLock, type RedisClient } from '@hub/redis';
 
 /**
  * Inboxes as a Redis view of `notifications.issued.v1` (rebuildable by replaying the topic). Each inbox is a
@@ -21,6 +21,14 @@ export interface StoredNotification {
   /** When it was first acknowledged; null until then. */
   readonly acknowledgedAt: string | null;
 }
+
+/**
+ * Serialises fetches and acknowledgements per inbox, across instances, so two concurrent polls cannot both see
+ * an item as `delivered` and both audit its fetch. The lock outlives the 10 s handler timeout and expires by
+ * itself if its holder dies; a request that cannot get it within `waitMs` gets 409 and retries.
+ */
+export const INBOX_LOCK = { ttlMs: 15_000, waitMs: 2_000, retryMs: 25 } as const;
+const INBOX_BUSY = 'Another request on this inbox is in progress; retry shortly.';
 
 const keys = {
   sequence: (recipient: string) => `inbox:${recipient}:sequence`,
@@ -133,9 +141,14 @@ export function createInboxStore(redis: RedisClient) {
     },
 
     /**
-     * Takes the inbox's lock (`inbox:<recipient>:lock`, expiring after `ttlMs` so a crashed holder cannot keep it)
-     * and answers its release function, or undefined while someone else holds it.
+     * Runs `work` holding the inbox's lock (`inbox:<recipient>:lock`, `INBOX_LOCK`): waits up to 2 s for another
+     * request on the inbox to finish, then throws `LockBusyError` (409 `conflict`).
      */
+    withLock<R>(recipient: Recipient, work: () => Promise<R>): Promise<R> {
+      return withLock(redis, keys.lock(recipient), { ...INBOX_LOCK, busyDetail: INBOX_BUSY }, work);
+    },
+
+    /** Transitional, for routes.ts's own wait loop until it calls `withLock` above (issue 8): then delete. */
     lock(recipient: Recipient, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
       return acquireLock(redis, keys.lock(recipient), ttlMs);
     },

@@ -7,7 +7,6 @@ import {
   type DaIncidentSubmission,
 } from '@hub/contracts';
 import { actorOf, auditEvent, incidentRef } from '@hub/audit';
-import { HubError } from '@hub/errors';
 import type { KafkaClient } from '@hub/kafka';
 import { withLock, type RedisClient } from '@hub/redis';
 
@@ -58,15 +57,8 @@ const keys = {
  */
 export function createIncidentIntake(deps: IntakeDeps) {
   function withIncidentLock<R>(force: string, incidentId: string, work: () => Promise<R>): Promise<R> {
-    return withLock(
-      deps.redis,
-      {
-        key: keys.lock(force, incidentId),
-        ttlMs: LOCK_TTL_MS,
-        busy: () => new HubError('conflict', 'Another submission of this incident is being recorded; retry shortly.'),
-      },
-      work,
-    );
+    const busyDetail = 'Another submission of this incident is being recorded; retry shortly.';
+    return withLock(deps.redis, keys.lock(force, incidentId), { ttlMs: LOCK_TTL_MS, busyDetail }, work);
   }
 
   async function submit(caller: Caller, submission: DaIncidentSubmission): Promise<IntakeResult> {
