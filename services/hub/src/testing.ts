@@ -39,7 +39,8 @@ export const DEFAULT_CLIENTS: ClientSpec = {
   somersetLa: { role: 'local-authority', organisation: 'E06000066' },
   bristolLa: { role: 'local-authority', organisation: 'E06000023' },
   bristolMarac: { role: 'marac', organisation: 'E06000023' },
-  igOfficer: { role: 'ig-officer', organisation: 'E06000066' },
+  /** The end-to-end tests check what the whole hub recorded (auth events, look-ups in no area): a national officer. */
+  igOfficer: { role: 'ig-officer-national', organisation: 'X26' },
   /** An emergency department's trust and a second unscheduled-care provider (fictional ODS codes). */
   edTaunton: { role: 'unscheduled-care', organisation: 'RZ9' },
   ambulance: { role: 'unscheduled-care', organisation: 'RZ8' },
