@@ -13,3 +13,4 @@ export * from './pipeline.ts';
 export * from './child-protection.ts';
 export * from './http-api.ts';
 export * from './steps.ts';
+export * from './signed-payloads.ts';

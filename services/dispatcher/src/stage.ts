@@ -2,6 +2,7 @@ import { auditEvent, incidentRef } from '@hub/audit';
 import {
   auditEventsTopic,
   notificationsIssuedTopic,
+  signedPayloadType,
   STEPS,
   type DaIncidentDecided,
   type DaNotificationPayload,
@@ -93,7 +94,7 @@ export async function dispatch(
     nhsNumber: string | null,
     routedReason: string | null,
   ) => {
-    const jws = await deps.keys.sign(payload, { typ: `${payload.kind}+jws` });
+    const jws = await deps.keys.sign(payload, { typ: signedPayloadType(payload.kind) });
     const fields = {
       receiptId: received.receiptId,
       incidentRef: ref,
