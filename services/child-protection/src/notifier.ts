@@ -2,6 +2,7 @@ import { auditEvent, incidentRef } from '@hub/audit';
 import {
   auditEventsTopic,
   notificationsIssuedTopic,
+  signedPayloadType,
   STEPS,
   type CpDecision,
   type CpNotificationPayload,
@@ -129,7 +130,7 @@ async function issue(
       recipient: payload.recipient,
       notificationId: payload.notificationId,
     } as const;
-    const jws = await deps.keys.sign(payload, { typ: `${payload.kind}+jws` });
+    const jws = await deps.keys.sign(payload, { typ: signedPayloadType(payload.kind) });
     outputs.push(
       auditDecision(source, decision, at),
       output(notificationsIssuedTopic, {
