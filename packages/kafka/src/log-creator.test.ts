@@ -1,30 +1,13 @@
-import { Writable } from 'node:stream';
 import kafkajs from 'kafkajs';
-import { createLogger } from '@hub/logger';
+import { captureLogs } from '@hub/testkit';
 import { describe, expect, it } from 'vitest';
 import { createLogCreator, effectiveLevel, kafkaLogLevel, safeLogFields } from './log-creator.ts';
 
 const { logLevel } = kafkajs;
 
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const logger = createLogger({ service: 'test', level: 'debug', destination });
-  return {
-    logger,
-    parsed: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
-    text: () => lines.join(''),
-  };
-}
-
 describe('kafkajs log creator', () => {
   it('writes kafkajs entries at the matching pino level, tagged with the kafkajs namespace', () => {
-    const { logger, parsed } = capture();
+    const { logger, lines } = captureLogs();
     const log = createLogCreator(logger)(logLevel.INFO);
     const timestamp = new Date().toISOString();
     log({
@@ -36,17 +19,17 @@ describe('kafkajs log creator', () => {
     log({ namespace: 'Producer', level: logLevel.WARN, label: 'WARN', log: { timestamp, message: 'slow' } });
     log({ namespace: 'Admin', level: logLevel.INFO, label: 'INFO', log: { timestamp, message: 'hi' } });
     log({ namespace: 'Admin', level: logLevel.DEBUG, label: 'DEBUG', log: { timestamp, message: 'detail' } });
-    expect(parsed().map((line) => [line['level'], line['msg'], line['kafkajs'], line['component']])).toEqual([
+    expect(lines().map((line) => [line['level'], line['msg'], line['kafkajs'], line['component']])).toEqual([
       ['error', 'Crash', 'Consumer', 'kafkajs'],
       ['warn', 'slow', 'Producer', 'kafkajs'],
       ['info', 'hi', 'Admin', 'kafkajs'],
       ['debug', 'detail', 'Admin', 'kafkajs'],
     ]);
-    expect(parsed()[0]?.['groupId']).toBe('g');
+    expect(lines()[0]?.['groupId']).toBe('g');
   });
 
   it('keeps only allow-listed fields, as short primitives: no payloads, keys, stacks or error messages', () => {
-    const { logger, text } = capture();
+    const { logger, text } = captureLogs();
     const log = createLogCreator(logger)(logLevel.INFO);
     log({
       namespace: 'Runner',

@@ -4,10 +4,10 @@ import { createLogger, type Logger } from '@hub/logger';
 export interface CapturedLogs {
   /** A real pino logger (same redaction and context as production) writing into memory. */
   readonly logger: Logger;
-  /** Every line written so far, parsed. */
-  lines(): Record<string, unknown>[];
+  /** Every line written so far, parsed. (Properties, not methods: safe to destructure.) */
+  readonly lines: () => Record<string, unknown>[];
   /** Every line written so far, raw: search this to prove a value never appeared. */
-  text(): string;
+  readonly text: () => string;
 }
 
 export function captureLogs(service = 'test'): CapturedLogs {
