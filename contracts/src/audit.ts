@@ -73,6 +73,15 @@ export const auditEvent = z
     decision: auditDecision.nullable(),
     /** A stable reason code (e.g. an identity exception reason, an error code); never free text from a request. */
     reason: z.string().max(80).nullable(),
+    /**
+     * On an `access-denied` from the auth layer: the route template refused (`/v1/inboxes/{recipient}/notifications`),
+     * never the URL. Absent on every other event (and on events recorded before it existed).
+     */
+    route: z
+      .string()
+      .max(200)
+      .regex(/^\/[A-Za-z0-9/{}._-]*$/)
+      .optional(),
   })
   .strict();
 export type AuditEvent = z.infer<typeof auditEvent>;

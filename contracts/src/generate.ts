@@ -370,8 +370,13 @@ function buildOpenApi(sources: DocumentSources): JsonObject {
           name: 'x-request-id',
           in: 'header',
           required: false,
-          description: 'Your id for this request; kept if it matches the pattern, otherwise the hub makes one.',
-          schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{8,64}$' },
+          description:
+            'Your id for this request, a UUID; kept if it is one, otherwise the hub makes one (anything else is ' +
+            'dropped unread, so never put a case reference or an NHS number here).',
+          schema: {
+            type: 'string',
+            pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+          },
         },
         Traceparent: {
           name: 'traceparent',

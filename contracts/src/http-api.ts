@@ -91,8 +91,11 @@ export const problemDetails = z
     title: z.string().min(1).max(100),
     status: z.int().min(400).max(599),
     detail: z.string().max(PROBLEM_LIMITS.detailChars),
-    /** The request path, without its query string. */
-    instance: z.string().max(16 * 1024),
+    /**
+     * The template of the route that answered (`/v1/inboxes/{recipient}/notifications`), never the request path,
+     * which can hold NHS numbers. Absent when no route matched (404, 405) and for connection-level errors.
+     */
+    instance: z.string().max(200).optional(),
     code: z.enum(HTTP_PROBLEM_CODES),
     /** The `x-request-id` of the request: quote it when reporting a problem. */
     requestId: z.string().min(1).max(64),

@@ -1,6 +1,6 @@
 import { caller as callerSchema, type Caller, type ClientRole } from '@hub/contracts';
 import { HubError } from '@hub/errors';
-import { registerAuthenticated, type HttpReply, type HttpRequest, type HttpServer } from '@hub/http';
+import { registerAuthenticated, routeTemplate, type HttpReply, type HttpRequest, type HttpServer } from '@hub/http';
 import { JwsError, JWS_ALGORITHMS, verifyWithJwks } from '@hub/signing';
 import { ACCESS_TOKEN_TYPE, checkAccessTokenClaims } from './claims.ts';
 import type { AuthCore } from './core.ts';
@@ -32,16 +32,41 @@ export function callerOf(request: HttpRequest): Caller {
   return found;
 }
 
+/** Who a hub-signed token says its holder is: what was proven before a later check refused it. */
+export interface TokenIdentity {
+  readonly clientId?: string;
+  readonly role?: ClientRole;
+  readonly organisation?: string;
+}
+
 export class AccessRefusal extends Error {
   override readonly name = 'AccessRefusal';
   readonly reason: AccessRefusalReason;
-  readonly clientId?: string;
+  /** Present once the signature verified (the hub issued the token); each member only when well-formed. */
+  readonly identity?: TokenIdentity;
 
-  constructor(reason: AccessRefusalReason, clientId?: string) {
+  constructor(reason: AccessRefusalReason, identity?: TokenIdentity) {
     super(`access refused: ${reason}`);
     this.reason = reason;
-    if (clientId !== undefined) this.clientId = clientId;
+    if (identity !== undefined) this.identity = identity;
   }
+
+  /** The client the token named, if any (kept for callers that only need the id). */
+  get clientId(): string | undefined {
+    return this.identity?.clientId;
+  }
+}
+
+/** The identity claims of a verified token, each only if well-formed (a hub token always has all three). */
+function identityOf(payload: Readonly<Record<string, unknown>>): TokenIdentity {
+  const clientId = callerSchema.shape.clientId.safeParse(payload['sub']);
+  const role = callerSchema.shape.role.safeParse(payload['role']);
+  const organisation = callerSchema.shape.organisation.safeParse(payload['org']);
+  return {
+    ...(clientId.success ? { clientId: clientId.data } : {}),
+    ...(role.success ? { role: role.data } : {}),
+    ...(organisation.success ? { organisation: organisation.data } : {}),
+  };
 }
 
 /**
@@ -60,42 +85,41 @@ export async function verifyAccessToken(core: AuthCore, token: string): Promise<
     if (!(error instanceof JwsError)) throw error;
     throw new AccessRefusal(error.reason === 'malformed' ? 'malformed-token' : 'token-signature');
   }
-  if (verified.header.typ !== ACCESS_TOKEN_TYPE) throw new AccessRefusal('token-type');
+  // Signed by the hub: from here on, whom the token names is proven, and every refusal says so.
+  const identity = identityOf(verified.payload);
+  if (verified.header.typ !== ACCESS_TOKEN_TYPE) throw new AccessRefusal('token-type', identity);
   const checked = checkAccessTokenClaims(verified.payload, {
     issuer: core.issuer,
     nowSeconds: core.now() / 1000,
     clockSkewSeconds: core.clockSkewSeconds,
   });
-  if (!checked.ok) throw new AccessRefusal(checked.reason);
+  if (!checked.ok) throw new AccessRefusal(checked.reason, identity);
   const client = core.registry.get(checked.clientId);
-  if (client === undefined) throw new AccessRefusal('client-removed');
+  if (client === undefined) throw new AccessRefusal('client-removed', identity);
   if (client.role !== checked.role || client.organisation !== checked.organisation) {
-    throw new AccessRefusal('client-changed', client.clientId);
+    throw new AccessRefusal('client-changed', identity);
   }
   return callerSchema.parse({ clientId: client.clientId, role: client.role, organisation: client.organisation });
-}
-
-function routeOf(request: HttpRequest): string | undefined {
-  const url: unknown = request.routeOptions.url;
-  return typeof url === 'string' ? url : undefined;
 }
 
 async function refuse(
   core: AuthCore,
   request: HttpRequest,
   reason: AccessRefusalReason,
-  clientId: string | undefined,
+  identity: TokenIdentity | undefined,
 ): Promise<void> {
-  const route = routeOf(request);
-  request.log.info(
-    { reason, ...(clientId === undefined ? {} : { clientId }), ...(route === undefined ? {} : { route }) },
-    'request refused by auth',
-  );
+  const route = routeTemplate(request);
+  const who = {
+    ...(identity?.clientId === undefined ? {} : { clientId: identity.clientId }),
+    ...(identity?.role === undefined ? {} : { role: identity.role }),
+    ...(identity?.organisation === undefined ? {} : { organisation: identity.organisation }),
+  };
+  request.log.info({ reason, ...who, ...(route === undefined ? {} : { route }) }, 'request refused by auth');
   await core.emit({
     outcome: 'refused',
     where: 'protected-route',
     reason,
-    ...(clientId === undefined ? {} : { clientId }),
+    ...who,
     ...(route === undefined ? {} : { route }),
     at: core.isoNow(),
   });
@@ -119,7 +143,7 @@ export async function authenticate(core: AuthCore, request: HttpRequest, reply: 
   } catch (error) {
     if (!(error instanceof AccessRefusal)) throw error;
     void reply.header('www-authenticate', `Bearer realm="${REALM}", error="invalid_token"`);
-    await refuse(core, request, error.reason, error.clientId);
+    await refuse(core, request, error.reason, error.identity);
     throw new HubError('unauthenticated', 'The bearer access token is invalid or has expired.');
   }
 }
@@ -134,7 +158,7 @@ export function requireRole(core: AuthCore, roles: readonly ClientRole[]): RoleC
     if (found === undefined) throw new HubError('unauthenticated', 'A bearer access token is required.');
     if (!allowed.has(found.role)) {
       void reply.header('www-authenticate', `Bearer realm="${REALM}", error="insufficient_scope"`);
-      await refuse(core, request, 'role-not-allowed', found.clientId);
+      await refuse(core, request, 'role-not-allowed', found);
       throw new HubError('forbidden', 'This client may not call this route.');
     }
   };

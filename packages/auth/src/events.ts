@@ -71,14 +71,25 @@ export type AuthEvent =
       readonly where: 'token-endpoint';
       readonly reason: TokenRefusalReason;
       readonly clientId?: string;
+      /** The registered role and organisation of `clientId`, whenever it is present. */
+      readonly role?: ClientRole;
+      readonly organisation?: string;
       readonly at: string;
     }
   | {
       readonly outcome: 'refused';
       readonly where: 'protected-route';
       readonly reason: AccessRefusalReason;
+      /**
+       * Who was refused, whenever the token identified them: a token the hub signed names its client, role and
+       * organisation even when it has expired, is for another audience, or its client was since removed or changed
+       * (then these are what the token said); a 403 names the caller. Absent for no token, a malformed token or a
+       * signature that does not verify (nothing proven).
+       */
       readonly clientId?: string;
-      /** The route pattern (e.g. `/v1/incidents/:incidentId`), never the URL: URLs can carry personal data. */
+      readonly role?: ClientRole;
+      readonly organisation?: string;
+      /** The route template (e.g. `/v1/inboxes/{recipient}/notifications`), never the URL: URLs can carry personal data. */
       readonly route?: string;
       readonly at: string;
     };

@@ -154,7 +154,27 @@ describe('protected routes', () => {
     h.clock.now += (300 + 29) * 1000;
     expect((await call('/v1/police-only', `Bearer ${token}`)).statusCode).toBe(200);
     h.clock.now += 2 * 1000;
-    expect(await unauthenticated(`Bearer ${token}`, INVALID_TOKEN)).toMatchObject({ reason: 'token-expired' });
+    // Expired but signed by the hub: the refusal names who was refused, and the route template.
+    expect(await unauthenticated(`Bearer ${token}`, INVALID_TOKEN)).toEqual({
+      outcome: 'refused',
+      where: 'protected-route',
+      reason: 'token-expired',
+      clientId: 'police-asp',
+      role: 'police',
+      organisation: 'ASP',
+      route: '/v1/police-only',
+      at: new Date(h.clock.now).toISOString(),
+    });
+  });
+
+  it('refuses bytes appended after the signature, and audits it as malformed without an identity', async () => {
+    const token = await tokenFor(h.police);
+    for (const suffix of ['x', 'A', 'AAAA']) {
+      const event = await unauthenticated(`Bearer ${token}${suffix}`, INVALID_TOKEN);
+      expect(event).toMatchObject({ reason: 'malformed-token' });
+      expect(event).not.toHaveProperty('clientId');
+    }
+    expect((await call('/v1/police-only', `Bearer ${token}`)).statusCode).toBe(200);
   });
 
   it('answers a valid token with the wrong role with 403 forbidden', async () => {
@@ -165,6 +185,8 @@ describe('protected routes', () => {
     expect(h.events.at(-1)).toMatchObject({
       reason: 'role-not-allowed',
       clientId: 'gp-a81001',
+      role: 'gp',
+      organisation: 'A81001',
       route: '/v1/police-only',
     });
     const marac = await call('/v1/police-only', `Bearer ${await tokenFor(h.marac)}`);
@@ -176,7 +198,12 @@ describe('protected routes', () => {
     expect((await call('/v1/police-only', `Bearer ${token}`)).statusCode).toBe(200);
     await writeClientRegistry(h.dir.path, [h.gp, h.marac]);
     expect(await h.registry.reload()).toEqual({ ok: true, clients: 2 });
-    expect(await unauthenticated(`Bearer ${token}`, INVALID_TOKEN)).toMatchObject({ reason: 'client-removed' });
+    expect(await unauthenticated(`Bearer ${token}`, INVALID_TOKEN)).toMatchObject({
+      reason: 'client-removed',
+      clientId: 'police-asp',
+      role: 'police',
+      organisation: 'ASP',
+    });
   });
 
   it('stops a client whose role or organisation changed', async () => {
@@ -187,6 +214,8 @@ describe('protected routes', () => {
     expect(await unauthenticated(`Bearer ${token}`, INVALID_TOKEN)).toMatchObject({
       reason: 'client-changed',
       clientId: 'police-asp',
+      // What the token said, not what the registry now says.
+      organisation: 'ASP',
     });
   });
 

@@ -204,11 +204,14 @@ async function handleTokenRequest(core: AuthCore, request: HttpRequest, reply: H
       { reason: outcome.reason, ...(outcome.clientId === undefined ? {} : { clientId: outcome.clientId }) },
       'token request refused',
     );
+    const refused = outcome.clientId === undefined ? undefined : core.registry.get(outcome.clientId);
     await core.emit({
       outcome: 'refused',
       where: 'token-endpoint',
       reason: outcome.reason,
-      ...(outcome.clientId === undefined ? {} : { clientId: outcome.clientId }),
+      ...(refused === undefined
+        ? {}
+        : { clientId: refused.clientId, role: refused.role, organisation: refused.organisation }),
       at: core.isoNow(),
     });
     return sendRefusal(request, reply, outcome);

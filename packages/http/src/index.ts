@@ -10,7 +10,7 @@ export {
 export { listen, closeGracefully, type BoundAddress, type CloseOutcome, type ListenOptions } from './lifecycle.ts';
 export type { ReadinessCheck } from './health.ts';
 export { PROBLEM_CONTENT_TYPE, sendProblem, type ProblemDetails, type ProblemInput } from './problem.ts';
-export { REQUEST_ID_HEADER } from './request-context.ts';
+export { REQUEST_ID_HEADER, routeTemplate } from './request-context.ts';
 export {
   MAX_REPORTED_FIELD_ERRORS,
   jsonPointer,

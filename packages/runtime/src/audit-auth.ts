@@ -1,11 +1,13 @@
 import { auditEvent } from '@hub/audit';
 import type { AuthEvent } from '@hub/auth';
-import { auditEventsTopic } from '@hub/contracts';
+import { auditEventsTopic, type AuditEvent } from '@hub/contracts';
 import type { KafkaClient } from '@hub/kafka';
 
 /**
  * Every access token issued and every refusal (at the token endpoint or a protected route) goes to the audit
- * trail. Refusals carry the reason code only; the token or assertion itself is never recorded.
+ * trail. A refusal records who was refused as the actor whenever the auth layer identified them (client id, role
+ * and organisation), the reason code, and for a protected route its template (never the URL). The token or
+ * assertion itself is never recorded.
  */
 export function auditAuthEvents(kafka: KafkaClient) {
   return async (event: AuthEvent): Promise<void> => {
@@ -22,13 +24,25 @@ export function auditAuthEvents(kafka: KafkaClient) {
             },
             [event.tokenId],
           )
-        : auditEvent(
-            'auth',
-            event.where === 'token-endpoint' ? 'token-refused' : 'access-denied',
-            at,
-            { reason: event.reason },
-            [event.clientId ?? '', event.at, event.where === 'protected-route' ? (event.route ?? '') : ''],
-          );
+        : refusalEvent(event, at);
     await kafka.publish(auditEventsTopic, [{ key: event.outcome === 'issued' ? event.clientId : 'auth', value }]);
   };
+}
+
+function refusalEvent(event: Exclude<AuthEvent, { outcome: 'issued' }>, at: Date): AuditEvent {
+  const { clientId, role, organisation } = event;
+  // The actor is a whole caller or none: a client id alone (a malformed claim set) goes into the event's identity.
+  const actor =
+    clientId !== undefined && role !== undefined && organisation !== undefined
+      ? { clientId, role, organisation }
+      : undefined;
+  const route = event.where === 'protected-route' ? event.route : undefined;
+  const recorded = auditEvent(
+    'auth',
+    event.where === 'token-endpoint' ? 'token-refused' : 'access-denied',
+    at,
+    { reason: event.reason, ...(actor === undefined ? {} : { actor }) },
+    [clientId ?? '', event.at, route ?? ''],
+  );
+  return route === undefined ? recorded : { ...recorded, route };
 }
