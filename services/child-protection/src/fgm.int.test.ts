@@ -106,7 +106,39 @@ describe('FGM indicators', () => {
     // The first organisation's indicator is untouched.
     expect(await h.redis.smembers(CP_KEYS.fgmByChild(SEED.sophie))).toEqual([fgmRef('L85904', indicatorId)]);
     await settle(() => h.published.fgm.filter((r) => r.value.indicatorId === indicatorId).length, 1);
+    const [owned] = h.published.fgm.filter((r) => r.value.indicatorId === indicatorId);
     expect(h.published.fgm.filter((r) => r.value.indicatorId === indicatorId)).toHaveLength(1);
+
+    // Both refusals are audited: who was refused, which indicator (the owner's, when there is one), why.
+    const denials = () =>
+      h.published.audit.filter((a) => a.value.action === 'access-denied' && a.value.nhsNumber === SEED.sophie);
+    await settle(() => denials().length, 2);
+    expect(
+      denials().map((a) => [a.key, a.value.actor, a.value.receiptId, a.value.incidentRef, a.value.reason]),
+    ).toEqual([
+      [
+        owned!.value.versionId,
+        edCaller(),
+        owned!.value.versionId,
+        `L85904:${indicatorId}`,
+        'fgm-indicator-of-another-organisation',
+      ],
+      [
+        expect.stringMatching(/^L85904:FGM-/) as string,
+        gpCaller('L85904'),
+        null,
+        expect.stringMatching(/^L85904:FGM-/) as string,
+        'fgm-indicator-not-found',
+      ],
+    ]);
+    expect(denials().every((a) => a.value.service === 'child-protection')).toBe(true);
+  });
+
+  it('answers 503 not-ready, never 404 or 500, when a refused removal cannot be audited', async () => {
+    const closed = createFgmIntake({ ...h.intakeDeps('cp-fgm-closed'), kafka: await h.closedKafka() });
+    await expect(
+      closed.put(edCaller(), uniqueId('FGM'), { nhsNumber: SEED.sophie, status: 'removed' }),
+    ).rejects.toMatchObject({ code: 'not-ready', status: 503 });
   });
 
   it("treats another organisation's same indicator id as its own indicator", async () => {

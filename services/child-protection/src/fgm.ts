@@ -15,6 +15,7 @@ import { HubError } from '@hub/errors';
 import type { KafkaClient } from '@hub/kafka';
 import type { ChildProtectionPolicy } from '@hub/policy';
 import type { RedisClient } from '@hub/redis';
+import { auditDenial } from './denial.ts';
 import { checkFgmEligibility, refusedOnNhsNumber } from './eligibility.ts';
 import { CP_KEYS, createFlagView } from './flag-view.ts';
 import { withRecordLock } from './lock.ts';
@@ -34,7 +35,8 @@ export interface FgmIntakeDeps {
 /**
  * Records FGM-IS indicators (gp and unscheduled-care callers). An indicator is (the caller's ODS code, its id): only
  * the recording organisation can change it. Adding checks the NHS number (known, active, under 18 today);
- * removing an indicator the organisation added is always possible. Each change's `cp.fgm-indicator-recorded.v1`
+ * removing an indicator the organisation added is always possible; removing one it did not add (another
+ * organisation's, or nobody's) is 404, audited first (denial.ts). Each change's `cp.fgm-indicator-recorded.v1`
  * record and its audit event leave in one Kafka transaction; the Redis view is written after (and by the flag-view
  * projector).
  */
@@ -55,6 +57,15 @@ export function createFgmIntake(deps: FgmIntakeDeps) {
     return withRecordLock(deps.redis, CP_KEYS.fgmLock(ods, indicatorId), async () => {
       const latest = await view.fgm(ods, indicatorId);
       if (latest === undefined && status === 'removed') {
+        // Audited with the owner's record when the child has this indicator from another organisation.
+        const owner = (await view.activeFgmOfChild(nhsNumber)).find((active) => active.indicatorId === indicatorId);
+        await (owner === undefined
+          ? auditDenial(deps.kafka, caller, at, 'fgm-indicator-not-found', { incidentRef: ref, nhsNumber })
+          : auditDenial(deps.kafka, caller, at, 'fgm-indicator-of-another-organisation', {
+              receiptId: owner.versionId,
+              incidentRef: incidentRef(owner.organisation, indicatorId),
+              nhsNumber,
+            }));
         throw new HubError('not-found', 'Your organisation has recorded no FGM indicator with this id.');
       }
       if (latest !== undefined && latest.nhsNumber !== nhsNumber) {

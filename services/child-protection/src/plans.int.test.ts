@@ -97,11 +97,13 @@ describe('plan intake', () => {
     expect(refusedOf(planId)).toEqual([]);
   });
 
-  it('calls a version that re-opens an ended plan changed, and one recorded already ended started', async () => {
+  it('calls a plan recorded already ended ended (never started), and a version that re-opens it changed', async () => {
     const la = laCaller();
     const planId = uniqueId('CPP');
     const born = await plans.put(la, planId, samplePlan({ nhsNumber: SEED.leo, endDate: '2026-10-01' }));
-    expect(born).toMatchObject({ outcome: 'started', status: 'ended' });
+    expect(born).toMatchObject({ outcome: 'ended', status: 'ended' });
+    await settle(() => recordedOf(planId).length, 1);
+    expect(recordedOf(planId).map((r) => [r.value.change, r.value.previousVersionId])).toEqual([['ended', null]]);
     const reopened = await plans.put(la, planId, samplePlan({ nhsNumber: SEED.leo }));
     expect(reopened).toMatchObject({ outcome: 'changed', status: 'active' });
   });
@@ -180,6 +182,35 @@ describe('plan intake', () => {
     const bristolOnly = uniqueId('CPP');
     await plans.put(bristol, bristolOnly, samplePlan({ nhsNumber: SEED.ava }));
     await expect(plans.get(somerset, bristolOnly)).rejects.toMatchObject({ code: 'not-found', status: 404 });
+    // The refusal is audited: who asked, for what, why; the 404 is the same as for an id nobody holds.
+    const asked = `${SOMERSET}:${bristolOnly}`;
+    const denials = () => h.published.audit.filter((a) => a.value.incidentRef === asked);
+    await settle(() => denials().length, 1);
+    expect(denials().map((a) => [a.key, a.value])).toEqual([
+      [
+        asked,
+        {
+          eventId: expect.stringMatching(/^aud_[a-f0-9]{32}$/) as string,
+          at: h.clock.now.toISOString(),
+          service: 'child-protection',
+          action: 'access-denied',
+          traceId: expect.any(String) as string,
+          actor: somerset,
+          receiptId: null,
+          incidentRef: asked,
+          subjectRef: null,
+          nhsNumber: null,
+          recipient: null,
+          notificationId: null,
+          decision: null,
+          reason: 'plan-not-found',
+        },
+      ],
+    ]);
+    // Each attempt is its own event.
+    await expect(plans.get(somerset, bristolOnly)).rejects.toMatchObject({ code: 'not-found' });
+    await settle(() => denials().length, 2);
+    expect(new Set(denials().map((a) => a.value.eventId)).size).toBe(2);
 
     // Bristol's plan with Somerset's id, on another child and of another type: no conflict, its own plan.
     const theirs = await plans.put(bristol, planId, samplePlan({ nhsNumber: SEED.isla, type: 'looked-after-child' }));
@@ -300,6 +331,27 @@ describe('plan intake', () => {
       changing.put(la, planId, samplePlan({ nhsNumber: SEED.lily, startDate: '2026-01-06', endDate: '2026-11-01' })),
     ).rejects.toMatchObject({ code: 'unprocessable', reason: 'nhs-number-not-found' });
     expect(await plans.get(la, planId)).toEqual(ended);
+  });
+
+  it('answers 503 not-ready, never 404 or 500, when a refused read cannot be audited', async () => {
+    const closed = createPlanIntake({ ...h.intakeDeps('cp-plans-closed'), kafka: await h.closedKafka() });
+    await expect(closed.get(laCaller(), uniqueId('CPP'))).rejects.toMatchObject({ code: 'not-ready', status: 503 });
+  });
+
+  it('records a plan that ended before the 12-month window for the authority: on the topic, readable, audited', async () => {
+    const la = laCaller();
+    const planId = uniqueId('CPP');
+    const old = samplePlan({ nhsNumber: SEED.noah, startDate: '2024-01-10', endDate: '2025-11-22' });
+    const status = await plans.put(la, planId, old);
+    expect(status).toMatchObject({ outcome: 'ended', status: 'ended' });
+    expect(await plans.get(la, planId)).toEqual(status);
+    await settle(() => recordedOf(planId).length, 1);
+    expect(recordedOf(planId).map((r) => [r.value.versionId, r.value.change, r.value.plan])).toEqual([
+      [status.versionId, 'ended', old],
+    ]);
+    expect(auditOf(status.versionId).map((a) => [a.value.action, a.value.reason])).toEqual([
+      ['plan-recorded', 'ended'],
+    ]);
   });
 
   it('writes no personal data to the logs', () => {

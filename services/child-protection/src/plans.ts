@@ -18,6 +18,7 @@ import { HubError, type FieldError } from '@hub/errors';
 import type { KafkaClient } from '@hub/kafka';
 import type { ChildProtectionPolicy } from '@hub/policy';
 import type { RedisClient } from '@hub/redis';
+import { auditDenial } from './denial.ts';
 import { checkEligibility, refusedOnNhsNumber } from './eligibility.ts';
 import { CP_KEYS, createFlagView, type StoredPlan } from './flag-view.ts';
 import { withRecordLock } from './lock.ts';
@@ -230,10 +231,17 @@ export function createPlanIntake(deps: PlanIntakeDeps) {
     });
   }
 
-  /** The caller's plan's latest version; another authority's plan id is not found, as is an unknown one. */
+  /**
+   * The caller's plan's latest version. A plan id the caller's authority does not hold (another authority's plan
+   * with the same id is a different plan) is 404, audited first (`access-denied`, `plan-not-found`).
+   */
   async function get(caller: Caller, planId: string): Promise<CpPlanStatus> {
     const stored = await view.plan(caller.organisation, planId);
-    if (stored === undefined) throw new HubError('not-found', 'No plan with this id for your authority.');
+    if (stored === undefined) {
+      const ref = incidentRef(caller.organisation, planId);
+      await auditDenial(deps.kafka, caller, deps.now(), 'plan-not-found', { incidentRef: ref });
+      throw new HubError('not-found', 'No plan with this id for your authority.');
+    }
     return statusOf(stored, stored.change);
   }
 

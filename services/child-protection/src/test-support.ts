@@ -148,6 +148,8 @@ export interface Harness {
   readonly published: Published;
   /** What an intake or look-up needs: this harness's Kafka, directory, policy and clock, a fresh transactional id. */
   intakeDeps(label: string, redis?: RedisClient): IntakeDeps;
+  /** A real Kafka client, already closed: every publish fails, as when the brokers are gone. */
+  closedKafka(): Promise<KafkaClient>;
   close(): Promise<void>;
 }
 
@@ -215,6 +217,16 @@ export async function startHarness(label: string): Promise<Harness> {
       now: () => clock.now,
       transactionalId: uniqueId(intakeLabel),
     }),
+    async closedKafka() {
+      const closed = createKafkaClient({
+        brokers: endpoints.kafkaBrokers,
+        clientId: `cp-${label}-closed`,
+        topicNamespace: isolatedTopicNamespace(),
+        logger: logs.logger,
+      });
+      await closed.close();
+      return closed;
+    },
     async close() {
       await kafka.close();
       await closeRedis(redis);

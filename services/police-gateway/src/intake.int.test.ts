@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { auditEventsTopic, daIncidentReceivedTopic, type AuditEvent, type DaIncidentReceived } from '@hub/contracts';
 import { createKafkaClient, type KafkaClient } from '@hub/kafka';
 import { closeRedis, createRedis, type RedisClient } from '@hub/redis';
@@ -107,12 +108,48 @@ describe('incident intake', () => {
     expect(b.amendsReceiptId).toBeNull();
   });
 
-  it('shows a receipt only to the force that submitted it', async () => {
+  it('shows a receipt only to the force that submitted it, auditing every refusal', async () => {
     const incident = sampleIncident({ incidentId: uniqueId('INC') });
     const { receiptId } = await intake.submit(policeCaller(), incident);
+    const wmp = policeCaller({ organisation: 'WMP', clientId: 'wmp-rms' });
+    const missing = `rcpt_${randomBytes(16).toString('hex')}`;
     expect(await intake.receipt(policeCaller(), receiptId)).toMatchObject({ receiptId, force: 'ASP' });
-    expect(await intake.receipt(policeCaller({ organisation: 'WMP' }), receiptId)).toBeUndefined();
-    expect(await intake.receipt(policeCaller(), 'rcpt_00000000000000000000000000000000')).toBeUndefined();
+    expect(await intake.receipt(wmp, receiptId)).toBeUndefined();
+    expect(await intake.receipt(wmp, receiptId)).toBeUndefined();
+    expect(await intake.receipt(policeCaller(), missing)).toBeUndefined();
+
+    // Who was refused, what they asked for, why; each attempt its own event. The owner's reading is not a denial.
+    const denied = () =>
+      audited.filter((a) => a.action === 'access-denied' && [receiptId, missing].includes(a.receiptId!));
+    await expect.poll(() => denied().length, { timeout: 15_000 }).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(denied().map((a) => [a.service, a.actor, a.receiptId, a.incidentRef, a.reason])).toEqual([
+      ['police-gateway', wmp, receiptId, `ASP:${incident.incidentId}`, 'receipt-of-another-force'],
+      ['police-gateway', wmp, receiptId, `ASP:${incident.incidentId}`, 'receipt-of-another-force'],
+      ['police-gateway', policeCaller(), missing, null, 'receipt-not-found'],
+    ]);
+    expect(new Set(denied().map((a) => a.eventId)).size).toBe(3);
+  });
+
+  it('answers 503 not-ready, never 404 or 500, when a refused read cannot be audited', async () => {
+    const { receiptId } = await intake.submit(policeCaller(), sampleIncident({ incidentId: uniqueId('INC') }));
+    const closed = createKafkaClient({
+      brokers: testEndpoints().kafkaBrokers,
+      clientId: 'police-gateway-closed',
+      topicNamespace: isolatedTopicNamespace(),
+      logger: logs.logger,
+    });
+    await closed.close();
+    const refusing = createIncidentIntake({
+      kafka: closed,
+      redis,
+      now: () => new Date(),
+      transactionalId: uniqueId('g'),
+    });
+    await expect(refusing.receipt(policeCaller({ organisation: 'WMP' }), receiptId)).rejects.toMatchObject({
+      code: 'not-ready',
+      status: 503,
+    });
   });
 
   it('records concurrent resends of one new incident exactly once', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   auditEventsTopic,
   contentHash,
@@ -7,6 +8,7 @@ import {
   type DaIncidentSubmission,
 } from '@hub/contracts';
 import { actorOf, auditEvent, incidentRef } from '@hub/audit';
+import { orNotReady } from '@hub/http';
 import type { KafkaClient } from '@hub/kafka';
 import { withLock, type RedisClient } from '@hub/redis';
 
@@ -134,10 +136,34 @@ export function createIncidentIntake(deps: IntakeDeps) {
     return raw === null ? undefined : (JSON.parse(raw) as ReceiptRecord);
   }
 
-  /** The receipt, only for the force that submitted it; another force gets the same answer as a missing one. */
+  /**
+   * The receipt, only for the force that submitted it. Another force gets the same answer as for a receipt that
+   * does not exist (undefined: the route answers 404), and both are audited first (`access-denied`, reason
+   * `receipt-of-another-force` or `receipt-not-found`), so neither the answer nor its failure (503 `not-ready` when
+   * the audit cannot be written) tells them apart. The other force's case names the owner's incident reference, so
+   * the owning force sees the attempt in its own audit trail.
+   */
   async function receipt(caller: Caller, receiptId: string): Promise<ReceiptRecord | undefined> {
     const record = await readReceipt(receiptId);
-    return record?.force === caller.organisation ? record : undefined;
+    if (record?.force === caller.organisation) return record;
+    const event = auditEvent(
+      SERVICE,
+      'access-denied',
+      deps.now(),
+      {
+        actor: actorOf(caller),
+        receiptId,
+        incidentRef: record === undefined ? null : incidentRef(record.force, record.incidentId),
+        reason: record === undefined ? 'receipt-not-found' : 'receipt-of-another-force',
+      },
+      // Each attempt is its own event; the content-derived id alone would fold repeated attempts into one.
+      [randomUUID()],
+    );
+    await orNotReady(
+      () => deps.kafka.publish(auditEventsTopic, [{ key: receiptId, value: event }]),
+      'The hub could not audit this request, so it was not answered. Retry later.',
+    );
+    return undefined;
   }
 
   return { submit, receipt };
