@@ -1,4 +1,6 @@
-// This package's integration tests only: a real fastify app (app.inject), real Redis, real key files.
+// This package's integration tests only: a real fastify app (app.inject), real Redis, real key files. Auth's own
+// mechanics on arbitrary test routes, so not @hub/runtime/testing (the route-test harness every service uses): that
+// package depends on this one. It shares the clients, key store, temp dir and registry of ./testing.ts instead.
 import { callerOf, createAuth, type Auth, type AuthEvent, type ClientRegistry } from './index.ts';
 import { loadClientRegistry } from './registry.ts';
 import {
