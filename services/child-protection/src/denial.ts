@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { actorOf, type AuditFields } from '@hub/audit';
 import type { Caller } from '@hub/contracts';
 import type { KafkaClient } from '@hub/kafka';
-import { auditAlone } from './service.ts';
+import { auditAlone } from './audit-alone.ts';
 
 /**
  * Why a request for a record was answered 404 (the audit event's `reason`):

@@ -20,7 +20,7 @@ import { checkFgmEligibility, refusedOnNhsNumber } from './eligibility.ts';
 import { CP_KEYS, createFlagView } from './flag-view.ts';
 import { withRecordLock } from './lock.ts';
 import { storedFgmOf } from './projector.ts';
-import { auditAlone, orUnavailable, SERVICE } from './service.ts';
+import { auditAlone, orUnavailable, SERVICE } from './audit-alone.ts';
 
 export interface FgmIntakeDeps {
   readonly kafka: KafkaClient;

@@ -14,7 +14,7 @@ import type { KafkaClient } from '@hub/kafka';
 import { auditDecisionOf, decideScheduledLookup, planScope, type ChildProtectionPolicy } from '@hub/policy';
 import type { RedisClient } from '@hub/redis';
 import { createFlagView, type StoredFgmIndicator, type StoredPlan, type UnscheduledAccess } from './flag-view.ts';
-import { auditAlone, orUnavailable, SERVICE } from './service.ts';
+import { auditAlone, orUnavailable, SERVICE } from './audit-alone.ts';
 
 export interface FlagLookupDeps {
   readonly kafka: KafkaClient;

@@ -23,7 +23,7 @@ import { checkEligibility, refusedOnNhsNumber } from './eligibility.ts';
 import { CP_KEYS, createFlagView, type StoredPlan } from './flag-view.ts';
 import { withRecordLock } from './lock.ts';
 import { storedPlanOf } from './projector.ts';
-import { auditAlone, orUnavailable, SERVICE } from './service.ts';
+import { auditAlone, orUnavailable, SERVICE } from './audit-alone.ts';
 
 export interface PlanIntakeDeps {
   readonly kafka: KafkaClient;
