@@ -127,17 +127,27 @@ export async function startRouteHarness(options: RouteHarnessOptions): Promise<R
     return { runtime, deps: captured };
   }
 
-  const { runtime, deps } = await build();
-  await runtime.start();
-  const audited: PublishedAuditEvent[] = [];
-  await deps.kafka.consume(auditEventsTopic, {
-    groupId: uniqueId('audit-collector'),
-    maxWaitTimeMs: 100,
-    handle: (message) => {
-      audited.push({ key: message.key, value: message.value });
-      return Promise.resolve();
-    },
+  const { runtime, deps } = await build().catch(async (error: unknown) => {
+    await deployment.remove();
+    throw error;
   });
+  const audited: PublishedAuditEvent[] = [];
+  try {
+    await runtime.start();
+    await deps.kafka.consume(auditEventsTopic, {
+      groupId: uniqueId('audit-collector'),
+      maxWaitTimeMs: 100,
+      handle: (message) => {
+        audited.push({ key: message.key, value: message.value });
+        return Promise.resolve();
+      },
+    });
+  } catch (error) {
+    // A failed start leaves nothing running: the runtime's connections and the temp dir go with it.
+    await runtime.stop().catch(() => undefined);
+    await deployment.remove();
+    throw error;
+  }
 
   const issued = new Map<string, Promise<string>>();
   function token(client: TestClient): Promise<string> {
