@@ -21,6 +21,7 @@ const AVA = '9992001097'; // child, L81901 (Bristol)
 const ISLA = '9992002018'; // child, L81901 (Bristol)
 const SOPHIE = '9991003096'; // child, L85904, never flagged in this file
 const LILY = '9991003053'; // girl, L85902 (FGM indicator)
+const NOAH = '9991004017'; // child, L85904 (plans shared after they ended)
 const ED = { settingOds: 'RZ901', settingType: 'emergency-department' } as const;
 
 function plan(nhsNumber: string, overrides: Partial<CpPlanSubmission> = {}): CpPlanSubmission {
@@ -306,6 +307,138 @@ describe('a child with plans of two authorities', () => {
       expect(aboutAlfie).toHaveLength(1);
       expect(aboutAlfie[0]).toMatchObject({ lookupId: lookup.body.lookupId, plans: [{ planId }] });
     }
+  });
+});
+
+/** The 404 problem without what differs per request. */
+async function problemOf(response: Response): Promise<Record<string, unknown>> {
+  const { instance: _i, traceId: _t, requestId: _r, ...rest } = (await response.json()) as Record<string, unknown>;
+  return rest;
+}
+
+describe('plans shared after they ended', () => {
+  it('one that ended before the 12-month window is recorded for the authority but flagged nowhere, nobody told', async () => {
+    const old = plan(NOAH, { startDate: '2023-05-01', endDate: '2025-11-22' });
+    const put = await putPlan('somersetLa', 'CP-NOAH-OLD', old);
+    expect(put).toMatchObject({ status: 200, body: { outcome: 'ended', status: 'ended' } });
+    const versionId = put.body['versionId'] as string;
+    const get = await hub.call('somersetLa', '/v1/child-protection-plans/CP-NOAH-OLD');
+    expect(await get.json()).toMatchObject({ versionId, outcome: 'ended', status: 'ended' });
+    expect((await lookUp('edTaunton', NOAH, ED)).body).toMatchObject({ plans: [], notified: [] });
+
+    // The version's whole trail: recorded, and one withhold decision under the policy; nothing routed or signed.
+    // (Each search is audited too, naming what it searched for: those events are the officer's, not the version's.)
+    const trailOf = async () =>
+      (await auditSearch(hub, { receiptId: versionId })).filter((event) => event.action !== 'audit-searched');
+    let trail: AuditEvent[] = [];
+    await expect
+      .poll(
+        async () => {
+          trail = await trailOf();
+          return trail.map((event) => event.action).sort();
+        },
+        { timeout: 20_000, interval: 250 },
+      )
+      .toEqual(['decision-recorded', 'plan-recorded']);
+    expect(trail.find((event) => event.action === 'decision-recorded')).toMatchObject({
+      recipient: null,
+      nhsNumber: NOAH,
+      decision: {
+        rule: 'CP-PLAN-OUT-OF-SCOPE',
+        policyVersion: 'cp-2026.12.1',
+        outcome: 'withhold',
+        lawfulBasis: ['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18'],
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await trailOf()).toHaveLength(2);
+    expect(await readInbox(hub, 'gpPerpetrator', 'gp:L85904')).toEqual([]);
+  });
+
+  it("one that ended within the window is told to the child's practice as ended, with its dates, never as current", async () => {
+    const recent = plan(NOAH, { startDate: '2026-01-05', endDate: '2026-10-30' });
+    expect((await putPlan('somersetLa', 'CP-NOAH-RECENT', recent)).body).toMatchObject({
+      outcome: 'ended',
+      status: 'ended',
+    });
+    const [item, ...more] = await waitForKind('gpPerpetrator', 'gp:L85904', 'cp-gp-notification', 1);
+    expect(more).toEqual([]);
+    const payload = await openNotification(hub, item as InboxItem);
+    expect(payload).toMatchObject({
+      rule: 'CP-GP-PLAN',
+      policyVersion: 'cp-2026.12.1',
+      patient: { nhsNumber: NOAH },
+      plan: { planId: 'CP-NOAH-RECENT', change: 'ended', startDate: '2026-01-05', endDate: '2026-10-30' },
+    });
+    expect(payload['practiceRequest']).toContain('Do not record it as current');
+    expect(payload['practiceRequest']).not.toContain('Record that this child is subject to a child protection plan');
+    expect((await lookUp('edTaunton', NOAH, ED)).body.plans.map((p) => [p.planId, p.status])).toEqual([
+      ['CP-NOAH-RECENT', 'ended'],
+    ]);
+  });
+});
+
+describe('denials are audited and answered exactly as a record that does not exist', () => {
+  // Their own instant, so the audit search by time finds this block's events only.
+  const at = new Date('2026-11-23T11:00:00Z');
+  let before: Date;
+  beforeAll(() => {
+    before = clock;
+    clock = at;
+  });
+  afterAll(() => {
+    clock = before;
+  });
+
+  async function deniedAt(count: number): Promise<AuditEvent[]> {
+    let denied: AuditEvent[] = [];
+    const window = { from: at.toISOString(), to: new Date(at.getTime() + 1).toISOString() };
+    await expect
+      .poll(
+        async () => {
+          denied = (await auditSearch(hub, window)).filter((event) => event.action === 'access-denied');
+          return denied.length;
+        },
+        { timeout: 20_000, interval: 250 },
+      )
+      .toBeGreaterThanOrEqual(count);
+    return denied;
+  }
+
+  it("an authority reading another authority's plan id, and removing another organisation's FGM indicator", async () => {
+    const theirs = await hub.call('bristolLa', '/v1/child-protection-plans/CP-NOAH-OLD');
+    const nobodys = await hub.call('bristolLa', '/v1/child-protection-plans/CP-NOBODY');
+    expect([theirs.status, nobodys.status]).toEqual([404, 404]);
+    expect(await problemOf(theirs)).toEqual(await problemOf(nobodys));
+
+    const added = await hub.call('gpBristol', '/v1/fgm-indicators/FGM-AVA', {
+      method: 'PUT',
+      body: JSON.stringify({ nhsNumber: AVA, status: 'active' }),
+    });
+    expect(added.status).toBe(200);
+    const removal = await hub.call('edTaunton', '/v1/fgm-indicators/FGM-AVA', {
+      method: 'PUT',
+      body: JSON.stringify({ nhsNumber: AVA, status: 'removed' }),
+    });
+    const unknown = await hub.call('edTaunton', '/v1/fgm-indicators/FGM-NONE', {
+      method: 'PUT',
+      body: JSON.stringify({ nhsNumber: AVA, status: 'removed' }),
+    });
+    expect([removal.status, unknown.status]).toEqual([404, 404]);
+    expect(await problemOf(removal)).toEqual(await problemOf(unknown));
+    expect((await lookUp('edTaunton', AVA, ED)).body.fgmIndicators).toMatchObject([{ indicatorId: 'FGM-AVA' }]);
+
+    const denied = await deniedAt(4);
+    const summary = denied
+      .map((e) => [e.actor?.role, e.actor?.organisation, e.incidentRef, e.nhsNumber, e.reason])
+      .sort((a, b) => String(a[2]).localeCompare(String(b[2])));
+    expect(summary).toEqual([
+      ['local-authority', 'E06000023', 'E06000023:CP-NOAH-OLD', null, 'plan-not-found'],
+      ['local-authority', 'E06000023', 'E06000023:CP-NOBODY', null, 'plan-not-found'],
+      ['unscheduled-care', 'RZ9', 'L81901:FGM-AVA', AVA, 'fgm-indicator-of-another-organisation'],
+      ['unscheduled-care', 'RZ9', 'RZ9:FGM-NONE', AVA, 'fgm-indicator-not-found'],
+    ]);
+    expect(denied.every((e) => e.service === 'child-protection' && e.actor?.clientId !== undefined)).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
+import type { AuditEvent } from '@hub/contracts';
 import { startTestHub, type TestHub } from '@hub/hub/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decisionsOf, openNotification, outcomes, postIncident, readInbox, waitForInbox } from './flow.ts';
+import { auditSearch, decisionsOf, openNotification, outcomes, postIncident, readInbox, waitForInbox } from './flow.ts';
 import { WHITLOCK_IDENTIFIERS, whitlockIncident } from './whitlock.ts';
 
 // One hub for the file: real Kafka, Redis, HTTP, auth, signing; the synthetic seed and the default policy.
@@ -141,8 +142,31 @@ describe('a high-risk domestic-abuse incident, end to end', () => {
     for (const secret of ['Whitlock', 'TA1 3RE', 'kitchen', 'eyJ']) expect(text).not.toContain(secret);
   });
 
-  it('never lets another force see the receipt', async () => {
+  it('never lets another force see the receipt: the same 404 as a receipt that does not exist, and audited', async () => {
     const response = await hub.call('otherForce', `/v1/domestic-abuse-incidents/${receiptId}`);
-    expect(response.status).toBe(404);
+    const missing = await hub.call('otherForce', `/v1/domestic-abuse-incidents/rcpt_${'0'.repeat(32)}`);
+    expect([response.status, missing.status]).toEqual([404, 404]);
+    const problem = async (r: Response) => {
+      const { instance: _i, traceId: _t, requestId: _r, ...rest } = (await r.json()) as Record<string, unknown>;
+      return rest;
+    };
+    expect(await problem(response)).toEqual(await problem(missing));
+    let denied: AuditEvent[] = [];
+    await expect
+      .poll(
+        async () => {
+          denied = (await auditSearch(hub, { receiptId })).filter((event) => event.action === 'access-denied');
+          return denied.length;
+        },
+        { timeout: 20_000, interval: 250 },
+      )
+      .toBe(1);
+    expect(denied[0]).toMatchObject({
+      service: 'police-gateway',
+      actor: { role: 'police', organisation: 'WMP' },
+      receiptId,
+      incidentRef: `ASP:${incident.incidentId}`,
+      reason: 'receipt-of-another-force',
+    });
   });
 });
