@@ -284,12 +284,15 @@ describe('inbox routes', () => {
       expect(response.headers['www-authenticate']).toBe('Bearer realm="safeguarding-hub"');
     }
     expect((await store.get('gp:A81001', notification.notificationId))?.status).toBe('delivered');
-    // Both refusals reached the audit trail (police is the one client this file refuses by role).
+    // Both refusals reached the audit trail, naming the police client and each route (its template, not the URL).
     const refused = await h.auditedWhere(
-      (event) => event.service === 'auth' && event.action === 'access-denied' && event.reason === 'role-not-allowed',
+      (event) => event.action === 'access-denied' && event.actor?.clientId === police.clientId,
       2,
     );
-    expect(refused).toHaveLength(2);
+    expect(refused.map((event) => [event.service, event.reason, event.route]).sort()).toEqual([
+      ['auth', 'role-not-allowed', '/v1/inboxes/{recipient}/notifications'],
+      ['auth', 'role-not-allowed', '/v1/inboxes/{recipient}/notifications/{id}/acknowledgement'],
+    ]);
   });
 
   it('a MARAC reads only its own marac inbox', async () => {
