@@ -12,7 +12,7 @@ import {
   type HttpServer,
   type ReadinessCheck,
 } from '@hub/http';
-import { createKafkaClient, startStep, type Subscription } from '@hub/kafka';
+import { createKafkaClient, startStep, type KafkaClientOptions, type Subscription } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
 import {
   defaultChildProtectionPolicy,
@@ -48,6 +48,8 @@ export interface RuntimeOptions {
   readonly services: readonly ServiceFactory[];
   readonly now?: () => Date;
   readonly version?: string;
+  /** Tests only: where Kafka connections really go (`@hub/kafka` `resolveBroker`), e.g. a cuttable proxy. */
+  readonly resolveKafkaBroker?: KafkaClientOptions['resolveBroker'];
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -67,6 +69,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     topicNamespace: config.KAFKA_TOPIC_NAMESPACE,
     instanceName: config.KAFKA_INSTANCE_NAME,
     logger,
+    ...(options.resolveKafkaBroker === undefined ? {} : { resolveBroker: options.resolveKafkaBroker }),
   });
   const redis = createRedis({
     url: config.REDIS_URL,

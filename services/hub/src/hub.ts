@@ -6,7 +6,7 @@ import { createIgEngineService } from '@hub/ig-engine';
 import { createInboxService } from '@hub/inbox';
 import type { Logger } from '@hub/logger';
 import { createPoliceGatewayService } from '@hub/police-gateway';
-import { createRuntime, type HubConfig, type Runtime, type ServiceFactory } from '@hub/runtime';
+import { createRuntime, type HubConfig, type Runtime, type RuntimeOptions, type ServiceFactory } from '@hub/runtime';
 
 /** Every service of the hub, in one process. */
 export const HUB_SERVICE_FACTORIES: readonly ServiceFactory[] = [
@@ -26,6 +26,8 @@ export interface HubDeps {
   readonly logger: Logger;
   readonly now?: () => Date;
   readonly version?: string;
+  /** Tests only: see RuntimeOptions. */
+  readonly resolveKafkaBroker?: RuntimeOptions['resolveKafkaBroker'];
 }
 
 /** The all-in-one hub: every service on one runtime (`@hub/runtime`). */

@@ -57,6 +57,12 @@ export async function startTestHub(
      * own `KAFKA_INSTANCE_NAME` in `env`.
      */
     joining?: TestHub;
+    /**
+     * Kafka and Redis through a cuttable proxy (`@hub/testkit` `startTcpProxy`): every broker connection goes to
+     * 127.0.0.1:`kafkaProxyPort` (the broker advertises its own address, so only this reaches all of them) and
+     * Redis to 127.0.0.1:`redisProxyPort`.
+     */
+    proxies?: { readonly kafkaProxyPort?: number; readonly redisProxyPort?: number };
   } = {},
 ): Promise<TestHub> {
   const { joining } = options;
@@ -68,9 +74,14 @@ export async function startTestHub(
         createTestClient({ role: spec.role, organisation: spec.organisation, clientId: `${name}-client` }),
       ]),
     );
+  const { kafkaProxyPort, redisProxyPort } = options.proxies ?? {};
+  const env = {
+    ...(redisProxyPort === undefined ? {} : { REDIS_URL: `redis://127.0.0.1:${redisProxyPort}` }),
+    ...options.env,
+  };
   const deployment = await prepareTestDeployment({
     clients: Object.values(clients),
-    ...(options.env && { env: options.env }),
+    ...(Object.keys(env).length > 0 && { env }),
     ...(joining && { joining }),
   });
   const { config, namespace, redisPrefix, files } = deployment;
@@ -79,6 +90,9 @@ export async function startTestHub(
     config,
     logger: logs.logger,
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(kafkaProxyPort === undefined
+      ? {}
+      : { resolveKafkaBroker: () => ({ host: '127.0.0.1', port: kafkaProxyPort }) }),
   });
   const address = await hub.start();
 
