@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HTTP_ROUTES, type HttpOperationId } from './http-api.ts';
-import { ALL_STEPS, HUB_SERVICES, HUB_VIEWS, STEPS, type HubServiceName, type Step } from './steps.ts';
+import { HTTP_ROUTES } from './http-api.ts';
+import { HUB_SERVICES, HUB_VIEWS, STEPS, type HubServiceName, type Step } from './steps.ts';
 
 /**
  * Each service's face, written into its README between markers from the declarations themselves (`STEPS`,
@@ -44,7 +44,7 @@ export function renderServiceFace(service: HubServiceName): string {
   const operations = steps.flatMap(([, step]) => (step.kind === 'request' ? step.operations : []));
   if (operations.length > 0) {
     lines.push('| route | roles | operation |', '| --- | --- | --- |');
-    for (const id of operations as HttpOperationId[]) {
+    for (const id of operations) {
       const route = HTTP_ROUTES[id];
       const roles = route.roles.length === 0 ? 'public' : route.roles.join(', ');
       lines.push(`| \`${route.method.toUpperCase()} ${route.path}\` | ${roles} | \`${id}\` |`);
@@ -97,11 +97,6 @@ export function writeServiceFaces(root: string = REPO_ROOT): string[] {
     }
   }
   return written;
-}
-
-// Every step belongs to a service with a README.
-for (const step of ALL_STEPS) {
-  if (FACE_READMES[step.service] === undefined) throw new Error(`service ${step.service} has no README for its face`);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -101,7 +101,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger,
   });
   const deps: ServiceDeps = { config, logger, kafka, redis, auth, keyStore, directory, policy, cpPolicy, now };
-  const services = await Promise.all(options.services.map((factory) => factory(deps)));
+  const services = options.services.map((factory) => factory(deps));
 
   let lease: InstanceNameLease | undefined;
   const shared: ReadinessCheck[] = [

@@ -36,7 +36,7 @@ export interface HubService {
   readonly readinessChecks: readonly ReadinessCheck[];
 }
 
-export type ServiceFactory = (deps: ServiceDeps) => HubService | Promise<HubService>;
+export type ServiceFactory = (deps: ServiceDeps) => HubService;
 
 /** The face of a service, with nothing it does not have. */
 export function defineService(face: Pick<HubService, 'name'> & Partial<Omit<HubService, 'name'>>): HubService {

@@ -48,7 +48,9 @@ export async function startTcpProxy(target: { readonly host: string; readonly po
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of open) socket.destroy();
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

@@ -1,9 +1,4 @@
-import {
-  contentHash,
-  STEPS,
-  type CpPlanRecorded,
-  type FgmIndicatorRecorded,
-} from '@hub/contracts';
+import { contentHash, STEPS, type CpPlanRecorded, type FgmIndicatorRecorded } from '@hub/contracts';
 import { bindProjector, OUTAGE_TOLERANT_RETRY, type ConsumerTuning, type ProjectorBinding } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
 import type { FlagView, StoredFgmIndicator, StoredPlan, VersionWrite } from './flag-view.ts';

@@ -11,7 +11,7 @@ import {
   type IssuedNotification,
   type SubjectIdentity,
 } from '@hub/contracts';
-import type { KafkaClient, Output } from '@hub/kafka';
+import type { Output } from '@hub/kafka';
 import { defaultDomesticAbusePolicy, evaluateIncident, loadPolicy } from '@hub/policy';
 import { closeRedis, createRedis, type RedisClient } from '@hub/redis';
 import { createKeyStore, type HubKeyStore } from '@hub/signing';

@@ -1,10 +1,5 @@
 import { auditEvent, incidentRef } from '@hub/audit';
-import {
-  auditEventsTopic,
-  daIncidentDecidedTopic,
-  STEPS,
-  type DaIncidentIdentified,
-} from '@hub/contracts';
+import { auditEventsTopic, daIncidentDecidedTopic, STEPS, type DaIncidentIdentified } from '@hub/contracts';
 import { bindStage, output, type Output } from '@hub/kafka';
 import { auditDecisionOf, evaluateIncident, type Policy } from '@hub/policy';
 

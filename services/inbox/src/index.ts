@@ -1,6 +1,6 @@
 export { createInboxService } from './service.ts';
-export { createInboxStore, type InboxStore, type StoredNotification } from './store.ts';
+export { createInboxStore, INBOX_LOCK, type InboxStore, type StoredNotification } from './store.ts';
 export { inboxProjector } from './projector.ts';
-export { inboxRoutes, INBOX_LOCK, type InboxRoutesDeps } from './routes.ts';
+export { inboxRoutes, type InboxRoutesDeps } from './routes.ts';
 export { mayUseInbox } from './scope.ts';
 export { encodeInboxCursor, decodeInboxCursor } from './cursor.ts';

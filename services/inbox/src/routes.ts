@@ -1,29 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { actorOf, auditEvent } from '@hub/audit';
-import {
-  auditEventsTopic,
-  HTTP_ROUTES,
-  STEPS,
-  type Caller,
-  type InboxStatus,
-  type Recipient,
-} from '@hub/contracts';
+import { auditEventsTopic, HTTP_ROUTES, STEPS, type Caller, type InboxStatus, type Recipient } from '@hub/contracts';
 import { HubError } from '@hub/errors';
 import { bindRoute, orNotReady, type HttpRequest, type RouteBinding } from '@hub/http';
 import { requestPublish, requestTransaction, type KafkaClient } from '@hub/kafka';
-import { decodeInboxCursor, encodeInboxCursor, inboxCursor } from './cursor.ts';
+import { encodeInboxCursor, inboxCursor } from './cursor.ts';
 import { mayUseInbox } from './scope.ts';
 import type { InboxStore, StoredNotification } from './store.ts';
 
 const SERVICE = 'inbox';
-
-/**
- * Serialises fetches and acknowledgements per inbox, across instances, so two concurrent polls cannot both see
- * an item as `delivered` and both audit its fetch. The lock outlives the 10 s handler timeout and expires by
- * itself if its holder dies; a request that cannot get it within `waitMs` gets 409 and retries.
- */
-export const INBOX_LOCK = { ttlMs: 15_000, waitMs: 2_000, retryMs: 25 } as const;
 
 export interface InboxRoutesDeps {
   readonly store: InboxStore;
@@ -72,25 +57,6 @@ export function inboxRoutes(deps: InboxRoutesDeps): RouteBinding[] {
     throw new HubError('not-found', notFound);
   }
 
-  async function withInboxLock<R>(recipient: Recipient, work: () => Promise<R>): Promise<R> {
-    // The real clock, not deps.now: this is waiting, not a recorded time.
-    const deadline = Date.now() + INBOX_LOCK.waitMs;
-    for (;;) {
-      const release = await store.lock(recipient, INBOX_LOCK.ttlMs);
-      if (release !== undefined) {
-        try {
-          return await work();
-        } finally {
-          await release();
-        }
-      }
-      if (Date.now() >= deadline) {
-        throw new HubError('conflict', 'Another request on this inbox is in progress; retry shortly.');
-      }
-      await sleep(INBOX_LOCK.retryMs);
-    }
-  }
-
   function auditFields(caller: Caller, item: StoredNotification) {
     return {
       actor: actorOf(caller),
@@ -108,80 +74,80 @@ export function inboxRoutes(deps: InboxRoutesDeps): RouteBinding[] {
 
   return [
     bindRoute(HTTP_ROUTES.listInboxNotifications, async ({ caller, params, query, request }) => {
-        const { recipient } = params;
-        await requireOwnInbox(request, caller, recipient, NO_INBOX);
-        const after = query.cursor === undefined ? 0 : inboxCursor.fromQuery(query.cursor);
+      const { recipient } = params;
+      await requireOwnInbox(request, caller, recipient, NO_INBOX);
+      const after = query.cursor === undefined ? 0 : inboxCursor.fromQuery(query.cursor);
 
-        const items = await withInboxLock(recipient, async () => {
-          const page = await store.page(recipient, after, query.limit);
-          const fresh = page.filter((item) => item.status === 'delivered');
-          if (fresh.length === 0) return page;
-          const at = deps.now();
-          await audit(request, () =>
-            requestTransaction(kafka, STEPS.inboxRequests, async (tx) => {
-              await tx.publish(
-                auditEventsTopic,
-                fresh.map((item) => ({
-                  key: keyOf(caller, item),
-                  value: auditEvent(SERVICE, 'notification-fetched', at, auditFields(caller, item)),
-                })),
-              );
-            }),
-          );
-          // Committed to the audit trail: now the statuses may move.
-          const moved = new Map<string, InboxStatus | undefined>(
-            await Promise.all(
-              fresh.map(async (item) => [item.id, await store.advance(recipient, item.id, 'fetched', at)] as const),
-            ),
-          );
-          request.log.info({ fetched: fresh.length }, 'inbox items fetched');
-          return page.map((item) => ({ ...item, status: moved.get(item.id) ?? item.status }));
-        });
+      const items = await store.withLock(recipient, async () => {
+        const page = await store.page(recipient, after, query.limit);
+        const fresh = page.filter((item) => item.status === 'delivered');
+        if (fresh.length === 0) return page;
+        const at = deps.now();
+        await audit(request, () =>
+          requestTransaction(kafka, STEPS.inboxRequests, async (tx) => {
+            await tx.publish(
+              auditEventsTopic,
+              fresh.map((item) => ({
+                key: keyOf(caller, item),
+                value: auditEvent(SERVICE, 'notification-fetched', at, auditFields(caller, item)),
+              })),
+            );
+          }),
+        );
+        // Committed to the audit trail: now the statuses may move.
+        const moved = new Map<string, InboxStatus | undefined>(
+          await Promise.all(
+            fresh.map(async (item) => [item.id, await store.advance(recipient, item.id, 'fetched', at)] as const),
+          ),
+        );
+        request.log.info({ fetched: fresh.length }, 'inbox items fetched');
+        return page.map((item) => ({ ...item, status: moved.get(item.id) ?? item.status }));
+      });
 
-        return {
-          items: items.map((item) => ({
-            id: item.id,
-            sequence: item.sequence,
-            kind: item.kind,
-            amends: item.amends,
-            issuedAt: item.issuedAt,
-            status: item.status,
-            jws: item.jws,
-          })),
-          nextCursor: encodeInboxCursor(items.at(-1)?.sequence ?? after),
-        };
+      return {
+        items: items.map((item) => ({
+          id: item.id,
+          sequence: item.sequence,
+          kind: item.kind,
+          amends: item.amends,
+          issuedAt: item.issuedAt,
+          status: item.status,
+          jws: item.jws,
+        })),
+        nextCursor: encodeInboxCursor(items.at(-1)?.sequence ?? after),
+      };
     }),
 
     bindRoute(HTTP_ROUTES.acknowledgeNotification, async ({ caller, params, request }) => {
-        const { recipient, id } = params;
-        await requireOwnInbox(request, caller, recipient, NO_NOTIFICATION, id);
+      const { recipient, id } = params;
+      await requireOwnInbox(request, caller, recipient, NO_NOTIFICATION, id);
 
-        const acknowledgedAt = await withInboxLock(recipient, async () => {
-          const stored = await store.get(recipient, id);
-          if (stored === undefined) throw new HubError('not-found', NO_NOTIFICATION);
-          if (stored.status === 'acknowledged') {
-            // A repeat: the first acknowledgement's answer, and nothing new on the audit trail.
-            if (stored.acknowledgedAt === null) throw new Error('acknowledged notification without acknowledgedAt');
-            return stored.acknowledgedAt;
-          }
-          const at = deps.now();
-          await audit(request, () =>
-            requestTransaction(kafka, STEPS.inboxRequests, async (tx) => {
-              await tx.publish(auditEventsTopic, [
-                {
-                  key: keyOf(caller, stored),
-                  value: auditEvent(SERVICE, 'notification-acknowledged', at, auditFields(caller, stored)),
-                },
-              ]);
-            }),
-          );
-          const status = await store.advance(recipient, id, 'acknowledged', at);
-          if (status !== 'acknowledged') throw new Error('the inbox store did not record the acknowledgement');
-          request.log.info({ notificationId: id }, 'inbox item acknowledged');
-          return at.toISOString();
-        });
+      const acknowledgedAt = await store.withLock(recipient, async () => {
+        const stored = await store.get(recipient, id);
+        if (stored === undefined) throw new HubError('not-found', NO_NOTIFICATION);
+        if (stored.status === 'acknowledged') {
+          // A repeat: the first acknowledgement's answer, and nothing new on the audit trail.
+          if (stored.acknowledgedAt === null) throw new Error('acknowledged notification without acknowledgedAt');
+          return stored.acknowledgedAt;
+        }
+        const at = deps.now();
+        await audit(request, () =>
+          requestTransaction(kafka, STEPS.inboxRequests, async (tx) => {
+            await tx.publish(auditEventsTopic, [
+              {
+                key: keyOf(caller, stored),
+                value: auditEvent(SERVICE, 'notification-acknowledged', at, auditFields(caller, stored)),
+              },
+            ]);
+          }),
+        );
+        const status = await store.advance(recipient, id, 'acknowledged', at);
+        if (status !== 'acknowledged') throw new Error('the inbox store did not record the acknowledgement');
+        request.log.info({ notificationId: id }, 'inbox item acknowledged');
+        return at.toISOString();
+      });
 
-        return { id, status: 'acknowledged' as const, acknowledgedAt };
+      return { id, status: 'acknowledged' as const, acknowledgedAt };
     }),
   ];
 }
