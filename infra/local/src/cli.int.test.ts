@@ -1,95 +1,187 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, portIsOpen } from './processes.ts';
 
-// Drives the real CLI (`./hub infra ...`) against a second, private stack on free ports and a temp data dir,
-// so it never touches the stack the other integration tests use.
+// Drives the real CLI (`./hub infra ...`) against private stacks on free ports and temp data dirs, so it never
+// touches the stack the other integration tests use.
 const run = promisify(execFile);
 const cli = path.resolve(import.meta.dirname, 'cli.ts');
+const dataDirs: string[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
+interface PrivateStack {
+  readonly dataDir: string;
+  readonly ports: { readonly kafka: number; readonly controller: number; readonly redis: number; readonly hub: number };
+  readonly env: NodeJS.ProcessEnv;
 }
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-infra-local-'));
-const [kafkaPort, controllerPort, redisPort] = [await freePort(), await freePort(), await freePort()];
-const env = {
-  ...process.env,
-  LOCAL_DATA_DIR: dataDir,
-  LOCAL_KAFKA_PORT: String(kafkaPort),
-  LOCAL_KAFKA_CONTROLLER_PORT: String(controllerPort),
-  LOCAL_REDIS_PORT: String(redisPort),
-};
+async function privateStack(): Promise<PrivateStack> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-infra-local-'));
+  dataDirs.push(dataDir);
+  const [kafka, controller, redis, hub] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    LOCAL_DATA_DIR: dataDir,
+    LOCAL_KAFKA_PORT: String(kafka),
+    LOCAL_KAFKA_CONTROLLER_PORT: String(controller),
+    LOCAL_REDIS_PORT: String(redis),
+    LOCAL_HUB_PORT: String(hub),
+  };
+  return { dataDir, ports: { kafka, controller, redis, hub }, env };
+}
 
-async function infra(...args: string[]): Promise<{ code: number; out: string }> {
+async function infra(stack: PrivateStack, ...args: string[]): Promise<{ code: number; out: string; ms: number }> {
+  const started = Date.now();
   try {
-    const { stdout } = await run(process.execPath, [cli, ...args], { env, timeout: 150_000 });
-    return { code: 0, out: stdout };
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: stack.env, timeout: 150_000 });
+    return { code: 0, out: `${stdout}${stderr}`, ms: Date.now() - started };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, out: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
+    return { code: failed.code ?? -1, out: `${failed.stdout ?? ''}${failed.stderr ?? ''}`, ms: Date.now() - started };
   }
 }
 
+/** Processes whose command line names the data dir: our broker (log4j path) and Redis (--dir). */
+function processesOf(dataDir: string): string[] {
+  return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(dataDir));
+}
+
+async function listening(stack: PrivateStack): Promise<number[]> {
+  const ports = [stack.ports.kafka, stack.ports.controller, stack.ports.redis];
+  const open = await Promise.all(ports.map((port) => portIsOpen(port)));
+  return ports.filter((_, index) => open[index]);
+}
+
+/** A plain TCP server holding a port, as another program on a shared machine would. */
+async function occupy(port: number): Promise<net.Server> {
+  const server = net.createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+const main = await privateStack();
+
 afterAll(async () => {
-  await infra('down');
-  rmSync(dataDir, { recursive: true, force: true });
+  await infra(main, 'down');
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('infra/local CLI', () => {
   it(
-    'up, status and down each work twice in a row, and status reports both addresses',
+    'up, status and down each work twice in a row, and status reports every address',
     { timeout: 300_000 },
     async () => {
-      const firstUp = await infra('up');
+      const { kafka, redis, hub } = main.ports;
+      const firstUp = await infra(main, 'up');
       expect(firstUp).toMatchObject({ code: 0 });
-      expect(firstUp.out).toMatch(new RegExp(`kafka\\s+started\\s+127\\.0\\.0\\.1:${kafkaPort}`));
-      expect(firstUp.out).toMatch(new RegExp(`redis\\s+started\\s+redis://127\\.0\\.0\\.1:${redisPort}`));
+      expect(firstUp.out).toMatch(new RegExp(`kafka\\s+started\\s+127\\.0\\.0\\.1:${kafka}`));
+      expect(firstUp.out).toMatch(new RegExp(`redis\\s+started\\s+redis://127\\.0\\.0\\.1:${redis}`));
 
-      const secondUp = await infra('up');
+      // Our own stack on this data dir holds the ports: no conflict.
+      const secondUp = await infra(main, 'up');
       expect(secondUp.code).toBe(0);
       expect(secondUp.out).toMatch(/kafka\s+already-running/);
       expect(secondUp.out).toMatch(/redis\s+already-running/);
 
       for (let i = 0; i < 2; i++) {
-        const status = await infra('status');
+        const status = await infra(main, 'status');
         expect(status.code).toBe(0);
-        expect(status.out).toMatch(new RegExp(`kafka\\s+running\\s+127\\.0\\.0\\.1:${kafkaPort}`));
-        expect(status.out).toMatch(new RegExp(`redis\\s+running\\s+redis://127\\.0\\.0\\.1:${redisPort}`));
+        expect(status.out).toMatch(new RegExp(`kafka\\s+running\\s+127\\.0\\.0\\.1:${kafka}`));
+        expect(status.out).toMatch(new RegExp(`redis\\s+running\\s+redis://127\\.0\\.0\\.1:${redis}`));
+        expect(status.out).toMatch(new RegExp(`hub\\s+not listening\\s+http://127\\.0\\.0\\.1:${hub}`));
       }
 
-      const firstDown = await infra('down');
+      const firstDown = await infra(main, 'down');
       expect(firstDown.code).toBe(0);
       expect(firstDown.out).toMatch(/kafka\s+stopped/);
       expect(firstDown.out).toMatch(/redis\s+stopped/);
-      const secondDown = await infra('down');
+      const secondDown = await infra(main, 'down');
       expect(secondDown.code).toBe(0);
       expect(secondDown.out).toMatch(/kafka\s+not-running/);
 
-      const stoppedStatus = await infra('status');
+      const stoppedStatus = await infra(main, 'status');
       expect(stoppedStatus.code).toBe(3);
       expect(stoppedStatus.out).toMatch(/kafka\s+stopped/);
       expect(stoppedStatus.out).toMatch(/redis\s+stopped/);
+      expect(processesOf(main.dataDir)).toEqual([]);
     },
   );
 
   it('refuses a bad port setting with a clear message naming the variable', async () => {
-    const { stderr } = await run(process.execPath, [cli, 'status'], {
-      env: { ...env, LOCAL_REDIS_PORT: 'not-a-port' },
-    }).catch((error: unknown) => error as { stderr: string });
-    expect(stderr).toContain('LOCAL_REDIS_PORT must be a port between 1024 and 65535');
+    const { code, out } = await infra({ ...main, env: { ...main.env, LOCAL_REDIS_PORT: 'not-a-port' } }, 'status');
+    expect(code).toBe(1);
+    expect(out).toContain('LOCAL_REDIS_PORT must be a port between 1024 and 65535');
   });
+
+  it('answers --help on stdout with exit 0, and an unknown command with exit 2', async () => {
+    const help = await infra(main, '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^usage: \.\/hub infra <command>/);
+    for (const variable of ['LOCAL_KAFKA_PORT', 'LOCAL_KAFKA_CONTROLLER_PORT', 'LOCAL_REDIS_PORT', 'LOCAL_HUB_PORT']) {
+      expect(help.out).toContain(variable);
+    }
+    expect((await infra(main, 'sideways')).code).toBe(2);
+  });
+});
+
+describe('infra/local when the start cannot succeed', () => {
+  it('fails at once when another program holds the Redis port, naming the variable, and starts nothing', async () => {
+    const stack = await privateStack();
+    const squatter = await occupy(stack.ports.redis);
+    try {
+      const result = await infra(stack, 'up');
+      expect(result.code).toBe(1);
+      expect(result.out).toBe(
+        `infra/local: port ${stack.ports.redis} is taken by another program; set LOCAL_REDIS_PORT to a free port\n` +
+          'Nothing was started.\n',
+      );
+      expect(result.ms).toBeLessThan(10_000);
+      expect(processesOf(stack.dataDir)).toEqual([]);
+      expect(await listening(stack)).toEqual([stack.ports.redis]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
+  it('with --check-hub-port (./hub start), a taken hub port stops it before anything starts', async () => {
+    const stack = await privateStack();
+    const squatter = await occupy(stack.ports.hub);
+    try {
+      const result = await infra(stack, 'up', '--check-hub-port');
+      expect(result.code).toBe(1);
+      expect(result.out).toContain(`port ${stack.ports.hub} is taken by a hub already running or another program`);
+      expect(result.out).toContain('set LOCAL_HUB_PORT to a free port');
+      expect(processesOf(stack.dataDir)).toEqual([]);
+      expect(await listening(stack)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
+  it(
+    'stops the Redis it started when the broker refuses its formatted storage, and reports the broker log',
+    { timeout: 180_000 },
+    async () => {
+      const stack = await privateStack();
+      // Storage "formatted" for another node: the broker reads it, refuses it and exits during start-up, after
+      // Redis (started alongside) is already up.
+      mkdirSync(path.join(stack.dataDir, 'kafka/data'), { recursive: true });
+      writeFileSync(path.join(stack.dataDir, 'kafka/data/meta.properties'), 'version=1\ncluster.id=\nnode.id=7\n');
+      const result = await infra(stack, 'up');
+      expect(result.code).toBe(1);
+      expect(result.out).toContain(`Kafka at 127.0.0.1:${stack.ports.kafka}: the broker exited during start-up`);
+      expect(result.out).toContain("Stored node id 7 doesn't match previous node id 1");
+      expect(result.out).not.toMatch(/redis\s+started/);
+      expect(processesOf(stack.dataDir)).toEqual([]);
+      expect(await listening(stack)).toEqual([]);
+      // Redis did start: its log shows it, so the test proves it was stopped, not that it never ran.
+      expect(readFileSync(path.join(stack.dataDir, 'redis/redis.log'), 'utf8')).toMatch(/Ready to accept connections/);
+    },
+  );
 });

@@ -1,15 +1,34 @@
 /**
- * infra/local command line: `up`, `down [--wipe]`, `status`, `provision`.
- * Used by `./hub start|stop|status` and by the integration tests' global setup (through stack.ts).
+ * infra/local command line: `up [--check-hub-port]`, `down [--wipe]`, `status`, `provision`, `--help`.
+ * Used by `./hub start|stop|status|infra` and by the integration tests' global setup (through stack.ts).
  */
 import { rmSync } from 'node:fs';
 import { createLogger } from '@hub/logger';
-import { readSettings } from './settings.ts';
-import { down, provisionTopics, status, up } from './stack.ts';
+import { DEFAULT_PORTS, PORT_VARIABLES, readSettings, type PortName } from './settings.ts';
+import { down, provisionTopics, status, up, type PartStatus } from './stack.ts';
 
-const USAGE = 'usage: infra/local <up|down [--wipe]|status|provision>';
+const HELP = `usage: ./hub infra <command>        (node infra/local/src/cli.ts <command>)
+
+  up [--check-hub-port]  start Kafka and Redis (each unless already running), wait until both answer, provision
+                         every topic; fails before starting anything if a port is taken, naming the variable to set
+                         (--check-hub-port: also LOCAL_HUB_PORT, where ./hub start runs the hub next)
+  down [--wipe]          stop both cleanly (SIGTERM; SIGKILL after 30 s); --wipe also deletes the data dir
+  status                 running / stopped / not answering, with addresses and pids (exit 3 unless both answer)
+  provision              create or align the topics only
+
+Where (the same variables move ./hub start, token, verify, dlq and bench):
+${(Object.keys(PORT_VARIABLES) as PortName[])
+  .map((name) => `  ${PORT_VARIABLES[name].padEnd(28)} default ${DEFAULT_PORTS[name]}`)
+  .join('\n')}
+  ${'LOCAL_DATA_DIR'.padEnd(28)} default .data/local (data, logs, pid files)
+`;
 
 async function main(argv: readonly string[]): Promise<number> {
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
   const settings = readSettings();
   // Quiet by default: while the broker boots, every readiness probe would log a refused connection. Failures
   // that matter reach the user as thrown errors; LOG_LEVEL=debug shows the clients' own lines.
@@ -17,10 +36,9 @@ async function main(argv: readonly string[]): Promise<number> {
     service: 'infra-local',
     level: process.env['LOG_LEVEL'] === 'debug' ? 'debug' : 'silent',
   });
-  const print = (line: string) => process.stdout.write(`${line}\n`);
   switch (argv[0]) {
     case 'up': {
-      const result = await up(settings, logger);
+      const result = await up(settings, logger, { hub: argv.includes('--check-hub-port') });
       print(`kafka  ${result.kafka.padEnd(15)} ${result.kafkaBrokers.join(',')}`);
       print(`redis  ${result.redis.padEnd(15)} ${result.redisUrl}`);
       return 0;
@@ -37,11 +55,12 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'status': {
       const s = await status(settings, logger);
-      const line = (name: string, part: StackPart) =>
+      const line = (name: string, part: PartStatus) =>
         `${name}  ${part.answering ? 'running' : part.pid === undefined ? 'stopped' : 'not answering'}`.padEnd(24) +
         ` ${part.address}${part.pid === undefined ? '' : `  pid ${part.pid}`}`;
       print(line('kafka', s.kafka));
       print(line('redis', s.redis));
+      print(`${`hub    ${s.hub.listening ? 'listening' : 'not listening'}`.padEnd(24)} ${s.hub.address}`);
       print(`data   ${s.dataDir}`);
       return s.kafka.answering && s.redis.answering ? 0 : 3;
     }
@@ -50,15 +69,9 @@ async function main(argv: readonly string[]): Promise<number> {
       print('topics provisioned');
       return 0;
     default:
-      process.stderr.write(`${USAGE}\n`);
+      process.stderr.write(HELP);
       return 2;
   }
-}
-
-interface StackPart {
-  readonly address: string;
-  readonly pid: number | undefined;
-  readonly answering: boolean;
 }
 
 main(process.argv.slice(2)).then(

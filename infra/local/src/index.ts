@@ -4,8 +4,26 @@ export {
   status,
   provisionTopics,
   endpoints,
+  takenPorts,
+  describeTakenPorts,
+  privateIfTaken,
   type LocalStackEndpoints,
   type UpResult,
   type StackStatus,
+  type PartStatus,
+  type TakenPort,
+  type PrivateChoice,
 } from './stack.ts';
-export { readSettings, REPO_ROOT, type LocalStackSettings } from './settings.ts';
+export {
+  readSettings,
+  localAddresses,
+  localHubEnv,
+  REPO_ROOT,
+  PORT_VARIABLES,
+  DEFAULT_PORTS,
+  type LocalStackSettings,
+  type LocalAddresses,
+  type LocalHubEnv,
+  type PortName,
+} from './settings.ts';
+export { freePort } from './processes.ts';

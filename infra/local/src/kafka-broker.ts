@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, type LocalStackSettings } from './settings.ts';
-import { hasCommand, portIsOpen, run, runningPid, stopProcess, waitFor } from './processes.ts';
+import { localAddresses, REPO_ROOT, type LocalStackSettings } from './settings.ts';
+import { hasCommand, logTail, run, runningPid, spawnDetached, stopProcess, waitFor } from './processes.ts';
 
 /**
  * A real single-node Kafka 4.x broker (KRaft, broker and controller in one JVM) assembled from Maven Central
@@ -34,38 +33,33 @@ export function kafkaPaths(settings: LocalStackSettings): KafkaBrokerPaths {
   };
 }
 
-export function kafkaAddress(settings: LocalStackSettings): string {
-  return `127.0.0.1:${settings.kafkaPort}`;
-}
-
 /** Java 17 or newer is needed by Kafka 4.x; Maven fetches the jars. Fails with what to install. */
-export function checkJavaAndMaven(): void {
+export async function checkJavaAndMaven(): Promise<void> {
   const missing: string[] = [];
   if (!hasCommand('java')) missing.push('Java 17 or newer (Debian: apt-get install -y openjdk-17-jre-headless)');
   if (!hasCommand('mvn')) missing.push('Maven (Debian: apt-get install -y maven)');
   if (missing.length > 0) throw new Error(`the local Kafka broker needs:\n  - ${missing.join('\n  - ')}`);
-  const version = /version "(\d+)/.exec(run('java', ['-version']))?.[1];
+  const version = /version "(\d+)/.exec(await run('java', ['-version']))?.[1];
   if (version === undefined || Number(version) < 17) {
     throw new Error(`the local Kafka broker needs Java 17 or newer; found Java ${version ?? 'of unknown version'}`);
   }
 }
 
 /** Copies the broker's runtime jars from Maven Central once per pom version; returns the jar folder. */
-export function ensureBrokerJars(settings: LocalStackSettings): string {
+export async function ensureBrokerJars(settings: LocalStackSettings, signal?: AbortSignal): Promise<string> {
   const pomHash = createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 12);
   const libs = path.join(settings.cacheDir, pomHash, 'libs');
   const stamp = path.join(libs, '.complete');
   if (existsSync(stamp)) return libs;
   process.stderr.write('infra/local: fetching Kafka broker jars with Maven (first run only)\n');
-  run('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`]);
+  await run('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`], { signal });
   if (!readdirSync(libs).some((jar) => jar.startsWith('kafka_2.13-'))) throw new Error(`no kafka jar in ${libs}`);
   writeFileSync(stamp, new Date().toISOString());
   return libs;
 }
 
 function serverProperties(settings: LocalStackSettings, paths: KafkaBrokerPaths): string {
-  const broker = `127.0.0.1:${settings.kafkaPort}`;
-  const controller = `127.0.0.1:${settings.kafkaControllerPort}`;
+  const { kafkaBroker: broker, kafkaController: controller } = localAddresses(settings);
   return [
     '# Written by infra/local on every start; edit infra/local/src/kafka-broker.ts instead.',
     'process.roles=broker,controller',
@@ -110,9 +104,16 @@ function log4jProperties(paths: KafkaBrokerPaths): string {
   ].join('\n');
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (22 characters). */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A KRaft cluster id: 16 random bytes in base64url without padding (22 characters) that does not start with '-'.
+ * The storage tool reads `-t -...` as an option (`argument --cluster-id/-t: expected one argument`), so one id in 64
+ * would fail the format; Kafka's own `Uuid.randomUuid()` draws again for the same reason, and so does this.
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function java(libs: string, paths: KafkaBrokerPaths, args: readonly string[]): string[] {
@@ -129,49 +130,46 @@ function java(libs: string, paths: KafkaBrokerPaths, args: readonly string[]): s
 
 export type StartResult = 'started' | 'already-running';
 
-/** Starts the broker unless ours is already running; waits until `isReady` answers. Safe to run twice. */
-export async function startKafka(settings: LocalStackSettings, isReady: () => Promise<boolean>): Promise<StartResult> {
+/**
+ * Starts the broker unless ours is already running, and waits until `isReady` answers. Safe to run twice. A broker
+ * this call started and that then fails (exits, never answers, or `signal` aborts because another part of the
+ * stack failed) is stopped before the error is thrown: nothing is left running. Checking that the ports are free is
+ * the stack's business (stack.ts), before anything starts.
+ */
+export async function startKafka(
+  settings: LocalStackSettings,
+  isReady: () => Promise<boolean>,
+  signal?: AbortSignal,
+): Promise<StartResult> {
   const paths = kafkaPaths(settings);
+  const what = `Kafka at ${localAddresses(settings).kafkaBroker}`;
   if (runningPid(paths.pidFile) !== undefined) {
-    await waitFor(`Kafka at ${kafkaAddress(settings)}`, isReady, READY_TIMEOUT_MS);
+    await waitFor(what, isReady, READY_TIMEOUT_MS, { signal });
     return 'already-running';
   }
-  for (const port of [settings.kafkaPort, settings.kafkaControllerPort]) {
-    if (await portIsOpen(port)) {
-      throw new Error(`port ${port} is taken by another program; set LOCAL_KAFKA_PORT / LOCAL_KAFKA_CONTROLLER_PORT`);
-    }
-  }
-  checkJavaAndMaven();
-  const libs = ensureBrokerJars(settings);
+  await checkJavaAndMaven();
+  const libs = await ensureBrokerJars(settings, signal);
   mkdirSync(paths.logDirs, { recursive: true });
   writeFileSync(paths.properties, serverProperties(settings, paths));
   writeFileSync(paths.log4j, log4jProperties(paths));
   if (!existsSync(path.join(paths.logDirs, 'meta.properties'))) {
-    run(
-      'java',
-      java(libs, paths, [
-        'kafka.tools.StorageTool',
-        'format',
-        '--standalone',
-        '-t',
-        newClusterId(),
-        '-c',
-        paths.properties,
-      ]),
-    );
+    const format = ['kafka.tools.StorageTool', 'format', '--standalone', '-t', newClusterId(), '-c', paths.properties];
+    await run('java', java(libs, paths, format), { what: 'the Kafka storage tool (format)', signal });
   }
-  const out = openSync(paths.logFile, 'a');
-  const child = spawn('java', java(libs, paths, ['kafka.Kafka', paths.properties]), {
-    detached: true,
-    stdio: ['ignore', out, out],
-  });
-  closeSync(out);
-  if (child.pid === undefined) throw new Error('the Kafka broker process did not start');
-  writeFileSync(paths.pidFile, String(child.pid));
-  child.unref();
-  await waitFor(`Kafka at ${kafkaAddress(settings)}`, isReady, READY_TIMEOUT_MS, () =>
-    runningPid(paths.pidFile) === undefined ? `the broker exited during start-up; see ${paths.logFile}` : undefined,
-  );
+  signal?.throwIfAborted();
+  spawnDetached('java', java(libs, paths, ['kafka.Kafka', paths.properties]), paths);
+  try {
+    await waitFor(what, isReady, READY_TIMEOUT_MS, {
+      signal,
+      giveUp: () =>
+        runningPid(paths.pidFile) === undefined
+          ? `the broker exited during start-up; the end of ${paths.logFile}:\n${logTail(paths.logFile)}`
+          : undefined,
+    });
+  } catch (error) {
+    await stopKafka(settings);
+    throw error;
+  }
   return 'started';
 }
 

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { LocalStackSettings } from './settings.ts';
-import { hasCommand, portIsOpen, run, runningPid, stopProcess, waitFor } from './processes.ts';
+import { localAddresses, type LocalStackSettings } from './settings.ts';
+import { hasCommand, logTail, run, runningPid, spawnDetached, stopProcess, waitFor } from './processes.ts';
+import type { StartResult } from './kafka-broker.ts';
 
 /**
  * A private Redis (Debian's redis-server) on loopback, separate from any system Redis. Append-only with
@@ -16,66 +16,57 @@ export function redisPaths(settings: LocalStackSettings) {
   return { home, pidFile: path.join(home, 'redis.pid'), logFile: path.join(home, 'redis.log') } as const;
 }
 
-export function redisUrl(settings: LocalStackSettings): string {
-  return `redis://127.0.0.1:${settings.redisPort}`;
-}
-
 /** Installs Debian's redis-server when it is missing and we are root; otherwise says what to install. */
-export function ensureRedisInstalled(): void {
+export async function ensureRedisInstalled(): Promise<void> {
   if (hasCommand('redis-server')) return;
   if (process.getuid?.() !== 0 || !hasCommand('apt-get')) {
     throw new Error('redis-server is missing; install it (Debian: apt-get install -y redis-server)');
   }
   process.stderr.write('infra/local: installing redis-server with apt-get\n');
-  run('apt-get', ['update', '-qq']);
-  const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], {
-    encoding: 'utf8',
+  await run('apt-get', ['update', '-qq']);
+  await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], {
+    what: 'apt-get install redis-server',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
-  if (install.status !== 0 || !hasCommand('redis-server')) {
-    throw new Error(
-      `apt-get could not install redis-server:\n${install.stderr.trim().split('\n').slice(-5).join('\n')}`,
-    );
-  }
+  if (!hasCommand('redis-server')) throw new Error('apt-get installed redis-server, but it is not on PATH');
 }
 
+/**
+ * Starts Redis unless ours is already running, and waits until `isReady` answers. A Redis this call started and
+ * that then fails (exits, never answers, or `signal` aborts) is stopped before the error is thrown. It runs in the
+ * foreground of its own process group rather than daemonized, so its pid is known at once and an exit during
+ * start-up (a bad data file, a port taken meanwhile) is seen at once.
+ */
 export async function startRedis(
   settings: LocalStackSettings,
   isReady: () => Promise<boolean>,
-): Promise<'started' | 'already-running'> {
+  signal?: AbortSignal,
+): Promise<StartResult> {
   const paths = redisPaths(settings);
+  const what = `Redis at ${localAddresses(settings).redisUrl}`;
   if (runningPid(paths.pidFile) !== undefined) {
-    await waitFor(`Redis at ${redisUrl(settings)}`, isReady, READY_TIMEOUT_MS);
+    await waitFor(what, isReady, READY_TIMEOUT_MS, { signal });
     return 'already-running';
   }
-  if (await portIsOpen(settings.redisPort)) {
-    throw new Error(`port ${settings.redisPort} is taken by another program; set LOCAL_REDIS_PORT`);
-  }
-  ensureRedisInstalled();
+  await ensureRedisInstalled();
+  signal?.throwIfAborted();
   mkdirSync(paths.home, { recursive: true });
-  run('redis-server', [
-    '--bind',
-    '127.0.0.1',
-    '--port',
-    String(settings.redisPort),
-    '--protected-mode',
-    'yes',
-    '--dir',
-    paths.home,
-    '--daemonize',
-    'yes',
-    '--pidfile',
-    paths.pidFile,
-    '--logfile',
-    paths.logFile,
-    '--appendonly',
-    'yes',
-    '--appendfsync',
-    'everysec',
-    '--save',
-    '',
-  ]);
-  await waitFor(`Redis at ${redisUrl(settings)}`, isReady, READY_TIMEOUT_MS);
+  // Logs go to stdout, which spawnDetached appends to the log file.
+  const args = ['--bind', '127.0.0.1', '--port', String(settings.redisPort), '--protected-mode', 'yes'];
+  args.push('--dir', paths.home, '--daemonize', 'no', '--appendonly', 'yes', '--appendfsync', 'everysec');
+  spawnDetached('redis-server', [...args, '--save', ''], paths);
+  try {
+    await waitFor(what, isReady, READY_TIMEOUT_MS, {
+      signal,
+      giveUp: () =>
+        runningPid(paths.pidFile) === undefined
+          ? `redis-server exited during start-up; the end of ${paths.logFile}:\n${logTail(paths.logFile)}`
+          : undefined,
+    });
+  } catch (error) {
+    await stopRedis(settings);
+    throw error;
+  }
   return 'started';
 }
 

@@ -4,47 +4,103 @@ import { fileURLToPath } from 'node:url';
 /** Where the repo is, and where the local stack keeps its downloads (.cache) and its data (.data). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export interface LocalStackSettings {
-  readonly kafkaPort: number;
-  readonly kafkaControllerPort: number;
-  readonly redisPort: number;
-  /** Data, logs and pid files; git-ignored. */
-  readonly dataDir: string;
-  /** Maven-assembled broker jars; git-ignored, shared by every data dir. */
-  readonly cacheDir: string;
-}
-
-const PORT_KEYS = {
+/**
+ * The one set of variables that places the local stack on this machine. Every address a `./hub` command uses (the
+ * broker, Redis, the hub's HTTP port, its token URL) is derived from these here and nowhere else, so moving a port
+ * moves infra/local, the hub started by `./hub start`, `./hub token`, `./hub verify`, `./hub dlq` and `./hub bench`.
+ */
+export const PORT_VARIABLES = {
   kafkaPort: 'LOCAL_KAFKA_PORT',
   kafkaControllerPort: 'LOCAL_KAFKA_CONTROLLER_PORT',
   redisPort: 'LOCAL_REDIS_PORT',
+  hubPort: 'LOCAL_HUB_PORT',
 } as const;
+export type PortName = keyof typeof PORT_VARIABLES;
 
-const DEFAULT_PORTS = { kafkaPort: 9092, kafkaControllerPort: 9093, redisPort: 6380 } as const;
+/** Redis on 6380 so it never collides with a system Redis on 6379. */
+export const DEFAULT_PORTS = {
+  kafkaPort: 9092,
+  kafkaControllerPort: 9093,
+  redisPort: 6380,
+  hubPort: 8080,
+} as const satisfies Record<PortName, number>;
+
+export type LocalStackSettings = Readonly<Record<PortName, number>> & {
+  /** Data, logs and pid files; git-ignored. `LOCAL_DATA_DIR`, default `.data/local`. */
+  readonly dataDir: string;
+  /** Maven-assembled broker jars; git-ignored, shared by every data dir. */
+  readonly cacheDir: string;
+};
+
+const PORT_NAMES = Object.keys(PORT_VARIABLES) as PortName[];
 
 /**
- * Reads LOCAL_KAFKA_PORT, LOCAL_KAFKA_CONTROLLER_PORT, LOCAL_REDIS_PORT and LOCAL_DATA_DIR, listing every bad
- * value at once. Redis defaults to 6380 so it never collides with a system Redis on 6379.
+ * Reads LOCAL_KAFKA_PORT, LOCAL_KAFKA_CONTROLLER_PORT, LOCAL_REDIS_PORT, LOCAL_HUB_PORT and LOCAL_DATA_DIR, listing
+ * every bad value at once.
  */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): LocalStackSettings {
   const problems: string[] = [];
-  const ports = Object.fromEntries(
-    Object.entries(PORT_KEYS).map(([field, key]) => {
-      const raw = env[key];
-      if (raw === undefined || raw === '') return [field, DEFAULT_PORTS[field as keyof typeof DEFAULT_PORTS]];
-      const port = Number(raw);
-      if (!/^\d+$/.test(raw) || port < 1024 || port > 65535)
-        problems.push(`${key} must be a port between 1024 and 65535`);
-      return [field, port];
-    }),
-  ) as Record<keyof typeof PORT_KEYS, number>;
-  if (new Set(Object.values(ports)).size !== Object.keys(ports).length) {
-    problems.push(`${Object.values(PORT_KEYS).join(', ')} must all differ`);
+  const ports = {} as Record<PortName, number>;
+  for (const name of PORT_NAMES) {
+    const variable = PORT_VARIABLES[name];
+    const raw = env[variable];
+    if (raw === undefined || raw === '') {
+      ports[name] = DEFAULT_PORTS[name];
+      continue;
+    }
+    ports[name] = Number(raw);
+    if (!/^\d{1,5}$/.test(raw) || ports[name] < 1024 || ports[name] > 65535) {
+      problems.push(`${variable} must be a port between 1024 and 65535`);
+    }
+  }
+  if (new Set(Object.values(ports)).size !== PORT_NAMES.length) {
+    problems.push(`${Object.values(PORT_VARIABLES).join(', ')} must all differ`);
   }
   if (problems.length > 0) throw new Error(`infra/local settings:\n  - ${problems.join('\n  - ')}`);
+  const dataDir = env['LOCAL_DATA_DIR'];
   return Object.freeze({
     ...ports,
-    dataDir: path.resolve(env['LOCAL_DATA_DIR'] ?? path.join(REPO_ROOT, '.data/local')),
+    dataDir: path.resolve(dataDir === undefined || dataDir === '' ? path.join(REPO_ROOT, '.data/local') : dataDir),
     cacheDir: path.join(REPO_ROOT, '.cache/kafka'),
   });
+}
+
+/** Where each part of the local stack answers, all on loopback. */
+export interface LocalAddresses {
+  /** The broker, `127.0.0.1:<LOCAL_KAFKA_PORT>`. */
+  readonly kafkaBroker: string;
+  readonly kafkaController: string;
+  readonly redisUrl: string;
+  /** The hub's HTTP API as `./hub start` runs it, `http://127.0.0.1:<LOCAL_HUB_PORT>`. */
+  readonly hubUrl: string;
+  /** The token endpoint's URL: what the hub is configured with and what a client assertion's `aud` must be. */
+  readonly tokenUrl: string;
+}
+
+export function localAddresses(settings: LocalStackSettings): LocalAddresses {
+  const hubUrl = `http://127.0.0.1:${settings.hubPort}`;
+  return {
+    kafkaBroker: `127.0.0.1:${settings.kafkaPort}`,
+    kafkaController: `127.0.0.1:${settings.kafkaControllerPort}`,
+    redisUrl: `redis://127.0.0.1:${settings.redisPort}`,
+    hubUrl,
+    tokenUrl: `${hubUrl}/oauth2/token`,
+  };
+}
+
+/** The hub's own configuration keys (services/hub/README.md) that point it at this stack. */
+export type LocalHubEnv = Readonly<Record<'KAFKA_BROKERS' | 'REDIS_URL' | 'HTTP_PORT' | 'HUB_TOKEN_URL', string>>;
+
+/**
+ * What `./hub start` writes into the hub's env file (infra/demo/src/setup.ts), and what `./hub dlq` and `./hub bench`
+ * get in their environment (src/local-env.ts), unless those keys are set already.
+ */
+export function localHubEnv(settings: LocalStackSettings): LocalHubEnv {
+  const addresses = localAddresses(settings);
+  return {
+    KAFKA_BROKERS: addresses.kafkaBroker,
+    REDIS_URL: addresses.redisUrl,
+    HTTP_PORT: String(settings.hubPort),
+    HUB_TOKEN_URL: addresses.tokenUrl,
+  };
 }
