@@ -1,2 +1,3 @@
 export { DEMO_CLIENTS, type DemoClientId } from './clients.ts';
-export { DEMO_DIR, DEMO_FILES, DEFAULT_HUB_URL } from './paths.ts';
+export { DEMO_DIR, DEMO_FILES, demoFiles, type DemoFiles } from './paths.ts';
+export { prepareDemo, hubEnvFile } from './prepare.ts';

@@ -2,13 +2,23 @@
  * Verifies notifications against the hub's published JWKS and prints their payloads, as a GP system would before
  * filing them. Input (argument or stdin): one compact JWS, or a whole inbox page as returned by
  * `GET /v1/inboxes/{recipient}/notifications` (every item is verified).
- * Usage: `curl ... | ./hub verify` or `./hub verify <jws> [hub url]`.
+ * Usage: `curl ... | ./hub verify` or `./hub verify <jws> [hub url]` (`--help` for more).
  */
 import { readFileSync } from 'node:fs';
+import { localAddresses, readSettings } from '@hub/infra-local/settings';
 import { verify, type PublicJwks } from '@hub/signing';
-import { DEFAULT_HUB_URL } from './paths.ts';
 
-const [argument, hubUrl = DEFAULT_HUB_URL] = process.argv.slice(2);
+const [argument, hubUrl = localAddresses(readSettings()).hubUrl] = process.argv.slice(2);
+if (argument === '--help' || argument === '-h') {
+  process.stdout.write(`usage: <inbox page or JWS> | ./hub verify      or      ./hub verify <jws> [hub url]
+
+Verifies one compact JWS, or every item of an inbox page (GET /v1/inboxes/{recipient}/notifications), against
+<hub url>/.well-known/jwks.json and prints each payload with the key that signed it.
+
+  hub url   default ${hubUrl} (LOCAL_HUB_PORT)
+`);
+  process.exit(0);
+}
 const input = (argument ?? readFileSync(0, 'utf8')).trim();
 const jwsList = input.startsWith('{')
   ? (JSON.parse(input) as { items: { id: string; jws: string }[] }).items.map((item) => item.jws)
