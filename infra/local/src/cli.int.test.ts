@@ -89,6 +89,15 @@ describe('infra/local CLI', () => {
       expect(secondUp.out).toMatch(/kafka\s+already-running/);
       expect(secondUp.out).toMatch(/redis\s+already-running/);
 
+      // The same data dir asked for on other ports: refused at once, not a 90 s wait on the wrong port.
+      const otherRedis = await freePort();
+      const elsewhere = await infra({ ...main, env: { ...main.env, LOCAL_REDIS_PORT: String(otherRedis) } }, 'up');
+      expect(elsewhere.code).toBe(1);
+      expect(elsewhere.out).toContain(
+        `Redis of ${main.dataDir} is running on redis://127.0.0.1:${redis}, not redis://127.0.0.1:${otherRedis}`,
+      );
+      expect(elsewhere.ms).toBeLessThan(10_000);
+
       for (let i = 0; i < 2; i++) {
         const status = await infra(main, 'status');
         expect(status.code).toBe(0);

@@ -21,6 +21,12 @@ export interface KafkaBrokerPaths {
   readonly logFile: string;
 }
 
+/** The broker and controller listeners, as its pid file records them. */
+export function kafkaListeners(settings: LocalStackSettings): string {
+  const { kafkaBroker, kafkaController } = localAddresses(settings);
+  return `${kafkaBroker} ${kafkaController}`;
+}
+
 export function kafkaPaths(settings: LocalStackSettings): KafkaBrokerPaths {
   const home = path.join(settings.dataDir, 'kafka');
   return {
@@ -157,7 +163,7 @@ export async function startKafka(
     await run('java', java(libs, paths, format), { what: 'the Kafka storage tool (format)', signal });
   }
   signal?.throwIfAborted();
-  spawnDetached('java', java(libs, paths, ['kafka.Kafka', paths.properties]), paths);
+  spawnDetached('java', java(libs, paths, ['kafka.Kafka', paths.properties]), paths, kafkaListeners(settings));
   try {
     await waitFor(what, isReady, READY_TIMEOUT_MS, {
       signal,

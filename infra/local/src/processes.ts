@@ -3,11 +3,14 @@ import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Reads a pid file; undefined when missing, unreadable, or naming a process that is gone. */
+/**
+ * Reads a pid file (the pid, then the addresses the process was started on); undefined when missing, unreadable,
+ * or naming a process that is gone.
+ */
 export function runningPid(pidFile: string): number | undefined {
   let pid: number;
   try {
-    pid = Number(readFileSync(pidFile, 'utf8').trim());
+    pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]?.trim());
   } catch {
     return undefined;
   }
@@ -15,6 +18,16 @@ export function runningPid(pidFile: string): number | undefined {
   try {
     process.kill(pid, 0);
     return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The addresses a pid file says its process was started on; undefined when it does not say. */
+export function startedOn(pidFile: string): string | undefined {
+  try {
+    const line = readFileSync(pidFile, 'utf8').split('\n')[1]?.trim();
+    return line === '' ? undefined : line;
   } catch {
     return undefined;
   }
@@ -37,12 +50,14 @@ export async function stopProcess(pidFile: string, graceMs: number): Promise<'st
 
 /**
  * Starts a server process that outlives this one: its own process group, stdout and stderr appended to `logFile`,
- * its pid written to `pidFile` at once (so whoever started it can always stop it). Returns the pid.
+ * its pid written to `pidFile` at once (so whoever started it can always stop it), with the `addresses` it listens
+ * on. Returns the pid.
  */
 export function spawnDetached(
   command: string,
   args: readonly string[],
   files: { readonly pidFile: string; readonly logFile: string },
+  addresses: string,
 ): number {
   const out = openSync(files.logFile, 'a');
   try {
@@ -50,7 +65,7 @@ export function spawnDetached(
     // A command that cannot run (ENOENT) reports it as an event; without a listener that would crash this process.
     child.once('error', () => undefined);
     if (child.pid === undefined) throw new Error(`${command} could not be started`);
-    writeFileSync(files.pidFile, String(child.pid));
+    writeFileSync(files.pidFile, `${child.pid}\n${addresses}\n`);
     child.unref();
     return child.pid;
   } finally {

@@ -54,7 +54,7 @@ export async function startRedis(
   // Logs go to stdout, which spawnDetached appends to the log file.
   const args = ['--bind', '127.0.0.1', '--port', String(settings.redisPort), '--protected-mode', 'yes'];
   args.push('--dir', paths.home, '--daemonize', 'no', '--appendonly', 'yes', '--appendfsync', 'everysec');
-  spawnDetached('redis-server', [...args, '--save', ''], paths);
+  spawnDetached('redis-server', [...args, '--save', ''], paths, localAddresses(settings).redisUrl);
   try {
     await waitFor(what, isReady, READY_TIMEOUT_MS, {
       signal,

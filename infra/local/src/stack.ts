@@ -5,9 +5,9 @@ import { ALL_TOPICS } from '@hub/contracts';
 import { createKafkaClient, type KafkaClient } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
 import { closeRedis, createRedis, pingRedis } from '@hub/redis';
-import { kafkaPid, startKafka, stopKafka, type StartResult } from './kafka-broker.ts';
-import { freePort, portIsOpen } from './processes.ts';
-import { redisPid, startRedis, stopRedis } from './redis-server.ts';
+import { kafkaListeners, kafkaPaths, kafkaPid, startKafka, stopKafka, type StartResult } from './kafka-broker.ts';
+import { freePort, portIsOpen, runningPid, startedOn } from './processes.ts';
+import { redisPaths, redisPid, startRedis, stopRedis } from './redis-server.ts';
 import { localAddresses, PORT_VARIABLES, type LocalStackSettings, type PortName } from './settings.ts';
 
 export interface LocalStackEndpoints {
@@ -34,29 +34,36 @@ interface Probes {
 
 /** One server of the stack: the ports it listens on, and how to start it, stop it and find it running. */
 interface Part {
-  readonly name: 'kafka' | 'redis';
+  readonly name: string;
   readonly ports: readonly PortName[];
-  readonly pid: (settings: LocalStackSettings) => number | undefined;
+  /** Where it listens, as its pid file records it (`startedOn`). */
+  readonly address: (settings: LocalStackSettings) => string;
+  readonly pidFile: (settings: LocalStackSettings) => string;
   readonly start: (settings: LocalStackSettings, probes: Probes, signal: AbortSignal) => Promise<StartResult>;
   readonly stop: (settings: LocalStackSettings) => Promise<'stopped' | 'not-running'>;
 }
 
-const PARTS: readonly Part[] = [
+/** Kafka, then Redis (`up` relies on the order). */
+const PARTS: readonly [Part, Part] = [
   {
-    name: 'kafka',
+    name: 'Kafka',
     ports: ['kafkaPort', 'kafkaControllerPort'],
-    pid: kafkaPid,
+    address: kafkaListeners,
+    pidFile: (settings) => kafkaPaths(settings).pidFile,
     start: (settings, probes, signal) => startKafka(settings, probes.kafkaAnswers, signal),
     stop: stopKafka,
   },
   {
-    name: 'redis',
+    name: 'Redis',
     ports: ['redisPort'],
-    pid: redisPid,
+    address: (settings) => localAddresses(settings).redisUrl,
+    pidFile: (settings) => redisPaths(settings).pidFile,
     start: (settings, probes, signal) => startRedis(settings, probes.redisAnswers, signal),
     stop: stopRedis,
   },
 ];
+
+const isOurs = (part: Part, settings: LocalStackSettings) => runningPid(part.pidFile(settings)) !== undefined;
 
 /** One Kafka and one Redis client for the whole call, closed afterwards; probes poll through them. */
 async function withProbes<R>(
@@ -94,7 +101,7 @@ export interface PortCheckOptions {
  * as ours on this data dir (ours answers on its own ports, which is no conflict), and the hub's when asked.
  */
 export async function takenPorts(settings: LocalStackSettings, options: PortCheckOptions = {}): Promise<TakenPort[]> {
-  const names = PARTS.filter((part) => part.pid(settings) === undefined).flatMap((part) => part.ports);
+  const names = PARTS.filter((part) => !isOurs(part, settings)).flatMap((part) => part.ports);
   if (options.hub === true) names.push('hubPort');
   const open = await Promise.all(names.map((name) => portIsOpen(settings[name])));
   return names
@@ -126,6 +133,19 @@ export async function up(
 ): Promise<UpResult> {
   const taken = await takenPorts(settings, options);
   if (taken.length > 0) throw new Error(`${describeTakenPorts(taken)}\nNothing was started.`);
+  // Ours may run on this data dir with the ports of an earlier start: waiting for it on the new ones would time out.
+  const elsewhere = PARTS.flatMap((part) => {
+    const was = isOurs(part, settings) ? startedOn(part.pidFile(settings)) : undefined;
+    return was === undefined || was === part.address(settings)
+      ? []
+      : [`${part.name} of ${settings.dataDir} is running on ${was}, not ${part.address(settings)}`];
+  });
+  if (elsewhere.length > 0) {
+    throw new Error(
+      `${elsewhere.join('\n')}\nStop it first (./hub stop stops it whatever the ports), or set LOCAL_DATA_DIR to ` +
+        'another dir. Nothing was started.',
+    );
+  }
   return withProbes(settings, logger, async (probes) => {
     const failed = new AbortController();
     const outcomes = await Promise.allSettled(
@@ -136,30 +156,27 @@ export async function up(
         }),
       ),
     );
-    const started = PARTS.filter((_, index) => {
-      const outcome = outcomes[index];
-      return outcome?.status === 'fulfilled' && outcome.value === 'started';
-    });
+    const results = outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : undefined));
     try {
       const causes = outcomes.flatMap((outcome): unknown[] => (outcome.status === 'rejected' ? [outcome.reason] : []));
-      const real = causes.filter((cause) => !isAbort(cause));
-      if (causes.length > 0) throw failure(real.length > 0 ? real : causes);
+      if (causes.length > 0) throw failure(causes);
       await probes.kafka.provisionTopics(ALL_TOPICS);
     } catch (error) {
-      await Promise.all(started.map((part) => part.stop(settings)));
+      await Promise.all(PARTS.filter((_, index) => results[index] === 'started').map((part) => part.stop(settings)));
       throw error;
     }
-    const result = (name: Part['name']) => {
-      const outcome = outcomes[PARTS.findIndex((part) => part.name === name)];
-      return outcome?.status === 'fulfilled' ? outcome.value : 'already-running';
-    };
-    return { ...endpoints(settings), kafka: result('kafka'), redis: result('redis') };
+    // Every part answered (else the catch above threw); PARTS is kafka, redis.
+    const [kafka, redis] = results as [StartResult, StartResult];
+    return { ...endpoints(settings), kafka, redis };
   });
 }
 
+/** One error for what failed, leaving out the parts that only stopped because another had failed. */
 function failure(causes: readonly unknown[]): Error {
-  const message = causes.map((cause) => (cause instanceof Error ? cause.message : String(cause))).join('\n');
-  return new Error(message, { cause: causes[0] });
+  const real = causes.filter((cause) => !isAbort(cause));
+  const shown = real.length > 0 ? real : causes;
+  const message = shown.map((cause) => (cause instanceof Error ? cause.message : String(cause))).join('\n');
+  return new Error(message, { cause: shown[0] });
 }
 
 export interface PrivateChoice {
