@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, REPO_ROOT } from '@hub/infra-local';
+import { freePort, portIsOpen, REPO_ROOT } from '@hub/infra-local';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // Runs the integration project's real global setup in a child vitest (fixtures/vitest.config.ts) on ports and data
@@ -59,11 +59,18 @@ function runVitest(env: NodeJS.ProcessEnv): Promise<{ code: number; out: string;
   });
 }
 
-function processesNaming(text: string): string[] {
-  return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+/** Processes whose command line names `text` (the broker's does, by its log4j path), and `ports` still listening. */
+async function leftOver(text: string, ports: readonly number[]): Promise<string[]> {
+  const processes = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
     .split('\n')
     .filter((line) => line.includes(text));
+  // Redis rewrites its process title to `redis-server 127.0.0.1:<port>`, so it is found by its port.
+  const open = await Promise.all(ports.map((port) => portIsOpen(port)));
+  return [...processes, ...ports.filter((_, index) => open[index]).map((port) => `listening on ${port}`)];
 }
+
+const portsOf = (env: NodeJS.ProcessEnv) =>
+  ['LOCAL_KAFKA_PORT', 'LOCAL_KAFKA_CONTROLLER_PORT', 'LOCAL_REDIS_PORT'].map((key) => Number(env[key]));
 
 describe.skipIf(containerRuntime)('the integration tests global setup (infra/local)', () => {
   it(
@@ -74,7 +81,8 @@ describe.skipIf(containerRuntime)('the integration tests global setup (infra/loc
       // Storage formatted for another node: the broker exits during start-up, after Redis has started.
       mkdirSync(path.join(dataDir, 'kafka/data'), { recursive: true });
       writeFileSync(path.join(dataDir, 'kafka/data/meta.properties'), 'version=1\ncluster.id=\nnode.id=7\n');
-      const result = await runVitest(await childEnv(dataDir));
+      const env = await childEnv(dataDir);
+      const result = await runVitest(env);
       expect(result.code).toBe(1);
       expect(result.out).toContain('the broker exited during start-up');
       expect(result.out).toContain("Stored node id 7 doesn't match previous node id 1");
@@ -82,7 +90,7 @@ describe.skipIf(containerRuntime)('the integration tests global setup (infra/loc
       expect(result.out).not.toContain('endpoints:');
       // The broker's own start-up and exit take most of this; a hang would take the old 90 s wait and more.
       expect(result.ms).toBeLessThan(75_000);
-      expect(processesNaming(dataDir)).toEqual([]);
+      expect(await leftOver(dataDir, portsOf(env))).toEqual([]);
     },
   );
 
@@ -109,7 +117,10 @@ describe.skipIf(containerRuntime)('the integration tests global setup (infra/loc
         expect(path.basename(privateDir)).toMatch(/^hub-private-stack-/);
         expect(privateDirsBefore.has(path.basename(privateDir))).toBe(false);
         expect(existsSync(privateDir)).toBe(false);
-        expect(processesNaming(privateDir)).toEqual([]);
+        const privatePorts = [...endpoints.kafkaBrokers, endpoints.redisUrl].map((address) =>
+          Number(/:(\d+)$/.exec(address)?.[1]),
+        );
+        expect(await leftOver(privateDir, privatePorts)).toEqual([]);
         // The data dir that was asked for is left as it was: nothing of a stack was written there.
         expect(readdirSync(dataDir)).toEqual([]);
       } finally {

@@ -45,7 +45,8 @@ async function infra(stack: PrivateStack, ...args: string[]): Promise<{ code: nu
   }
 }
 
-/** Processes whose command line names the data dir: our broker (log4j path) and Redis (--dir). */
+/** Processes whose command line names the data dir: our broker (its log4j path). Redis rewrites its process title
+ * to `redis-server 127.0.0.1:<port>`, so `listening` finds it by its port. */
 function processesOf(dataDir: string): string[] {
   return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
     .split('\n')
@@ -119,6 +120,7 @@ describe('infra/local CLI', () => {
       expect(stoppedStatus.out).toMatch(/kafka\s+stopped/);
       expect(stoppedStatus.out).toMatch(/redis\s+stopped/);
       expect(processesOf(main.dataDir)).toEqual([]);
+      expect(await listening(main)).toEqual([]);
     },
   );
 

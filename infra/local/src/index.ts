@@ -26,4 +26,4 @@ export {
   type LocalHubEnv,
   type PortName,
 } from './settings.ts';
-export { freePort } from './processes.ts';
+export { freePort, portIsOpen } from './processes.ts';
