@@ -69,6 +69,13 @@ export function renderServiceFace(service: HubServiceName): string {
       ),
     ),
   ].filter((view) => view !== undefined);
+  lines.push(
+    '',
+    'Configuration: the keys every hub process reads (services/hub/README.md, "Configuration"); run alone with ' +
+      (service === 'auth' || service === 'hub'
+        ? '`node services/hub/src/main.ts`.'
+        : `\`node services/${service}/src/main.ts\`.`),
+  );
   if (views.length > 0) {
     lines.push('', 'Views: ' + views.map((view) => `\`${view}\` (${HUB_VIEWS[view]})`).join('; '));
   }
