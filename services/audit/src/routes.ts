@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { actorOf, auditEvent } from '@hub/audit';
 import { AUDIT_SEARCH_LIMITS, auditEventsTopic, HTTP_ROUTES, STEPS } from '@hub/contracts';
-import { bindRoute, orNotReady, type RouteBinding } from '@hub/http';
+import { bindRoute, type RouteBinding } from '@hub/http';
 import { requestPublish, type KafkaClient } from '@hub/kafka';
 import { auditCursor } from './cursor.ts';
 import { auditSearchPageOf } from './page.ts';
@@ -46,14 +46,10 @@ export function auditRoutes(deps: AuditRoutesDeps): RouteBinding[] {
         },
         [randomUUID()],
       );
-      await orNotReady(
-        () =>
-          requestPublish(kafka, STEPS.auditRequests, auditEventsTopic, [
-            { key: query.receiptId ?? caller.organisation, value: searched },
-          ]),
-        'The audit trail could not be written, so the search was not run. Retry later.',
-        request.log,
-      );
+      // Kafka unavailable: DependencyUnavailableError, 503 `not-ready`, and nothing is read.
+      await requestPublish(kafka, STEPS.auditRequests, auditEventsTopic, [
+        { key: query.receiptId ?? caller.organisation, value: searched },
+      ]);
 
       // One more than the page, to know whether there is a next page without a trailing empty one.
       const found = await store.search({
