@@ -20,11 +20,12 @@ export interface AuditRoutesDeps {
 }
 
 /**
- * `searchAuditEvents` and `verifyAuditChain` (contracts/src/http-api.ts), for IG officers, each scoped to the
- * officer's area (a national IG officer sees all: scope.ts). Every filter is optional and they combine with AND;
- * with none, an officer browses the trail by time, oldest first. A search is itself audited (`audit-searched`, with
- * what was searched for) and the event is committed to Kafka before anything is read, so nobody looks at the trail
- * unaudited; if Kafka fails, 503.
+ * `searchAuditEvents`, `verifyAuditChain` and `verifyAuditChains` (contracts/src/http-api.ts), for IG officers. A
+ * search is scoped to the officer's area (a national IG officer sees all: scope.ts); a verification reveals positions
+ * and counts only, never content, so any IG officer may run it, for one partition or for all in one call. Every
+ * filter is optional and they combine with AND; with none, an officer browses the trail by time, oldest first. A
+ * search is itself audited (`audit-searched`, with what was searched for) and the event is committed to Kafka before
+ * anything is read, so nobody looks at the trail unaudited; if Kafka fails, 503.
  */
 export function auditRoutes(deps: AuditRoutesDeps): RouteBinding[] {
   const { store, kafka } = deps;
@@ -79,6 +80,19 @@ export function auditRoutes(deps: AuditRoutesDeps): RouteBinding[] {
       const result = await store.verifyChain(partition);
       request.log.info({ partition, ok: result.ok }, 'audit chain verified');
       return { partition, ...result };
+    }),
+
+    bindRoute(HTTP_ROUTES.verifyAuditChains, async ({ request }) => {
+      const partitions = await Promise.all(
+        Array.from({ length: auditEventsTopic.partitions }, async (_, partition) => ({
+          partition,
+          ...(await store.verifyChain(partition)),
+        })),
+      );
+      const intact = partitions.filter((result): result is Extract<typeof result, { ok: true }> => result.ok);
+      const broken = partitions.filter((result) => !result.ok).map((result) => result.partition);
+      request.log.info({ partitions: partitions.length, broken }, 'audit chains verified');
+      return broken.length === 0 ? { ok: true as const, partitions: intact } : { ok: false as const, partitions };
     }),
   ];
 }
