@@ -249,7 +249,7 @@ export const STEPS = {
     service: 'audit',
     description: 'Every search is audited before anything is read.',
     transactionalId: null,
-    operations: ['searchAuditEvents', 'verifyAuditChain', 'verifyAuditChains'],
+    operations: ['searchAuditEvents', 'verifyAuditChain'],
     outputs: [AUDIT],
   }),
   serviceStarted: step({
