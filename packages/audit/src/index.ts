@@ -1,1 +1,2 @@
 export { auditEvent, incidentRef, actorOf, type AuditFields } from './event.ts';
+export { issueNotification, type IssueSource } from './issue.ts';

@@ -1,8 +1,6 @@
-import { auditEvent, incidentRef } from '@hub/audit';
+import { auditEvent, incidentRef, issueNotification } from '@hub/audit';
 import {
   auditEventsTopic,
-  notificationsIssuedTopic,
-  signedPayloadType,
   STEPS,
   type CpDecision,
   type CpNotificationPayload,
@@ -123,37 +121,17 @@ async function issue(
   const at = deps.now();
   const outputs: Output[] = [];
   for (const { decision, payload } of decisions) {
-    const fields = {
-      receiptId: source.sourceId,
-      incidentRef: source.ref,
-      nhsNumber: source.nhsNumber,
-      recipient: payload.recipient,
-      notificationId: payload.notificationId,
-    } as const;
-    const jws = await deps.keys.sign(payload, { typ: signedPayloadType(payload.kind) });
     outputs.push(
       auditDecision(source, decision, at),
-      output(notificationsIssuedTopic, {
-        key: payload.recipient,
-        value: {
-          notificationId: payload.notificationId,
-          recipient: payload.recipient,
-          kind: payload.kind,
-          receiptId: source.sourceId,
-          subjectRef: null,
-          amends: null,
-          issuedAt: at.toISOString(),
-          jws,
-        },
-      }),
-      output(auditEventsTopic, {
-        key: source.sourceId,
-        value: auditEvent(SERVICE, 'notification-routed', at, fields),
-      }),
-      output(auditEventsTopic, {
-        key: source.sourceId,
-        value: auditEvent(SERVICE, 'notification-signed', at, { ...fields, reason: deps.keys.activeKid.slice(0, 80) }),
-      }),
+      ...(await issueNotification(deps.keys, payload, {
+        service: SERVICE,
+        receiptId: source.sourceId,
+        incidentRef: source.ref,
+        subjectRef: null,
+        nhsNumber: source.nhsNumber,
+        routedReason: null,
+        at,
+      })),
     );
   }
   return outputs;

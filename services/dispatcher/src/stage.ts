@@ -1,12 +1,5 @@
-import { auditEvent, incidentRef } from '@hub/audit';
-import {
-  auditEventsTopic,
-  notificationsIssuedTopic,
-  signedPayloadType,
-  STEPS,
-  type DaIncidentDecided,
-  type DaNotificationPayload,
-} from '@hub/contracts';
+import { auditEvent, incidentRef, issueNotification } from '@hub/audit';
+import { auditEventsTopic, STEPS, type DaIncidentDecided, type DaNotificationPayload } from '@hub/contracts';
 import { bindStage, OUTAGE_TOLERANT_RETRY, output, type Output, type StageBinding } from '@hub/kafka';
 import {
   buildNotifications,
@@ -30,10 +23,11 @@ export interface DispatcherDeps {
 }
 
 /**
- * The dispatcher stage: decided -> one minimised payload per recipient (the policy's payload builders), signed as
- * a compact JWS by the hub's active key, and issued to its inbox's topic; audited as routed and signed in the
- * same transaction. Withholds produce nothing here: they are already audited as decisions. An amendment that no
- * longer sends anything to a recipient the previous receipt sent a notification to withdraws that notification.
+ * The dispatcher stage: decided -> one minimised payload per recipient (the policy's payload builders), signed and
+ * issued by `@hub/audit`'s `issueNotification` (the compact JWS, the issued record, its routed and signed audit
+ * events), all in one transaction. Withholds produce nothing here: they are already audited as decisions. An
+ * amendment that no longer sends anything to a recipient the previous receipt sent a notification to withdraws
+ * that notification.
  */
 export function dispatcherStage(deps: DispatcherDeps): StageBinding {
   if (deps.policy.withdrawal === null) {
@@ -94,37 +88,16 @@ export async function dispatch(
     nhsNumber: string | null,
     routedReason: string | null,
   ) => {
-    const jws = await deps.keys.sign(payload, { typ: signedPayloadType(payload.kind) });
-    const fields = {
-      receiptId: received.receiptId,
-      incidentRef: ref,
-      subjectRef,
-      nhsNumber,
-      recipient: payload.recipient,
-      notificationId: payload.notificationId,
-    } as const;
     outputs.push(
-      output(notificationsIssuedTopic, {
-        key: payload.recipient,
-        value: {
-          notificationId: payload.notificationId,
-          recipient: payload.recipient,
-          kind: payload.kind,
-          receiptId: received.receiptId,
-          subjectRef,
-          amends: payload.amends,
-          issuedAt: at.toISOString(),
-          jws,
-        },
-      }),
-      output(auditEventsTopic, {
-        key: received.receiptId,
-        value: auditEvent(SERVICE, 'notification-routed', at, { ...fields, reason: routedReason }),
-      }),
-      output(auditEventsTopic, {
-        key: received.receiptId,
-        value: auditEvent(SERVICE, 'notification-signed', at, { ...fields, reason: deps.keys.activeKid.slice(0, 80) }),
-      }),
+      ...(await issueNotification(deps.keys, payload, {
+        service: SERVICE,
+        receiptId: received.receiptId,
+        incidentRef: ref,
+        subjectRef,
+        nhsNumber,
+        routedReason,
+        at,
+      })),
     );
   };
 
