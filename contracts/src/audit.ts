@@ -127,8 +127,27 @@ export const auditSearchPage = z
   })
   .strict();
 
+const intactChain = z.object({ partition: z.int().min(0), ok: z.literal(true), length: z.int().min(0) }).strict();
+const brokenChain = z.object({ partition: z.int().min(0), ok: z.literal(false), brokenAt: z.int().min(0) }).strict();
+
 /** Answer of `GET /v1/audit/chains/{partition}/verification`. */
-export const auditChainVerification = z.discriminatedUnion('ok', [
-  z.object({ partition: z.int().min(0), ok: z.literal(true), length: z.int().min(0) }).strict(),
-  z.object({ partition: z.int().min(0), ok: z.literal(false), brokenAt: z.int().min(0) }).strict(),
+export const auditChainVerification = z.discriminatedUnion('ok', [intactChain, brokenChain]);
+
+/** Bound of `GET /v1/audit/chains/verification`'s list: one entry per partition of the audit topic, far fewer. */
+export const AUDIT_CHAINS_LIMITS = { partitions: 1000 } as const;
+
+/**
+ * Answer of `GET /v1/audit/chains/verification`: every partition's result, in partition order; `ok` only when every
+ * chain is intact, otherwise the broken ones are those with `ok: false` (each with its first broken position).
+ */
+export const auditChainsVerification = z.discriminatedUnion('ok', [
+  z
+    .object({ ok: z.literal(true), partitions: z.array(intactChain).min(1).max(AUDIT_CHAINS_LIMITS.partitions) })
+    .strict(),
+  z
+    .object({
+      ok: z.literal(false),
+      partitions: z.array(auditChainVerification).min(1).max(AUDIT_CHAINS_LIMITS.partitions),
+    })
+    .strict(),
 ]);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { auditChainVerification, auditSearchPage, storedAuditEvent } from './audit.ts';
+import { auditChainVerification, auditChainsVerification, auditSearchPage, storedAuditEvent } from './audit.ts';
 import type { ClientRole } from './callers.ts';
 import {
   FGM_REFUSAL_REASONS,
@@ -427,7 +427,7 @@ const SERVER_PROBLEMS = [
   problem('processing-timeout', 'The handler did not finish in time; the outcome is unknown, retry is safe.'),
 ] as const;
 
-/** Every protected route may answer these (`@hub/auth` `registerProtected` and `requireRole`). */
+/** Every protected route may answer these (`@hub/auth`'s `auth.guard`, run by `@hub/http` `serveRoutes`). */
 const BEARER_PROBLEMS = [
   problem(
     'unauthenticated',
@@ -758,6 +758,23 @@ export const HTTP_ROUTES = {
     ],
   }),
 
+  verifyAuditChains: defineRoute({
+    operationId: 'verifyAuditChains',
+    method: 'get',
+    path: '/v1/audit/chains/verification',
+    tag: 'audit',
+    summary: "Verify every partition's audit hash chain in one call",
+    description:
+      `Verifies the chain of each partition of ${auditEventsTopic.name} (0 to ${auditEventsTopic.partitions - 1}) as ` +
+      'verifyAuditChain does, and answers each result in partition order; ok only when every chain is intact.',
+    roles: ['ig-officer', 'ig-officer-national'],
+    responses: {
+      200: { description: "Every partition's result.", schema: auditChainsVerification, headers: CACHE_NO_STORE },
+    },
+    problemSchema: problemDetails,
+    problems: [...BEARER_PROBLEMS, ...SERVER_PROBLEMS],
+  }),
+
   getLiveness: defineRoute({
     operationId: 'getLiveness',
     method: 'get',
@@ -822,6 +839,7 @@ export const HTTP_SCHEMAS = {
   AuditSearchPage: auditSearchPage,
   StoredAuditEvent: storedAuditEvent,
   AuditChainVerification: auditChainVerification,
+  AuditChainsVerification: auditChainsVerification,
   HealthLive: healthLive,
   HealthReady: healthReady,
 } as const satisfies Record<string, z.ZodType>;

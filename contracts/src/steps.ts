@@ -249,7 +249,7 @@ export const STEPS = {
     service: 'audit',
     description: 'Every search is audited before anything is read.',
     transactionalId: null,
-    operations: ['searchAuditEvents', 'verifyAuditChain'],
+    operations: ['searchAuditEvents', 'verifyAuditChain', 'verifyAuditChains'],
     outputs: [AUDIT],
   }),
   serviceStarted: step({

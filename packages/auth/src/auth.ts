@@ -1,17 +1,9 @@
-import type { Caller, ClientRole } from '@hub/contracts';
-import type { HttpReply, HttpRequest, HttpServer, RouteGuard } from '@hub/http';
+import type { Caller } from '@hub/contracts';
+import type { HttpServer, RouteGuard } from '@hub/http';
 import type { Logger } from '@hub/logger';
 import type { RedisClient } from '@hub/redis';
 import type { HubKeyStore } from '@hub/signing';
-import {
-  authenticate,
-  callerOf,
-  registerProtected,
-  requireRole,
-  verifyAccessToken,
-  type ProtectedScopeOptions,
-  type RoleCheck,
-} from './bearer.ts';
+import { bearerGuard, verifyAccessToken } from './bearer.ts';
 import { DEFAULT_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SECONDS } from './claims.ts';
 import type { AuthCore } from './core.ts';
 import type { AuthEvent, AuthEventListener } from './events.ts';
@@ -52,24 +44,11 @@ export interface Auth {
   readonly issuer: string;
   /** Adds `POST /oauth2/token` (client credentials with a signed JWT client assertion). */
   registerTokenEndpoint(app: HttpServer): void;
-  /**
-   * Adds an authenticated scope: every route needs a valid bearer access token and must declare its roles with
-   * `requireRole` in `onRequest` (else start-up fails). Handlers get the caller from `callerOf(request)`.
-   */
-  registerProtected(
-    app: HttpServer,
-    options: ProtectedScopeOptions,
-    routes: (scope: HttpServer) => void | Promise<void>,
-  ): void;
-  /** The scope hook registerProtected uses; for `registerAuthenticated` directly (then roles are not enforced). */
-  authenticate(request: HttpRequest, reply: HttpReply): Promise<void>;
-  /** `{ onRequest: auth.requireRole('police') }`: other roles get 403 `forbidden`. */
-  requireRole(...roles: [ClientRole, ...ClientRole[]]): RoleCheck;
   /** The bearer check without HTTP: resolves to the caller, or rejects with AccessRefusal (reason code). */
   verifyAccessToken(token: string): Promise<Caller>;
   /**
-   * `@hub/http` `serveRoutes`' guard: a valid bearer token whose role is one of the route's contract roles, else
-   * 401 / 403 (audited); resolves to the caller.
+   * `@hub/http` `serveRoutes(app, bindings, auth.guard)`'s guard, the only way protected routes are served: a valid
+   * bearer token whose role is one of the route's contract roles, else 401 / 403 (audited); resolves to the caller.
    */
   readonly guard: RouteGuard;
 }
@@ -133,35 +112,13 @@ export function createAuth(options: AuthOptions): Auth {
     },
   };
 
-  // One role check per contract role list (the lists are the catalogue's own, so this stays small).
-  const roleChecks = new WeakMap<readonly ClientRole[], RoleCheck>();
-  const guard: RouteGuard = async (request, reply, roles) => {
-    await authenticate(core, request, reply);
-    let check = roleChecks.get(roles);
-    if (check === undefined) {
-      check = requireRole(core, roles);
-      roleChecks.set(roles, check);
-    }
-    await check(request, reply);
-    return callerOf(request);
-  };
-
   return Object.freeze({
-    guard,
+    guard: bearerGuard(core),
     tokenUrl: core.tokenUrl,
     issuer: core.issuer,
     registerTokenEndpoint: (app: HttpServer) => {
       registerTokenEndpoint(core, app);
     },
-    registerProtected: (
-      app: HttpServer,
-      scopeOptions: ProtectedScopeOptions,
-      routes: (scope: HttpServer) => void | Promise<void>,
-    ) => {
-      registerProtected(core, app, scopeOptions, routes);
-    },
-    authenticate: (request: HttpRequest, reply: HttpReply) => authenticate(core, request, reply),
-    requireRole: (...roles: [ClientRole, ...ClientRole[]]) => requireRole(core, roles),
     verifyAccessToken: (token: string) => verifyAccessToken(core, token),
   });
 }

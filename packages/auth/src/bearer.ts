@@ -1,6 +1,6 @@
 import { caller as callerSchema, type Caller, type ClientRole } from '@hub/contracts';
 import { HubError } from '@hub/errors';
-import { registerAuthenticated, routeTemplate, type HttpReply, type HttpRequest, type HttpServer } from '@hub/http';
+import { routeTemplate, type HttpReply, type HttpRequest, type RouteGuard } from '@hub/http';
 import { JwsError, JWS_ALGORITHMS, verifyWithJwks } from '@hub/signing';
 import { ACCESS_TOKEN_TYPE, checkAccessTokenClaims } from './claims.ts';
 import type { AuthCore } from './core.ts';
@@ -11,26 +11,6 @@ export const MAX_ACCESS_TOKEN_LENGTH = 4096;
 export const REALM = 'safeguarding-hub';
 /** RFC 6750 §2.1: `Bearer` (any case), one space, a b64token. */
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
-
-/** A route's role check, from `auth.requireRole(...)`; put it in the route's `onRequest`. */
-export type RoleCheck = (request: HttpRequest, reply: HttpReply) => Promise<void>;
-
-/** The caller of each authenticated request. A WeakMap, not a fastify decoration: typing one needs fastify here. */
-const callers = new WeakMap<object, Caller>();
-/** Every RoleCheck ever made, so registerProtected can refuse routes that declare none. */
-const roleChecks = new WeakSet<object>();
-
-/**
- * The authenticated caller of this request, for handlers inside `registerProtected`. Throws (a server bug, so a
- * 500) when the route is not behind the bearer check.
- */
-export function callerOf(request: HttpRequest): Caller {
-  const found = callers.get(request);
-  if (found === undefined) {
-    throw new Error('callerOf: no authenticated caller on this request; is the route inside registerProtected?');
-  }
-  return found;
-}
 
 /** Who a hub-signed token says its holder is: what was proven before a later check refused it. */
 export interface TokenIdentity {
@@ -125,8 +105,8 @@ async function refuse(
   });
 }
 
-/** The scope hook: a valid bearer access token, or 401 with `WWW-Authenticate: Bearer` (RFC 6750 §3). */
-export async function authenticate(core: AuthCore, request: HttpRequest, reply: HttpReply): Promise<void> {
+/** The bearer check: the caller of a valid access token, or 401 with `WWW-Authenticate: Bearer` (RFC 6750 §3). */
+async function authenticate(core: AuthCore, request: HttpRequest, reply: HttpReply): Promise<Caller> {
   const header = request.headers.authorization;
   const match = typeof header === 'string' && header.length <= MAX_ACCESS_TOKEN_LENGTH + 7 ? BEARER.exec(header) : null;
   if (header === undefined || match === null) {
@@ -139,7 +119,7 @@ export async function authenticate(core: AuthCore, request: HttpRequest, reply: 
     throw new HubError('unauthenticated', 'A bearer access token from the token endpoint is required.');
   }
   try {
-    callers.set(request, await verifyAccessToken(core, match[1] ?? ''));
+    return await verifyAccessToken(core, match[1] ?? '');
   } catch (error) {
     if (!(error instanceof AccessRefusal)) throw error;
     void reply.header('www-authenticate', `Bearer realm="${REALM}", error="invalid_token"`);
@@ -148,59 +128,19 @@ export async function authenticate(core: AuthCore, request: HttpRequest, reply: 
   }
 }
 
-/** A route hook allowing only these roles: 403 `forbidden` for any other authenticated caller. */
-export function requireRole(core: AuthCore, roles: readonly ClientRole[]): RoleCheck {
-  if (roles.length === 0) throw new TypeError('requireRole needs at least one role');
-  const allowed = new Set(roles);
-  const check: RoleCheck = async (request, reply) => {
-    const found = callers.get(request);
-    // Outside registerProtected there is no caller: deny rather than guess.
-    if (found === undefined) throw new HubError('unauthenticated', 'A bearer access token is required.');
-    if (!allowed.has(found.role)) {
+/**
+ * `@hub/http` `serveRoutes`' guard: the bearer check, then the caller's role must be one of the route's contract
+ * roles (403 `forbidden`, `error="insufficient_scope"`, otherwise). Every refusal is audited. An empty role list
+ * admits nobody (serveRoutes never guards a public route).
+ */
+export function bearerGuard(core: AuthCore): RouteGuard {
+  return async (request, reply, roles) => {
+    const caller = await authenticate(core, request, reply);
+    if (!roles.includes(caller.role)) {
       void reply.header('www-authenticate', `Bearer realm="${REALM}", error="insufficient_scope"`);
-      await refuse(core, request, 'role-not-allowed', found);
+      await refuse(core, request, 'role-not-allowed', caller);
       throw new HubError('forbidden', 'This client may not call this route.');
     }
+    return caller;
   };
-  roleChecks.add(check);
-  return check;
-}
-
-export interface ProtectedScopeOptions {
-  /** Path prefix of the scope, e.g. `/v1`. */
-  readonly prefix?: string;
-}
-
-function hasRoleCheck(onRequest: unknown): boolean {
-  const hooks: unknown[] = Array.isArray(onRequest) ? onRequest : [onRequest];
-  return hooks.some((hook) => typeof hook === 'function' && roleChecks.has(hook));
-}
-
-/**
- * `registerAuthenticated` with the bearer check, deny by default: every route inside must put a
- * `requireRole(...)` in its `onRequest`, or registration fails at start-up (a route nobody decided on is a route
- * nobody should reach).
- */
-export function registerProtected(
-  core: AuthCore,
-  app: HttpServer,
-  options: ProtectedScopeOptions,
-  routes: (scope: HttpServer) => void | Promise<void>,
-): void {
-  registerAuthenticated(
-    app,
-    {
-      ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
-      authenticate: (request, reply) => authenticate(core, request, reply),
-    },
-    async (scope) => {
-      scope.addHook('onRoute', (route) => {
-        if (!hasRoleCheck(route.onRequest)) {
-          const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
-          throw new Error(`Protected route ${methods} ${route.url} has no requireRole(...) in its onRequest.`);
-        }
-      });
-      await routes(scope);
-    },
-  );
 }

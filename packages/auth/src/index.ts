@@ -7,7 +7,7 @@ export {
   type Auth,
   type AuthOptions,
 } from './auth.ts';
-export { callerOf, AccessRefusal, REALM, type ProtectedScopeOptions, type RoleCheck } from './bearer.ts';
+export { AccessRefusal, REALM } from './bearer.ts';
 export {
   ACCESS_TOKEN_AUDIENCE,
   ACCESS_TOKEN_TYPE,

@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpServer } from '@hub/http';
 import { createKeyStore } from '@hub/signing';
-import { callerOf, createAuth } from './index.ts';
-import { ISSUER, startHarness, TOKEN_URL, type Harness } from './test-harness.ts';
+import { ISSUER, startHarness, TEST_CATALOGUE, TOKEN_URL, type Harness } from './test-harness.ts';
 import {
   createTestClient,
   requestAccessToken,
@@ -29,6 +28,7 @@ afterAll(async () => {
 beforeEach(() => {
   h.clock.now = Date.now();
   h.events.length = 0;
+  h.handled.length = 0;
 });
 
 afterEach(async () => {
@@ -53,7 +53,10 @@ function call(url: string, authorization?: string) {
 }
 
 async function unauthenticated(authorization: string | undefined, wwwAuthenticate: string) {
+  const handledBefore = [...h.handled];
   const response = await call('/v1/police-only', authorization);
+  // The guard refused before the handler: it never ran.
+  expect(h.handled).toEqual(handledBefore);
   expect(response.statusCode).toBe(401);
   expect(response.headers['content-type']).toBe('application/problem+json');
   expect(response.headers['www-authenticate']).toBe(wwwAuthenticate);
@@ -72,6 +75,8 @@ describe('protected routes', () => {
     const gp = await call('/v1/gp-or-marac', `bearer ${await tokenFor(h.gp)}`);
     expect(gp.statusCode).toBe(200);
     expect(gp.json()).toEqual({ caller: { clientId: 'gp-a81001', role: 'gp', organisation: 'A81001' } });
+    expect(h.handled).toEqual(['policeOnly', 'gpOrMarac']);
+    expect(h.events.filter((event) => event.outcome === 'refused')).toEqual([]);
   });
 
   it('refuses a request without a token: 401 with WWW-Authenticate: Bearer', async () => {
@@ -191,6 +196,7 @@ describe('protected routes', () => {
     });
     const marac = await call('/v1/police-only', `Bearer ${await tokenFor(h.marac)}`);
     expect(marac.statusCode).toBe(403);
+    expect(h.handled).toEqual([]);
   });
 
   it('stops a removed client at once, after a registry reload', async () => {
@@ -231,23 +237,35 @@ describe('protected routes', () => {
   });
 });
 
-describe('registerProtected', () => {
-  it('refuses at start-up a route that declares no role (deny by default)', async () => {
-    const app = createHttpServer({ logger: h.logs.logger, serviceName: 'deny-test' });
-    const auth = createAuth({
-      registry: h.registry,
-      keyStore: h.keyStore,
-      redis: h.redis,
-      tokenUrl: TOKEN_URL,
-      logger: h.logs.logger,
-    });
-    auth.registerProtected(app, { prefix: '/v1' }, (scope) => {
-      scope.get('/forgotten', () => ({ ok: true }));
-    });
-    await expect(app.ready()).rejects.toThrow(
-      'Protected route GET /v1/forgotten has no requireRole(...) in its onRequest.',
+describe('deny by default', () => {
+  it('refuses at start-up a protected contract route added without serveRoutes and the guard', async () => {
+    const app = createHttpServer({ logger: h.logs.logger, serviceName: 'deny-test', catalogue: TEST_CATALOGUE });
+    expect(() => app.get('/v1/police-only', () => ({ caller: null }))).toThrow(
+      'route GET /v1/police-only has roles in the catalogue: serve it with serveRoutes and a guard',
     );
-    await app.close().catch(() => undefined);
+    await app.close();
+  });
+
+  it('runs the guard before the body is read or validated and before the handler', async () => {
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/v1/gp-or-marac',
+      headers: { 'content-type': 'application/json' },
+      payload: { note: 'x'.repeat(21), unknown: true },
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ code: 'unauthenticated', instance: '/v1/gp-or-marac' });
+    expect(h.events).toMatchObject([{ reason: 'no-token', route: '/v1/gp-or-marac' }]);
+    // The same body with a valid token is the contract's 400: the guard, not the schema, refused it above.
+    const gp = `Bearer ${await tokenFor(h.gp)}`;
+    const invalid = await h.app.inject({
+      method: 'POST',
+      url: '/v1/gp-or-marac',
+      headers: { authorization: gp },
+      payload: { note: 'x'.repeat(21), unknown: true },
+    });
+    expect(invalid.statusCode).toBe(400);
+    expect(h.handled).toEqual([]);
   });
 
   it('works for a client registered with an RS512 key only, and for several roles', async () => {
@@ -264,13 +282,12 @@ describe('registerProtected', () => {
   });
 });
 
-describe('callerOf', () => {
-  it('throws outside a protected route (a 500 that reveals nothing)', async () => {
-    const app = createHttpServer({ logger: h.logs.logger, serviceName: 'caller-test' });
-    app.get('/open', (request) => ({ caller: callerOf(request) }));
-    const response = await app.inject({ url: '/open' });
-    expect(response.statusCode).toBe(500);
-    expect(response.body).not.toContain('registerProtected');
-    await app.close();
+describe('public routes', () => {
+  it('get no guard and no caller: a token sent to one is not even read', async () => {
+    const response = await h.app.inject({ url: '/v1/open', headers: { authorization: 'Bearer not-a-jwt' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ callerGiven: false });
+    expect(h.handled).toEqual(['open']);
+    expect(h.events).toEqual([]);
   });
 });

@@ -1,12 +1,4 @@
-export {
-  createHttpServer,
-  servedRoutes,
-  registerAuthenticated,
-  HTTP_DEFAULTS,
-  type AuthenticatedScopeOptions,
-  type HttpServer,
-  type HttpServerOptions,
-} from './server.ts';
+export { createHttpServer, servedRoutes, HTTP_DEFAULTS, type HttpServer, type HttpServerOptions } from './server.ts';
 export { listen, closeGracefully, type BoundAddress, type CloseOutcome, type ListenOptions } from './lifecycle.ts';
 export type { ReadinessCheck } from './health.ts';
 export { PROBLEM_CONTENT_TYPE, sendProblem, type ProblemDetails, type ProblemInput } from './problem.ts';

@@ -32,6 +32,20 @@ describe('routes bound to their contract entry', () => {
     await app.close();
   });
 
+  it('refuses, at start-up, a protected catalogue route added without serveRoutes and its guard', async () => {
+    const app = server();
+    const message =
+      'route GET /v1/domestic-abuse-incidents/{receiptId} has roles in the catalogue: serve it with serveRoutes and a guard';
+    expect(() => app.get('/v1/domestic-abuse-incidents/:receiptId', () => ({}))).toThrow(message);
+    // A hook of its own is not the guard either.
+    expect(() =>
+      app.get('/v1/domestic-abuse-incidents/:receiptId', { onRequest: () => Promise.resolve() }, () => ({})),
+    ).toThrow(message);
+    // A public entry may be added directly (the health routes are).
+    expect(servedRoutes(app)).toEqual(['GET /health/live', 'GET /health/ready']);
+    await app.close();
+  });
+
   it("guards a protected route with the contract's roles and hands the handler the caller", async () => {
     const asked: (readonly ClientRole[])[] = [];
     const guard: RouteGuard = (_request, _reply, roles) => {

@@ -63,8 +63,13 @@ function successStatus(route: HttpRoute): number {
 }
 
 const callers = new WeakMap<object, Caller>();
+/** The onRequest hooks serveRoutes puts in front of protected routes: `catalogueCheck` refuses a route without one. */
+const guardHooks = new WeakSet<object>();
 
-/** Registers each binding from its contract entry. Public routes (no roles) get no guard; every other one does. */
+/**
+ * Registers each binding from its contract entry. Public routes (no roles) get no guard; every other one runs the
+ * guard in its own `onRequest` hook, after the server-wide hooks and before the body is read, validated or handled.
+ */
 export function serveRoutes(app: HttpServer, bindings: readonly RouteBinding[], guard: RouteGuard): void {
   for (const binding of bindings) {
     const { route } = binding;
@@ -99,9 +104,11 @@ export function serveRoutes(app: HttpServer, bindings: readonly RouteBinding[], 
     };
     if (route.roles.length > 0) {
       const roles = route.roles;
-      options.onRequest = async (request, reply) => {
+      const onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
         callers.set(request, await guard(request, reply, roles));
       };
+      guardHooks.add(onRequest);
+      options.onRequest = onRequest;
     }
     app.route(options);
   }
@@ -112,21 +119,34 @@ export function routeKey(method: string, path: string): string {
   return `${method.toUpperCase()} ${path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`;
 }
 
+function guarded(onRequest: unknown): boolean {
+  const hooks: unknown[] = Array.isArray(onRequest) ? onRequest : [onRequest];
+  return hooks.some((hook) => typeof hook === 'function' && guardHooks.has(hook));
+}
+
 /**
- * An `onRoute` hook that refuses (at start-up) any route the catalogue does not declare, and records what is
- * served. fastify's automatic HEAD routes are off (`exposeHeadRoutes: false`), so each route is one entry.
+ * An `onRoute` hook that refuses (at start-up) any route the catalogue does not declare, and any route whose entry
+ * has roles but which was not served by `serveRoutes` with its guard (deny by default: `app.get(...)` of a protected
+ * path fails), and records what is served. fastify's automatic HEAD routes are off (`exposeHeadRoutes: false`), so
+ * each route is one entry.
  */
 export function catalogueCheck(catalogue: readonly HttpRoute[]): {
-  readonly onRoute: (route: { method: string | string[]; url: string }) => void;
+  readonly onRoute: (route: { method: string | string[]; url: string; onRequest?: unknown }) => void;
   readonly served: () => readonly string[];
 } {
-  const known = new Set(catalogue.map((route) => routeKey(route.method, route.path)));
+  const known = new Map(catalogue.map((route) => [routeKey(route.method, route.path), route]));
   const served: string[] = [];
   return {
     onRoute(route) {
       for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
         const key = routeKey(method, route.url);
-        if (!known.has(key)) throw new Error(`route ${key} is not in the HTTP catalogue (contracts/src/http-api.ts)`);
+        const entry = known.get(key);
+        if (entry === undefined) {
+          throw new Error(`route ${key} is not in the HTTP catalogue (contracts/src/http-api.ts)`);
+        }
+        if (entry.roles.length > 0 && !guarded(route.onRequest)) {
+          throw new Error(`route ${key} has roles in the catalogue: serve it with serveRoutes and a guard`);
+        }
         served.push(key);
       }
     },

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { HttpRoute } from '@hub/contracts';
 import { HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
@@ -174,36 +174,4 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   registerHealthRoutes(app, { readinessChecks, readinessTimeoutMs, serviceName: options.serviceName });
 
   return app;
-}
-
-export interface AuthenticatedScopeOptions {
-  /** Path prefix of the scope, e.g. `/v1`. */
-  readonly prefix?: string;
-  /**
-   * Runs before every route of the scope (onRequest). Throw `HubError('unauthenticated')` or
-   * `HubError('forbidden')` to refuse the request; resolve to let it through. `reply` is there for response
-   * headers that must accompany a refusal (e.g. `WWW-Authenticate`); do not send from here.
-   */
-  readonly authenticate: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>;
-}
-
-/**
- * The place for authenticated routes: a child context (fastify encapsulation) whose onRequest hook runs
- * `authenticate`, so the hook applies to these routes only and never to the health routes. @hub/auth's
- * `registerProtected` builds on this with bearer tokens and per-route roles.
- */
-export function registerAuthenticated(
-  app: HttpServer,
-  options: AuthenticatedScopeOptions,
-  routes: (scope: HttpServer) => void | Promise<void>,
-): void {
-  void app.register(
-    async (scope) => {
-      scope.addHook('onRequest', async (request, reply) => {
-        await options.authenticate(request, reply);
-      });
-      await routes(scope);
-    },
-    options.prefix === undefined ? {} : { prefix: options.prefix },
-  );
 }

@@ -209,6 +209,16 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     },
   };
 
+  /**
+   * A request-side write on a closed client (the process is stopping) is Kafka being unavailable to the request:
+   * DependencyUnavailableError, answered 503 `not-ready` like a lost broker, never a 500.
+   */
+  function assertOpenForRequest(): void {
+    if (closing !== undefined) {
+      throw new DependencyUnavailableError('kafka', { cause: new Error('the Kafka client is closed') });
+    }
+  }
+
   async function shutdown(): Promise<void> {
     const results = await Promise.allSettled([...subscriptions].map((subscription) => subscription.stop()));
     results.push(
@@ -236,11 +246,11 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       await waitUntilReady(core, timeoutMs);
     },
     publish: async (topic, messages) => {
-      core.assertOpen();
+      assertOpenForRequest();
       await requestSide(requestDeadlineMs, () => publish(core, topic, messages));
     },
     transaction: async (transactionalId, work) => {
-      core.assertOpen();
+      assertOpenForRequest();
       let pool = pools.get(transactionalId);
       if (pool === undefined) {
         pool = createTransactionPool(core, {

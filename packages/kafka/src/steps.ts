@@ -97,9 +97,10 @@ export function startStep(
 
 /**
  * One request's writes in one transaction under the request step's transactional id; publishing a topic the step
- * does not declare throws before anything is sent (and aborts the transaction).
+ * does not declare throws before anything is sent, and the transaction aborts (its declared writes too). Async, so
+ * every refusal is a rejection, never a synchronous throw.
  */
-export function requestTransaction<R>(
+export async function requestTransaction<R>(
   kafka: KafkaClient,
   step: RequestStep,
   work: (tx: TransactionScope) => Promise<R>,
@@ -121,8 +122,8 @@ export function requestTransaction<R>(
   );
 }
 
-/** A request step's lone publish (no transaction), with the same declared-output check. */
-export function requestPublish<T extends TopicSpec>(
+/** A request step's lone publish (no transaction), with the same declared-output check (a rejection). */
+export async function requestPublish<T extends TopicSpec>(
   kafka: KafkaClient,
   step: RequestStep,
   topic: T,

@@ -71,3 +71,28 @@ describe('request-side Kafka calls while the broker cannot be reached', () => {
     expect(await failure(client.transaction('unavailable-own', () => Promise.reject(own)))).toBe(own);
   });
 });
+
+describe('request-side Kafka calls on a closed client', () => {
+  it('reject publish and transaction with DependencyUnavailableError(kafka), so a stopping process answers 503', async () => {
+    const closed = createKafkaClient({
+      brokers: testEndpoints().kafkaBrokers,
+      clientId: 'unavailable-closed',
+      logger: captureLogs('kafka-closed').logger,
+      topicNamespace: isolatedTopicNamespace(),
+    });
+    await closed.close();
+    let ran = false;
+    const published = await failure(closed.publish(notes, [{ key: 'k', value: { n: 5 } }]));
+    const transacted = await failure(
+      closed.transaction('closed-tx', () => {
+        ran = true;
+        return Promise.resolve();
+      }),
+    );
+    for (const error of [published, transacted]) {
+      expect(error).toBeInstanceOf(DependencyUnavailableError);
+      expect(error).toMatchObject({ dependency: 'kafka' });
+    }
+    expect(ran).toBe(false);
+  });
+});

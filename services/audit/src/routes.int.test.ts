@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditEvent } from '@hub/audit';
 import { createTestClient, type TestClient } from '@hub/auth/testing';
-import { contentId, type AuditEvent } from '@hub/contracts';
+import { auditEventsTopic, contentId, type AuditEvent } from '@hub/contracts';
 import { startRouteHarness, type RouteHarness, type TestApp } from '@hub/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAuditCursor } from './cursor.ts';
@@ -135,6 +135,17 @@ async function allPages(query: string): Promise<SearchPage[]> {
 
 function verification(partition: string, client: TestClient | null = officer) {
   return h.inject(client, { method: 'GET', url: `/v1/audit/chains/${partition}/verification` });
+}
+
+function verificationOfAll(client: TestClient | null = officer) {
+  return h.inject(client, { method: 'GET', url: '/v1/audit/chains/verification' });
+}
+
+interface ChainResult {
+  partition: number;
+  ok: boolean;
+  length?: number;
+  brokenAt?: number;
 }
 
 describe('audit routes', () => {
@@ -287,6 +298,24 @@ describe('audit routes', () => {
     expect(anonymousChain.statusCode).toBe(401);
   });
 
+  it('verifies every partition in one call: each in order with its length, ok when all are intact', async () => {
+    const all = await verificationOfAll();
+    expect(all.statusCode).toBe(200);
+    expect(all.headers['cache-control']).toBe('no-store');
+    // The seeded trail: five events on partitions 0 and 1, none yet on the others; every partition is answered.
+    expect(auditEventsTopic.partitions).toBe(6);
+    expect(all.json()).toEqual({
+      ok: true,
+      partitions: [5, 5, 0, 0, 0, 0].map((length, partition) => ({ partition, ok: true, length })),
+    });
+    // Any IG officer may run it (positions and counts, never content); nobody else.
+    expect((await verificationOfAll(somersetOfficer)).json()).toEqual(all.json());
+    const refused = await verificationOfAll(gp);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'forbidden' });
+    expect((await verificationOfAll(null)).statusCode).toBe(401);
+  });
+
   it("verifies a partition's chain: ok with its length, the broken position after tampering", async () => {
     const zero = await verification('0');
     expect(zero.statusCode).toBe(200);
@@ -307,6 +336,21 @@ describe('audit routes', () => {
       await raw.set(key(events[1]!.eventId), JSON.stringify({ ...stored, reason: 'edited' }));
     });
     expect((await verification('2')).json()).toEqual({ partition: 2, ok: false, brokenAt: 1 });
+
+    // One tampered partition makes the whole answer not ok, and names it; the others still answer intact.
+    const all = await verificationOfAll();
+    expect(all.statusCode).toBe(200);
+    const body = all.json<{ ok: boolean; partitions: ChainResult[] }>();
+    expect(body.ok).toBe(false);
+    expect(body.partitions.filter((result) => !result.ok)).toEqual([{ partition: 2, ok: false, brokenAt: 1 }]);
+    expect(body.partitions).toEqual([
+      { partition: 0, ok: true, length: 5 },
+      { partition: 1, ok: true, length: 5 },
+      { partition: 2, ok: false, brokenAt: 1 },
+      { partition: 3, ok: true, length: 0 },
+      { partition: 4, ok: true, length: 0 },
+      { partition: 5, ok: true, length: 0 },
+    ]);
 
     for (const partition of ['6', '-1', 'x', '1000']) {
       const response = await verification(partition);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { actorOf, auditEvent } from '@hub/audit';
 import { AUDIT_SEARCH_LIMITS, auditEventsTopic, HTTP_ROUTES, STEPS } from '@hub/contracts';
-import { bindRoute, orNotReady, type RouteBinding } from '@hub/http';
+import { bindRoute, type RouteBinding } from '@hub/http';
 import { requestPublish, type KafkaClient } from '@hub/kafka';
 import { auditCursor } from './cursor.ts';
 import { auditSearchPageOf } from './page.ts';
@@ -20,11 +20,12 @@ export interface AuditRoutesDeps {
 }
 
 /**
- * `searchAuditEvents` and `verifyAuditChain` (contracts/src/http-api.ts), for IG officers, each scoped to the
- * officer's area (a national IG officer sees all: scope.ts). Every filter is optional and they combine with AND;
- * with none, an officer browses the trail by time, oldest first. A search is itself audited (`audit-searched`, with
- * what was searched for) and the event is committed to Kafka before anything is read, so nobody looks at the trail
- * unaudited; if Kafka fails, 503.
+ * `searchAuditEvents`, `verifyAuditChain` and `verifyAuditChains` (contracts/src/http-api.ts), for IG officers. A
+ * search is scoped to the officer's area (a national IG officer sees all: scope.ts); a verification reveals positions
+ * and counts only, never content, so any IG officer may run it, for one partition or for all in one call. Every
+ * filter is optional and they combine with AND; with none, an officer browses the trail by time, oldest first. A
+ * search is itself audited (`audit-searched`, with what was searched for) and the event is committed to Kafka before
+ * anything is read, so nobody looks at the trail unaudited; if Kafka fails, 503.
  */
 export function auditRoutes(deps: AuditRoutesDeps): RouteBinding[] {
   const { store, kafka } = deps;
@@ -46,14 +47,10 @@ export function auditRoutes(deps: AuditRoutesDeps): RouteBinding[] {
         },
         [randomUUID()],
       );
-      await orNotReady(
-        () =>
-          requestPublish(kafka, STEPS.auditRequests, auditEventsTopic, [
-            { key: query.receiptId ?? caller.organisation, value: searched },
-          ]),
-        'The audit trail could not be written, so the search was not run. Retry later.',
-        request.log,
-      );
+      // Kafka unavailable: DependencyUnavailableError, 503 `not-ready`, and nothing is read.
+      await requestPublish(kafka, STEPS.auditRequests, auditEventsTopic, [
+        { key: query.receiptId ?? caller.organisation, value: searched },
+      ]);
 
       // One more than the page, to know whether there is a next page without a trailing empty one.
       const found = await store.search({
@@ -83,6 +80,19 @@ export function auditRoutes(deps: AuditRoutesDeps): RouteBinding[] {
       const result = await store.verifyChain(partition);
       request.log.info({ partition, ok: result.ok }, 'audit chain verified');
       return { partition, ...result };
+    }),
+
+    bindRoute(HTTP_ROUTES.verifyAuditChains, async ({ request }) => {
+      const partitions = await Promise.all(
+        Array.from({ length: auditEventsTopic.partitions }, async (_, partition) => ({
+          partition,
+          ...(await store.verifyChain(partition)),
+        })),
+      );
+      const intact = partitions.filter((result): result is Extract<typeof result, { ok: true }> => result.ok);
+      const broken = partitions.filter((result) => !result.ok).map((result) => result.partition);
+      request.log.info({ partitions: partitions.length, broken }, 'audit chains verified');
+      return broken.length === 0 ? { ok: true as const, partitions: intact } : { ok: false as const, partitions };
     }),
   ];
 }

@@ -10,8 +10,8 @@ import type { KafkaClient } from '@hub/kafka';
 export const SERVICE = 'child-protection';
 
 /**
- * Runs a Kafka write the answer depends on; a failure is 503 `not-ready` (retry later): nothing is answered that
- * was not recorded and audited.
+ * Deprecated, and to be deleted with `orNotReady` once plans.ts and fgm.ts stop calling it: `@hub/kafka` already
+ * rejects with DependencyUnavailableError, which `@hub/http` answers 503 `not-ready`; call Kafka directly.
  */
 export function orUnavailable<R>(work: () => Promise<R>): Promise<R> {
   return orNotReady(work, 'The hub could not write its record, so the request was not completed. Retry later.');
@@ -19,7 +19,8 @@ export function orUnavailable<R>(work: () => Promise<R>): Promise<R> {
 
 /**
  * Publishes one audit event on its own (a step with no record to go with it: an unchanged resend, a refusal, a
- * denied look-up), keyed by `key`. A Kafka failure is 503 `not-ready`: nothing is answered that was not audited.
+ * denied look-up), keyed by `key`. Kafka unavailable is DependencyUnavailableError (503 `not-ready`): nothing is
+ * answered that was not audited.
  */
 export async function auditAlone(
   kafka: KafkaClient,
@@ -29,7 +30,5 @@ export async function auditAlone(
   fields: AuditFields,
   distinctBy: readonly string[] = [],
 ): Promise<void> {
-  await orUnavailable(() =>
-    kafka.publish(auditEventsTopic, [{ key, value: auditEvent(SERVICE, action, at, fields, distinctBy) }]),
-  );
+  await kafka.publish(auditEventsTopic, [{ key, value: auditEvent(SERVICE, action, at, fields, distinctBy) }]);
 }

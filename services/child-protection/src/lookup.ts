@@ -14,7 +14,7 @@ import type { KafkaClient } from '@hub/kafka';
 import { auditDecisionOf, decideScheduledLookup, planScope, type ChildProtectionPolicy } from '@hub/policy';
 import type { RedisClient } from '@hub/redis';
 import { createFlagView, type StoredFgmIndicator, type StoredPlan, type UnscheduledAccess } from './flag-view.ts';
-import { auditAlone, orUnavailable, SERVICE } from './audit-alone.ts';
+import { auditAlone, SERVICE } from './audit-alone.ts';
 
 export interface FlagLookupDeps {
   readonly kafka: KafkaClient;
@@ -159,46 +159,44 @@ export function createFlagLookup(deps: FlagLookupDeps) {
     const notified = access === undefined ? [] : [...new Set(found.map((plan) => plan.stored.localAuthority))];
     const actor = actorOf(caller);
 
-    await orUnavailable(() =>
-      deps.kafka.transaction(deps.transactionalId, async (tx) => {
-        if (access !== undefined) {
-          await tx.publish(cpFlagAccessedTopic, [
-            {
-              key: nhsNumber,
-              value: {
-                lookupId,
-                nhsNumber,
-                accessedAt: access.accessedAt,
-                accessedBy: actor,
-                setting: access.setting,
-                plans: found.map(({ stored }) => ({
-                  localAuthority: stored.localAuthority,
-                  planId: stored.planId,
-                  versionId: stored.versionId,
-                  type: stored.plan.type,
-                })),
-              },
+    await deps.kafka.transaction(deps.transactionalId, async (tx) => {
+      if (access !== undefined) {
+        await tx.publish(cpFlagAccessedTopic, [
+          {
+            key: nhsNumber,
+            value: {
+              lookupId,
+              nhsNumber,
+              accessedAt: access.accessedAt,
+              accessedBy: actor,
+              setting: access.setting,
+              plans: found.map(({ stored }) => ({
+                localAuthority: stored.localAuthority,
+                planId: stored.planId,
+                versionId: stored.versionId,
+                type: stored.plan.type,
+              })),
             },
-          ]);
-        }
-        const fields = { actor, receiptId: lookupId, nhsNumber };
-        const reason = found.length > 0 || indicators.length > 0 ? 'flags-found' : 'no-flags';
-        await tx.publish(auditEventsTopic, [
-          { key: lookupId, value: auditEvent(SERVICE, 'flags-looked-up', at, { ...fields, reason }) },
-          ...(caller.role === 'gp' && found.length > 0
-            ? [
-                {
-                  key: lookupId,
-                  value: auditEvent(SERVICE, 'decision-recorded', at, {
-                    ...fields,
-                    decision: auditDecisionOf(decideScheduledLookup(deps.policy, lookupId)),
-                  }),
-                },
-              ]
-            : []),
+          },
         ]);
-      }),
-    );
+      }
+      const fields = { actor, receiptId: lookupId, nhsNumber };
+      const reason = found.length > 0 || indicators.length > 0 ? 'flags-found' : 'no-flags';
+      await tx.publish(auditEventsTopic, [
+        { key: lookupId, value: auditEvent(SERVICE, 'flags-looked-up', at, { ...fields, reason }) },
+        ...(caller.role === 'gp' && found.length > 0
+          ? [
+              {
+                key: lookupId,
+                value: auditEvent(SERVICE, 'decision-recorded', at, {
+                  ...fields,
+                  decision: auditDecisionOf(decideScheduledLookup(deps.policy, lookupId)),
+                }),
+              },
+            ]
+          : []),
+      ]);
+    });
     // The projector records it from cp.flag-accessed.v1 too; the access is named by its look-up id, so once.
     if (access !== undefined) await view.recordAccess(nhsNumber, lookupId, access);
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { actorOf, auditEvent } from '@hub/audit';
 import { auditEventsTopic, HTTP_ROUTES, STEPS, type Caller, type InboxStatus, type Recipient } from '@hub/contracts';
 import { HubError } from '@hub/errors';
-import { bindRoute, orNotReady, type HttpRequest, type RouteBinding } from '@hub/http';
+import { bindRoute, type HttpRequest, type RouteBinding } from '@hub/http';
 import { requestPublish, requestTransaction, type KafkaClient } from '@hub/kafka';
 import { encodeInboxCursor, inboxCursor } from './cursor.ts';
 import { mayUseInbox } from './scope.ts';
@@ -28,10 +28,6 @@ const NO_NOTIFICATION = 'There is no such notification in this inbox.';
 export function inboxRoutes(deps: InboxRoutesDeps): RouteBinding[] {
   const { store, kafka } = deps;
 
-  /** A Kafka failure becomes 503 (retry later), and nothing was changed. */
-  const audit = (request: HttpRequest, publish: () => Promise<unknown>): Promise<unknown> =>
-    orNotReady(publish, 'The audit trail could not be written, so nothing was changed. Retry later.', request.log);
-
   /** 404 for an inbox that is not the caller's, after auditing the attempt. */
   async function requireOwnInbox(
     request: HttpRequest,
@@ -50,9 +46,7 @@ export function inboxRoutes(deps: InboxRoutesDeps): RouteBinding[] {
       { actor: actorOf(caller), recipient, notificationId: notification, reason: 'inbox-not-yours' },
       [randomUUID()],
     );
-    await audit(request, () =>
-      requestPublish(kafka, STEPS.inboxRequests, auditEventsTopic, [{ key: caller.organisation, value: event }]),
-    );
+    await requestPublish(kafka, STEPS.inboxRequests, auditEventsTopic, [{ key: caller.organisation, value: event }]);
     request.log.info({ clientId: caller.clientId, reason: 'inbox-not-yours' }, 'inbox access denied');
     throw new HubError('not-found', notFound);
   }
@@ -83,17 +77,15 @@ export function inboxRoutes(deps: InboxRoutesDeps): RouteBinding[] {
         const fresh = page.filter((item) => item.status === 'delivered');
         if (fresh.length === 0) return page;
         const at = deps.now();
-        await audit(request, () =>
-          requestTransaction(kafka, STEPS.inboxRequests, async (tx) => {
-            await tx.publish(
-              auditEventsTopic,
-              fresh.map((item) => ({
-                key: keyOf(caller, item),
-                value: auditEvent(SERVICE, 'notification-fetched', at, auditFields(caller, item)),
-              })),
-            );
-          }),
-        );
+        await requestTransaction(kafka, STEPS.inboxRequests, async (tx) => {
+          await tx.publish(
+            auditEventsTopic,
+            fresh.map((item) => ({
+              key: keyOf(caller, item),
+              value: auditEvent(SERVICE, 'notification-fetched', at, auditFields(caller, item)),
+            })),
+          );
+        });
         // Committed to the audit trail: now the statuses may move.
         const moved = new Map<string, InboxStatus | undefined>(
           await Promise.all(
@@ -131,16 +123,14 @@ export function inboxRoutes(deps: InboxRoutesDeps): RouteBinding[] {
           return stored.acknowledgedAt;
         }
         const at = deps.now();
-        await audit(request, () =>
-          requestTransaction(kafka, STEPS.inboxRequests, async (tx) => {
-            await tx.publish(auditEventsTopic, [
-              {
-                key: keyOf(caller, stored),
-                value: auditEvent(SERVICE, 'notification-acknowledged', at, auditFields(caller, stored)),
-              },
-            ]);
-          }),
-        );
+        await requestTransaction(kafka, STEPS.inboxRequests, async (tx) => {
+          await tx.publish(auditEventsTopic, [
+            {
+              key: keyOf(caller, stored),
+              value: auditEvent(SERVICE, 'notification-acknowledged', at, auditFields(caller, stored)),
+            },
+          ]);
+        });
         const status = await store.advance(recipient, id, 'acknowledged', at);
         if (status !== 'acknowledged') throw new Error('the inbox store did not record the acknowledgement');
         request.log.info({ notificationId: id }, 'inbox item acknowledged');
