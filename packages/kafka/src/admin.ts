@@ -186,3 +186,64 @@ export async function waitUntilReady(core: ClientCore, timeoutMs: number): Promi
   }
   throw new Error(`Kafka was not ready within ${timeoutMs} ms`);
 }
+
+/** How far a consumer group is behind on one topic. */
+export interface GroupLag {
+  /** True when the group has consumed something: a committed offset past the start of some partition's log. */
+  readonly progressed: boolean;
+  /** Records (and transaction markers) between the group's committed offsets and the ends, over every partition. */
+  readonly lag: number;
+  readonly partitions: readonly {
+    readonly partition: number;
+    /** The group's committed offset, or null when it has none. */
+    readonly committed: string | null;
+    /** The last stable offset (read committed): where a consumer that has read everything stands. */
+    readonly end: string;
+    readonly lag: number;
+  }[];
+}
+
+/**
+ * The group's lag on `topic`: per partition, its end (last stable offset) less its committed offset (the start of
+ * the log when it has none). A transaction leaves a marker after its records, which consumers skip without
+ * committing past it: a group that has read everything of a partition whose last write was a transaction stands 1
+ * behind (more after an aborted one). Callers decide what caught up means.
+ */
+export async function groupLag(core: ClientCore, groupId: string, topic: TopicSpec | string): Promise<GroupLag> {
+  const admin = await core.admin();
+  const physical = core.names.topic(typeof topic === 'string' ? topic : topic.name);
+  const [committed, ends] = await retryTransient(() =>
+    Promise.all([
+      admin.fetchOffsets({ groupId: core.names.group(groupId), topics: [physical] }),
+      admin.fetchTopicOffsets(physical),
+    ]),
+  );
+  const byPartition = new Map(
+    (committed.find((entry) => entry.topic === physical)?.partitions ?? []).map((p) => [p.partition, p.offset]),
+  );
+  let progressed = false;
+  const partitions = ends
+    .map(({ partition, offset, low }) => {
+      const at = byPartition.get(partition);
+      const has = at !== undefined && Number(at) >= 0;
+      if (has && Number(at) > Number(low)) progressed = true;
+      const from = has ? Math.max(Number(at), Number(low)) : Number(low);
+      return { partition, committed: has ? at : null, end: offset, lag: Math.max(0, Number(offset) - from) };
+    })
+    .sort((a, b) => a.partition - b.partition);
+  return { progressed, lag: partitions.reduce((sum, p) => sum + p.lag, 0), partitions };
+}
+
+const LAG_ATTEMPTS = 5;
+
+/** A new group's coordinator moves while the broker starts it ("not the correct coordinator"): ask again. */
+async function retryTransient<R>(work: () => Promise<R>): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= LAG_ATTEMPTS || classifyKafkaError(error) !== 'transient') throw error;
+      await sleep(100 * attempt);
+    }
+  }
+}

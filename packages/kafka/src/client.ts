@@ -3,7 +3,7 @@ import kafkajs, { type Admin, type ISocketFactory, type Kafka, type Producer } f
 import { DependencyUnavailableError, HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
 import type { TopicSpec } from '@hub/contracts';
-import { provisionTopics, ping, waitUntilReady } from './admin.ts';
+import { groupLag, provisionTopics, ping, waitUntilReady, type GroupLag } from './admin.ts';
 import { lazyConnection, type LazyConnection } from './connection.ts';
 import { DEFAULTS } from './limits.ts';
 import { consume } from './consumer.ts';
@@ -110,6 +110,8 @@ export interface KafkaClient {
   ping(timeoutMs?: number): Promise<boolean>;
   /** Resolves once ping succeeds; rejects after `timeoutMs`. */
   waitUntilReady(timeoutMs: number): Promise<void>;
+  /** How far consumer group `groupId` (logical, as in `STEPS`) is behind on `topic`, from its committed offsets. */
+  lag(groupId: string, topic: TopicSpec | string): Promise<GroupLag>;
   /** Validates every value, then sends the batch (idempotent producer, acks=all). Throws and sends nothing if any is invalid. */
   publish<T extends TopicSpec>(topic: T, messages: readonly OutboundMessage<T>[]): Promise<void>;
   /** Publishes atomically: everything `work` publishes is committed together, or aborted if it throws. */
@@ -244,6 +246,10 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     waitUntilReady: async (timeoutMs) => {
       core.assertOpen();
       await waitUntilReady(core, timeoutMs);
+    },
+    lag: async (groupId, topic) => {
+      core.assertOpen();
+      return groupLag(core, groupId, topic);
     },
     publish: async (topic, messages) => {
       assertOpenForRequest();

@@ -3,6 +3,7 @@
  * functions bound to the TopicSpecs in @hub/contracts. See README.md.
  */
 export { createKafkaClient, type KafkaClient, type KafkaClientOptions } from './client.ts';
+export type { GroupLag } from './admin.ts';
 export {
   output,
   type ConsumeOptions,
