@@ -125,7 +125,9 @@ export function newClusterId(random: (size: number) => Buffer = randomBytes): st
 function java(libs: string, paths: KafkaBrokerPaths, args: readonly string[]): string[] {
   return [
     '-Xms256m',
-    '-Xmx512m',
+    // Every test file provisions its own namespace of topics (about 120 partitions each); 512 MiB ran out of heap
+    // near 14,000 partitions on a machine shared by several runs.
+    '-Xmx1g',
     '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${paths.log4j}`,
     '-cp',
