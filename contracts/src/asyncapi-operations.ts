@@ -1,5 +1,6 @@
 import { pointerToken, sortedKeys, type JsonObject } from './json.ts';
-import { HUB_SERVICES, HUB_VIEWS, type Step } from './steps.ts';
+import { HUB_VIEWS } from './state.ts';
+import { HUB_SERVICES, type Step } from './steps.ts';
 import { deadLetterTopicName, type TopicSpec } from './topic.ts';
 
 /**
@@ -104,7 +105,7 @@ export function buildOperations(
     if (step.kind === 'stage' || step.kind === 'projector') {
       const topic = checkTopic(step.input, 'reads');
       const dlq = deadLetterTopicName(topic);
-      const view = step.view === undefined ? '' : ` Keeps the ${step.view} view: ${HUB_VIEWS[step.view]}`;
+      const view = step.view === undefined ? '' : ` Keeps the ${step.view} view: ${HUB_VIEWS[step.view].description}`;
       add(`${name}.receive.${topic}`, {
         action: 'receive',
         channel: channelRef(topic),

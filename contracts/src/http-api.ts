@@ -16,6 +16,7 @@ import { DECISION_LIMITS } from './decisions.ts';
 import { daIncidentSubmission } from './domestic-abuse.ts';
 import { isoDateTime, nhsNumber, recipient } from './identifiers.ts';
 import { INBOX_LIMITS, inboxAcknowledgement, inboxItem, inboxPage, notificationId } from './inbox.ts';
+import type { HubViewName } from './state.ts';
 import { auditEventsTopic } from './topics.ts';
 
 /**
@@ -410,6 +411,11 @@ export interface HttpRoute {
   /** The problem body's schema; `problemDetails` unless the route adds extension members. */
   readonly problemSchema: z.ZodType;
   readonly problems: readonly ProblemResponse[];
+  /**
+   * The Redis views (`HUB_VIEWS`) the route reads. While any of them is not built, or was lost, `@hub/http`
+   * `serveRoutes` answers 503 `not-ready` before the route runs: never an empty answer presented as complete.
+   */
+  readonly reads?: readonly HubViewName[];
 }
 
 function problem(code: HttpProblemCode, when: string): ProblemResponse {
@@ -423,7 +429,11 @@ function defineRoute<const R extends HttpRoute>(route: R): R {
 /** Every route may answer these: server faults and shutdown. */
 const SERVER_PROBLEMS = [
   problem('internal', 'Anything unexpected; nothing is revealed (quote requestId).'),
-  problem('not-ready', 'A dependency (Kafka, Redis) is unavailable, or the service is shutting down; retry later.'),
+  problem(
+    'not-ready',
+    'A dependency (Kafka, Redis) is unavailable, a view the route reads is being built or was lost, or the ' +
+      'service is shutting down; retry later (Retry-After).',
+  ),
   problem('processing-timeout', 'The handler did not finish in time; the outcome is unknown, retry is safe.'),
 ] as const;
 
@@ -528,6 +538,7 @@ export const HTTP_ROUTES = {
     description:
       'Per recipient and subject: decided, exception (with the identity reason), delivered, fetched, ' +
       'acknowledged. Only the submitting force sees a receipt.',
+    reads: ['receipt-status'],
     roles: ['police'],
     params: receiptParams,
     responses: { 200: { description: 'The receipt and its recipients.', schema: daReceiptStatus } },
@@ -555,6 +566,7 @@ export const HTTP_ROUTES = {
       "date is refused with 422 and a notice to the authority's inbox (la:<ONS code>). Later versions of a plan are " +
       'checked against the directory only when their startDate changes, so a plan can always be ended, even after ' +
       "the child's record became inactive.",
+    reads: ['cp-flags'],
     roles: ['local-authority'],
     params: cpPlanParams,
     body: { contentType: 'application/json', schema: cpPlanSubmission, required: true },
@@ -579,6 +591,7 @@ export const HTTP_ROUTES = {
     tag: 'child-protection',
     summary: "A plan's latest recorded version",
     description: "Only the authority that owns the plan sees it; another authority's plan id answers 404.",
+    reads: ['cp-flags'],
     roles: ['local-authority'],
     params: cpPlanParams,
     responses: { 200: { description: 'The latest version.', schema: cpPlanStatus, headers: CACHE_NO_STORE } },
@@ -601,6 +614,7 @@ export const HTTP_ROUTES = {
       'status active adds, removed removes; both are audited and an identical resend is unchanged. The ' +
       'indicator belongs to the recording organisation: only it may change it. When adding, the NHS number must ' +
       'be known, active and under 18 today; removing is always possible.',
+    reads: ['cp-flags'],
     roles: ['gp', 'unscheduled-care'],
     params: fgmIndicatorParams,
     body: { contentType: 'application/json', schema: fgmIndicatorSubmission, required: true },
@@ -629,6 +643,7 @@ export const HTTP_ROUTES = {
       'must give settingOds and settingType; when a plan is found, each owning authority is sent an access ' +
       'notification. A GP practice may look up only its own registered patients and triggers no notification. ' +
       'Every look-up is audited, including those that find nothing.',
+    reads: ['cp-flags'],
     roles: ['unscheduled-care', 'gp'],
     query: cpFlagsQuery,
     responses: { 200: { description: 'The flags (possibly none).', schema: cpFlags, headers: CACHE_NO_STORE } },
@@ -655,6 +670,7 @@ export const HTTP_ROUTES = {
       'Each item holds a compact JWS over the minimised payload, verifiable with /.well-known/jwks.json. Pass ' +
       'nextCursor back as cursor to get what came after; it is unchanged when there was nothing new. Items are ' +
       `marked fetched (audited). ${INBOX_SCOPE}`,
+    reads: ['inbox'],
     roles: INBOX_ROLES,
     params: inboxParams,
     query: inboxQuery,
@@ -678,6 +694,7 @@ export const HTTP_ROUTES = {
     description:
       'Idempotent: a repeat answers the first acknowledgement again and adds nothing to the audit trail. No body ' +
       `(or an empty JSON object). ${INBOX_SCOPE}`,
+    reads: ['inbox'],
     roles: INBOX_ROLES,
     params: inboxNotificationParams,
     body: { contentType: 'application/json', schema: emptyBody, required: false },
@@ -725,6 +742,7 @@ export const HTTP_ROUTES = {
     description:
       "Events matching every filter given, oldest first, each with its link in its partition's hash chain. " +
       'The search itself is audited (audit-searched).',
+    reads: ['audit'],
     roles: ['ig-officer', 'ig-officer-national'],
     query: auditSearchQuery,
     responses: { 200: { description: 'A page of audit events.', schema: auditSearchPage, headers: CACHE_NO_STORE } },
@@ -745,6 +763,7 @@ export const HTTP_ROUTES = {
     description:
       'Recomputes the chain (chainHash = sha256(previous chainHash + canonical event)) over every stored event ' +
       'of the partition; answers the first broken position, if any.',
+    reads: ['audit'],
     roles: ['ig-officer', 'ig-officer-national'],
     params: auditChainParams,
     responses: {
@@ -767,6 +786,7 @@ export const HTTP_ROUTES = {
     description:
       `Verifies the chain of each partition of ${auditEventsTopic.name} (0 to ${auditEventsTopic.partitions - 1}) as ` +
       'verifyAuditChain does, and answers each result in partition order; ok only when every chain is intact.',
+    reads: ['audit'],
     roles: ['ig-officer', 'ig-officer-national'],
     responses: {
       200: { description: "Every partition's result.", schema: auditChainsVerification, headers: CACHE_NO_STORE },

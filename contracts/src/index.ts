@@ -13,4 +13,5 @@ export * from './pipeline.ts';
 export * from './child-protection.ts';
 export * from './http-api.ts';
 export * from './steps.ts';
+export * from './state.ts';
 export * from './signed-payloads.ts';

@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HTTP_ROUTES } from './http-api.ts';
-import { HUB_SERVICES, HUB_VIEWS, STEPS, type HubServiceName, type Step } from './steps.ts';
+import { HUB_VIEWS } from './state.ts';
+import { HUB_SERVICES, STEPS, type HubServiceName, type Step } from './steps.ts';
 
 /**
  * Each service's face, written into its README between markers from the declarations themselves (`STEPS`,
@@ -77,7 +78,7 @@ export function renderServiceFace(service: HubServiceName): string {
         : `\`node services/${service}/src/main.ts\`.`),
   );
   if (views.length > 0) {
-    lines.push('', 'Views: ' + views.map((view) => `\`${view}\` (${HUB_VIEWS[view]})`).join('; '));
+    lines.push('', 'Views: ' + views.map((view) => `\`${view}\` (${HUB_VIEWS[view].description})`).join('; '));
   }
   return lines.join('\n');
 }

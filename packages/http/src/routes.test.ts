@@ -4,6 +4,9 @@ import { captureLogs } from '@hub/testkit';
 import { describe, expect, it } from 'vitest';
 import { bindRoute, createHttpServer, serveRoutes, servedRoutes, type RouteGuard } from './index.ts';
 
+/** Every view built: the routes' own behaviour is under test. */
+const allReady = () => true;
+
 const police: Caller = { clientId: 'police-asp', role: 'police', organisation: 'ASP' };
 const RECEIPT = `rcpt_${'a'.repeat(32)}`;
 
@@ -53,7 +56,7 @@ describe('routes bound to their contract entry', () => {
       return Promise.resolve(police);
     };
     const app = server();
-    serveRoutes(app, [receipt], guard);
+    serveRoutes(app, [receipt], guard, allReady);
     const answer = await app.inject({ method: 'GET', url: `/v1/domestic-abuse-incidents/${RECEIPT}` });
     expect(answer.statusCode).toBe(200);
     expect(answer.json()).toMatchObject({ receiptId: RECEIPT, incidentId: 'ASP' });
@@ -77,6 +80,7 @@ describe('routes bound to their contract entry', () => {
         }),
       ],
       () => Promise.reject(new HubError('forbidden', 'This client may not call this route.')),
+      allReady,
     );
     const answer = await app.inject({ method: 'GET', url: `/v1/domestic-abuse-incidents/${RECEIPT}` });
     expect(answer.statusCode).toBe(403);
@@ -85,7 +89,7 @@ describe('routes bound to their contract entry', () => {
 
   it("validates params with the contract's schema (400 naming the field) before the handler", async () => {
     const app = server();
-    serveRoutes(app, [receipt], () => Promise.resolve(police));
+    serveRoutes(app, [receipt], () => Promise.resolve(police), allReady);
     const answer = await app.inject({ method: 'GET', url: '/v1/domestic-abuse-incidents/rcpt_nope' });
     expect(answer.statusCode).toBe(400);
     expect(answer.json()).toMatchObject({ code: 'validation-failed', errors: [{ pointer: '/params/receiptId' }] });
@@ -112,5 +116,77 @@ describe('routes bound to their contract entry', () => {
     expect(answer.statusCode).toBe(200);
     expect(answer.headers['cache-control']).toBe('public, max-age=300');
     expect(guarded).toBe(false);
+  });
+
+  it('answers 503 not-ready with Retry-After, naming the view, while a view the route reads is not ready; never runs the handler', async () => {
+    const ready = new Set<string>();
+    let ran = 0;
+    const app = server([
+      HTTP_ROUTES.getReceiptStatus,
+      HTTP_ROUTES.getJwks,
+      HTTP_ROUTES.getLiveness,
+      HTTP_ROUTES.getReadiness,
+    ]);
+    const counted = bindRoute(HTTP_ROUTES.getReceiptStatus, (input) => {
+      ran += 1;
+      return receipt.handle(input);
+    });
+    const jwks = bindRoute(HTTP_ROUTES.getJwks, () =>
+      Promise.resolve({
+        keys: [{ kty: 'EC', crv: 'P-256', x: 'abc', y: 'def', kid: 'k1', alg: 'ES256', use: 'sig' } as const],
+      }),
+    );
+    const asked: string[] = [];
+    serveRoutes(
+      app,
+      [counted, jwks],
+      () => Promise.resolve(police),
+      (view) => {
+        asked.push(view);
+        return ready.has(view);
+      },
+    );
+    const url = `/v1/domestic-abuse-incidents/${RECEIPT}`;
+    const refused = await app.inject({ method: 'GET', url });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.json()).toMatchObject({
+      code: 'not-ready',
+      detail: expect.stringContaining('receipt-status') as string,
+    });
+    expect(ran).toBe(0);
+    // A route that reads no view is never held back.
+    expect((await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).statusCode).toBe(200);
+    expect(asked).toEqual(['receipt-status']);
+
+    ready.add('receipt-status');
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
+    expect(ran).toBe(1);
+  });
+
+  it('asks about views only after the guard: a refused caller learns nothing about them', async () => {
+    const app = server();
+    let asked = false;
+    serveRoutes(
+      app,
+      [receipt],
+      () => Promise.reject(new HubError('unauthenticated', 'No token.')),
+      () => {
+        asked = true;
+        return false;
+      },
+    );
+    const answer = await app.inject({ method: 'GET', url: `/v1/domestic-abuse-incidents/${RECEIPT}` });
+    expect(answer.statusCode).toBe(401);
+    expect(asked).toBe(false);
+  });
+
+  it('refuses, at start-up, a route that reads views served without their readiness', async () => {
+    const app = server();
+    expect(() => {
+      serveRoutes(app, [receipt], () => Promise.resolve(police));
+    }).toThrow('route getReceiptStatus reads views (receipt-status): serve it with their readiness');
+    await app.close();
   });
 });

@@ -1,4 +1,5 @@
-import { routePattern, type Caller, type ClientRole, type HttpRoute } from '@hub/contracts';
+import { routePattern, type Caller, type ClientRole, type HttpRoute, type HubViewName } from '@hub/contracts';
+import { HubError } from '@hub/errors';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { z } from 'zod';
 import type { HttpServer } from './server.ts';
@@ -62,6 +63,12 @@ function successStatus(route: HttpRoute): number {
   return statuses[0];
 }
 
+/**
+ * Whether a Redis view is built and not lost (`@hub/runtime` supplies it from the views' generation markers). A
+ * route whose contract entry `reads` a view that is not ready is answered 503 `not-ready` before it runs.
+ */
+export type ViewReadiness = (view: HubViewName) => boolean;
+
 const callers = new WeakMap<object, Caller>();
 /** The onRequest hooks serveRoutes puts in front of protected routes: `catalogueCheck` refuses a route without one. */
 const guardHooks = new WeakSet<object>();
@@ -69,10 +76,22 @@ const guardHooks = new WeakSet<object>();
 /**
  * Registers each binding from its contract entry. Public routes (no roles) get no guard; every other one runs the
  * guard in its own `onRequest` hook, after the server-wide hooks and before the body is read, validated or handled.
+ * A route whose entry `reads` views then asks `viewReady` about each: one not ready answers 503 `not-ready` (with
+ * Retry-After), so a lost or half-built view is never answered as if it were empty. Such a route served without
+ * `viewReady` is refused at start-up.
  */
-export function serveRoutes(app: HttpServer, bindings: readonly RouteBinding[], guard: RouteGuard): void {
+export function serveRoutes(
+  app: HttpServer,
+  bindings: readonly RouteBinding[],
+  guard: RouteGuard,
+  viewReady?: ViewReadiness,
+): void {
   for (const binding of bindings) {
     const { route } = binding;
+    const reads = route.reads ?? [];
+    if (reads.length > 0 && viewReady === undefined) {
+      throw new Error(`route ${route.operationId} reads views (${reads.join(', ')}): serve it with their readiness`);
+    }
     const status = successStatus(route);
     const response = route.responses[status];
     // `cache-control` and `pragma`, when a contract lists them, are the exact values sent.
@@ -102,14 +121,29 @@ export function serveRoutes(app: HttpServer, bindings: readonly RouteBinding[], 
         } as RouteInput<HttpRoute>);
       },
     };
+    const onRequest: ((request: FastifyRequest, reply: FastifyReply) => Promise<void>)[] = [];
     if (route.roles.length > 0) {
       const roles = route.roles;
-      const onRequest = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      const guardHook = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
         callers.set(request, await guard(request, reply, roles));
       };
-      guardHooks.add(onRequest);
-      options.onRequest = onRequest;
+      guardHooks.add(guardHook);
+      onRequest.push(guardHook);
     }
+    if (reads.length > 0 && viewReady !== undefined) {
+      // After the guard: an unauthenticated caller learns nothing, not even that a view is being rebuilt.
+      onRequest.push((): Promise<void> => {
+        const missing = reads.filter((view) => !viewReady(view));
+        if (missing.length === 0) return Promise.resolve();
+        return Promise.reject(
+          new HubError(
+            'not-ready',
+            `The ${missing.join(', ')} view is being built or rebuilt, so this route cannot answer completely; retry later.`,
+          ),
+        );
+      });
+    }
+    if (onRequest.length > 0) options.onRequest = onRequest;
     app.route(options);
   }
 }

@@ -4,3 +4,10 @@ export { defineService, type HubService, type ServiceDeps, type ServiceFactory }
 export { runMain } from './main.ts';
 export { hubEnv, loadHubConfig, type HubConfig } from './config.ts';
 export { holdInstanceName, INSTANCE_LEASE_MS, type InstanceNameLease } from './instance-name.ts';
+export {
+  createViewGenerations,
+  CAUGHT_UP_SLACK,
+  VIEW_CHECK_INTERVAL_MS,
+  type ViewGenerations,
+  type ViewState,
+} from './view-generations.ts';

@@ -27,6 +27,7 @@ import type { HubConfig } from './config.ts';
 import { holdInstanceName, type InstanceNameLease } from './instance-name.ts';
 import { jwksRoute } from './jwks.ts';
 import type { HubService, ServiceDeps, ServiceFactory } from './service.ts';
+import { createViewGenerations, type ViewGenerations } from './view-generations.ts';
 
 export interface Runtime {
   /** Provisions topics, serves HTTP, starts every step of every service; announces itself. Resolves with the address. */
@@ -38,6 +39,8 @@ export interface Runtime {
   /** The HTTP server (for `servedRoutes` in tests). */
   readonly http: HttpServer;
   readonly services: readonly HubService[];
+  /** The generation markers of the views this process's services keep, and whether each is ready. */
+  readonly views: ViewGenerations;
 }
 
 export interface RuntimeOptions {
@@ -103,6 +106,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const deps: ServiceDeps = { config, logger, kafka, redis, auth, keyStore, directory, policy, cpPolicy, now };
   const services = options.services.map((factory) => factory(deps));
 
+  const views = createViewGenerations({
+    views: services.flatMap((service) => service.views),
+    redis,
+    kafka,
+    logger,
+  });
   let lease: InstanceNameLease | undefined;
   const shared: ReadinessCheck[] = [
     {
@@ -122,23 +131,28 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     serviceName: options.name,
     bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
     readinessTimeoutMs: READINESS_TIMEOUT_MS,
-    readinessChecks: [...shared, ...services.flatMap((service) => service.readinessChecks)],
+    readinessChecks: [...shared, ...views.readinessChecks, ...services.flatMap((service) => service.readinessChecks)],
     catalogue: ALL_HTTP_ROUTES,
   });
   auth.registerTokenEndpoint(http);
-  serveRoutes(http, [jwksRoute(keyStore), ...services.flatMap((service) => service.routes)], auth.guard);
+  serveRoutes(http, [jwksRoute(keyStore), ...services.flatMap((service) => service.routes)], auth.guard, (view) =>
+    views.ready(view),
+  );
 
   const subscriptions: Subscription[] = [];
   let stopping: Promise<void> | undefined;
   return {
     http,
     services,
+    views,
     async start() {
       lease = await holdInstanceName(redis, { name: config.KAFKA_INSTANCE_NAME, instanceId, logger });
       await kafka.provisionTopics(ALL_TOPICS);
       // Listen first: taking incidents and serving inboxes needs only Kafka's producer and Redis, while each
       // consumer group may wait up to a session timeout (15 s) after an unclean stop before it rejoins.
       const address = await listen(http, { host: config.HTTP_HOST, port: config.HTTP_PORT });
+      // Before the steps start: a view's groups that have consumed nothing yet make it new, not lost.
+      await views.start();
       for (const service of services) {
         subscriptions.push(...(await Promise.all(service.steps.map((binding) => startStep(kafka, binding)))));
       }
@@ -166,6 +180,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     stop() {
       stopping ??= (async () => {
         await closeGracefully(http, SHUTDOWN_GRACE_MS);
+        views.stop();
         await kafka.close();
         // After Kafka: the name's transactional producers are closed, so a successor may take the name.
         await lease?.release().catch(() => undefined);

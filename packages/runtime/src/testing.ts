@@ -181,6 +181,9 @@ export async function startRouteHarness(options: RouteHarnessOptions): Promise<R
     tokens: () => Promise.all(issued.values()),
     async withoutKafka() {
       closedKafka ??= build().then(async (second) => {
+        // Its views are the first runtime's (same Redis, same markers): checked while Kafka is there, so what the
+        // routes answer next is about Kafka alone.
+        await second.runtime.views.start();
         await second.deps.kafka.close();
         return second.runtime;
       });

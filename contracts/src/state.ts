@@ -1,0 +1,146 @@
+import { ALL_STEPS, type ProjectorStep, type StageStep } from './steps.ts';
+
+/**
+ * Every piece of the hub's Redis state, in one place (Kafka is the record; Redis holds nothing else). Each entry is
+ * one of:
+ * - a **view**: rebuilt from the topics its steps read (the `STEPS` entries whose `view` names it; derived below,
+ *   never written twice), and carrying a generation marker (`viewGenerationKey`) written when a build completes;
+ * - a **cache** whose loss is harmless, with why;
+ * - **not yet derivable**: state that only Redis holds today (issue 9 makes each derivable from topics, then it
+ *   becomes a view or goes).
+ *
+ * Keys are Redis glob patterns (`*` matches anything, `:` included), as SCAN MATCH takes them, under the
+ * deployment's `REDIS_KEY_PREFIX`. A module that writes a new key declares its pattern here: `state.test.ts` reads
+ * every module that uses `@hub/redis` and fails on a key literal no pattern matches (and on a pattern no module
+ * uses). Keys derived from another key (e.g. `${record}:position`) belong to that key's pattern.
+ */
+
+interface StateEntry {
+  /** What it holds. */
+  readonly description: string;
+  /** Its keys, as glob patterns under the deployment's key prefix. */
+  readonly keys: readonly string[];
+  /** The module that writes it. */
+  readonly owner: string;
+}
+
+export interface ViewEntry extends StateEntry {
+  /** What of the view its topics do not give yet (written by requests only), if anything. */
+  readonly notYetDerived?: string;
+}
+
+export interface CacheEntry extends StateEntry {
+  /** Why losing it (a Redis wipe or restart) is harmless. */
+  readonly harmless: string;
+}
+
+export interface UnderivedEntry extends StateEntry {
+  /** What losing it costs today, until it is derived from topics. */
+  readonly lossToday: string;
+}
+
+/** The Redis views, each rebuilt from the topics its projecting steps read. */
+export const HUB_VIEWS = {
+  inbox: {
+    description: 'Each inbox: its notifications in order, with their fetched and acknowledged states.',
+    keys: ['inbox:*:items', 'inbox:*:sequence', 'notification:*'],
+    owner: 'services/inbox/src/store.ts',
+    notYetDerived:
+      'Fetched and acknowledged states (written by the inbox routes after their audit event) and the inbox ' +
+      'sequences a cursor names: a rebuild numbers items afresh.',
+  },
+  audit: {
+    description: 'The audit trail, searchable, hash-chained per partition.',
+    keys: ['audit:*'],
+    owner: 'services/audit/src/store.ts',
+  },
+  'receipt-status': {
+    description: "Each receipt's recipients and how far each notification has got.",
+    keys: ['da:receipt:*:status'],
+    owner: 'services/police-gateway/src/receipt-status.ts',
+  },
+  'cp-flags': {
+    description: "Each child's plans, FGM indicators and recent unscheduled accesses.",
+    keys: ['cp:plan:*', 'cp:fgm:*', 'cp:plans-by-child:*', 'cp:fgm-by-child:*', 'cp:unscheduled-accesses:*'],
+    owner: 'services/child-protection/src/flag-view.ts',
+  },
+} as const satisfies Record<string, ViewEntry>;
+export type HubViewName = keyof typeof HUB_VIEWS;
+export const HUB_VIEW_NAMES = Object.keys(HUB_VIEWS) as [HubViewName, ...HubViewName[]];
+
+/** Caches whose loss is harmless. */
+export const HUB_CACHES = {
+  'token-replay': {
+    description: "The client assertions' jti already used, until each assertion expires.",
+    keys: ['auth:jti:*'],
+    owner: 'packages/auth/src/token-endpoint.ts',
+    harmless:
+      "An assertion lives at most 5 minutes and is signed with the client's own private key: after a loss, only " +
+      'an assertion still unexpired could be presented once more, and only by whoever already holds it.',
+  },
+  'inbox-locks': {
+    description: 'A short lock per inbox, so fetches and acknowledgements of one inbox take turns.',
+    keys: ['inbox:*:lock'],
+    owner: 'services/inbox/src/store.ts',
+    harmless: 'It expires by itself within seconds; a lost lock lets at most one request overlap another.',
+  },
+  'intake-locks': {
+    description: 'A short lock per incident, plan and FGM indicator while a new version is recorded.',
+    keys: ['da:incident:*:lock', 'cp:lock:*'],
+    owner: 'services/police-gateway/src/intake.ts, services/child-protection/src/flag-view.ts',
+    harmless:
+      'It expires by itself within seconds; a version is applied by compare-and-set on its predecessor, so an ' +
+      'overlap is refused, never recorded twice.',
+  },
+  'instance-name': {
+    description: "The lease on this instance's KAFKA_INSTANCE_NAME (part of its transactional ids).",
+    keys: ['hub:instance:*'],
+    owner: 'packages/runtime/src/instance-name.ts',
+    harmless:
+      'The holder renews it every 2 s and takes it back if it is gone; meanwhile Kafka still fences a second ' +
+      'instance of the same name by its transactional ids.',
+  },
+} as const satisfies Record<string, CacheEntry>;
+export type HubCacheName = keyof typeof HUB_CACHES;
+
+/** State only Redis holds today: issue 9 makes each derivable from topics. */
+export const HUB_UNDERIVED_STATE = {
+  'incident-versions': {
+    description:
+      'The latest version of each police incident (for `unchanged` and amendments) and each receipt (`rcpt_`) ' +
+      'with its incident, used by receipt status.',
+    keys: ['da:incident:*', 'da:receipt:*'],
+    owner: 'services/police-gateway/src/intake.ts',
+    lossToday:
+      'An unchanged resend is answered `accepted` as a new version, and receipt status answers 404 for earlier ' +
+      'receipts.',
+  },
+  'amendment-lineage': {
+    description:
+      "The dispatcher's latest notification per incident, kind, recipient and person, and per incident " +
+      'the slots the latest receipt filled.',
+    keys: ['da:lineage:*', 'da:issued:*'],
+    owner: 'services/dispatcher/src/lineage.ts',
+    lossToday: 'An amendment is sent as a new notification, not as amending the one it replaces.',
+  },
+} as const satisfies Record<string, UnderivedEntry>;
+
+/** The marker a view's build leaves: the generation id of the build the view holds. */
+export function viewGenerationKey(view: HubViewName): string {
+  return `view:${view}:generation`;
+}
+export const VIEW_GENERATION_KEYS = 'view:*:generation';
+
+type ViewStep = (StageStep & { readonly view: HubViewName }) | ProjectorStep;
+
+/** The steps that write a view: their consumer groups and input topics are the view's source. */
+export function viewSteps(view: HubViewName): readonly ViewStep[] {
+  return ALL_STEPS.filter(
+    (step): step is ViewStep => (step.kind === 'stage' || step.kind === 'projector') && step.view === view,
+  );
+}
+
+/** The topics a view is rebuilt from (logical names). */
+export function viewTopics(view: HubViewName): readonly string[] {
+  return [...new Set(viewSteps(view).map((step) => step.input.name))];
+}

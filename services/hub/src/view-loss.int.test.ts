@@ -1,0 +1,124 @@
+import { HUB_VIEW_NAMES, viewGenerationKey, type DaIncidentSubmission } from '@hub/contracts';
+import { closeRedis, createRedis, scanKeys, type RedisClient } from '@hub/redis';
+import { VIEW_CHECK_INTERVAL_MS } from '@hub/runtime';
+import { captureLogs, testEndpoints } from '@hub/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHub, type TestHub } from './testing.ts';
+
+/** A victim only: enough for the pipeline to write every view's topics. */
+function incident(incidentId: string): DaIncidentSubmission {
+  return {
+    incidentId,
+    occurredAt: '2026-11-21T22:40:00Z',
+    reportedAt: '2026-11-21T23:05:00Z',
+    localAuthority: 'E06000066',
+    dash: { level: 'high', yesCount: 15 },
+    repeatIncidentsLast12Months: 1,
+    childrenPresent: false,
+    victimConsent: 'not-sought',
+    circumstances: 'Test incident.',
+    subjects: [
+      {
+        ref: 'V1',
+        role: 'victim',
+        nhsNumber: '9991001018',
+        name: { given: 'Test', family: 'Victim' },
+        birthDate: '1991-04-12',
+        postcode: 'TA1 3RE',
+      },
+    ],
+    officer: { name: 'PC Test', collarNumber: 'AS1234', phone: '01632 960000' },
+  };
+}
+
+let hub: TestHub;
+/** The hub's own keys only (its isolated prefix): the shared Redis is never flushed. */
+let redis: RedisClient;
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  redis = createRedis({
+    url: testEndpoints().redisUrl,
+    keyPrefix: hub.redisPrefix,
+    connectionName: 'view-loss-test',
+    logger: captureLogs().logger,
+  });
+});
+
+afterAll(async () => {
+  await closeRedis(redis);
+  await hub.stop();
+});
+
+async function readiness(): Promise<{ status: number; failedChecks: string[] }> {
+  const response = await fetch(`${hub.url}/health/ready`);
+  const body = (await response.json()) as { failedChecks?: string[] };
+  return { status: response.status, failedChecks: [...(body.failedChecks ?? [])].sort() };
+}
+
+const VIEW_CHECKS = HUB_VIEW_NAMES.map((view) => `view:${view}`).sort();
+
+describe('a view that loses its Redis keys', () => {
+  it('a fresh hub is ready once its views are built, each with its generation marker', async () => {
+    expect(await readiness()).toEqual({ status: 200, failedChecks: [] });
+    const markers = await Promise.all(HUB_VIEW_NAMES.map((view) => redis.get(viewGenerationKey(view))));
+    expect(markers.every((marker) => marker !== null && /^[0-9a-f-]{36}$/.test(marker))).toBe(true);
+    expect(new Set(markers).size).toBe(HUB_VIEW_NAMES.length);
+  });
+
+  it('makes the hub not ready, naming the lost views; their routes answer 503 not-ready; incidents are still taken', async () => {
+    const first = await hub.call('police', '/v1/domestic-abuse-incidents', {
+      method: 'POST',
+      body: JSON.stringify(incident('ASP-VIEWLOSS-1')),
+    });
+    expect(first.status).toBe(202);
+    const { receiptId } = (await first.json()) as { receiptId: string };
+    // The pipeline has run through to the audit view: the receipt answers before the wipe.
+    await expect
+      .poll(async () => (await hub.call('police', `/v1/domestic-abuse-incidents/${receiptId}`)).status, {
+        timeout: 30_000,
+      })
+      .toBe(200);
+
+    const keys = await scanKeys(redis, '*');
+    expect(keys.length).toBeGreaterThan(HUB_VIEW_NAMES.length);
+    await redis.del(...keys);
+    const wipedAt = Date.now();
+
+    await expect
+      .poll(async () => (await readiness()).failedChecks.filter((check) => check.startsWith('view:')), {
+        timeout: VIEW_CHECK_INTERVAL_MS + 3_000,
+        interval: 200,
+      })
+      .toEqual(VIEW_CHECKS);
+    expect(Date.now() - wipedAt).toBeLessThan(VIEW_CHECK_INTERVAL_MS + 3_000);
+    expect((await readiness()).status).toBe(503);
+
+    const reads: [string, string][] = [
+      ['gpVictim', '/v1/inboxes/gp:L85901/notifications'],
+      ['igOfficer', `/v1/audit/events?receiptId=${receiptId}`],
+      ['police', `/v1/domestic-abuse-incidents/${receiptId}`],
+      [
+        'edTaunton',
+        '/v1/child-protection-flags?nhsNumber=9991001042&settingOds=RZ9AB&settingType=emergency-department',
+      ],
+    ];
+    for (const [client, path] of reads) {
+      const response = await hub.call(client, path);
+      expect([path, response.status]).toEqual([path, 503]);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(((await response.json()) as { code: string }).code).toBe('not-ready');
+    }
+
+    // Kafka alone serves the write: an incident is still accepted.
+    const second = await hub.call('police', '/v1/domestic-abuse-incidents', {
+      method: 'POST',
+      body: JSON.stringify(incident('ASP-VIEWLOSS-2')),
+    });
+    expect(second.status).toBe(202);
+    // Lost stays lost: the views do not turn ready again by themselves while their keys are gone.
+    expect((await readiness()).failedChecks.filter((check) => check.startsWith('view:'))).toEqual(VIEW_CHECKS);
+    expect(hub.logs.text()).toContain('view inbox lost');
+  });
+});
