@@ -48,11 +48,24 @@ export const INBOX_LIMITS = { pageSize: 100, defaultPageSize: 20 } as const;
 export const INBOX_STATUSES = ['delivered', 'fetched', 'acknowledged'] as const;
 export type InboxStatus = (typeof INBOX_STATUSES)[number];
 
+/**
+ * A notification's place in its inbox: its offset in `notifications.issued.v1`, a decimal string (a Kafka offset is
+ * a 64-bit integer). The topic is keyed by recipient, so one inbox's notifications are all in one partition, in
+ * order; the offset is the record's own, so a rebuilt inbox has the same positions.
+ */
+export const inboxPosition = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,18})$/, 'must be a decimal integer of at most 19 digits');
+
 /** One item of `GET /v1/inboxes/{recipient}/notifications`. */
 export const inboxItem = z
   .object({
     id: notificationId,
-    sequence: z.int().min(1),
+    sequence: inboxPosition.describe(
+      "The notification's position in its inbox: its offset in notifications.issued.v1, as a decimal string. " +
+        'Increasing within the inbox but not contiguous, and the same after the inbox is rebuilt from the record. ' +
+        'Compare as integers, not as text.',
+    ),
     kind: z.enum(NOTIFICATION_KINDS),
     amends: notificationId.nullable(),
     issuedAt: isoDateTime,

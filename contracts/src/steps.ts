@@ -1,5 +1,4 @@
 import type { HttpOperationId } from './http-api.ts';
-import type { HubViewName } from './state.ts';
 import type { TopicSpec } from './topic.ts';
 import {
   auditEventsTopic,
@@ -34,6 +33,15 @@ export const HUB_SERVICES = {
   hub: 'The process itself: announces each start.',
 } as const;
 export type HubServiceName = keyof typeof HUB_SERVICES;
+
+/** The Redis views, each rebuilt from the topics its projecting steps read. */
+export const HUB_VIEWS = {
+  inbox: 'Each inbox: its notifications in order, with their fetched and acknowledged states.',
+  audit: 'The audit trail, searchable, hash-chained per partition.',
+  'receipt-status': "Each receipt's recipients and how far each notification has got.",
+  'cp-flags': "Each child's plans, FGM indicators and recent unscheduled accesses.",
+} as const;
+export type HubViewName = keyof typeof HUB_VIEWS;
 
 interface StepBase {
   readonly service: HubServiceName;
@@ -218,6 +226,16 @@ export const STEPS = {
     transactionalId: 'inbox-store',
     input: notificationsIssuedTopic,
     outputs: [AUDIT],
+    view: 'inbox',
+  }),
+  inboxStates: step({
+    kind: 'projector',
+    service: 'inbox',
+    description:
+      'Fetches and acknowledgements from the audit trail into their inbox (forward only), so a rebuilt inbox has ' +
+      'its states again.',
+    groupId: 'inbox-states',
+    input: AUDIT,
     view: 'inbox',
   }),
   inboxRequests: step({

@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 
 export interface InboxItem {
   readonly id: string;
-  readonly sequence: number;
+  readonly sequence: string;
   readonly kind: string;
   readonly amends: string | null;
   readonly status: string;

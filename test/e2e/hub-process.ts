@@ -279,7 +279,7 @@ export async function createHubProcess(options: HubProcessOptions): Promise<HubP
 
 export interface PulledItem {
   readonly id: string;
-  readonly sequence: number;
+  readonly sequence: string;
   readonly kind: string;
   readonly status: string;
   readonly issuedAt: string;

@@ -6,15 +6,16 @@ import type { InboxStore } from './store.ts';
 const SERVICE = 'inbox';
 
 /**
- * Puts each issued notification into its inbox and audits `notification-stored` in the same transaction as the
- * consumer offset. The Redis append is idempotent (a retried or redelivered message keeps its first sequence),
- * so running the handler again is harmless.
+ * Puts each issued notification into its inbox at its offset (its position: the topic is keyed by recipient, so
+ * one inbox is one partition, in order) and audits `notification-stored` in the same transaction as the consumer
+ * offset. The Redis append is idempotent (a retried, redelivered or replayed message keeps its first position), so
+ * running the handler again is harmless, and a replay of the topic rebuilds the same positions.
  */
 export function inboxProjector(store: InboxStore, now: () => Date) {
   return bindStage(STEPS.inboxStore, {
     retry: OUTAGE_TOLERANT_RETRY,
-    handle: async ({ value: notification }) => {
-      await store.append(notification);
+    handle: async ({ value: notification, offset }) => {
+      await store.append(notification, offset);
       return [
         output(auditEventsTopic, {
           key: notification.receiptId,

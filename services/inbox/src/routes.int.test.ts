@@ -1,10 +1,10 @@
 import { createTestClient, type TestClient } from '@hub/auth/testing';
-import { contentId, type IssuedNotification, type Recipient } from '@hub/contracts';
+import { contentId, notificationsIssuedTopic, type IssuedNotification, type Recipient } from '@hub/contracts';
 import { startRouteHarness, type RouteHarness, type TestApp } from '@hub/runtime/testing';
 import { publicJwks, verify } from '@hub/signing';
 import { uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeInboxCursor } from './cursor.ts';
+import { cursorAfter } from './cursor.ts';
 import { createInboxService } from './service.ts';
 import { createInboxStore, type InboxStore } from './store.ts';
 
@@ -49,8 +49,8 @@ afterAll(async () => {
 });
 
 let counter = 0;
-/** A notification signed by the hub's key, appended to `recipient`'s inbox as the projector would. */
-async function deliver(recipient: Recipient): Promise<IssuedNotification> {
+/** A notification signed by the hub's key. */
+async function signed(recipient: Recipient): Promise<IssuedNotification> {
   counter += 1;
   const receiptId = contentId('rcpt', uniqueId('receipt'));
   const notificationId = contentId('ntf', receiptId, recipient, String(counter));
@@ -59,7 +59,7 @@ async function deliver(recipient: Recipient): Promise<IssuedNotification> {
     { typ: NOTIFICATION_TYP },
   );
   jwsValues.push(jws);
-  const notification: IssuedNotification = {
+  return {
     notificationId,
     recipient,
     kind: recipient.startsWith('gp:') ? 'da-gp-notification' : 'da-marac-referral',
@@ -69,8 +69,33 @@ async function deliver(recipient: Recipient): Promise<IssuedNotification> {
     issuedAt: clock.now.toISOString(),
     jws,
   };
-  await store.append(notification);
-  return notification;
+}
+
+type Delivered = IssuedNotification & { readonly position: string };
+
+/**
+ * `count` notifications issued to `recipient` on `notifications.issued.v1`, as the dispatcher issues them, once the
+ * service's store stage has put each in the inbox and audited it `notification-stored` (so that event comes first
+ * in `h.audited`); each with the position it got there (its offset).
+ */
+async function deliverMany(recipient: Recipient, count: number): Promise<Delivered[]> {
+  const notifications: IssuedNotification[] = [];
+  for (let n = 0; n < count; n++) notifications.push(await signed(recipient));
+  await h.deps.kafka.publish(
+    notificationsIssuedTopic,
+    notifications.map((value) => ({ key: recipient, value })),
+  );
+  const stored = async () => Promise.all(notifications.map((n) => store.get(recipient, n.notificationId)));
+  await expect.poll(async () => (await stored()).every((item) => item !== undefined), { timeout: 15_000 }).toBe(true);
+  const ids = new Set(notifications.map((n) => n.notificationId));
+  const audited = () =>
+    h.audited.filter(({ value }) => value.action === 'notification-stored' && ids.has(value.notificationId ?? ''));
+  await expect.poll(() => audited().length, { timeout: 15_000 }).toBe(count);
+  return (await stored()).map((item, index) => ({ ...notifications[index]!, position: item!.position }));
+}
+
+async function deliver(recipient: Recipient): Promise<Delivered> {
+  return (await deliverMany(recipient, 1))[0]!;
 }
 
 function listInbox(client: TestClient | undefined, recipient: string, query = '', server: TestApp = h) {
@@ -88,7 +113,7 @@ function acknowledge(client: TestClient | undefined, recipient: string, id: stri
 }
 
 interface Page {
-  items: { id: string; sequence: number; status: string; jws: string; kind: string }[];
+  items: { id: string; sequence: string; status: string; jws: string; kind: string }[];
   nextCursor: string;
 }
 
@@ -97,8 +122,7 @@ const gpActor = { clientId: gp.clientId, role: 'gp', organisation: 'A81001' };
 describe('inbox routes', () => {
   it('a GP pages through its own inbox by cursor; each delivered item becomes fetched with exactly one audit event', async () => {
     const recipient = 'gp:A81001';
-    const delivered = [];
-    for (let n = 0; n < 5; n++) delivered.push(await deliver(recipient));
+    const delivered = await deliverMany(recipient, 5);
     const elsewhere = await deliver('gp:B82002');
     const ids = delivered.map((notification) => notification.notificationId);
 
@@ -119,13 +143,16 @@ describe('inbox routes', () => {
       [],
     ]);
     expect(pages.flatMap((page) => page.items.map((item) => item.status))).toEqual(Array(5).fill('fetched'));
-    expect(pages.flatMap((page) => page.items.map((item) => item.sequence))).toEqual([1, 2, 3, 4, 5]);
+    // Each item's sequence is its position in the record: its offset, increasing through the inbox.
+    const positions = delivered.map((notification) => notification.position);
+    expect(pages.flatMap((page) => page.items.map((item) => item.sequence))).toEqual(positions);
+    for (let n = 1; n < positions.length; n++) expect(BigInt(positions[n]!)).toBeGreaterThan(BigInt(positions[n - 1]!));
     // Nothing new: the cursor comes back unchanged.
     expect(pages[3]!.nextCursor).toBe(pages[2]!.nextCursor);
-    expect(pages[3]!.nextCursor).toBe(encodeInboxCursor(5));
+    expect(pages[3]!.nextCursor).toBe(cursorAfter(positions[4]!));
     expect(pages[0]!.items[0]).toEqual({
       id: ids[0],
-      sequence: 1,
+      sequence: positions[0],
       kind: 'da-gp-notification',
       amends: null,
       issuedAt: clock.now.toISOString(),
@@ -202,7 +229,7 @@ describe('inbox routes', () => {
       h.audited
         .filter(({ value }) => value.notificationId === notification.notificationId)
         .map(({ value }) => value.action),
-    ).toEqual(['notification-acknowledged']);
+    ).toEqual(['notification-stored', 'notification-acknowledged']);
   });
 
   it('answers 404 for a notification that is not in the inbox, and refuses a body with members', async () => {
@@ -262,7 +289,7 @@ describe('inbox routes', () => {
     expect((await store.get('gp:B82002', theirs.notificationId))?.status).toBe('delivered');
     expect(
       h.audited.filter(({ value }) => value.notificationId === theirs.notificationId).map(({ value }) => value.action),
-    ).toEqual(['access-denied']);
+    ).toEqual(['notification-stored', 'access-denied']);
   });
 
   it('refuses a police client with 403 and a caller without a token with 401 on every inbox route', async () => {
@@ -354,13 +381,14 @@ describe('inbox routes', () => {
 
   it('pages 20 by default and at most 100', async () => {
     const recipient = 'exceptions:E07000188';
-    for (let n = 0; n < 105; n++) await deliver(recipient);
+    const delivered = await deliverMany(recipient, 105);
     const get = (query: string) =>
       h.inject(sedgemoor, { method: 'GET', url: `/v1/inboxes/${recipient}/notifications${query}` });
     const first = (await get('')).json<Page>();
     expect(first.items).toHaveLength(20);
     const rest = (await get(`?limit=100&cursor=${first.nextCursor}`)).json<Page>();
-    expect(rest.items.map((item) => item.sequence)).toEqual(Array.from({ length: 85 }, (_, i) => i + 21));
+    expect(first.items.map((item) => item.sequence)).toEqual(delivered.slice(0, 20).map((item) => item.position));
+    expect(rest.items.map((item) => item.sequence)).toEqual(delivered.slice(20).map((item) => item.position));
     const fetched = await h.auditedWhere(
       (event) => event.action === 'notification-fetched' && event.recipient === recipient,
       105,
@@ -370,7 +398,7 @@ describe('inbox routes', () => {
 
   it('two concurrent polls of one inbox audit each item once', async () => {
     const recipient = 'la:E06000066';
-    const fresh = [await deliver(recipient), await deliver(recipient), await deliver(recipient)];
+    const fresh = await deliverMany(recipient, 3);
     const [a, b] = await Promise.all([
       listInbox(localAuthority, recipient, 'limit=100'),
       listInbox(localAuthority, recipient, 'limit=100'),
@@ -399,8 +427,8 @@ describe('inbox routes', () => {
     // With Kafka back, the same request fetches it, audited once.
     const retried = (await listInbox(gp, recipient, `cursor=${before}`)).json<Page>();
     expect(retried.items.map((item) => [item.id, item.status])).toEqual([[fresh.notificationId, 'fetched']]);
-    const events = await h.auditedWhere((event) => event.notificationId === fresh.notificationId, 1);
-    expect(events.map((event) => event.action)).toEqual(['notification-fetched']);
+    const events = await h.auditedWhere((event) => event.notificationId === fresh.notificationId, 2);
+    expect(events.map((event) => event.action)).toEqual(['notification-stored', 'notification-fetched']);
   });
 
   it('the JWS an inbox item carries verifies against the published JWKS', async () => {

@@ -4,7 +4,7 @@ import { auditEventsTopic, HTTP_ROUTES, STEPS, type Caller, type InboxStatus, ty
 import { HubError } from '@hub/errors';
 import { bindRoute, type HttpRequest, type RouteBinding } from '@hub/http';
 import { requestPublish, requestTransaction, type KafkaClient } from '@hub/kafka';
-import { encodeInboxCursor, inboxCursor } from './cursor.ts';
+import { cursorAfter, encodeInboxCursor, INBOX_START, inboxCursor } from './cursor.ts';
 import { mayUseInbox } from './scope.ts';
 import type { InboxStore, StoredNotification } from './store.ts';
 
@@ -70,10 +70,10 @@ export function inboxRoutes(deps: InboxRoutesDeps): RouteBinding[] {
     bindRoute(HTTP_ROUTES.listInboxNotifications, async ({ caller, params, query, request }) => {
       const { recipient } = params;
       await requireOwnInbox(request, caller, recipient, NO_INBOX);
-      const after = query.cursor === undefined ? 0 : inboxCursor.fromQuery(query.cursor);
+      const from = query.cursor === undefined ? INBOX_START : inboxCursor.fromQuery(query.cursor);
 
       const items = await store.withLock(recipient, async () => {
-        const page = await store.page(recipient, after, query.limit);
+        const page = await store.page(recipient, from, query.limit);
         const fresh = page.filter((item) => item.status === 'delivered');
         if (fresh.length === 0) return page;
         const at = deps.now();
@@ -96,17 +96,18 @@ export function inboxRoutes(deps: InboxRoutesDeps): RouteBinding[] {
         return page.map((item) => ({ ...item, status: moved.get(item.id) ?? item.status }));
       });
 
+      const last = items.at(-1);
       return {
         items: items.map((item) => ({
           id: item.id,
-          sequence: item.sequence,
+          sequence: item.position,
           kind: item.kind,
           amends: item.amends,
           issuedAt: item.issuedAt,
           status: item.status,
           jws: item.jws,
         })),
-        nextCursor: encodeInboxCursor(items.at(-1)?.sequence ?? after),
+        nextCursor: last === undefined ? encodeInboxCursor(from) : cursorAfter(last.position),
       };
     }),
 

@@ -34,44 +34,89 @@ function notification(n: number, recipient: IssuedNotification['recipient'] = 'g
 }
 
 describe('inbox store', () => {
-  it('appends each notification once, even when redelivered, with a sequence per inbox', async () => {
-    expect(await store.append(notification(1))).toEqual({ sequence: 1, isNew: true });
-    expect(await store.append(notification(2))).toEqual({ sequence: 2, isNew: true });
-    expect(await store.append(notification(1))).toEqual({ sequence: 1, isNew: false });
-    expect(await store.append(notification(3, 'gp:B82002'))).toEqual({ sequence: 1, isNew: true });
+  it('appends each notification once, at its first position, even when redelivered at another', async () => {
+    expect(await store.append(notification(1), '0')).toEqual({ position: '0', isNew: true });
+    expect(await store.append(notification(2), '3')).toEqual({ position: '3', isNew: true });
+    expect(await store.append(notification(1), '0')).toEqual({ position: '0', isNew: false });
+    expect(await store.append(notification(1), '7')).toEqual({ position: '0', isNew: false });
+    expect(await store.append(notification(3, 'gp:B82002'), '1')).toEqual({ position: '1', isNew: true });
 
-    const page = await store.page('gp:A81001', 0, 10);
-    expect(page.map((item) => [item.id, item.sequence])).toEqual([
-      [notification(1).notificationId, 1],
-      [notification(2).notificationId, 2],
+    const page = await store.page('gp:A81001', '0', 10);
+    expect(page.map((item) => [item.id, item.position])).toEqual([
+      [notification(1).notificationId, '0'],
+      [notification(2).notificationId, '3'],
     ]);
   });
 
-  it('pages by cursor: after the last sequence seen, at most limit items', async () => {
-    for (let n = 10; n < 15; n++) await store.append(notification(n, 'marac:E06000066'));
-    const first = await store.page('marac:E06000066', 0, 2);
-    const second = await store.page('marac:E06000066', first.at(-1)!.sequence, 2);
-    const third = await store.page('marac:E06000066', second.at(-1)!.sequence, 2);
-    const empty = await store.page('marac:E06000066', third.at(-1)!.sequence, 2);
-    expect([first, second, third].map((page) => page.map((item) => item.sequence))).toEqual([[1, 2], [3, 4], [5]]);
-    expect(empty).toEqual([]);
+  it('pages from a position: in numeric order (across digit counts and beyond 2^53), at most limit items', async () => {
+    const recipient = 'marac:E06000066';
+    const positions = ['9', '10', '99', '100', '9007199254740992', '9007199254740993', '9223372036854775807'];
+    // Appended out of order: the order is the positions', not the arrival's.
+    for (const [n, position] of [...positions.entries()].reverse()) {
+      await store.append(notification(10 + n, recipient), position);
+    }
+    const first = await store.page(recipient, '0', 3);
+    const second = await store.page(recipient, '100', 3);
+    const third = await store.page(recipient, '9007199254740993', 3);
+    const beyond = await store.page(recipient, '9223372036854775808', 3);
+    expect([first, second, third].map((page) => page.map((item) => item.position))).toEqual([
+      ['9', '10', '99'],
+      ['100', '9007199254740992', '9007199254740993'],
+      ['9007199254740993', '9223372036854775807'],
+    ]);
+    expect(first.map((item) => item.id)).toEqual([10, 11, 12].map((n) => notification(n).notificationId));
+    expect(await store.page(recipient, '101', 1)).toEqual([second[1]]);
+    expect(beyond).toEqual([]);
   });
 
   it('never shows or changes a notification through another inbox', async () => {
-    await store.append(notification(20, 'gp:C83003'));
+    await store.append(notification(20, 'gp:C83003'), '20');
     const id = notification(20).notificationId;
     expect(await store.get('gp:A81001', id)).toBeUndefined();
     expect(await store.advance('gp:A81001', id, 'acknowledged', new Date())).toBeUndefined();
     expect((await store.get('gp:C83003', id))?.status).toBe('delivered');
   });
 
-  it('moves status forward only', async () => {
-    await store.append(notification(30, 'gp:D84004'));
+  it('moves status forward only, keeping the time each status was first reached', async () => {
+    await store.append(notification(30, 'gp:D84004'), '30');
     const id = notification(30).notificationId;
-    expect(await store.advance('gp:D84004', id, 'fetched', new Date())).toBe('fetched');
-    expect(await store.advance('gp:D84004', id, 'acknowledged', new Date())).toBe('acknowledged');
-    expect(await store.advance('gp:D84004', id, 'fetched', new Date())).toBe('acknowledged');
-    expect((await store.get('gp:D84004', id))?.status).toBe('acknowledged');
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 23, 9, minute));
+    expect(await store.advance('gp:D84004', id, 'fetched', at(1))).toBe('fetched');
+    expect(await store.advance('gp:D84004', id, 'fetched', at(2))).toBe('fetched');
+    expect(await store.advance('gp:D84004', id, 'acknowledged', at(3))).toBe('acknowledged');
+    expect(await store.advance('gp:D84004', id, 'acknowledged', at(4))).toBe('acknowledged');
+    expect(await store.advance('gp:D84004', id, 'fetched', at(5))).toBe('acknowledged');
+    expect(await store.get('gp:D84004', id)).toMatchObject({
+      status: 'acknowledged',
+      fetchedAt: at(1).toISOString(),
+      acknowledgedAt: at(3).toISOString(),
+    });
+  });
+
+  it('keeps a state that arrives before its notification (a rebuild replays both topics at once), for its inbox only', async () => {
+    const early = notification(40, 'gp:G87007');
+    const at = new Date('2026-11-23T10:00:00.000Z');
+    expect(await store.advance('gp:G87007', early.notificationId, 'acknowledged', at)).toBe('acknowledged');
+    // A state alone is not an item.
+    expect(await store.get('gp:G87007', early.notificationId)).toBeUndefined();
+    expect(await store.page('gp:G87007', '0', 10)).toEqual([]);
+    await store.append(early, '40');
+    expect(await store.get('gp:G87007', early.notificationId)).toMatchObject({
+      position: '40',
+      status: 'acknowledged',
+      fetchedAt: null,
+      acknowledgedAt: at.toISOString(),
+    });
+
+    // A state recorded under another inbox does not carry over to the notification.
+    const elsewhere = notification(41, 'gp:G87007');
+    expect(await store.advance('gp:H88008', elsewhere.notificationId, 'fetched', at)).toBe('fetched');
+    await store.append(elsewhere, '41');
+    expect(await store.get('gp:G87007', elsewhere.notificationId)).toMatchObject({
+      status: 'delivered',
+      fetchedAt: null,
+      acknowledgedAt: null,
+    });
   });
 
   it('serialises work per inbox: waits for the holder, and answers 409 conflict after INBOX_LOCK.waitMs', async () => {

@@ -1,15 +1,17 @@
 import type { InboxStatus, IssuedNotification, NotificationKind, Recipient } from '@hub/contracts';
-import { acquireLock, withLock, type RedisClient } from '@hub/redis';
+import { withLock, type RedisClient } from '@hub/redis';
 
 /**
- * Inboxes as a Redis view of `notifications.issued.v1` (rebuildable by replaying the topic). Each inbox is a
- * sorted set of notification ids scored by a per-inbox sequence; the cursor a client passes back is the last
- * sequence it saw, so paging is stable while new notifications arrive.
+ * Inboxes as a Redis view of `notifications.issued.v1` and of the fetches and acknowledgements on
+ * `audit.events.v1`, rebuildable by replaying both. Each notification's position is its offset in the topic (one
+ * inbox is one partition, in order), so a rebuilt inbox has the same positions and a client's cursor still means the
+ * same place.
  */
 export interface StoredNotification {
   readonly id: string;
   readonly recipient: Recipient;
-  readonly sequence: number;
+  /** Its offset in `notifications.issued.v1`, a decimal string. */
+  readonly position: string;
   readonly kind: NotificationKind;
   readonly receiptId: string;
   /** The submitting organisation's reference for the person, or null (a referral about everyone). */
@@ -18,6 +20,8 @@ export interface StoredNotification {
   readonly issuedAt: string;
   readonly status: InboxStatus;
   readonly jws: string;
+  /** When it was first fetched; null until then (and when it was acknowledged without a fetch). */
+  readonly fetchedAt: string | null;
   /** When it was first acknowledged; null until then. */
   readonly acknowledgedAt: string | null;
 }
@@ -31,56 +35,73 @@ export const INBOX_LOCK = { ttlMs: 15_000, waitMs: 2_000, retryMs: 25 } as const
 const INBOX_BUSY = 'Another request on this inbox is in progress; retry shortly.';
 
 const keys = {
-  sequence: (recipient: string) => `inbox:${recipient}:sequence`,
+  /** Sorted set, every score 0, ordered by member: `<position, zero-padded to 19 digits>:<notification id>`. */
   items: (recipient: string) => `inbox:${recipient}:items`,
   notification: (id: string) => `notification:${id}`,
   lock: (recipient: string) => `inbox:${recipient}:lock`,
 };
 
-// Appends once: a redelivered notification keeps its first sequence. Returns [sequence, 1 if new else 0].
-const APPEND = `
-local existing = redis.call('hget', KEYS[3], 'sequence')
-if existing then return {tonumber(existing), 0} end
-local sequence = redis.call('incr', KEYS[1])
-redis.call('hset', KEYS[3], 'recipient', ARGV[1], 'sequence', sequence, 'kind', ARGV[2], 'receiptId', ARGV[3],
-  'amends', ARGV[4], 'issuedAt', ARGV[5], 'status', 'delivered', 'jws', ARGV[6], 'subjectRef', ARGV[8])
-redis.call('zadd', KEYS[2], sequence, ARGV[7])
-return {sequence, 1}`;
+/** A Kafka offset has at most 19 digits; padded, positions order as text exactly as they do as numbers. */
+const POSITION_DIGITS = 19;
+const padded = (position: string) => position.padStart(POSITION_DIGITS, '0');
 
-// Moves status forward only (delivered -> fetched -> acknowledged), for the right recipient. Returns the status.
+// Appends once: a redelivered or replayed notification keeps its first position. A state the audit trail gave
+// before the notification arrived (a rebuild replays both topics at once) is kept if it is for the same inbox.
+// Returns [position, 1 if new else 0].
+const APPEND = `
+local existing = redis.call('hget', KEYS[2], 'position')
+if existing then return {existing, 0} end
+local status = 'delivered'
+if redis.call('hget', KEYS[2], 'recipient') == ARGV[1] then
+  status = redis.call('hget', KEYS[2], 'status') or 'delivered'
+else
+  redis.call('del', KEYS[2])
+end
+redis.call('hset', KEYS[2], 'recipient', ARGV[1], 'position', ARGV[2], 'kind', ARGV[3], 'receiptId', ARGV[4],
+  'amends', ARGV[5], 'issuedAt', ARGV[6], 'status', status, 'jws', ARGV[7], 'subjectRef', ARGV[8])
+redis.call('zadd', KEYS[1], 0, ARGV[9])
+return {ARGV[2], 1}`;
+
+// Moves status forward only (delivered -> fetched -> acknowledged), for the right recipient, keeping the first
+// time of each. The routes (after their audit event commits) and the projector of those events both write through
+// it, so they agree whichever comes first; a state may arrive before its notification (a rebuild replays both
+// topics at once) and is kept for it. Returns the status, or false for another inbox's notification.
 const ADVANCE = `
 local recipient = redis.call('hget', KEYS[1], 'recipient')
-if recipient ~= ARGV[1] then return false end
+if recipient and recipient ~= ARGV[1] then return false end
 local order = {delivered = 1, fetched = 2, acknowledged = 3}
-local current = redis.call('hget', KEYS[1], 'status')
+local current = redis.call('hget', KEYS[1], 'status') or 'delivered'
 if order[ARGV[2]] > order[current] then
-  redis.call('hset', KEYS[1], 'status', ARGV[2], ARGV[2] .. 'At', ARGV[3])
+  redis.call('hset', KEYS[1], 'recipient', ARGV[1], 'status', ARGV[2], ARGV[2] .. 'At', ARGV[3])
   return ARGV[2]
 end
 return current`;
 
 const FIELDS = [
   'recipient',
-  'sequence',
+  'position',
   'kind',
   'receiptId',
   'amends',
   'issuedAt',
   'status',
   'jws',
+  'fetchedAt',
   'acknowledgedAt',
   'subjectRef',
 ] as const;
 
 function toStored(id: string, values: readonly (string | null)[]): StoredNotification | undefined {
-  const [recipient, sequence, kind, receiptId, amends, issuedAt, status, jws, acknowledgedAt, subjectRef] = values;
-  if (recipient == null || sequence == null || kind == null || issuedAt == null || status == null || jws == null) {
+  const [recipient, position, kind, receiptId, amends, issuedAt, status, jws, fetchedAt, acknowledgedAt, subjectRef] =
+    values;
+  // A state without its notification yet (see ADVANCE) is not an item.
+  if (recipient == null || position == null || kind == null || issuedAt == null || status == null || jws == null) {
     return undefined;
   }
   return {
     id,
     recipient: recipient,
-    sequence: Number(sequence),
+    position,
     kind: kind as NotificationKind,
     receiptId: receiptId ?? '',
     subjectRef: subjectRef === '' || subjectRef == null ? null : subjectRef,
@@ -88,36 +109,41 @@ function toStored(id: string, values: readonly (string | null)[]): StoredNotific
     issuedAt,
     status: status as InboxStatus,
     jws,
+    fetchedAt: fetchedAt ?? null,
     acknowledgedAt: acknowledgedAt ?? null,
   };
 }
 
 export function createInboxStore(redis: RedisClient) {
   return {
-    /** Stores a notification in its inbox once; answers whether it was new. */
-    async append(notification: IssuedNotification): Promise<{ sequence: number; isNew: boolean }> {
-      const [sequence, isNew] = (await redis.eval(
+    /**
+     * Stores a notification in its inbox once, at `position` (its offset in `notifications.issued.v1`); answers
+     * the position it has (the first one it was stored at) and whether it was new.
+     */
+    async append(notification: IssuedNotification, position: string): Promise<{ position: string; isNew: boolean }> {
+      const [stored, isNew] = (await redis.eval(
         APPEND,
-        3,
-        keys.sequence(notification.recipient),
+        2,
         keys.items(notification.recipient),
         keys.notification(notification.notificationId),
         notification.recipient,
+        position,
         notification.kind,
         notification.receiptId,
         notification.amends ?? '',
         notification.issuedAt,
         notification.jws,
-        notification.notificationId,
         notification.subjectRef ?? '',
-      )) as [number, number];
-      return { sequence, isNew: isNew === 1 };
+        `${padded(position)}:${notification.notificationId}`,
+      )) as [string, number];
+      return { position: stored, isNew: isNew === 1 };
     },
 
-    /** Notifications after `afterSequence`, oldest first, at most `limit`. */
-    async page(recipient: Recipient, afterSequence: number, limit: number): Promise<StoredNotification[]> {
-      const ids = await redis.zrangebyscore(keys.items(recipient), `(${afterSequence}`, '+inf', 'LIMIT', 0, limit);
-      if (ids.length === 0) return [];
+    /** Notifications at `from` or after, oldest first, at most `limit`. */
+    async page(recipient: Recipient, from: string, limit: number): Promise<StoredNotification[]> {
+      const members = await redis.zrangebylex(keys.items(recipient), `[${padded(from)}`, '+', 'LIMIT', 0, limit);
+      if (members.length === 0) return [];
+      const ids = members.map((member) => member.slice(POSITION_DIGITS + 1));
       const pipeline = redis.pipeline();
       for (const id of ids) pipeline.hmget(keys.notification(id), ...FIELDS);
       const rows = (await pipeline.exec()) ?? [];
@@ -133,7 +159,10 @@ export function createInboxStore(redis: RedisClient) {
       return stored?.recipient === recipient ? stored : undefined;
     },
 
-    /** Moves a notification's status forward; never backwards. Undefined when it is not in `recipient`'s inbox. */
+    /**
+     * Moves a notification's status forward, never backwards, keeping the first time of each status. Undefined
+     * when it is another inbox's notification.
+     */
     async advance(recipient: Recipient, id: string, status: InboxStatus, at: Date): Promise<InboxStatus | undefined> {
       const result = (await redis.eval(ADVANCE, 1, keys.notification(id), recipient, status, at.toISOString())) as
         string | null;
@@ -146,11 +175,6 @@ export function createInboxStore(redis: RedisClient) {
      */
     withLock<R>(recipient: Recipient, work: () => Promise<R>): Promise<R> {
       return withLock(redis, keys.lock(recipient), { ...INBOX_LOCK, busyDetail: INBOX_BUSY }, work);
-    },
-
-    /** Transitional, for routes.ts's own wait loop until it calls `withLock` above (issue 8): then delete. */
-    lock(recipient: Recipient, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
-      return acquireLock(redis, keys.lock(recipient), ttlMs);
     },
   };
 }
