@@ -1,4 +1,5 @@
 import type { HttpOperationId } from './http-api.ts';
+import type { HubViewName } from './state.ts';
 import type { TopicSpec } from './topic.ts';
 import {
   auditEventsTopic,
@@ -33,15 +34,6 @@ export const HUB_SERVICES = {
   hub: 'The process itself: announces each start.',
 } as const;
 export type HubServiceName = keyof typeof HUB_SERVICES;
-
-/** The Redis views, each rebuilt from the topics its projecting steps read. */
-export const HUB_VIEWS = {
-  inbox: 'Each inbox: its notifications in order, with their fetched and acknowledged states.',
-  audit: 'The audit trail, searchable, hash-chained per partition.',
-  'receipt-status': "Each receipt's recipients and how far each notification has got.",
-  'cp-flags': "Each child's plans, FGM indicators and recent unscheduled accesses.",
-} as const;
-export type HubViewName = keyof typeof HUB_VIEWS;
 
 interface StepBase {
   readonly service: HubServiceName;
