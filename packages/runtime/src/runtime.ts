@@ -106,6 +106,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const deps: ServiceDeps = { config, logger, kafka, redis, auth, keyStore, directory, policy, cpPolicy, now };
   const services = options.services.map((factory) => factory(deps));
 
+  const kept = new Set(services.flatMap((service) => service.views));
+  for (const binding of services.flatMap((service) => service.routes)) {
+    const foreign = (binding.route.reads ?? []).filter((view) => !kept.has(view));
+    if (foreign.length > 0) {
+      throw new Error(
+        `route ${binding.route.operationId} reads ${foreign.join(', ')}, which no service of this process keeps`,
+      );
+    }
+  }
   const views = createViewGenerations({
     views: services.flatMap((service) => service.views),
     redis,

@@ -109,8 +109,12 @@ export async function startRouteHarness(options: RouteHarnessOptions): Promise<R
       ...(routes === undefined
         ? []
         : [
-            (deps: ServiceDeps) =>
-              defineService({ name: options.service, routes: typeof routes === 'function' ? routes(deps) : routes }),
+            (deps: ServiceDeps) => {
+              const bindings = typeof routes === 'function' ? routes(deps) : routes;
+              // The views its routes read are this face's, with their generation markers, as in the service's own.
+              const views = [...new Set(bindings.flatMap((binding) => binding.route.reads ?? []))];
+              return defineService({ name: options.service, routes: bindings, views });
+            },
           ]),
     ];
     const runtime = await createRuntime({
