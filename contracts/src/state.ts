@@ -43,11 +43,8 @@ export interface UnderivedEntry extends StateEntry {
 export const HUB_VIEWS = {
   inbox: {
     description: 'Each inbox: its notifications in order, with their fetched and acknowledged states.',
-    keys: ['inbox:*:items', 'inbox:*:sequence', 'notification:*'],
+    keys: ['inbox:*:items', 'notification:*'],
     owner: 'services/inbox/src/store.ts',
-    notYetDerived:
-      'Fetched and acknowledged states (written by the inbox routes after their audit event) and the inbox ' +
-      'sequences a cursor names: a rebuild numbers items afresh.',
   },
   audit: {
     description: 'The audit trail, searchable, hash-chained per partition.',

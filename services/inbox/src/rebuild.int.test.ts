@@ -2,19 +2,26 @@ import { createTestClient } from '@hub/auth/testing';
 import { contentId, notificationsIssuedTopic, type IssuedNotification, type Recipient } from '@hub/contracts';
 import { startStep, type Subscription } from '@hub/kafka';
 import { scanKeys } from '@hub/redis';
+import { defineService } from '@hub/runtime';
 import { startRouteHarness, type RouteHarness } from '@hub/runtime/testing';
 import { uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cursorAfter } from './cursor.ts';
 import { inboxProjector } from './projector.ts';
 import { inboxRoutes } from './routes.ts';
+import { createInboxService } from './service.ts';
 import { inboxStateProjector } from './state-projector.ts';
 import { createInboxStore, type InboxStore, type StoredNotification } from './store.ts';
 
 /*
  * The inbox is a view: after its Redis keys are lost and it is rebuilt by replaying its topics, a client that kept
- * its cursor continues exactly where it was, and every fetched and acknowledged state is back. The view's steps are
- * started here, under groups of the test's choosing, so a rebuild is a fresh pair of groups replaying both topics.
+ * its cursor continues exactly where it was, and every fetched and acknowledged state is back.
+ *
+ * The rebuild is the one by hand (README "When Redis loses its data"): the hub that lost its keys stops, and a hub
+ * whose view steps have consumed nothing starts on the same topics and Redis prefix: its `inboxStore` and
+ * `inboxStates` groups replay both topics from their start into the empty view, and it is ready once they have
+ * caught up. So the first hub runs the same two steps under groups of the test's own (started here), leaving the
+ * steps' own groups fresh for the second.
  */
 
 const RECIPIENT: Recipient = 'gp:A81001';
@@ -22,39 +29,58 @@ const RECIPIENT: Recipient = 'gp:A81001';
 const WAIT = { timeout: 30_000 };
 const gp = createTestClient({ clientId: 'gp-a81001', role: 'gp', organisation: 'A81001' });
 
+/** The hub that loses its keys, then the rebuilt one; the store of whichever is running. */
 let h: RouteHarness;
 let store: InboxStore;
-let view: Subscription[] = [];
-
-/** The inbox view's two steps under fresh consumer groups: from an empty view, a replay of both topics. */
-async function startView(generation: string): Promise<void> {
-  view = await Promise.all([
-    startStep(h.deps.kafka, inboxProjector(store, h.deps.now), { groupId: `inbox-store-${generation}` }),
-    startStep(h.deps.kafka, inboxStateProjector(store), { groupId: `inbox-states-${generation}` }),
-  ]);
-}
-
-async function stopView(): Promise<void> {
-  await Promise.all(view.map((subscription) => subscription.stop()));
-  view = [];
-}
+let steps: Subscription[] = [];
 
 beforeAll(async () => {
   h = await startRouteHarness({
     service: 'inbox',
     clients: [gp],
-    routes: (deps) => {
-      store = createInboxStore(deps.redis);
-      return inboxRoutes({ store, kafka: deps.kafka, now: deps.now });
-    },
+    services: [
+      (deps) => {
+        store = createInboxStore(deps.redis);
+        return defineService({
+          name: 'inbox',
+          routes: inboxRoutes({ store, kafka: deps.kafka, now: deps.now }),
+          views: ['inbox'],
+        });
+      },
+    ],
   });
-  await startView('first');
+  steps = await Promise.all([
+    startStep(h.deps.kafka, inboxProjector(store, h.deps.now), { groupId: 'inbox-store-before-the-loss' }),
+    startStep(h.deps.kafka, inboxStateProjector(store), { groupId: 'inbox-states-before-the-loss' }),
+  ]);
 });
 
 afterAll(async () => {
-  await stopView();
+  await Promise.all(steps.map((subscription) => subscription.stop()));
   await h.close();
 });
+
+/** Stops the first hub and starts the rebuilt one on its topics and Redis prefix, with the inbox service whole. */
+async function rebuild(): Promise<void> {
+  const { KAFKA_TOPIC_NAMESPACE, REDIS_KEY_PREFIX } = h.deps.config;
+  await Promise.all(steps.map((subscription) => subscription.stop()));
+  steps = [];
+  await h.close();
+  h = await startRouteHarness({
+    service: 'inbox',
+    clients: [gp],
+    services: [
+      (deps) => {
+        store = createInboxStore(deps.redis);
+        return createInboxService(deps);
+      },
+    ],
+    env: { KAFKA_TOPIC_NAMESPACE, REDIS_KEY_PREFIX },
+  });
+  await expect
+    .poll(async () => (await h.inject(null, { method: 'GET', url: '/health/ready' })).statusCode, WAIT)
+    .toBe(200);
+}
 
 let counter = 0;
 /** `count` notifications issued to the inbox, once the running store stage has put each in it. */
@@ -147,11 +173,11 @@ describe('inbox rebuilt from the record', () => {
     const after = await deliver(2);
     ids.push(...after.map((notification) => notification.notificationId));
 
-    // Rebuild: the view's steps replay both topics from their start under fresh groups.
-    await stopView();
-    await startView('rebuilt');
+    // Rebuild: the view's steps replay both topics from their start under fresh groups; the hub is ready once
+    // they have caught up. Every position and state is the one it had before the wipe (the states come back from
+    // the audit trail).
+    await rebuild();
     await expect.poll(async () => (await whole()).map((item) => item.id), WAIT).toEqual(ids);
-    // Every position and state is the one it had before the wipe (the states come back from the audit trail).
     await expect.poll(async () => (await whole()).slice(0, 5), WAIT).toEqual(snapshot);
     const rebuilt = await whole();
     expect(rebuilt.slice(5).map((item) => [item.status, item.fetchedAt, item.acknowledgedAt])).toEqual([
