@@ -1,6 +1,5 @@
 import { auditEvent, type AuditFields } from '@hub/audit';
 import { auditEventsTopic, type AuditAction } from '@hub/contracts';
-import { orNotReady } from '@hub/http';
 import type { KafkaClient } from '@hub/kafka';
 
 // The writes every request step shares. Not in service.ts: that module imports the steps, so the steps importing
@@ -8,14 +7,6 @@ import type { KafkaClient } from '@hub/kafka';
 
 /** The `service` of this package's audit events. */
 export const SERVICE = 'child-protection';
-
-/**
- * Deprecated, and to be deleted with `orNotReady` once plans.ts and fgm.ts stop calling it: `@hub/kafka` already
- * rejects with DependencyUnavailableError, which `@hub/http` answers 503 `not-ready`; call Kafka directly.
- */
-export function orUnavailable<R>(work: () => Promise<R>): Promise<R> {
-  return orNotReady(work, 'The hub could not write its record, so the request was not completed. Retry later.');
-}
 
 /**
  * Publishes one audit event on its own (a step with no record to go with it: an unchanged resend, a refusal, a

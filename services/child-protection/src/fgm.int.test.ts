@@ -1,4 +1,5 @@
 import { CP_LIMITS, contentHash, contentId } from '@hub/contracts';
+import { DependencyUnavailableError } from '@hub/errors';
 import { uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFgmIntake, type FgmIntake } from './fgm.ts';
@@ -136,9 +137,10 @@ describe('FGM indicators', () => {
 
   it('answers 503 not-ready, never 404 or 500, when a refused removal cannot be audited', async () => {
     const closed = createFgmIntake({ ...h.intakeDeps('cp-fgm-closed'), kafka: await h.closedKafka() });
-    await expect(
-      closed.put(edCaller(), uniqueId('FGM'), { nhsNumber: SEED.sophie, status: 'removed' }),
-    ).rejects.toMatchObject({ code: 'not-ready', status: 503 });
+    // Kafka's typed unavailability, which @hub/http answers 503 `not-ready` (never the 404 of the denial).
+    const refused = closed.put(edCaller(), uniqueId('FGM'), { nhsNumber: SEED.sophie, status: 'removed' });
+    await expect(refused).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(refused).rejects.toMatchObject({ dependency: 'kafka' });
   });
 
   it("treats another organisation's same indicator id as its own indicator", async () => {

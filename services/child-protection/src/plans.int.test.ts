@@ -1,5 +1,6 @@
 import { CP_LIMITS, contentHash, contentId } from '@hub/contracts';
 import type { DirectoryPatient } from '@hub/directory';
+import { DependencyUnavailableError } from '@hub/errors';
 import { uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CP_KEYS } from './flag-view.ts';
@@ -335,7 +336,10 @@ describe('plan intake', () => {
 
   it('answers 503 not-ready, never 404 or 500, when a refused read cannot be audited', async () => {
     const closed = createPlanIntake({ ...h.intakeDeps('cp-plans-closed'), kafka: await h.closedKafka() });
-    await expect(closed.get(laCaller(), uniqueId('CPP'))).rejects.toMatchObject({ code: 'not-ready', status: 503 });
+    // Kafka's typed unavailability, which @hub/http answers 503 `not-ready` (never the 404 of a plan not found).
+    const refused = closed.get(laCaller(), uniqueId('CPP'));
+    await expect(refused).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(refused).rejects.toMatchObject({ dependency: 'kafka' });
   });
 
   it('records a plan that ended before the 12-month window for the authority: on the topic, readable, audited', async () => {

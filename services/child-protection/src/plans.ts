@@ -1,14 +1,13 @@
 import { actorOf, auditEvent, incidentRef } from '@hub/audit';
 import {
   CP_LIMITS,
+  STEPS,
   auditEventsTopic,
-  contentHash,
   contentId,
   cpPlanRecordedTopic,
   cpPlanRefusedTopic,
   type Caller,
   type CpPlanChange,
-  type CpPlanRecorded,
   type CpPlanStatus,
   type CpPlanSubmission,
   type CpRefusalReason,
@@ -17,13 +16,13 @@ import { incidentDate, type PatientDirectory } from '@hub/directory';
 import { HubError, type FieldError } from '@hub/errors';
 import type { KafkaClient } from '@hub/kafka';
 import type { ChildProtectionPolicy } from '@hub/policy';
+import { createVersionedIntake, type Admission, type VersionedRecordKind } from '@hub/records';
 import type { RedisClient } from '@hub/redis';
 import { auditDenial } from './denial.ts';
 import { checkEligibility, refusedOnNhsNumber } from './eligibility.ts';
-import { CP_KEYS, createFlagView, type StoredPlan } from './flag-view.ts';
-import { withRecordLock } from './lock.ts';
+import { CP_KEYS, createFlagView, type FlagView, type StoredPlan } from './flag-view.ts';
 import { storedPlanOf } from './projector.ts';
-import { auditAlone, orUnavailable, SERVICE } from './audit-alone.ts';
+import { SERVICE } from './audit-alone.ts';
 
 export interface PlanIntakeDeps {
   readonly kafka: KafkaClient;
@@ -75,14 +74,37 @@ function statusOf(stored: StoredPlan, outcome: CpPlanStatus['outcome']): CpPlanS
 }
 
 /**
+ * Plans as versioned records (`@hub/records`): `cpv_` version ids, one `cp.plan-recorded.v1` record per version
+ * (key: `<ons>:<planId>`), the plan lock, and the flag view's latest version of the plan (written by the intake
+ * after its commit and by the flag-view projector from the topic, with the same compare-and-set).
+ */
+export function planRecordKind(view: FlagView): VersionedRecordKind<typeof cpPlanRecordedTopic, StoredPlan> {
+  return {
+    step: STEPS.planIntake,
+    idPrefix: 'cpv',
+    topic: cpPlanRecordedTopic,
+    keyOf: (record) => incidentRef(record.localAuthority, record.planId),
+    lockKey: (ons, planId) => CP_KEYS.planLock(ons, planId),
+    busyDetail: 'Another update of this record is being recorded; retry shortly.',
+    view: {
+      latest: (ons, planId) => view.plan(ons, planId),
+      apply: (record, offset) => view.savePlan(storedPlanOf(record), record.previousVersionId, offset),
+    },
+  };
+}
+
+/**
  * Records local authorities' child protection plans. A plan is (the caller's ONS code, the LA's plan id): an
- * authority only ever addresses its own plans. Each version's `cp.plan-recorded.v1` record and its audit event
- * leave in one Kafka transaction; the Redis view is written after (and by the flag-view projector). A refusal
- * (NHS number unknown, inactive, or not a child) is a `cp.plan-refused.v1` record and its audit event, in one
- * transaction, and a 422; nothing is viewed.
+ * authority only ever addresses its own plans. The versioned-record intake (`@hub/records`) locks the plan, reads its
+ * latest version, answers an identical resend `unchanged` and records each new version (`cp.plan-recorded.v1` and
+ * its audit event in one Kafka transaction, then the view); this module holds the plan's own rules: no future dates,
+ * no change of NHS number or type (409), the directory checks, the per-child limit. A refusal (NHS number unknown,
+ * inactive, or not a child) is a `cp.plan-refused.v1` record and its audit event, in one transaction, and a 422;
+ * nothing is viewed.
  */
 export function createPlanIntake(deps: PlanIntakeDeps) {
   const view = createFlagView(deps.redis);
+  const versions = createVersionedIntake(deps, planRecordKind(view));
 
   async function refuse(
     caller: Caller,
@@ -96,86 +118,38 @@ export function createPlanIntake(deps: PlanIntakeDeps) {
     const ref = incidentRef(ons, planId);
     // The same refused submission is one refusal: a resend derives the same id, so downstream keeps one notice.
     const refusalId = contentId('cpr', ons, planId, hash);
-    await orUnavailable(() =>
-      deps.kafka.transaction(deps.transactionalId, async (tx) => {
-        await tx.publish(cpPlanRefusedTopic, [
-          {
-            key: ref,
-            value: {
-              refusalId,
-              localAuthority: ons,
-              planId,
-              nhsNumber: plan.nhsNumber,
-              reason,
-              refusedAt: at.toISOString(),
-              recordedBy: actorOf(caller),
-            },
+    await deps.kafka.transaction(deps.transactionalId, async (tx) => {
+      await tx.publish(cpPlanRefusedTopic, [
+        {
+          key: ref,
+          value: {
+            refusalId,
+            localAuthority: ons,
+            planId,
+            nhsNumber: plan.nhsNumber,
+            reason,
+            refusedAt: at.toISOString(),
+            recordedBy: actorOf(caller),
           },
-        ]);
-        await tx.publish(auditEventsTopic, [
-          {
-            key: refusalId,
-            value: auditEvent(SERVICE, 'plan-refused', at, {
-              actor: actorOf(caller),
-              receiptId: refusalId,
-              incidentRef: ref,
-              nhsNumber: plan.nhsNumber,
-              reason,
-            }),
-          },
-        ]);
-      }),
-    );
+        },
+      ]);
+      await tx.publish(auditEventsTopic, [
+        {
+          key: refusalId,
+          value: auditEvent(SERVICE, 'plan-refused', at, {
+            actor: actorOf(caller),
+            receiptId: refusalId,
+            incidentRef: ref,
+            nhsNumber: plan.nhsNumber,
+            reason,
+          }),
+        },
+      ]);
+    });
     throw refusedOnNhsNumber(
       "The plan was refused on its NHS number and not recorded; `reason` says why. The authority's inbox is told.",
       reason,
     );
-  }
-
-  async function record(
-    caller: Caller,
-    planId: string,
-    plan: CpPlanSubmission,
-    hash: string,
-    latest: StoredPlan | undefined,
-    at: Date,
-  ): Promise<{ stored: StoredPlan; offset: string | undefined }> {
-    const ons = caller.organisation;
-    const ref = incidentRef(ons, planId);
-    const previousVersionId = latest?.versionId ?? null;
-    const recorded: CpPlanRecorded = {
-      versionId: contentId('cpv', ons, planId, hash, previousVersionId ?? ''),
-      localAuthority: ons,
-      planId,
-      change: planChange(latest?.plan, plan),
-      previousVersionId,
-      contentHash: hash,
-      recordedAt: at.toISOString(),
-      recordedBy: actorOf(caller),
-      plan,
-    };
-    // The view's copy is made from the record, as the projector makes it.
-    const stored = storedPlanOf(recorded);
-    let offset: string | undefined;
-    await orUnavailable(() =>
-      deps.kafka.transaction(deps.transactionalId, async (tx) => {
-        const written = await tx.publish(cpPlanRecordedTopic, [{ key: ref, value: recorded }]);
-        offset = written[0]?.baseOffset;
-        await tx.publish(auditEventsTopic, [
-          {
-            key: stored.versionId,
-            value: auditEvent(SERVICE, 'plan-recorded', at, {
-              actor: actorOf(caller),
-              receiptId: stored.versionId,
-              incidentRef: ref,
-              nhsNumber: plan.nhsNumber,
-              reason: stored.change,
-            }),
-          },
-        ]);
-      }),
-    );
-    return { stored, offset };
   }
 
   /** Starts, changes or ends the caller's plan `planId` (an upsert); an identical resend is `unchanged`. */
@@ -184,51 +158,71 @@ export function createPlanIntake(deps: PlanIntakeDeps) {
     const at = deps.now();
     const errors = futureDateErrors(plan, incidentDate(at.toISOString()));
     if (errors.length > 0) throw new HubError('validation-failed', 'A date of the plan is in the future.', { errors });
-    const hash = contentHash(plan);
+    const ref = incidentRef(ons, planId);
 
-    return withRecordLock(deps.redis, CP_KEYS.planLock(ons, planId), async () => {
-      const latest = await view.plan(ons, planId);
-      if (latest !== undefined && (latest.plan.nhsNumber !== plan.nhsNumber || latest.plan.type !== plan.type)) {
-        throw new HubError(
-          'conflict',
-          'The NHS number or type of a recorded plan cannot change: end this plan and start a new one.',
-        );
-      }
-      if (latest?.contentHash === hash) {
-        await auditAlone(deps.kafka, latest.versionId, 'plan-unchanged', at, {
+    const result = await versions.submit({
+      owner: ons,
+      recordId: planId,
+      content: plan,
+      at,
+      inspect: (latest) => {
+        if (latest !== undefined && (latest.plan.nhsNumber !== plan.nhsNumber || latest.plan.type !== plan.type)) {
+          throw new HubError(
+            'conflict',
+            'The NHS number or type of a recorded plan cannot change: end this plan and start a new one.',
+          );
+        }
+      },
+      unchanged: (latest) => ({
+        action: 'plan-unchanged',
+        fields: { actor: actorOf(caller), receiptId: latest.versionId, incidentRef: ref, nhsNumber: plan.nhsNumber },
+      }),
+      admit: async (latest, ids): Promise<Admission | undefined> => {
+        if (needsDirectoryCheck(latest, plan)) {
+          const childOn = plan.type === 'unborn-child-protection-plan' ? undefined : plan.startDate;
+          const eligibility = await checkEligibility(deps.directory, deps.policy, plan.nhsNumber, childOn);
+          if (!eligibility.eligible) return refuse(caller, planId, plan, ids.contentHash, eligibility.reason, at);
+        }
+        if (latest !== undefined) return undefined;
+        // A new plan takes its place in the child's set first, so concurrent new plans cannot exceed the limit.
+        const slot = await view.reservePlanSlot(plan.nhsNumber, ons, planId);
+        if (slot === 'full') {
+          throw new HubError(
+            'conflict',
+            `The hub already holds ${CP_LIMITS.plansPerChild} plans for this NHS number, the most it keeps; ` +
+              'none is dropped to make room.',
+          );
+        }
+        return slot === 'reserved' ? { release: () => view.releasePlanSlot(plan.nhsNumber, ons, planId) } : undefined;
+      },
+      version: (ids, latest) => {
+        const change = planChange(latest?.plan, plan);
+        const fields = {
           actor: actorOf(caller),
-          receiptId: latest.versionId,
-          incidentRef: incidentRef(ons, planId),
+          receiptId: ids.versionId,
+          incidentRef: ref,
           nhsNumber: plan.nhsNumber,
-        });
-        return statusOf(latest, 'unchanged');
-      }
-
-      if (needsDirectoryCheck(latest, plan)) {
-        const childOn = plan.type === 'unborn-child-protection-plan' ? undefined : plan.startDate;
-        const eligibility = await checkEligibility(deps.directory, deps.policy, plan.nhsNumber, childOn);
-        if (!eligibility.eligible) return refuse(caller, planId, plan, hash, eligibility.reason, at);
-      }
-
-      const slot = latest === undefined ? await view.reservePlanSlot(plan.nhsNumber, ons, planId) : 'held';
-      if (slot === 'full') {
-        throw new HubError(
-          'conflict',
-          `The hub already holds ${CP_LIMITS.plansPerChild} plans for this NHS number, the most it keeps; ` +
-            'none is dropped to make room.',
-        );
-      }
-      let recorded: Awaited<ReturnType<typeof record>>;
-      try {
-        recorded = await record(caller, planId, plan, hash, latest, at);
-      } catch (error) {
-        if (slot === 'reserved') await view.releasePlanSlot(plan.nhsNumber, ons, planId).catch(() => undefined);
-        throw error;
-      }
-      // Compare-and-set on the version this one follows: the projector may have applied it already (`held`).
-      await view.savePlan(recorded.stored, latest?.versionId ?? null, recorded.offset);
-      return statusOf(recorded.stored, recorded.stored.change);
+        };
+        return {
+          record: {
+            versionId: ids.versionId,
+            localAuthority: ons,
+            planId,
+            change,
+            previousVersionId: ids.previousVersionId,
+            contentHash: ids.contentHash,
+            recordedAt: at.toISOString(),
+            recordedBy: actorOf(caller),
+            plan,
+          },
+          audit: { action: 'plan-recorded', fields: { ...fields, reason: change } },
+        };
+      },
     });
+    if (result.outcome === 'unchanged') return statusOf(result.latest, 'unchanged');
+    // The answer is made from the record, as the view's copy is.
+    const stored = storedPlanOf(result.record);
+    return statusOf(stored, stored.change);
   }
 
   /**

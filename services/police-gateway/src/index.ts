@@ -1,7 +1,10 @@
 export { createPoliceGatewayService } from './service.ts';
 export {
   createIncidentIntake,
+  createIncidentView,
   type IncidentIntake,
+  type IncidentVersion,
+  type IncidentView,
   type IntakeDeps,
   type IntakeResult,
   type ReceiptRecord,

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { auditEventsTopic, daIncidentReceivedTopic, type AuditEvent, type DaIncidentReceived } from '@hub/contracts';
+import { DependencyUnavailableError } from '@hub/errors';
 import { createKafkaClient, type KafkaClient } from '@hub/kafka';
-import { closeRedis, createRedis, type RedisClient } from '@hub/redis';
+import { closeRedis, createRedis, scanKeys, type RedisClient } from '@hub/redis';
 import {
   captureLogs,
   isolatedRedisPrefix,
@@ -12,7 +13,7 @@ import {
   uniqueId,
 } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIncidentIntake, type IncidentIntake } from './intake.ts';
+import { createIncidentIntake, createIncidentView, type IncidentIntake } from './intake.ts';
 
 let kafka: KafkaClient;
 let redis: RedisClient;
@@ -146,10 +147,10 @@ describe('incident intake', () => {
       now: () => new Date(),
       transactionalId: uniqueId('g'),
     });
-    await expect(refusing.receipt(policeCaller({ organisation: 'WMP' }), receiptId)).rejects.toMatchObject({
-      code: 'not-ready',
-      status: 503,
-    });
+    // Kafka's typed unavailability, which @hub/http answers 503 `not-ready` (never the 404 of a receipt not found).
+    const refused = refusing.receipt(policeCaller({ organisation: 'WMP' }), receiptId);
+    await expect(refused).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(refused).rejects.toMatchObject({ dependency: 'kafka' });
   });
 
   it('records concurrent resends of one new incident exactly once', async () => {
@@ -163,6 +164,70 @@ describe('incident intake', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(received.filter((r) => r.incidentId === incident.incidentId)).toHaveLength(1);
+  });
+
+  it('keeps its incident versions and receipts a view of da.incident-received.v1: a replay rebuilds them exactly', async () => {
+    const caller = policeCaller();
+    const incident = sampleIncident({ incidentId: uniqueId('INC') });
+    const first = await intake.submit(caller, incident);
+    const amended = await intake.submit(caller, { ...incident, dash: { level: 'high' } });
+    await expect.poll(() => received.filter((r) => r.incidentId === incident.incidentId).length).toBe(2);
+
+    // Every record of the topic, from its start (a new group), applied to an empty Redis with the view's `apply`.
+    const rebuilt = createRedis({
+      url: testEndpoints().redisUrl,
+      keyPrefix: isolatedRedisPrefix(),
+      connectionName: 'test-rebuilt',
+      logger: logs.logger,
+    });
+    const view = createIncidentView(rebuilt);
+    const applied: string[] = [];
+    const replay = await kafka.consume(daIncidentReceivedTopic, {
+      groupId: uniqueId('replay'),
+      handle: async ({ value, offset }) => {
+        applied.push(await view.apply(value, offset));
+      },
+    });
+    try {
+      await expect.poll(() => applied.length, { timeout: 30_000 }).toBe(received.length);
+      expect(applied.every((write) => write === 'applied')).toBe(true);
+      // The same latest versions and receipts as the intake wrote (neither locks nor the status view, not its own).
+      const state = async (client: RedisClient) => {
+        const found = (await scanKeys(client, 'da:*')).filter((key) => !/:(lock|status)$/.test(key)).sort();
+        return Promise.all(
+          found.map(async (key) => [
+            key,
+            (await client.type(key)) === 'hash' ? await client.hgetall(key) : await client.get(key),
+          ]),
+        );
+      };
+      const written = await state(redis);
+      expect(written.length).toBeGreaterThan(received.length); // a receipt per version, a latest version per incident
+      expect(await state(rebuilt)).toEqual(written);
+
+      // An intake on the rebuilt view: the amended version resent is unchanged, the first one again amends it.
+      const onRebuilt = createIncidentIntake({
+        kafka,
+        redis: rebuilt,
+        now: () => new Date(),
+        transactionalId: uniqueId('g'),
+      });
+      expect(await onRebuilt.submit(caller, { ...incident, dash: { level: 'high' } })).toEqual({
+        receiptId: amended.receiptId,
+        outcome: 'unchanged',
+        amendsReceiptId: first.receiptId,
+      });
+      expect(await onRebuilt.receipt(caller, first.receiptId)).toMatchObject({
+        receiptId: first.receiptId,
+        amendsReceiptId: null,
+      });
+      const again = await onRebuilt.submit(caller, incident);
+      expect(again).toMatchObject({ outcome: 'accepted', amendsReceiptId: amended.receiptId });
+      expect(again.receiptId).not.toBe(first.receiptId);
+    } finally {
+      await replay.stop();
+      await closeRedis(rebuilt);
+    }
   });
 
   it('writes no personal data to the logs', () => {
