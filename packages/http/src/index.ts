@@ -13,7 +13,6 @@ export {
 // Types only, so services can type handlers and hooks without importing fastify themselves.
 export type { FastifyReply as HttpReply, FastifyRequest as HttpRequest } from 'fastify';
 export { opaqueCursor, type OpaqueCursor } from './cursor.ts';
-export { orNotReady } from './not-ready.ts';
 export {
   bindRoute,
   catalogueCheck,
