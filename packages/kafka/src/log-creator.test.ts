@@ -78,6 +78,7 @@ describe('routine, retried broker answers', () => {
     };
     expect(effectiveLevel(ERROR, concurrent)).toBe(DEBUG);
     expect(effectiveLevel(ERROR, { error: "The coordinator is loading and hence can't process requests" })).toBe(DEBUG);
+    expect(effectiveLevel(ERROR, { error: 'The group coordinator is not available' })).toBe(DEBUG);
     expect(effectiveLevel(ERROR, { error: 'Broker: Message size too large' })).toBe(ERROR);
   });
 });

@@ -81,11 +81,13 @@ function primitive(value: unknown): string | number | boolean | undefined {
 
 /**
  * Errors kafkajs logs at ERROR that are routine and retried at once: the broker still completing the previous
- * transaction (CONCURRENT_TRANSACTIONS), or a coordinator still loading. Logged at debug, not as errors.
+ * transaction (CONCURRENT_TRANSACTIONS), a coordinator still loading, or not there yet (a new broker creates its
+ * offsets topic on the first group's request). Logged at debug, not as errors: a healthy start prints no error.
  */
 const ROUTINE_RETRIED = [
   'another concurrent operation on the same transaction',
   'The coordinator is loading',
+  'The group coordinator is not available',
   'This is not the correct coordinator',
 ];
 
