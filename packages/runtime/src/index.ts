@@ -7,6 +7,7 @@ export { holdInstanceName, INSTANCE_LEASE_MS, type InstanceNameLease } from './i
 export {
   createViewGenerations,
   CAUGHT_UP_SLACK,
+  MARKER_SLACK,
   VIEW_CHECK_INTERVAL_MS,
   type ViewGenerations,
   type ViewState,
