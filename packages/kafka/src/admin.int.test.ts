@@ -100,7 +100,12 @@ describe('readiness and lifecycle', () => {
     await Promise.all([other.close(), other.close()]);
     await other.close();
     expect(await other.ping()).toBe(false);
-    await expect(other.publish(events, [{ key: 'k', value: {} }])).rejects.toThrow('the Kafka client is closed');
+    // A request-side write on a closed client is Kafka unavailable to that request (503 not-ready), saying why.
+    await expect(other.publish(events, [{ key: 'k', value: {} }])).rejects.toMatchObject({
+      name: 'DependencyUnavailableError',
+      dependency: 'kafka',
+      cause: { message: 'the Kafka client is closed' },
+    });
     await expect(other.consume(events, { groupId: 'g', handle: () => Promise.resolve() })).rejects.toThrow('closed');
   });
 });
