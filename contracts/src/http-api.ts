@@ -510,6 +510,8 @@ export const HTTP_ROUTES = {
       "The force is the caller's organisation, never a field of the body. The same submission always gets the " +
       'same receipt: an identical resend answers `unchanged`; a changed one for the same incidentId is an ' +
       'amendment of the latest version (`amendsReceiptId`). Unknown fields are refused.',
+    // Its incident versions tell `unchanged` and amendments from new incidents: not taken while they are rebuilt.
+    reads: ['incident-versions'],
     roles: ['police'],
     body: { contentType: 'application/json', schema: daIncidentSubmission, required: true },
     responses: {
@@ -538,7 +540,7 @@ export const HTTP_ROUTES = {
     description:
       'Per recipient and subject: decided, exception (with the identity reason), delivered, fetched, ' +
       'acknowledged. Only the submitting force sees a receipt.',
-    reads: ['receipt-status'],
+    reads: ['incident-versions', 'receipt-status'],
     roles: ['police'],
     params: receiptParams,
     responses: { 200: { description: 'The receipt and its recipients.', schema: daReceiptStatus } },

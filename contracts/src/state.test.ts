@@ -120,6 +120,7 @@ describe('every piece of Redis state is listed (contracts/src/state.ts)', () => 
       'cp.flag-accessed.v1',
     ]);
     expect(viewTopics('audit')).toEqual(['audit.events.v1']);
+    expect(viewTopics('incident-versions')).toEqual(['da.incident-received.v1']);
     expect(viewTopics('inbox')).toContain('notifications.issued.v1');
     // Every view is written by some step, so it has topics to be rebuilt from.
     for (const view of HUB_VIEW_NAMES) expect([view, viewTopics(view).length > 0]).toEqual([view, true]);

@@ -51,6 +51,14 @@ export const HUB_VIEWS = {
     keys: ['audit:*'],
     owner: 'services/audit/src/store.ts',
   },
+  'incident-versions': {
+    description:
+      'The latest version of each police incident (for `unchanged` and amendments) and each receipt (`rcpt_`) ' +
+      "with its incident, used by receipt status. (Its globs also match the incidents' locks and the receipts' " +
+      '`:status` keys, which belong to `intake-locks` and `receipt-status`: a glob cannot leave a suffix out.)',
+    keys: ['da:incident:*', 'da:receipt:*'],
+    owner: 'services/police-gateway/src/intake.ts, services/police-gateway/src/incident-projector.ts',
+  },
   'receipt-status': {
     description: "Each receipt's recipients and how far each notification has got.",
     keys: ['da:receipt:*:status'],
@@ -102,16 +110,6 @@ export type HubCacheName = keyof typeof HUB_CACHES;
 
 /** State only Redis holds today: issue 9 makes each derivable from topics. */
 export const HUB_UNDERIVED_STATE = {
-  'incident-versions': {
-    description:
-      'The latest version of each police incident (for `unchanged` and amendments) and each receipt (`rcpt_`) ' +
-      'with its incident, used by receipt status.',
-    keys: ['da:incident:*', 'da:receipt:*'],
-    owner: 'services/police-gateway/src/intake.ts',
-    lossToday:
-      'An unchanged resend is answered `accepted` as a new version, and receipt status answers 404 for earlier ' +
-      'receipts.',
-  },
   'amendment-lineage': {
     description:
       "The dispatcher's latest notification per incident, kind, recipient and person, and per incident " +

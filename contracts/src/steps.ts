@@ -24,7 +24,7 @@ import {
 /** The hub's services, as named in logs, audit events and the AsyncAPI document. */
 export const HUB_SERVICES = {
   auth: 'Token endpoint and public keys.',
-  'police-gateway': 'Takes police incidents; keeps the receipt status view.',
+  'police-gateway': 'Takes police incidents; keeps the incident versions and the receipt status view.',
   identity: 'Matches each subject to a registered patient, or an exception with its reason.',
   'ig-engine': 'Decides, under the domestic-abuse policy, what is shared with whom and what is withheld.',
   dispatcher: 'Builds, minimises and signs each notification of a decision set.',
@@ -107,6 +107,16 @@ export const STEPS = {
     groupId: 'police-gateway-receipt-status',
     input: AUDIT,
     view: 'receipt-status',
+  }),
+  incidentVersionsProjector: step({
+    kind: 'projector',
+    service: 'police-gateway',
+    description:
+      "Each incident's latest version and each receipt, from the received records (the intake writes the same " +
+      'after its commit; whichever comes first, the other changes nothing).',
+    groupId: 'police-gateway-incident-versions',
+    input: daIncidentReceivedTopic,
+    view: 'incident-versions',
   }),
   identity: step({
     kind: 'stage',

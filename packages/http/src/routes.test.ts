@@ -119,7 +119,8 @@ describe('routes bound to their contract entry', () => {
   });
 
   it('answers 503 not-ready with Retry-After, naming the view, while a view the route reads is not ready; never runs the handler', async () => {
-    const ready = new Set<string>();
+    // The receipt's own view is ready; its status view is not.
+    const ready = new Set<string>(['incident-versions']);
     let ran = 0;
     const app = server([
       HTTP_ROUTES.getReceiptStatus,
@@ -158,7 +159,7 @@ describe('routes bound to their contract entry', () => {
     expect(ran).toBe(0);
     // A route that reads no view is never held back.
     expect((await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).statusCode).toBe(200);
-    expect(asked).toEqual(['receipt-status']);
+    expect(asked).toEqual(['incident-versions', 'receipt-status']);
 
     ready.add('receipt-status');
     expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
@@ -186,7 +187,7 @@ describe('routes bound to their contract entry', () => {
     const app = server();
     expect(() => {
       serveRoutes(app, [receipt], () => Promise.resolve(police));
-    }).toThrow('route getReceiptStatus reads views (receipt-status): serve it with their readiness');
+    }).toThrow('route getReceiptStatus reads views (incident-versions, receipt-status): serve it with their readiness');
     await app.close();
   });
 });

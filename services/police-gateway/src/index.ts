@@ -10,4 +10,5 @@ export {
   type ReceiptRecord,
 } from './intake.ts';
 export { createReceiptStatusView, statusFromAudit, type ReceiptStatusView } from './receipt-status.ts';
+export { incidentVersionsProjector } from './incident-projector.ts';
 export { receiptStatusProjector } from './status-projector.ts';

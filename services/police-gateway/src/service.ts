@@ -1,11 +1,15 @@
 import { STEPS } from '@hub/contracts';
 import { defineService, type HubService, type ServiceDeps } from '@hub/runtime';
-import { createIncidentIntake } from './intake.ts';
+import { incidentVersionsProjector } from './incident-projector.ts';
+import { createIncidentIntake, createIncidentView } from './intake.ts';
 import { createReceiptStatusView } from './receipt-status.ts';
 import { policeGatewayRoutes } from './routes.ts';
 import { receiptStatusProjector } from './status-projector.ts';
 
-/** The police gateway: takes incidents (`incidentIntake`) and keeps the forces' receipt status view. */
+/**
+ * The police gateway: takes incidents (`incidentIntake`), keeps their versions and receipts (a view of
+ * `da.incident-received.v1`) and the forces' receipt status view.
+ */
 export function createPoliceGatewayService(deps: ServiceDeps): HubService {
   const intake = createIncidentIntake({
     kafka: deps.kafka,
@@ -17,7 +21,7 @@ export function createPoliceGatewayService(deps: ServiceDeps): HubService {
   return defineService({
     name: 'police-gateway',
     routes: policeGatewayRoutes({ intake, status }),
-    steps: [receiptStatusProjector(status)],
-    views: ['receipt-status'],
+    steps: [receiptStatusProjector(status), incidentVersionsProjector(createIncidentView(deps.redis), deps.logger)],
+    views: ['receipt-status', 'incident-versions'],
   });
 }
