@@ -11,6 +11,7 @@ infra*|manage the local stack alone: up, down [--wipe], status, provision
 token*|print an access token for a demo client: ./hub token <clientId>
 verify*|verify a signed notification or an inbox page against the hub JWKS; print payloads
 dlq*|list what the dead-letter topics hold, or redrive one record once its cause is fixed
+rebuild*|rebuild Redis views from their topics at the next start (hub stopped): ./hub rebuild [view ...]
 test|run what CI runs: typecheck, lint, unit and integration tests (real Kafka and Redis)
 test:unit|run the unit tests only (no Kafka, no Redis)
 test:int|run the integration tests only (real Kafka and Redis, found or started)
@@ -40,7 +41,7 @@ hub_answers_help_itself() { case "$(hub_line "$1")" in "$1*|"*) return 0 ;; *) r
 hub_ports_help() {
   cat <<'TEXT'
 Ports and data of the local stack (one set of variables, read by infra/local/src/settings.ts, moves all of it:
-infra/local, the hub of ./hub start, its token URL, and ./hub token, verify, dlq and bench):
+infra/local, the hub of ./hub start, its token URL, and ./hub token, verify, dlq, rebuild and bench):
   LOCAL_KAFKA_PORT             Kafka broker             default 9092
   LOCAL_KAFKA_CONTROLLER_PORT  KRaft controller         default 9093
   LOCAL_REDIS_PORT             Redis                    default 6380

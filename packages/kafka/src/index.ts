@@ -4,6 +4,7 @@
  */
 export { createKafkaClient, type KafkaClient, type KafkaClientOptions } from './client.ts';
 export type { GroupLag } from './admin.ts';
+export { GroupActiveError, type GroupReset } from './group-offsets.ts';
 export {
   output,
   type ConsumeOptions,

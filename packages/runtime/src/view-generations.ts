@@ -42,8 +42,8 @@ export interface ViewGenerations {
 
 /** What an operator does about a lost view, in the log and README. */
 const REBUILD_BY_HAND =
-  "stop the hub, reset the view's consumer groups to the earliest offset, delete its generation marker, start it " +
-  '(README: "When Redis loses its data")';
+  'stop every hub instance, run `./hub rebuild <view>` (resets its consumer groups to the earliest offsets, deletes ' +
+  'its keys and generation marker), start the hub (README: "When Redis loses its data")';
 
 /**
  * The generation marker of each view this process keeps (`view:<name>:generation`, under the deployment's key
@@ -55,7 +55,7 @@ const REBUILD_BY_HAND =
  * race adopts the winner's) and the view is ready. A marker missing while a group HAS consumed (its keys were wiped
  * under it) makes the view `lost`. Afterwards, every VIEW_CHECK_INTERVAL_MS and on each readiness probe, a marker
  * that is missing or differs from the remembered one makes a ready view `lost`. Lost stays lost in this process:
- * the view is rebuilt by hand today (issue 9 item 3 rebuilds it).
+ * the view is rebuilt with the hub stopped (`./hub rebuild`) today (issue 9 item 3 rebuilds it by itself).
  */
 export function createViewGenerations(options: {
   readonly views: readonly HubViewName[];
