@@ -1,5 +1,5 @@
 import { HubError } from '@hub/errors';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /**
  * Page cursors that look opaque (base64url of a small JSON object) so clients pass them back rather than build
@@ -10,8 +10,6 @@ export interface OpaqueCursor<Position> {
   readonly encode: (position: Position) => string;
   /** The position a cursor stands for, or undefined when it is not a cursor this service made. */
   readonly decode: (value: string) => Position | undefined;
-  /** The `cursor` query parameter: parsed to its position, or a validation failure. */
-  readonly parameter: z.ZodType<Position, string>;
   /** The position of the `cursor` query parameter (already checked for shape by the route's contract), or a 400. */
   readonly fromQuery: (value: string) => Position;
 }
@@ -39,14 +37,6 @@ export function opaqueCursor<Payload, Position>(options: {
     const position = options.fromPayload(parsed.data);
     return encode(position) === value ? position : undefined;
   };
-  const parameter = z.string().transform((value, ctx) => {
-    const position = decode(value);
-    if (position === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be the nextCursor of a previous page' });
-      return z.NEVER;
-    }
-    return position;
-  });
   const fromQuery = (value: string): Position => {
     const position = decode(value);
     if (position !== undefined) return position;
@@ -54,5 +44,5 @@ export function opaqueCursor<Payload, Position>(options: {
       errors: [{ pointer: '/query/cursor', detail: 'must be the nextCursor of a previous page' }],
     });
   };
-  return { encode, decode, parameter, fromQuery };
+  return { encode, decode, fromQuery };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditCursorParameter, decodeAuditCursor, encodeAuditCursor } from './cursor.ts';
+import { auditCursor, decodeAuditCursor, encodeAuditCursor } from './cursor.ts';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 const id = `aud_${'a'.repeat(32)}`;
@@ -31,10 +31,14 @@ describe('audit cursor', () => {
     }
   });
 
-  it('as a query parameter: parses to the position or fails with a rule, never the value', () => {
+  it('as a query parameter: parses to the position or fails naming /query/cursor, never the value', () => {
     const position = { time: 5, eventId: id };
-    expect(auditCursorParameter.parse(encodeAuditCursor(position))).toEqual(position);
-    const failed = auditCursorParameter.safeParse('bogus');
-    expect(failed.error?.issues.map((issue) => issue.message)).toEqual(['must be the nextCursor of a previous page']);
+    expect(auditCursor.fromQuery(encodeAuditCursor(position))).toEqual(position);
+    expect(() => auditCursor.fromQuery('bogus')).toThrow(
+      expect.objectContaining({
+        code: 'validation-failed',
+        errors: [{ pointer: '/query/cursor', detail: 'must be the nextCursor of a previous page' }],
+      }),
+    );
   });
 });

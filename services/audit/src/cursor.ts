@@ -29,4 +29,3 @@ const auditCursor = opaqueCursor({
 export { auditCursor };
 export const encodeAuditCursor = auditCursor.encode;
 export const decodeAuditCursor = auditCursor.decode;
-export const auditCursorParameter = auditCursor.parameter;

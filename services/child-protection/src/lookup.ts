@@ -3,6 +3,7 @@ import { actorOf, auditEvent } from '@hub/audit';
 import {
   auditEventsTopic,
   cpFlagAccessedTopic,
+  STEPS,
   type Caller,
   type CareSetting,
   type CpFlags,
@@ -10,7 +11,7 @@ import {
 } from '@hub/contracts';
 import { incidentDate, registeredPracticeOn, type PatientDirectory } from '@hub/directory';
 import { HubError, type FieldError } from '@hub/errors';
-import type { KafkaClient } from '@hub/kafka';
+import { requestTransaction, type KafkaClient } from '@hub/kafka';
 import { auditDecisionOf, decideScheduledLookup, planScope, type ChildProtectionPolicy } from '@hub/policy';
 import type { RedisClient } from '@hub/redis';
 import { createFlagView, type StoredFgmIndicator, type StoredPlan, type UnscheduledAccess } from './flag-view.ts';
@@ -159,7 +160,7 @@ export function createFlagLookup(deps: FlagLookupDeps) {
     const notified = access === undefined ? [] : [...new Set(found.map((plan) => plan.stored.localAuthority))];
     const actor = actorOf(caller);
 
-    await deps.kafka.transaction(deps.transactionalId, async (tx) => {
+    await requestTransaction(deps.kafka, { ...STEPS.flagLookup, transactionalId: deps.transactionalId }, async (tx) => {
       if (access !== undefined) {
         await tx.publish(cpFlagAccessedTopic, [
           {

@@ -14,7 +14,7 @@ import {
 } from '@hub/contracts';
 import { incidentDate, type PatientDirectory } from '@hub/directory';
 import { HubError, type FieldError } from '@hub/errors';
-import type { KafkaClient } from '@hub/kafka';
+import { requestTransaction, type KafkaClient } from '@hub/kafka';
 import type { ChildProtectionPolicy } from '@hub/policy';
 import { createVersionedIntake, type Admission, type VersionedRecordKind } from '@hub/records';
 import type { RedisClient } from '@hub/redis';
@@ -118,7 +118,7 @@ export function createPlanIntake(deps: PlanIntakeDeps) {
     const ref = incidentRef(ons, planId);
     // The same refused submission is one refusal: a resend derives the same id, so downstream keeps one notice.
     const refusalId = contentId('cpr', ons, planId, hash);
-    await deps.kafka.transaction(deps.transactionalId, async (tx) => {
+    await requestTransaction(deps.kafka, { ...STEPS.planIntake, transactionalId: deps.transactionalId }, async (tx) => {
       await tx.publish(cpPlanRefusedTopic, [
         {
           key: ref,

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { HUB_VIEW_NAMES, stateOwnerOf, viewGenerationKey, viewSteps, type DaIncidentSubmission } from '@hub/contracts';
+import { HUB_VIEW_NAMES, stateOwnerOf, viewGenerationKey, viewSteps } from '@hub/contracts';
 import { closeRedis, createRedis, scanKeys, type RedisClient } from '@hub/redis';
 import { captureLogs, testEndpoints } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHub, type TestHub } from './testing.ts';
+import { startTestHub, VICTIM_NHS_NUMBER, victimOnlyIncident, type TestHub } from './testing.ts';
 
 /*
  * `./hub rebuild` (rebuild-cli.ts): a hub's views are lost; with the hub stopped, the CLI resets the views' groups and
@@ -14,32 +14,6 @@ import { startTestHub, type TestHub } from './testing.ts';
  */
 
 const CLI = fileURLToPath(new URL('./rebuild-cli.ts', import.meta.url));
-const NHS_NUMBER = '9991001018';
-
-function incident(incidentId: string): DaIncidentSubmission {
-  return {
-    incidentId,
-    occurredAt: '2026-11-21T22:40:00Z',
-    reportedAt: '2026-11-21T23:05:00Z',
-    localAuthority: 'E06000066',
-    dash: { level: 'high', yesCount: 15 },
-    repeatIncidentsLast12Months: 1,
-    childrenPresent: false,
-    victimConsent: 'not-sought',
-    circumstances: 'Test incident.',
-    subjects: [
-      {
-        ref: 'V1',
-        role: 'victim',
-        nhsNumber: NHS_NUMBER,
-        name: { given: 'Test', family: 'Victim' },
-        birthDate: '1991-04-12',
-        postcode: 'TA1 3RE',
-      },
-    ],
-    officer: { name: 'PC Test', collarNumber: 'AS1234', phone: '01632 960000' },
-  };
-}
 
 let first: TestHub;
 let second: TestHub | undefined;
@@ -126,7 +100,7 @@ describe('./hub rebuild', () => {
   it('after a loss and a rebuild, the next hub answers the inboxes, receipt status and audit search as before', async () => {
     const posted = await first.call('police', '/v1/domestic-abuse-incidents', {
       method: 'POST',
-      body: JSON.stringify(incident('ASP-REBUILD-1')),
+      body: JSON.stringify(victimOnlyIncident('ASP-REBUILD-1')),
     });
     expect(posted.status).toBe(202);
     const { receiptId } = (await posted.json()) as { receiptId: string };
@@ -209,7 +183,8 @@ describe('./hub rebuild', () => {
     );
     expect(out).toContain('done: start the hub');
     // Ids, topics and counts only.
-    for (const personal of [NHS_NUMBER, 'Victim', 'TA1 3RE', receiptId, 'L85901']) expect(out).not.toContain(personal);
+    for (const personal of [VICTIM_NHS_NUMBER, 'Victim', 'TA1 3RE', receiptId, 'L85901'])
+      expect(out).not.toContain(personal);
     // Nothing of any view is left, nor a marker.
     const left = await scanKeys(redis, '*');
     expect(left.filter((key) => stateOwnerOf(key)?.kind === 'view' || key.startsWith('view:'))).toEqual([]);

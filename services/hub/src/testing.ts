@@ -3,7 +3,7 @@
  * port, real auth with test clients holding their own key pairs, the synthetic seed directory and the default
  * policy. Import from '@hub/hub/testing' in integration tests only.
  */
-import type { ClientRole } from '@hub/contracts';
+import type { ClientRole, DaIncidentSubmission } from '@hub/contracts';
 import { captureLogs, type CapturedLogs } from '@hub/testkit';
 import { createTestClient, signClientAssertion, tokenRequestBody, type TestClient } from '@hub/auth/testing';
 import { prepareTestDeployment, TEST_TOKEN_URL } from '@hub/runtime/testing';
@@ -127,5 +127,34 @@ export async function startTestHub(
       await hub.stop();
       await deployment.remove();
     },
+  };
+}
+
+/** The NHS number of `victimOnlyIncident`'s one subject (seed: registered at L85901, Somerset). */
+export const VICTIM_NHS_NUMBER = '9991001018';
+
+/** A high-risk incident with a victim only: enough for the pipeline to write every view's topics. */
+export function victimOnlyIncident(incidentId: string): DaIncidentSubmission {
+  return {
+    incidentId,
+    occurredAt: '2026-11-21T22:40:00Z',
+    reportedAt: '2026-11-21T23:05:00Z',
+    localAuthority: 'E06000066',
+    dash: { level: 'high', yesCount: 15 },
+    repeatIncidentsLast12Months: 1,
+    childrenPresent: false,
+    victimConsent: 'not-sought',
+    circumstances: 'Test incident.',
+    subjects: [
+      {
+        ref: 'V1',
+        role: 'victim',
+        nhsNumber: VICTIM_NHS_NUMBER,
+        name: { given: 'Test', family: 'Victim' },
+        birthDate: '1991-04-12',
+        postcode: 'TA1 3RE',
+      },
+    ],
+    officer: { name: 'PC Test', collarNumber: 'AS1234', phone: '01632 960000' },
   };
 }

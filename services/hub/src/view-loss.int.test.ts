@@ -1,35 +1,9 @@
-import { HUB_VIEW_NAMES, viewGenerationKey, type DaIncidentSubmission } from '@hub/contracts';
+import { HUB_VIEW_NAMES, viewGenerationKey } from '@hub/contracts';
 import { closeRedis, createRedis, scanKeys, type RedisClient } from '@hub/redis';
 import { VIEW_CHECK_INTERVAL_MS } from '@hub/runtime';
 import { captureLogs, testEndpoints } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHub, type TestHub } from './testing.ts';
-
-/** A victim only: enough for the pipeline to write every view's topics. */
-function incident(incidentId: string): DaIncidentSubmission {
-  return {
-    incidentId,
-    occurredAt: '2026-11-21T22:40:00Z',
-    reportedAt: '2026-11-21T23:05:00Z',
-    localAuthority: 'E06000066',
-    dash: { level: 'high', yesCount: 15 },
-    repeatIncidentsLast12Months: 1,
-    childrenPresent: false,
-    victimConsent: 'not-sought',
-    circumstances: 'Test incident.',
-    subjects: [
-      {
-        ref: 'V1',
-        role: 'victim',
-        nhsNumber: '9991001018',
-        name: { given: 'Test', family: 'Victim' },
-        birthDate: '1991-04-12',
-        postcode: 'TA1 3RE',
-      },
-    ],
-    officer: { name: 'PC Test', collarNumber: 'AS1234', phone: '01632 960000' },
-  };
-}
+import { startTestHub, victimOnlyIncident, type TestHub } from './testing.ts';
 
 let hub: TestHub;
 /** The hub's own keys only (its isolated prefix): the shared Redis is never flushed. */
@@ -69,7 +43,7 @@ describe('a view that loses its Redis keys', () => {
   it('makes the hub not ready, naming the lost views; their routes answer 503 not-ready, incidents too', async () => {
     const first = await hub.call('police', '/v1/domestic-abuse-incidents', {
       method: 'POST',
-      body: JSON.stringify(incident('ASP-VIEWLOSS-1')),
+      body: JSON.stringify(victimOnlyIncident('ASP-VIEWLOSS-1')),
     });
     expect(first.status).toBe(202);
     const { receiptId } = (await first.json()) as { receiptId: string };
@@ -114,7 +88,7 @@ describe('a view that loses its Redis keys', () => {
     // Incidents wait for their own versions: without them an unchanged resend would be taken as a new incident.
     const resent = await hub.call('police', '/v1/domestic-abuse-incidents', {
       method: 'POST',
-      body: JSON.stringify(incident('ASP-VIEWLOSS-1')),
+      body: JSON.stringify(victimOnlyIncident('ASP-VIEWLOSS-1')),
     });
     expect(resent.status).toBe(503);
     expect(((await resent.json()) as { code: string }).code).toBe('not-ready');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cursorAfter, decodeInboxCursor, encodeInboxCursor, inboxCursorParameter } from './cursor.ts';
+import { cursorAfter, decodeInboxCursor, encodeInboxCursor, inboxCursor } from './cursor.ts';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 
@@ -39,10 +39,13 @@ describe('inbox cursor', () => {
     for (const value of refused) expect(decodeInboxCursor(value), value).toBeUndefined();
   });
 
-  it('as a query parameter: parses to the position or fails with a rule, never the value', () => {
-    expect(inboxCursorParameter.parse(encodeInboxCursor('12'))).toBe('12');
-    const failed = inboxCursorParameter.safeParse('bogus!');
-    expect(failed.success).toBe(false);
-    expect(failed.error?.issues.map((issue) => issue.message)).toEqual(['must be the nextCursor of a previous page']);
+  it('as a query parameter: parses to the position or fails naming /query/cursor, never the value', () => {
+    expect(inboxCursor.fromQuery(encodeInboxCursor('12'))).toBe('12');
+    expect(() => inboxCursor.fromQuery('bogus!')).toThrow(
+      expect.objectContaining({
+        code: 'validation-failed',
+        errors: [{ pointer: '/query/cursor', detail: 'must be the nextCursor of a previous page' }],
+      }),
+    );
   });
 });

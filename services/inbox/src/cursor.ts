@@ -28,4 +28,3 @@ export function cursorAfter(position: string): string {
 export const encodeInboxCursor = inboxCursor.encode;
 export const decodeInboxCursor = inboxCursor.decode;
 export { inboxCursor };
-export const inboxCursorParameter = inboxCursor.parameter;
