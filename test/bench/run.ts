@@ -10,6 +10,7 @@ import { runE2eBench } from './e2e-latency.ts';
 import { runHttpBench } from './http-problem.ts';
 import { runKafkaBench } from './kafka-throughput.ts';
 import { runRedisBench } from './redis-claim.ts';
+import { runSigningBench } from './signing.ts';
 import { environment, markdownTable, progress, type BenchRow } from './stats.ts';
 
 const BENCHMARKS = {
@@ -18,6 +19,7 @@ const BENCHMARKS = {
   http: runHttpBench,
   e2e: runE2eBench,
   cp: runCpBench,
+  signing: runSigningBench,
 } as const satisfies Record<string, (argv: readonly string[]) => Promise<BenchRow[]>>;
 type BenchName = keyof typeof BENCHMARKS;
 
