@@ -1,9 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { incidentRef } from '@hub/audit';
 import {
   auditEventsTopic,
   contentId,
+  daIncidentDecidedTopic,
   notificationsIssuedTopic,
   type AuditEvent,
   type DaIncidentDecided,
@@ -11,45 +13,56 @@ import {
   type IssuedNotification,
   type SubjectIdentity,
 } from '@hub/contracts';
-import type { Output } from '@hub/kafka';
+import { createKafkaClient, type KafkaClient, type Output } from '@hub/kafka';
 import { defaultDomesticAbusePolicy, evaluateIncident, loadPolicy } from '@hub/policy';
-import { closeRedis, createRedis, type RedisClient } from '@hub/redis';
+import { closeRedis, createRedis, scanKeys, type RedisClient } from '@hub/redis';
 import { createKeyStore, type HubKeyStore } from '@hub/signing';
-import { captureLogs, isolatedRedisPrefix, testEndpoints } from '@hub/testkit';
+import { captureLogs, isolatedRedisPrefix, isolatedTopicNamespace, testEndpoints, uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLineage, type Lineage } from './lineage.ts';
 import { dispatch, dispatcherStage } from './stage.ts';
 
 let dir: string;
-let redis: RedisClient;
 let keys: HubKeyStore;
 let lineage: Lineage;
 const policy = defaultDomesticAbusePolicy();
 const now = () => new Date('2026-11-23T10:00:00Z');
+const logs = captureLogs('dispatcher');
+const redisClients: RedisClient[] = [];
+
+/** A Redis client under a key space of its own (an empty one, for a replay). */
+function isolatedRedis(): RedisClient {
+  const client = createRedis({
+    url: testEndpoints().redisUrl,
+    keyPrefix: isolatedRedisPrefix(),
+    connectionName: 'dispatcher-test',
+    logger: logs.logger,
+  });
+  redisClients.push(client);
+  return client;
+}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dispatcher-'));
   keys = await createKeyStore({ file: join(dir, 'keys.json'), generateIfMissing: true });
-  redis = createRedis({
-    url: testEndpoints().redisUrl,
-    keyPrefix: isolatedRedisPrefix(),
-    connectionName: 'dispatcher-test',
-    logger: captureLogs().logger,
-  });
-  lineage = createLineage(redis);
+  lineage = createLineage(isolatedRedis());
 });
 afterAll(async () => {
-  await closeRedis(redis);
+  for (const client of redisClients) {
+    const written = await scanKeys(client, '*');
+    if (written.length > 0) await client.del(...written);
+    await closeRedis(client);
+  }
   await rm(dir, { recursive: true, force: true });
 });
 
 const INCIDENT = `ASP-DISPATCH-${Math.random().toString(36).slice(2, 10)}`;
 
 /** A standard-risk incident, consent given: the victim (L85901) and the child (at `childPractice`) are shared. */
-function decided(version: string, childPractice: string): DaIncidentDecided {
-  const receiptId = contentId('rcpt', 'ASP', INCIDENT, version);
+function decided(version: string, childPractice: string, incidentId = INCIDENT): DaIncidentDecided {
+  const receiptId = contentId('rcpt', 'ASP', incidentId, version);
   const submission: DaIncidentSubmission = {
-    incidentId: INCIDENT,
+    incidentId,
     occurredAt: '2026-11-21T22:40:00Z',
     reportedAt: '2026-11-21T23:05:00Z',
     localAuthority: 'E06000066',
@@ -85,7 +98,7 @@ function decided(version: string, childPractice: string): DaIncidentDecided {
       received: {
         receiptId,
         force: 'ASP',
-        incidentId: INCIDENT,
+        incidentId,
         contentHash: 'a'.repeat(64),
         amendsReceiptId: null,
         receivedAt: '2026-11-22T00:00:00Z',
@@ -123,7 +136,7 @@ describe('dispatching amendments that withdraw', () => {
   let withdrawalId: string;
 
   it('the first receipt issues to both practices and withdraws nothing', async () => {
-    const outputs = issued(await dispatch(deps(), decided('1', 'L85902')));
+    const outputs = issued(await dispatch(deps(), decided('1', 'L85902'), '1'));
     expect(outputs.map((n) => [n.kind, n.recipient, n.subjectRef, n.amends])).toEqual([
       ['da-gp-notification', 'gp:L85901', 'V1', null],
       ['da-gp-notification', 'gp:L85902', 'C1', null],
@@ -133,8 +146,8 @@ describe('dispatching amendments that withdraw', () => {
 
   it('re-identified at another practice: one withdrawal to the first; a retry gives the same ids and events', async () => {
     const input = decided('2', 'L85903');
-    const once = await dispatch(deps(), input);
-    const retried = await dispatch(deps(), input);
+    const once = await dispatch(deps(), input, '2');
+    const retried = await dispatch(deps(), input, '2');
     expect(issued(retried)).toEqual(issued(once));
     expect(audited(retried).map((e) => e.eventId)).toEqual(audited(once).map((e) => e.eventId));
 
@@ -166,7 +179,7 @@ describe('dispatching amendments that withdraw', () => {
   });
 
   it('a further amendment that still does not send to the first practice withdraws nothing more', async () => {
-    const notifications = issued(await dispatch(deps(), decided('3', 'L85903')));
+    const notifications = issued(await dispatch(deps(), decided('3', 'L85903'), '3'));
     expect(notifications.map((n) => [n.kind, n.recipient])).toEqual([
       ['da-gp-notification', 'gp:L85901'],
       ['da-gp-notification', 'gp:L85903'],
@@ -174,7 +187,7 @@ describe('dispatching amendments that withdraw', () => {
   });
 
   it('back at the first practice: the new notification amends the withdrawal, and the other practice is told', async () => {
-    const notifications = issued(await dispatch(deps(), decided('4', 'L85902')));
+    const notifications = issued(await dispatch(deps(), decided('4', 'L85902'), '4'));
     expect(notifications.map((n) => [n.kind, n.recipient, n.subjectRef])).toEqual([
       ['da-gp-notification', 'gp:L85901', 'V1'],
       ['da-gp-notification', 'gp:L85902', 'C1'],
@@ -187,5 +200,152 @@ describe('dispatching amendments that withdraw', () => {
     expect(() => dispatcherStage({ keys, policy: withoutWording(), lineage, now })).toThrow(
       'policy da-2026.11.0 has no withdrawal wording; the dispatcher needs it',
     );
+  });
+});
+
+/**
+ * Outputs as text to compare byte for byte: each JWS as its signing input (header and payload), since an ES256
+ * signature takes a fresh random nonce each time. Called outside a Kafka handler, `dispatch` stamps each audit
+ * event with a fresh trace id (a handler's comes from its input's header): `withoutTraceIds` leaves them out.
+ */
+function comparable(outputs: readonly Output[], { withoutTraceIds = false } = {}): string {
+  return JSON.stringify(
+    outputs.map(({ topic, key, value }) => {
+      if (topic === notificationsIssuedTopic) {
+        const { jws, ...rest } = value as IssuedNotification;
+        return { topic: topic.name, key, value: { ...rest, signed: jws.split('.').slice(0, 2).join('.') } };
+      }
+      const { traceId, ...rest } = value as AuditEvent;
+      return { topic: topic.name, key, value: withoutTraceIds ? rest : { ...rest, traceId } };
+    }),
+  );
+}
+const comparableHere = (outputs: readonly Output[]) => comparable(outputs, { withoutTraceIds: true });
+
+describe('what an input amends and withdraws depends only on the inputs before it', () => {
+  it('an original handled again after its amendment amends what it amended the first time', async () => {
+    const incidentId = `${INCIDENT}-RETRY`;
+    const first = await dispatch(deps(), decided('1', 'L85902', incidentId), '10');
+    const amendment = issued(await dispatch(deps(), decided('2', 'L85902', incidentId), '11'));
+    expect(amendment.map((n) => n.amends)).toEqual(issued(first).map((n) => n.notificationId));
+
+    const again = await dispatch(deps(), decided('1', 'L85902', incidentId), '10');
+    expect(issued(again).map((n) => n.amends)).toEqual([null, null]);
+    expect(comparableHere(again)).toBe(comparableHere(first));
+  });
+
+  it('a batch handled again after an abort gives the same notifications, amends and withdrawals', async () => {
+    const incidentId = `${INCIDENT}-BATCH`;
+    const batch: [DaIncidentDecided, string][] = [
+      [decided('1', 'L85902', incidentId), '20'],
+      [decided('2', 'L85903', incidentId), '21'],
+    ];
+    const handle = async () => {
+      const outputs: Output[][] = [];
+      for (const [input, offset] of batch) outputs.push(await dispatch(deps(), input, offset));
+      return outputs;
+    };
+    const aborted = await handle(); // its lineage entries stay in Redis, as after an aborted transaction
+    const retried = await handle();
+    expect(retried.map(comparableHere)).toEqual(aborted.map(comparableHere));
+
+    const [original, amendment] = retried.map(issued);
+    expect(amendment!.map((n) => [n.kind, n.recipient, n.amends])).toEqual([
+      ['da-gp-notification', 'gp:L85901', original![0]!.notificationId],
+      ['da-gp-notification', 'gp:L85903', null],
+      ['da-withdrawal', 'gp:L85902', original![1]!.notificationId],
+    ]);
+  });
+
+  describe('replaying da.incident-decided.v1 from its start into an empty key space', () => {
+    const kafkas: KafkaClient[] = [];
+    afterAll(async () => {
+      for (const kafka of kafkas) await kafka.close();
+    });
+
+    /** Each input's incident, partition, offset and outputs, in the topic's order (partition, then offset). */
+    interface Handled {
+      readonly incidentId: string;
+      readonly partition: number;
+      readonly offset: string;
+      readonly outputs: readonly Output[];
+    }
+
+    /** Handles every record of the topic in a fresh group, through the stage's own handler, with its own lineage. */
+    async function handleAll(kafka: KafkaClient, count: number, lineageRedis: RedisClient): Promise<Handled[]> {
+      const stage = dispatcherStage({ keys, policy, lineage: createLineage(lineageRedis), now });
+      const handled: Handled[] = [];
+      let done: () => void = () => undefined;
+      const all = new Promise<void>((resolve) => (done = resolve));
+      const subscription = await kafka.consume(daIncidentDecidedTopic, {
+        groupId: uniqueId('dispatcher-replay'),
+        handle: async (message) => {
+          const outputs = await stage.handle(message);
+          const { incidentId } = message.value.identified.received;
+          handled.push({ incidentId, partition: message.partition, offset: message.offset, outputs });
+          if (handled.length === count) done();
+        },
+      });
+      await all;
+      await subscription.stop();
+      return handled.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+    }
+
+    it('gives the same outputs, byte for byte, as the first run', async () => {
+      const kafka = createKafkaClient({
+        brokers: testEndpoints().kafkaBrokers,
+        clientId: 'dispatcher-replay-test',
+        topicNamespace: isolatedTopicNamespace(),
+        logger: logs.logger,
+      });
+      kafkas.push(kafka);
+      await kafka.provisionTopics([daIncidentDecidedTopic]);
+      const a = `${INCIDENT}-A`;
+      const b = `${INCIDENT}-B`;
+      // Two incidents interleaved; A's second receipt twice (an intake that died after its commit, then the retry).
+      const sequence = [
+        decided('1', 'L85902', a),
+        decided('1', 'L85902', b),
+        decided('2', 'L85903', a),
+        decided('2', 'L85903', a),
+        decided('2', 'L85902', b),
+        decided('3', 'L85902', a),
+      ];
+      // Keyed as the IG engine keys them, so each incident's versions are in one partition, in order.
+      await kafka.publish(
+        daIncidentDecidedTopic,
+        sequence.map((value) => ({
+          key: incidentRef(value.identified.received.force, value.identified.received.incidentId),
+          value,
+        })),
+      );
+
+      const first = await handleAll(kafka, sequence.length, isolatedRedis());
+      const replayed = await handleAll(kafka, sequence.length, isolatedRedis());
+      expect(replayed.map(({ partition, offset }) => [partition, offset])).toEqual(
+        first.map(({ partition, offset }) => [partition, offset]),
+      );
+      expect(replayed.map(({ outputs }) => comparable(outputs))).toEqual(
+        first.map(({ outputs }) => comparable(outputs)),
+      );
+
+      // The run itself amended and withdrew as the sequence says (so the comparison compares something).
+      const ofIncident = (incidentId: string) =>
+        first.filter((input) => input.incidentId === incidentId).map(({ outputs }) => issued(outputs));
+      const [a1, a2, a2again, a3] = ofIncident(a);
+      expect(a2!.map((n) => [n.kind, n.recipient, n.amends])).toEqual([
+        ['da-gp-notification', 'gp:L85901', a1![0]!.notificationId],
+        ['da-gp-notification', 'gp:L85903', null],
+        ['da-withdrawal', 'gp:L85902', a1![1]!.notificationId],
+      ]);
+      expect(a2again).toEqual(a2);
+      expect(a3!.map((n) => [n.kind, n.recipient, n.amends])).toEqual([
+        ['da-gp-notification', 'gp:L85901', a2![0]!.notificationId],
+        ['da-gp-notification', 'gp:L85902', a2![2]!.notificationId],
+        ['da-withdrawal', 'gp:L85903', a2![1]!.notificationId],
+      ]);
+      const [b1, b2] = ofIncident(b);
+      expect(b2!.map((n) => n.amends)).toEqual(b1!.map((n) => n.notificationId));
+    });
   });
 });

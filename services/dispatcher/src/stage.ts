@@ -37,13 +37,19 @@ export function dispatcherStage(deps: DispatcherDeps): StageBinding {
   return bindStage(STEPS.dispatcher, {
     // The handler reads and writes the amendment lineage in Redis: an outage must not dead-letter decisions.
     retry: OUTAGE_TOLERANT_RETRY,
-    handle: ({ value }) => dispatch(deps, value),
+    handle: ({ value, offset }) => dispatch(deps, value, offset),
   });
 }
 
+/**
+ * One decision set, at `offset` in its partition of `da.incident-decided.v1`. What it amends and withdraws is read
+ * from the lineage entries of the inputs before that offset only, and its own entries are written last, at that
+ * offset: so running it again (a retry, a batch retried after an abort, a replay) gives the same outputs.
+ */
 export async function dispatch(
   deps: Pick<DispatcherDeps, 'keys' | 'policy' | 'lineage' | 'now'>,
   decided: DaIncidentDecided,
+  offset: string,
 ): Promise<Output[]> {
   const { identified, decisions } = decided;
   const { received } = identified;
@@ -66,17 +72,22 @@ export async function dispatch(
   });
 
   // First pass learns which slots this decision set fills; the second words them with what they amend.
-  const amends = new Map<string, string | null>();
-  for (const payload of buildNotifications(deps.policy, incident, decisions)) {
-    const slot = slotOf(decisions, payload);
-    amends.set(slotKeyOf(slot), await deps.lineage.amends(lineageSlot(slot), payload.notificationId));
-  }
+  const unworded = buildNotifications(deps.policy, incident, decisions);
+  const [amendsBySlot, previous] = await Promise.all([
+    Promise.all(
+      unworded.map(async (payload) => {
+        const slot = slotOf(decisions, payload);
+        const amends = await deps.lineage.amends(lineageSlot(slot), offset, payload.notificationId);
+        return [slotKeyOf(slot), amends] as const;
+      }),
+    ),
+    // What the receipt before this one filled and this one does not: each such notification is withdrawn.
+    deps.lineage.issuedBefore(received.force, received.incidentId, offset, received.receiptId),
+  ]);
+  const amends = new Map(amendsBySlot);
   const payloads = buildNotifications(deps.policy, incident, decisions, {
     amendsOf: (slot) => amends.get(slotKeyOf(slot)) ?? null,
   });
-  // What the receipt before this one filled and this one does not: each such notification is withdrawn. On a
-  // retry, `issuedBefore` still answers the receipt before this one, so the same withdrawals (same ids) result.
-  const previous = await deps.lineage.issuedBefore(received.force, received.incidentId, received.receiptId);
   const withdrawals = buildWithdrawals(deps.policy, incident, decisions, previous);
 
   const at = deps.now();
@@ -102,11 +113,11 @@ export async function dispatch(
   };
 
   const issued: IssuedSlot[] = [];
+  const withdrawn: IssuedSlot[] = [];
   for (const payload of payloads) {
     const slot = slotOf(decisions, payload);
     const identity = identified.identities.find((candidate) => candidate.ref === slot.subjectRef);
     await issue(payload, slot.subjectRef, identity?.outcome === 'matched' ? identity.nhsNumber : null, null);
-    await deps.lineage.record(lineageSlot(slot), payload.notificationId);
     issued.push({ ...slot, notificationId: payload.notificationId });
   }
   for (const withdrawal of withdrawals) {
@@ -128,8 +139,15 @@ export async function dispatch(
       }),
     );
     // In the withdrawn notification's slot, so a later share there amends the withdrawal.
-    await deps.lineage.record(lineageSlot(slot), withdrawal.notificationId);
+    withdrawn.push({ ...slot, notificationId: withdrawal.notificationId });
   }
-  await deps.lineage.recordIssued(received.force, received.incidentId, received.receiptId, issued);
+  // Written once every output is built (an attempt that fails before leaves none; a retry writes the same again).
+  // One entry per slot per input: a withdrawn slot is one this decision set does not fill.
+  const recorded = [...issued, ...withdrawn];
+  if (new Set(recorded.map(slotKeyOf)).size !== recorded.length) throw new Error('two notifications fill one slot');
+  await Promise.all([
+    ...recorded.map((entry) => deps.lineage.record(lineageSlot(entry), offset, entry.notificationId)),
+    deps.lineage.recordIssued(received.force, received.incidentId, offset, received.receiptId, issued),
+  ]);
   return outputs;
 }
