@@ -1,0 +1,35 @@
+export {
+  BANK_HOLIDAY_LIMITS,
+  CalendarDataError,
+  CalendarOutOfRangeError,
+  CalendarStaleError,
+  assertCalendarCurrent,
+  assertCovered,
+  bankHolidaysDocument,
+  calendarStaleness,
+  englandAndWalesBankHolidays,
+  isBankHoliday,
+  loadBankHolidays,
+  type BankHolidays,
+  type BankHolidaysDocument,
+  type CalendarStaleness,
+} from './bank-holidays.ts';
+export {
+  ENGLAND_TIME_ZONE,
+  WEEKDAYS,
+  londonDateOf,
+  londonOffsetMinutes,
+  londonWallTimeToInstant,
+  type Weekday,
+} from './london-time.ts';
+export {
+  WORKING_TIME_LIMITS,
+  addCalendarHours,
+  addWorkingHours,
+  isWorkingDay,
+  isWorkingTime,
+  nextWorkingDayStart,
+  workingHoursSchema,
+  type WorkingCalendar,
+  type WorkingHours,
+} from './working-time.ts';
