@@ -78,6 +78,7 @@ describe('sign', () => {
   it('refuses a non-object payload and a bad typ', async () => {
     const store = await createKeyStore({ file: join(dir.path, 'keys.json'), generateIfMissing: true });
     await expect(store.sign([1, 2], { typ: 'JWT' })).rejects.toThrow(TypeError);
+    await expect(store.sign(null as unknown as object, { typ: 'JWT' })).rejects.toThrow(TypeError);
     await expect(store.sign({}, { typ: '' })).rejects.toThrow(TypeError);
     await expect(store.sign({}, { typ: 'a b' })).rejects.toThrow(TypeError);
   });

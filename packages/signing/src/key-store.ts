@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import jose from 'node-jose';
@@ -13,6 +14,7 @@ import {
   type PublicJwk,
   type PublicJwks,
 } from './jwk.ts';
+import { signatureOf } from './signature.ts';
 import { JwsError, verifyWithJwks } from './verify.ts';
 
 export interface CreateKeyStoreOptions {
@@ -175,19 +177,22 @@ function parseKeyFile(bytes: Buffer): z.output<typeof keyFile> {
 
 interface LoadedKey {
   readonly jwk: PrivateJwk;
-  readonly key: jose.JWK.Key;
+  readonly alg: JwsAlgorithm;
+  /** Imported once, at load. */
+  readonly privateKey: KeyObject;
   readonly publicJwk: PublicJwk;
 }
 
-async function signWith(loaded: LoadedKey, payload: object, typ: string): Promise<string> {
-  const result: unknown = await jose.JWS.createSign(
-    { format: 'compact', fields: { alg: algorithmOf(loaded.jwk), kid: loaded.jwk.kid, typ } },
-    loaded.key,
-  )
-    .update(JSON.stringify(payload), 'utf8')
-    .final();
-  if (typeof result !== 'string') throw new Error('node-jose did not return a compact JWS');
-  return result;
+const segment = (value: object): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
+/**
+ * A compact JWS (RFC 7515 §7.1). The protected header holds `alg`, `kid`, `typ` in that order, and the payload is
+ * its `JSON.stringify`: the same bytes node-jose produced before (packages/signing/README.md, "What signs").
+ */
+function signWith(loaded: LoadedKey, payload: object, typ: string): string {
+  const signingInput = `${segment({ alg: loaded.alg, kid: loaded.jwk.kid, typ })}.${segment(payload)}`;
+  const signature = signatureOf(loaded.alg, loaded.privateKey, Buffer.from(signingInput, 'ascii'));
+  return `${signingInput}.${signature.toString('base64url')}`;
 }
 
 /**
@@ -196,16 +201,17 @@ async function signWith(loaded: LoadedKey, payload: object, typ: string): Promis
  */
 async function loadKey(jwk: PrivateJwk, index: number): Promise<LoadedKey> {
   const label = `keys[${index}] (kid ${JSON.stringify(jwk.kid)})`;
-  let key: jose.JWK.Key;
+  let privateKey: KeyObject;
   try {
-    key = await jose.JWK.asKey({ ...jwk, alg: algorithmOf(jwk), use: 'sig' });
+    privateKey = createPrivateKey({ key: jwk, format: 'jwk' });
   } catch {
     throw new SigningKeyError([`${label}: cannot be imported`]);
   }
-  const loaded: LoadedKey = { jwk, key, publicJwk: publicMembers(jwk) };
+  const alg = algorithmOf(jwk);
+  const loaded: LoadedKey = { jwk, alg, privateKey, publicJwk: publicMembers(jwk) };
   try {
-    const probe = await signWith(loaded, { probe: index }, 'JWT');
-    await verifyWithJwks(probe, { keys: [loaded.publicJwk] }, { algorithms: [algorithmOf(jwk)] });
+    const probe = signWith(loaded, { probe: index }, 'JWT');
+    await verifyWithJwks(probe, { keys: [loaded.publicJwk] }, { algorithms: [alg] });
   } catch (error) {
     if (!(error instanceof JwsError)) throw error;
     throw new SigningKeyError([`${label}: the private key does not match the public members`]);
@@ -234,14 +240,17 @@ export async function createKeyStore(options: CreateKeyStoreOptions): Promise<Hu
 
   return Object.freeze({
     activeKid: active.jwk.kid,
-    algorithm: algorithmOf(active.jwk),
-    async sign(payload: object, signOptions: SignOptions): Promise<string> {
-      if (!TYP.test(signOptions.typ)) throw new TypeError('sign: typ must be 1 to 64 printable ASCII characters');
-      // Typed `object`, but callers outside TypeScript's reach (casts, JSON input) can still pass anything.
-      if (typeof (payload as unknown) !== 'object' || Array.isArray(payload)) {
-        throw new TypeError('sign: payload must be a JSON object');
-      }
-      return signWith(active, payload, signOptions.typ);
+    algorithm: active.alg,
+    sign(payload: object, signOptions: SignOptions): Promise<string> {
+      // Signing is synchronous; the executor turns a refusal into a rejected promise, as callers expect.
+      return new Promise((resolve) => {
+        if (!TYP.test(signOptions.typ)) throw new TypeError('sign: typ must be 1 to 64 printable ASCII characters');
+        // Typed `object`, but callers outside TypeScript's reach (casts, JSON input) can still pass anything.
+        if (typeof (payload as unknown) !== 'object' || (payload as unknown) === null || Array.isArray(payload)) {
+          throw new TypeError('sign: payload must be a JSON object');
+        }
+        resolve(signWith(active, payload, signOptions.typ));
+      });
     },
     publicJwks: () => published,
   });

@@ -1,5 +1,6 @@
-import jose from 'node-jose';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { JWS_ALGORITHMS, isJwsAlgorithm, type JwsAlgorithm, type PublicJwk, type PublicJwks } from './jwk.ts';
+import { signatureVerifies } from './signature.ts';
 
 /**
  * Why a JWS was refused. Stable codes for logs and audit; the message says which rule failed and never quotes the
@@ -118,22 +119,26 @@ function fits(key: PublicJwk, alg: JwsAlgorithm): boolean {
 }
 
 /**
- * Imported node-jose keys, cached per JWKS member object. Registries and key stores hand out the same frozen
- * objects until they reload, so each key is imported once; a reload brings new objects and a fresh import.
+ * Imported public keys, cached per JWKS member object. Registries and key stores hand out the same frozen objects
+ * until they reload, so each key is imported once; a reload brings new objects and a fresh import.
  */
-const imported = new WeakMap<PublicJwk, Promise<jose.JWK.Key>>();
+const imported = new WeakMap<PublicJwk, KeyObject>();
 
-function importKey(key: PublicJwk): Promise<jose.JWK.Key> {
-  let pending = imported.get(key);
-  if (pending === undefined) {
-    // Only the public members, copied by allow-list (PublicJwk has no others), reach node-jose.
+/** The key as node:crypto's KeyObject, or undefined when it cannot be imported (a JWKS not parsed by publicJwks). */
+function importKey(key: PublicJwk): KeyObject | undefined {
+  let keyObject = imported.get(key);
+  if (keyObject === undefined) {
+    // Only the public members, copied by allow-list (PublicJwk has no others), are imported.
     const members =
       key.kty === 'EC' ? { kty: key.kty, crv: key.crv, x: key.x, y: key.y } : { kty: key.kty, n: key.n, e: key.e };
-    pending = jose.JWK.asKey({ ...members, kid: key.kid, alg: key.alg, use: key.use });
-    imported.set(key, pending);
-    pending.catch(() => imported.delete(key));
+    try {
+      keyObject = createPublicKey({ key: members, format: 'jwk' });
+    } catch {
+      return undefined;
+    }
+    imported.set(key, keyObject);
   }
-  return pending;
+  return keyObject;
 }
 
 /**
@@ -142,18 +147,25 @@ function importKey(key: PublicJwk): Promise<jose.JWK.Key> {
  *
  * 1. The token is compact, within `maxLength`, with a JSON object header and payload.
  * 2. `alg` is one of `options.algorithms` (asymmetric only: never `none`, never HS*). Checked before any key is
- *    touched, and again by node-jose.
+ *    touched; the key's type must fit it, and the signature is checked with that algorithm only.
  * 3. `kid` names a key in `jwks` whose type fits `alg`. Keys embedded in the header (`jwk`, `x5c`, `jku`, `x5u`)
  *    are never used. `crit` is refused: the hub understands no extensions.
  * 4. Every segment is canonical unpadded base64url and the signature is exactly the algorithm's length (ES256:
  *    64 bytes; RS512: the key's modulus), so no other text than what was signed verifies.
- * 5. The signature verifies (node-jose).
+ * 5. The signature verifies (node:crypto, with the key's algorithm: see signature.ts).
  *
  * Claims (exp, aud, ...) are the caller's business. Throws JwsError with a reason code.
  */
-export async function verifyWithJwks(jws: string, jwks: PublicJwks, options: VerifyOptions): Promise<VerifiedJws> {
+export function verifyWithJwks(jws: string, jwks: PublicJwks, options: VerifyOptions): Promise<VerifiedJws> {
+  // Verification is synchronous; the executor turns every refusal into a rejected promise, as callers expect.
+  return new Promise((resolve) => {
+    resolve(verifyNow(jws, jwks, options));
+  });
+}
+
+function verifyNow(jws: string, jwks: PublicJwks, options: VerifyOptions): VerifiedJws {
   checkAlgorithms(options.algorithms);
-  const { header } = decodeUnverified(jws, options.maxLength ?? DEFAULT_MAX_JWS_LENGTH);
+  const { header, payload } = decodeUnverified(jws, options.maxLength ?? DEFAULT_MAX_JWS_LENGTH);
   const alg = header.alg;
   if (!isJwsAlgorithm(alg) || !options.algorithms.includes(alg)) {
     throw new JwsError('alg-not-allowed', `The JWS alg is not one of ${options.algorithms.join(', ')}.`);
@@ -163,29 +175,20 @@ export async function verifyWithJwks(jws: string, jwks: PublicJwks, options: Ver
   if (kid === undefined) throw new JwsError('unknown-kid', 'The JWS header has no kid.');
   const key = jwks.keys.find((candidate) => candidate.kid === kid && fits(candidate, alg));
   if (key === undefined) throw new JwsError('unknown-kid', 'No key in the JWKS matches the JWS kid and alg.');
-  // Checked here, not left to node-jose: it verified signatures with bytes appended.
-  if (Buffer.from(jws.slice(jws.lastIndexOf('.') + 1), 'base64url').length !== signatureLength(key)) {
+  const signatureStart = jws.lastIndexOf('.');
+  const signature = Buffer.from(jws.slice(signatureStart + 1), 'base64url');
+  if (signature.length !== signatureLength(key)) {
     throw new JwsError('malformed', `The JWS signature is not the length ${alg} signatures have.`);
   }
-
-  let verified: jose.JWS.VerificationResult;
-  try {
-    const joseKey = await importKey(key);
-    verified = await jose.JWS.createVerify(joseKey, { algorithms: [alg], allowEmbeddedKey: false }).verify(jws);
-  } catch {
-    // node-jose's messages can quote header values; ours never do.
+  const publicKey = importKey(key);
+  // The signing input is the first two segments as sent (RFC 7515 §5.2), ASCII by the compact pattern.
+  if (
+    publicKey === undefined ||
+    !signatureVerifies(alg, publicKey, Buffer.from(jws.slice(0, signatureStart)), signature)
+  ) {
     throw new JwsError('bad-signature', 'The JWS signature does not verify.');
   }
-  let payload: unknown;
-  try {
-    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(verified.payload));
-  } catch {
-    throw new JwsError('malformed', 'The JWS payload is not UTF-8 JSON.');
-  }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new JwsError('malformed', 'The JWS payload is not a JSON object.');
-  }
-  return { header: { ...header, alg, kid }, payload: payload as Record<string, unknown>, key };
+  return { header: { ...header, alg, kid }, payload, key };
 }
 
 /**
