@@ -10,8 +10,16 @@ import tseslint from 'typescript-eslint';
  * signing and two services' query parsers use it directly, and that is by design.
  */
 const BOUNDARIES = [
-  { library: 'kafkajs', modules: ['kafkajs', 'kafkajs/*'], owners: ['packages/kafka/**'], via: '@hub/kafka' },
+  {
+    library: 'kafkajs',
+    modules: ['kafkajs', 'kafkajs/*'],
+    // The one exception: the raw pipeline benchmark (issue 10) measures the hub's hops on kafkajs directly, without
+    // @hub/kafka, as the anchor the hub's throughput is compared with. Nothing else in test/bench may.
+    owners: ['packages/kafka/**', 'test/bench/raw-pipeline.ts'],
+    via: '@hub/kafka',
+  },
   { library: 'ioredis', modules: ['ioredis', 'ioredis/*'], owners: ['packages/redis/**'], via: '@hub/redis' },
+  { library: 'pg', modules: ['pg', 'pg/*', 'pg-*'], owners: ['packages/postgres/**'], via: '@hub/postgres' },
   {
     library: 'fastify',
     modules: ['fastify', 'fastify/*', '@fastify/*', 'fastify-plugin'],

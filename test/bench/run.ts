@@ -1,14 +1,16 @@
 /**
  * Runs the benchmarks in sequence (all, or those named) and prints one markdown table, headed by what was measured
- * where, ready to paste into README.md's Results section.
+ * where, ready to paste into README.md's Results section. When `e2e` and `raw` both ran, a last line gives the hub's
+ * burst drain as a share of the raw pipeline's (issue 10: the ratio from one run is the figure).
  *
- *   node test/bench/run.ts [kafka] [redis] [http] [e2e] [cp] [--name=value ...]   (options: see each script)
+ *   node test/bench/run.ts [kafka] [redis] [http] [raw] [e2e] [cp] [--name=value ...]   (options: see each script)
  */
 import { loadavg } from 'node:os';
 import { runCpBench } from './cp-latency.ts';
-import { runE2eBench } from './e2e-latency.ts';
+import { HUB_DRAIN_CASE, runE2eBench } from './e2e-latency.ts';
 import { runHttpBench } from './http-problem.ts';
 import { runKafkaBench } from './kafka-throughput.ts';
+import { RAW_DRAIN_CASE, runRawBench } from './raw-pipeline.ts';
 import { runRedisBench } from './redis-claim.ts';
 import { runSigningBench } from './signing.ts';
 import { environment, markdownTable, progress, type BenchRow } from './stats.ts';
@@ -17,6 +19,7 @@ const BENCHMARKS = {
   kafka: runKafkaBench,
   redis: runRedisBench,
   http: runHttpBench,
+  raw: runRawBench,
   e2e: runE2eBench,
   cp: runCpBench,
   signing: runSigningBench,
@@ -24,6 +27,18 @@ const BENCHMARKS = {
 type BenchName = keyof typeof BENCHMARKS;
 
 const isBenchName = (name: string): name is BenchName => Object.hasOwn(BENCHMARKS, name);
+
+/** The hub's burst drain as a share of the raw pipeline's, when both are among `rows`. */
+function drainRatio(rows: readonly BenchRow[]): string | undefined {
+  const hub = rows.find((row) => row.bench === 'e2e' && row.case === HUB_DRAIN_CASE)?.perSecond;
+  const raw = rows.find((row) => row.bench === 'raw' && row.case === RAW_DRAIN_CASE)?.perSecond;
+  if (hub === undefined || raw === undefined || raw <= 0) return undefined;
+  const rate = (value: number): string => value.toLocaleString('en-GB', { maximumFractionDigits: 1 });
+  return (
+    `burst drain, hub ÷ raw pipeline: ${rate(hub)} ÷ ${rate(raw)} incidents/s = ${((100 * hub) / raw).toFixed(1)}% ` +
+    '(issue 10 asks for at least 50%)'
+  );
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const words = argv.filter((arg) => !arg.startsWith('--'));
@@ -49,7 +64,10 @@ async function main(argv: readonly string[]): Promise<number> {
       );
     }
   }
-  process.stdout.write(`${environment(loadBefore)}\n\n${markdownTable(rows)}\n`);
+  const ratio = drainRatio(rows);
+  process.stdout.write(
+    `${environment(loadBefore)}\n\n${markdownTable(rows)}\n${ratio === undefined ? '' : `\n${ratio}\n`}`,
+  );
   if (failed.length > 0) process.stderr.write(`failed: ${failed.join(', ')}\n`);
   return failed.length > 0 ? 1 : 0;
 }
