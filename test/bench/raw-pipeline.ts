@@ -8,31 +8,40 @@
  *
  *   node test/bench/raw-pipeline.ts [--raw-burst=2000] [--timeout-s=300]
  */
-import { generateKeyPairSync, randomBytes, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 // The one file outside @hub/kafka that imports kafkajs (eslint.config.js): the anchor measures without our layer.
-import kafkajs, { type Consumer, type EachBatchPayload, type Producer, type TopicMessages } from 'kafkajs';
+import kafkajs, { type Consumer, type Producer, type TopicMessages } from 'kafkajs';
 import {
   auditEventsTopic,
-  contentId,
   daIncidentDecidedTopic,
   daIncidentIdentifiedTopic,
   daIncidentReceivedTopic,
   notificationsIssuedTopic,
-  SIGNED_PAYLOADS,
-  type AuditAction,
   type AuditEvent,
-  type DaIncidentDecided,
-  type DaIncidentIdentified,
-  type DaIncidentReceived,
-  type DaNotificationPayload,
-  type Decision,
   type IssuedNotification,
-  type SubjectIdentity,
 } from '@hub/contracts';
 import { createLogger } from '@hub/logger';
 import { closeRedis, createRedis, pingRedis, scanKeys, type RedisClient } from '@hub/redis';
 import { publicJwks, verify } from '@hub/signing';
-import { whitlockIncident } from '../e2e/whitlock.ts';
+import {
+  AUDITS_PER_INCIDENT,
+  createInboxWriter,
+  createSigner,
+  dispatcherStage,
+  identityStage,
+  igEngineStage,
+  inboxStage,
+  INBOXES,
+  intakeOutputs,
+  itemsKey,
+  PER_INCIDENT,
+  signatureHolds,
+  type InboxWrite,
+  type InboxWriter,
+  type Output,
+  type Signer,
+  type Stage,
+} from './raw-stages.ts';
 import {
   intOption,
   now,
@@ -67,456 +76,13 @@ export function rawOptions(argv: readonly string[]): RawBenchOptions {
 export const RAW_DRAIN_CASE = 'burst: first input → all 5 notifications of every incident in the inboxes';
 
 const WARM_UP = 20;
-const PER_INCIDENT = 5;
 /**
- * Outputs of one transaction, in bytes of keys and values. The broker refuses a partition's record batch over its
- * message.max.bytes (1 MiB by default); a transaction under it can never hold such a batch, so a fetched batch is one
- * transaction unless its outputs would pass this, and then as few as fit.
+ * Outputs in one produce request, in bytes of keys and values. The broker refuses a partition's record batch over its
+ * message.max.bytes (1 MiB by default) and kafkajs sends one batch per partition per request, so a transaction whose
+ * outputs are more than this sends them in several requests. The inputs of one transaction are what one fetch brought
+ * for one partition: kafkajs's maxBytesPerPartition, 1 MiB, bounds them.
  */
-const MAX_TRANSACTION_BYTES = 900 * 1024;
-const SERVICE_OF = { intake: 'police-gateway', identity: 'identity', decide: 'ig-engine', dispatch: 'dispatcher' };
-
-// ---------------------------------------------------------------------------------------------------------------
-// The records: the hub's shapes (@hub/contracts types), the seed's Whitlock family, the policy's wording. What each
-// stage computes is fixed (no directory, no policy evaluation): the anchor measures the hops, not the rules.
-// ---------------------------------------------------------------------------------------------------------------
-
-const FORCE = 'ASP';
-const POLICY_VERSION = 'da-2026.11.2';
-const LAWFUL_BASIS = ['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18', 'dpa-part3-sch8-para4'] as const;
-
-/** How the identity service matches the Whitlock family (infra/seed/README.md). */
-const IDENTITIES: readonly SubjectIdentity[] = [
-  { ref: 'V1', outcome: 'matched', nhsNumber: '9991001018', practiceOds: 'L85901', matchedBy: 'nhs-number' },
-  { ref: 'P1', outcome: 'matched', nhsNumber: '9991001026', practiceOds: 'L85904', matchedBy: 'nhs-number' },
-  { ref: 'C1', outcome: 'matched', nhsNumber: '9991001034', practiceOds: 'L85901', matchedBy: 'demographic-trace' },
-  { ref: 'C2', outcome: 'matched', nhsNumber: '9991001042', practiceOds: 'L85902', matchedBy: 'nhs-number' },
-];
-const DIRECTORY_VERSION = 'd'.repeat(64);
-const nhsNumberOf = (ref: string | null): string | null => {
-  const identity = IDENTITIES.find((candidate) => candidate.ref === ref);
-  return identity?.outcome === 'matched' ? identity.nhsNumber : null;
-};
-
-/** The default policy's decisions for a high-risk Whitlock incident, with its reasons word for word. */
-const DECISIONS = [
-  {
-    subjectRef: 'V1',
-    role: 'victim',
-    isChild: false,
-    rule: 'DA-VICTIM-MARAC',
-    recipient: 'gp:L85901',
-    reason:
-      'adult victim, MARAC criteria met (effective risk high; incidents in the last 12 months: 1, threshold 3): ' +
-      'shared without needing consent',
-  },
-  {
-    subjectRef: 'P1',
-    role: 'perpetrator',
-    isChild: false,
-    rule: 'DA-PERPETRATOR',
-    recipient: 'gp:L85904',
-    reason:
-      'adult perpetrator, MARAC criteria met (effective risk high; incidents in the last 12 months: 1, ' +
-      'threshold 3): shared',
-  },
-  {
-    subjectRef: 'C1',
-    role: 'child',
-    isChild: true,
-    rule: 'DA-CHILD',
-    recipient: 'gp:L85901',
-    reason: 'child (role child), effective risk high: every child is notified to their practice at any risk level',
-  },
-  {
-    subjectRef: 'C2',
-    role: 'child',
-    isChild: true,
-    rule: 'DA-CHILD',
-    recipient: 'gp:L85902',
-    reason: 'child (role child), effective risk high: every child is notified to their practice at any risk level',
-  },
-  {
-    subjectRef: null,
-    role: null,
-    isChild: null,
-    rule: 'DA-MARAC',
-    recipient: 'marac:E06000066',
-    reason:
-      "MARAC criteria met (effective risk high; incidents in the last 12 months: 1, threshold 3): referred to the area's MARAC",
-  },
-] as const;
-
-/** Inboxes and how many notifications each gets per incident. */
-const INBOXES = { 'gp:L85901': 2, 'gp:L85902': 1, 'gp:L85904': 1, 'marac:E06000066': 1 } as const;
-
-function auditOf(service: string, action: AuditAction, at: string, fields: Partial<AuditEvent>): AuditEvent {
-  const event = {
-    at,
-    service,
-    action,
-    traceId: randomBytes(16).toString('hex'),
-    actor: null,
-    receiptId: fields.receiptId ?? null,
-    incidentRef: fields.incidentRef ?? null,
-    subjectRef: fields.subjectRef ?? null,
-    nhsNumber: fields.nhsNumber ?? null,
-    recipient: fields.recipient ?? null,
-    notificationId: fields.notificationId ?? null,
-    decision: fields.decision ?? null,
-    reason: fields.reason ?? null,
-  };
-  // Content-derived, as @hub/audit's: a redelivered step gives the same id, so a double commit shows as a repeat.
-  const identity = [service, action, event.receiptId, event.subjectRef, event.notificationId, event.decision?.rule];
-  return { eventId: contentId('aud', ...identity.map((part) => part ?? '')), ...event };
-}
-
-function received(incidentId: string): DaIncidentReceived {
-  const submission = whitlockIncident({ incidentId });
-  const contentHash = contentId('sha', JSON.stringify(submission)).slice(4).repeat(2);
-  return {
-    receiptId: contentId('rcpt', FORCE, incidentId, contentHash, ''),
-    force: FORCE,
-    incidentId,
-    contentHash,
-    amendsReceiptId: null,
-    receivedAt: new Date().toISOString(),
-    submittedBy: 'bench-police',
-    submission,
-  };
-}
-
-type GpExample = (typeof SIGNED_PAYLOADS)['da-gp-notification']['examples'][number]['value'];
-
-/** The documented example payloads (@hub/contracts), made this incident's: its ids, its reference. */
-function payloadsOf(decided: DaIncidentDecided): DaNotificationPayload[] {
-  const { received: incident } = decided.identified;
-  const reference = { force: incident.force, incidentId: incident.incidentId };
-  const idsOf = (decision: Decision, kind: string) => ({
-    notificationId: contentId('ntf', incident.receiptId, decision.recipient ?? '', decision.subjectRef ?? '', kind),
-    receiptId: incident.receiptId,
-    decisionId: decision.decisionId,
-  });
-  const [victim, perpetrator, child] = SIGNED_PAYLOADS['da-gp-notification'].examples.map(({ value }) => value);
-  const referral = SIGNED_PAYLOADS['da-marac-referral'].examples[0].value;
-  const [v1, p1, c1, c2, marac] = decided.decisions.decisions;
-  const gp = (decision: Decision, example: GpExample) => ({
-    ...example,
-    ...idsOf(decision, 'da-gp-notification'),
-    incident: { ...reference, occurredOn: example.incident.occurredOn },
-  });
-  return [
-    gp(v1!, victim!),
-    gp(p1!, perpetrator!),
-    {
-      ...gp(c1!, child!),
-      recipient: 'gp:L85901',
-      patient: { nhsNumber: '9991001034', name: { given: 'Mia', family: 'Whitlock' } },
-    },
-    gp(c2!, child!),
-    {
-      ...referral,
-      ...idsOf(marac!, 'da-marac-referral'),
-      incident: { ...referral.incident, ...reference },
-    },
-  ] as DaNotificationPayload[];
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Signing: ES256 compact JWS with node:crypto, header { alg, kid, typ } as @hub/signing writes it.
-// ---------------------------------------------------------------------------------------------------------------
-
-interface Signer {
-  readonly kid: string;
-  readonly publicKey: KeyObject;
-  sign(payload: DaNotificationPayload): string;
-}
-
-function createSigner(): Signer {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { crv, x, y } = publicKey.export({ format: 'jwk' });
-  // RFC 7638 thumbprint, as @hub/signing's generated keys use for their kid.
-  const kid = contentId('kid', JSON.stringify({ crv, kty: 'EC', x, y })).slice(4);
-  const headers = new Map<string, string>();
-  return {
-    kid,
-    publicKey,
-    sign(payload) {
-      let header = headers.get(payload.kind);
-      if (header === undefined) {
-        header = Buffer.from(JSON.stringify({ alg: 'ES256', kid, typ: `${payload.kind}+jws` })).toString('base64url');
-        headers.set(payload.kind, header);
-      }
-      const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-      const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
-      return `${input}.${signature.toString('base64url')}`;
-    },
-  };
-}
-
-function signatureHolds(jws: string, publicKey: KeyObject): boolean {
-  const last = jws.lastIndexOf('.');
-  const signature = Buffer.from(jws.slice(last + 1), 'base64url');
-  return verifySignature(
-    'sha256',
-    Buffer.from(jws.slice(0, last)),
-    { key: publicKey, dsaEncoding: 'ieee-p1363' },
-    signature,
-  );
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The stages: what each makes of one input. Keys as on the hub's topics (contracts/src/topics.ts).
-// ---------------------------------------------------------------------------------------------------------------
-
-interface Output {
-  readonly topic: string;
-  readonly key: string;
-  readonly value: string;
-}
-
-/** A notification to store in its inbox at its position (its offset on the issued topic), before the commit. */
-interface InboxWrite {
-  readonly notification: IssuedNotification;
-  readonly position: string;
-}
-
-interface Stage {
-  readonly name: 'identity' | 'ig-engine' | 'dispatcher' | 'inbox';
-  readonly input: string;
-  transform(value: string, offset: string): { readonly outputs: Output[]; readonly write?: InboxWrite };
-}
-
-const audit = (key: string, event: AuditEvent): Output => ({
-  topic: auditEventsTopic.name,
-  key,
-  value: JSON.stringify(event),
-});
-
-function intakeOutputs(incidentId: string): Output[] {
-  const record = received(incidentId);
-  const incidentRef = `${FORCE}:${incidentId}`;
-  return [
-    { topic: daIncidentReceivedTopic.name, key: incidentRef, value: JSON.stringify(record) },
-    audit(
-      record.receiptId,
-      auditOf(SERVICE_OF.intake, 'incident-received', record.receivedAt, { receiptId: record.receiptId, incidentRef }),
-    ),
-  ];
-}
-
-const identityStage: Stage = {
-  name: 'identity',
-  input: daIncidentReceivedTopic.name,
-  transform(value) {
-    const incident = JSON.parse(value) as DaIncidentReceived;
-    const identified: DaIncidentIdentified = {
-      received: incident,
-      identities: [...IDENTITIES],
-      directoryVersion: DIRECTORY_VERSION,
-    };
-    const incidentRef = `${incident.force}:${incident.incidentId}`;
-    const at = new Date().toISOString();
-    return {
-      outputs: [
-        { topic: daIncidentIdentifiedTopic.name, key: incidentRef, value: JSON.stringify(identified) },
-        ...IDENTITIES.map((identity) =>
-          audit(
-            incident.receiptId,
-            auditOf(SERVICE_OF.identity, 'subject-matched', at, {
-              receiptId: incident.receiptId,
-              incidentRef,
-              subjectRef: identity.ref,
-              nhsNumber: nhsNumberOf(identity.ref),
-              reason: identity.outcome === 'matched' ? identity.matchedBy : identity.reason,
-            }),
-          ),
-        ),
-      ],
-    };
-  },
-};
-
-const igEngineStage: Stage = {
-  name: 'ig-engine',
-  input: daIncidentIdentifiedTopic.name,
-  transform(value) {
-    const identified = JSON.parse(value) as DaIncidentIdentified;
-    const { receiptId, submission, force, incidentId } = identified.received;
-    const decisions: Decision[] = DECISIONS.map((d) => ({
-      decisionId: contentId('dec', receiptId, d.rule, d.subjectRef ?? '', d.recipient, POLICY_VERSION),
-      receiptId,
-      rule: d.rule,
-      policyVersion: POLICY_VERSION,
-      subjectRef: d.subjectRef,
-      outcome: 'share',
-      recipient: d.recipient,
-      wouldShareUnder: null,
-      reason: d.reason,
-      lawfulBasis: [...LAWFUL_BASIS],
-      facts: {
-        role: d.role,
-        isChild: d.isChild,
-        effectiveRisk: 'high',
-        maracCriteriaMet: true,
-        involvesChild: true,
-        consent: submission.victimConsent,
-        identityException: null,
-      },
-    }));
-    const decided: DaIncidentDecided = {
-      identified,
-      decisions: {
-        receiptId,
-        policyVersion: POLICY_VERSION,
-        localAuthority: submission.localAuthority,
-        thresholds: { highYesCount: 14, mediumYesCount: 10, maracRepeatThreshold: 3, adultAge: 18 },
-        effectiveRisk: 'high',
-        maracCriteriaMet: true,
-        decisions,
-      },
-    };
-    const incidentRef = `${force}:${incidentId}`;
-    const at = new Date().toISOString();
-    return {
-      outputs: [
-        { topic: daIncidentDecidedTopic.name, key: incidentRef, value: JSON.stringify(decided) },
-        ...decisions.map((decision) =>
-          audit(
-            receiptId,
-            auditOf(SERVICE_OF.decide, 'decision-recorded', at, {
-              receiptId,
-              incidentRef,
-              subjectRef: decision.subjectRef,
-              nhsNumber: nhsNumberOf(decision.subjectRef),
-              recipient: decision.recipient,
-              decision: {
-                rule: decision.rule,
-                policyVersion: decision.policyVersion,
-                outcome: decision.outcome,
-                lawfulBasis: decision.lawfulBasis,
-                reason: decision.reason,
-              },
-            }),
-          ),
-        ),
-      ],
-    };
-  },
-};
-
-function dispatcherStage(signer: Signer): Stage {
-  return {
-    name: 'dispatcher',
-    input: daIncidentDecidedTopic.name,
-    transform(value) {
-      const decided = JSON.parse(value) as DaIncidentDecided;
-      const { receiptId, force, incidentId } = decided.identified.received;
-      const incidentRef = `${force}:${incidentId}`;
-      const at = new Date().toISOString();
-      const decisions = decided.decisions.decisions;
-      // As the hub's dispatcher: the issued record, then its notification-routed and notification-signed events.
-      const outputs = payloadsOf(decided).flatMap((payload, index): Output[] => {
-        const subjectRef = decisions[index]?.subjectRef ?? null;
-        const notification: IssuedNotification = {
-          notificationId: payload.notificationId,
-          recipient: payload.recipient,
-          kind: payload.kind,
-          receiptId,
-          subjectRef,
-          amends: null,
-          issuedAt: at,
-          jws: signer.sign(payload),
-        };
-        const fields = {
-          receiptId,
-          incidentRef,
-          subjectRef,
-          nhsNumber: nhsNumberOf(subjectRef),
-          recipient: payload.recipient,
-          notificationId: payload.notificationId,
-        };
-        return [
-          { topic: notificationsIssuedTopic.name, key: payload.recipient, value: JSON.stringify(notification) },
-          audit(receiptId, auditOf(SERVICE_OF.dispatch, 'notification-routed', at, fields)),
-          audit(receiptId, auditOf(SERVICE_OF.dispatch, 'notification-signed', at, { ...fields, reason: signer.kid })),
-        ];
-      });
-      return { outputs };
-    },
-  };
-}
-
-const inboxStage: Stage = {
-  name: 'inbox',
-  input: notificationsIssuedTopic.name,
-  transform(value, offset) {
-    const notification = JSON.parse(value) as IssuedNotification;
-    const event = auditOf('inbox', 'notification-stored', new Date().toISOString(), {
-      receiptId: notification.receiptId,
-      recipient: notification.recipient,
-      subjectRef: notification.subjectRef,
-      notificationId: notification.notificationId,
-    });
-    return { outputs: [audit(notification.receiptId, event)], write: { notification, position: offset } };
-  },
-};
-
-// ---------------------------------------------------------------------------------------------------------------
-// Redis: the inbox view as services/inbox/src/store.ts keeps it (a hash per notification, a sorted set per inbox),
-// appended once per notification by a script loaded once and called by its hash, one pipeline per transaction.
-// ---------------------------------------------------------------------------------------------------------------
-
-const APPEND = `
-if redis.call('hsetnx', KEYS[2], 'position', ARGV[2]) == 0 then return 0 end
-redis.call('hset', KEYS[2], 'recipient', ARGV[1], 'kind', ARGV[3], 'receiptId', ARGV[4], 'amends', ARGV[5],
-  'issuedAt', ARGV[6], 'status', 'delivered', 'jws', ARGV[7], 'subjectRef', ARGV[8])
-redis.call('zadd', KEYS[1], 0, ARGV[9])
-return 1`;
-
-const itemsKey = (recipient: string): string => `inbox:${recipient}:items`;
-const notificationKey = (id: string): string => `notification:${id}`;
-
-interface InboxWriter {
-  /** Appends each notification; calls `onNew` for those stored for the first time. */
-  write(writes: readonly InboxWrite[]): Promise<void>;
-}
-
-async function createInboxWriter(
-  redis: RedisClient,
-  onNew: (notification: IssuedNotification) => void,
-): Promise<InboxWriter> {
-  const sha = (await redis.script('LOAD', APPEND)) as string;
-  return {
-    async write(writes) {
-      const pipeline = redis.pipeline();
-      for (const { notification, position } of writes) {
-        pipeline.evalsha(
-          sha,
-          2,
-          itemsKey(notification.recipient),
-          notificationKey(notification.notificationId),
-          notification.recipient,
-          position,
-          notification.kind,
-          notification.receiptId,
-          notification.amends ?? '',
-          notification.issuedAt,
-          notification.jws,
-          notification.subjectRef ?? '',
-          `${position.padStart(19, '0')}:${notification.notificationId}`,
-        );
-      }
-      const results = (await pipeline.exec()) ?? [];
-      if (results.length !== writes.length)
-        throw new Error(`raw: inbox pipeline answered ${results.length} of ${writes.length}`);
-      results.forEach(([error, stored], index) => {
-        if (error !== null) throw error;
-        if (stored === 1) onNew(writes[index]!.notification);
-      });
-    },
-  };
-}
+const MAX_REQUEST_BYTES = 900 * 1024;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Kafka: transactional producers (one per stage and input partition, as @hub/kafka's partition producers) and
@@ -560,18 +126,12 @@ async function commitTransaction(
   outputs: readonly Output[],
   namespace: string,
   offsets?: { readonly groupId: string; readonly topic: string; readonly partition: number; readonly next: string },
-): Promise<void> {
-  const byTopic = new Map<string, TopicMessages>();
-  for (const { topic, key, value } of outputs) {
-    const physical = namespace + topic;
-    let entry = byTopic.get(physical);
-    if (entry === undefined) byTopic.set(physical, (entry = { topic: physical, messages: [] }));
-    entry.messages.push({ key, value });
-  }
+): Promise<number> {
+  const requests = requestsOf(outputs, namespace);
   for (let attempt = 1; ; attempt++) {
     const transaction = await producer.transaction();
     try {
-      await transaction.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
+      for (const topicMessages of requests) await transaction.sendBatch({ topicMessages, acks: -1 });
       if (offsets !== undefined) {
         await transaction.sendOffsets({
           consumerGroupId: offsets.groupId,
@@ -579,7 +139,7 @@ async function commitTransaction(
         });
       }
       await transaction.commit();
-      return;
+      return requests.length;
     } catch (error) {
       await transaction.abort().catch(() => undefined);
       if (attempt >= 5 || !isRetriable(error)) throw error;
@@ -588,14 +148,35 @@ async function commitTransaction(
   }
 }
 
-const outputBytes = (outputs: readonly Output[]): number =>
-  outputs.reduce((sum, { key, value }) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+const outputBytes = ({ key, value }: Output): number => Buffer.byteLength(key) + Buffer.byteLength(value);
+
+/** The outputs as produce requests of at most MAX_REQUEST_BYTES, each grouped by (physical) topic. */
+function requestsOf(outputs: readonly Output[], namespace: string): TopicMessages[][] {
+  const requests: TopicMessages[][] = [];
+  let byTopic = new Map<string, TopicMessages>();
+  let bytes = 0;
+  for (const output of outputs) {
+    const size = outputBytes(output);
+    if (byTopic.size > 0 && bytes + size > MAX_REQUEST_BYTES) {
+      requests.push([...byTopic.values()]);
+      byTopic = new Map();
+      bytes = 0;
+    }
+    const topic = namespace + output.topic;
+    let entry = byTopic.get(topic);
+    if (entry === undefined) byTopic.set(topic, (entry = { topic, messages: [] }));
+    entry.messages.push({ key: output.key, value: output.value });
+    bytes += size;
+  }
+  if (byTopic.size > 0) requests.push([...byTopic.values()]);
+  return requests;
+}
 
 interface RunningStage {
   readonly name: string;
   readonly groupId: string;
-  /** Transactions committed and inputs they held, so far. */
-  readonly counts: { transactions: number; inputs: number };
+  /** Transactions committed, the inputs and produce requests they held, so far. */
+  readonly counts: { transactions: number; inputs: number; requests: number };
   stop(): Promise<void>;
 }
 
@@ -603,7 +184,7 @@ async function startStage(pipeline: Pipeline, stage: Stage, partitions: number):
   const { kafka, namespace } = pipeline;
   const groupId = `${namespace}raw-${stage.name}`;
   const topic = namespace + stage.input;
-  const counts = { transactions: 0, inputs: 0 };
+  const counts = { transactions: 0, inputs: 0, requests: 0 };
   const producers = new Map<number, Promise<Producer>>();
   const producerFor = (partition: number): Promise<Producer> => {
     let producer = producers.get(partition);
@@ -625,54 +206,38 @@ async function startStage(pipeline: Pipeline, stage: Stage, partitions: number):
     if (!payload.restart) pipeline.fail(new Error(`raw ${stage.name}: consumer stopped`, { cause: payload.error }));
   });
 
-  interface Chunk {
-    outputs: Output[];
-    writes: InboxWrite[];
-    bytes: number;
-    inputs: number;
-    lastOffset: string;
-  }
-  const emptyChunk = (): Chunk => ({ outputs: [], writes: [], bytes: 0, inputs: 0, lastOffset: '' });
-
-  async function commit(chunk: Chunk, partition: number, payload: EachBatchPayload): Promise<void> {
-    if (chunk.writes.length > 0) await pipeline.inbox.write(chunk.writes);
-    const next = (BigInt(chunk.lastOffset) + 1n).toString();
-    await commitTransaction(await producerFor(partition), chunk.outputs, namespace, {
-      groupId,
-      topic,
-      partition,
-      next,
-    });
-    payload.resolveOffset(chunk.lastOffset);
-    counts.transactions += 1;
-    counts.inputs += chunk.inputs;
-    await payload.heartbeat();
-  }
-
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: partitions,
+    // One transaction per fetched batch: its outputs, then its offset (sendOffsets), committed together.
     eachBatch: async (payload) => {
       const { batch } = payload;
-      let chunk = emptyChunk();
+      const last = batch.messages.at(-1);
+      if (last === undefined) return;
+      const outputs: Output[] = [];
+      const writes: InboxWrite[] = [];
       for (const message of batch.messages) {
-        if (!payload.isRunning() || payload.isStale()) return; // uncommitted: fetched again by the next owner
-        const { outputs, write } = stage.transform(message.value?.toString('utf8') ?? 'null', message.offset);
-        const bytes = outputBytes(outputs);
-        if (chunk.inputs > 0 && chunk.bytes + bytes > MAX_TRANSACTION_BYTES) {
-          await commit(chunk, batch.partition, payload);
-          chunk = emptyChunk();
-        }
-        chunk.outputs.push(...outputs);
-        if (write !== undefined) chunk.writes.push(write);
-        chunk.bytes += bytes;
-        chunk.inputs += 1;
-        chunk.lastOffset = message.offset;
+        const result = stage.transform(message.value?.toString('utf8') ?? 'null', message.offset);
+        outputs.push(...result.outputs);
+        if (result.write !== undefined) writes.push(result.write);
       }
-      if (chunk.inputs > 0) await commit(chunk, batch.partition, payload);
+      if (!payload.isRunning() || payload.isStale()) return; // nothing committed: the partition's next owner fetches it again
+      if (writes.length > 0) await pipeline.inbox.write(writes);
+      const next = (BigInt(last.offset) + 1n).toString();
+      const requests = await commitTransaction(await producerFor(batch.partition), outputs, namespace, {
+        groupId,
+        topic,
+        partition: batch.partition,
+        next,
+      });
+      payload.resolveOffset(last.offset);
+      counts.transactions += 1;
+      counts.inputs += batch.messages.length;
+      counts.requests += requests;
+      await payload.heartbeat();
     },
   });
   return {
@@ -689,7 +254,10 @@ async function startStage(pipeline: Pipeline, stage: Stage, partitions: number):
   };
 }
 
-/** The police side: each incident's received record and its audit event, in transactions of at most the bound. */
+/**
+ * The police side: each incident's received record and its audit event, one transaction per produce request, so the
+ * identity stage starts on the first while the rest are sent. Answers the number of transactions.
+ */
 async function publishIncidents(
   producer: Producer,
   namespace: string,
@@ -700,10 +268,10 @@ async function publishIncidents(
   let bytes = 0;
   for (const incidentId of incidentIds) {
     const outputs = intakeOutputs(incidentId);
-    const size = outputBytes(outputs);
-    if (pending.length > 0 && bytes + size > MAX_TRANSACTION_BYTES) {
-      await commitTransaction(producer, pending, namespace);
+    const size = outputs.reduce((sum, output) => sum + outputBytes(output), 0);
+    if (pending.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
       transactions += 1;
+      await commitTransaction(producer, pending, namespace);
       pending = [];
       bytes = 0;
     }
@@ -711,8 +279,8 @@ async function publishIncidents(
     bytes += size;
   }
   if (pending.length > 0) {
-    await commitTransaction(producer, pending, namespace);
     transactions += 1;
+    await commitTransaction(producer, pending, namespace);
   }
   return transactions;
 }
@@ -729,8 +297,6 @@ const TOPICS = [
   notificationsIssuedTopic,
   auditEventsTopic,
 ] as const;
-/** The hub's audit events per incident: received 1, one per subject, one per decision, two per notification, one per stored. */
-const AUDITS_PER_INCIDENT = 1 + IDENTITIES.length + DECISIONS.length + 2 * PER_INCIDENT + PER_INCIDENT;
 
 export async function rawPipeline(options: RawBenchOptions): Promise<BenchRow[]> {
   const deadline = now() + options.timeoutMs;
@@ -828,7 +394,8 @@ export async function rawPipeline(options: RawBenchOptions): Promise<BenchRow[]>
       .map((stage, index) => {
         const transactions = stage.counts.transactions - before[index]!.transactions;
         const inputs = stage.counts.inputs - before[index]!.inputs;
-        return `${stage.name} ${transactions} (${(inputs / Math.max(1, transactions)).toFixed(0)} inputs each)`;
+        const requests = stage.counts.requests - before[index]!.requests;
+        return `${stage.name} ${transactions} (${(inputs / Math.max(1, transactions)).toFixed(0)} inputs, ${(requests / Math.max(1, transactions)).toFixed(1)} requests each)`;
       })
       .join(', ');
     const notifications = burst.length * PER_INCIDENT;
@@ -838,7 +405,7 @@ export async function rawPipeline(options: RawBenchOptions): Promise<BenchRow[]>
         case: 'burst intake: received + audit record per incident, transactional',
         count: burst.length,
         perSecond: perSecond(burst.length, published),
-        note: `${intakeTransactions} transactions of at most ${MAX_TRANSACTION_BYTES / 1024} KiB`,
+        note: `${intakeTransactions} transactions of at most ${MAX_REQUEST_BYTES / 1024} KiB`,
       },
       {
         bench: 'raw',
