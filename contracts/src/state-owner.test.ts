@@ -10,7 +10,7 @@ describe('stateOwnerOf', () => {
     expect(stateOwnerOf('inbox:gp:L85901:items')).toEqual({ kind: 'view', name: 'inbox' });
     expect(stateOwnerOf('inbox:gp:L85901:lock')).toEqual({ kind: 'cache', name: 'inbox-locks' });
     expect(stateOwnerOf('cp:plans-by-child:9991001042')).toEqual({ kind: 'view', name: 'cp-flags' });
-    expect(stateOwnerOf('da:lineage:x')).toEqual({ kind: 'underived', name: 'amendment-lineage' });
+    expect(stateOwnerOf('da:lineage:x')).toEqual({ kind: 'view', name: 'amendment-lineage' });
   });
 
   it('gives no owner to a key nothing declares (a generation marker is no entry of its own)', () => {

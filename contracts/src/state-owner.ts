@@ -1,10 +1,9 @@
-import { HUB_CACHES, HUB_UNDERIVED_STATE, HUB_VIEWS, type HubCacheName, type HubViewName } from './state.ts';
+import { HUB_CACHES, HUB_VIEWS, type HubCacheName, type HubViewName } from './state.ts';
 
 /** Which entry of `state.ts` a Redis key (without the deployment's prefix) belongs to. */
 export type StateOwner =
   | { readonly kind: 'view'; readonly name: HubViewName }
-  | { readonly kind: 'cache'; readonly name: HubCacheName }
-  | { readonly kind: 'underived'; readonly name: keyof typeof HUB_UNDERIVED_STATE };
+  | { readonly kind: 'cache'; readonly name: HubCacheName };
 
 /** Redis glob matching for the patterns `state.ts` uses (`*` only, matching anything, `:` included). */
 export function keyMatches(pattern: string, key: string): boolean {
@@ -18,12 +17,6 @@ const PATTERNS: readonly { readonly pattern: string; readonly owner: StateOwner 
   ),
   ...Object.entries(HUB_CACHES).flatMap(([name, entry]) =>
     entry.keys.map((pattern) => ({ pattern, owner: { kind: 'cache', name: name as HubCacheName } as const })),
-  ),
-  ...Object.entries(HUB_UNDERIVED_STATE).flatMap(([name, entry]) =>
-    entry.keys.map((pattern) => ({
-      pattern,
-      owner: { kind: 'underived', name: name as keyof typeof HUB_UNDERIVED_STATE } as const,
-    })),
   ),
 ];
 

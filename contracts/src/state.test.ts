@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   HUB_CACHES,
-  HUB_UNDERIVED_STATE,
   HUB_VIEW_NAMES,
   HUB_VIEWS,
   VIEW_GENERATION_KEYS,
@@ -73,7 +72,6 @@ function globMatches(pattern: string, key: string): boolean {
 const DECLARED: readonly string[] = [
   ...Object.values(HUB_VIEWS).flatMap((entry) => entry.keys),
   ...Object.values(HUB_CACHES).flatMap((entry) => entry.keys),
-  ...Object.values(HUB_UNDERIVED_STATE).flatMap((entry) => entry.keys),
   VIEW_GENERATION_KEYS,
 ];
 

@@ -2,12 +2,10 @@ import { ALL_STEPS, type ProjectorStep, type StageStep } from './steps.ts';
 
 /**
  * Every piece of the hub's Redis state, in one place (Kafka is the record; Redis holds nothing else). Each entry is
- * one of:
+ * either:
  * - a **view**: rebuilt from the topics its steps read (the `STEPS` entries whose `view` names it; derived below,
  *   never written twice), and carrying a generation marker (`viewGenerationKey`) written when a build completes;
- * - a **cache** whose loss is harmless, with why;
- * - **not yet derivable**: state that only Redis holds today (issue 9 makes each derivable from topics, then it
- *   becomes a view or goes).
+ * - a **cache** whose loss is harmless, with why.
  *
  * Keys are Redis glob patterns (`*` matches anything, `:` included), as SCAN MATCH takes them, under the
  * deployment's `REDIS_KEY_PREFIX`. A module that writes a new key declares its pattern here: `state.test.ts` reads
@@ -24,19 +22,11 @@ interface StateEntry {
   readonly owner: string;
 }
 
-export interface ViewEntry extends StateEntry {
-  /** What of the view its topics do not give yet (written by requests only), if anything. */
-  readonly notYetDerived?: string;
-}
+export type ViewEntry = StateEntry;
 
 export interface CacheEntry extends StateEntry {
   /** Why losing it (a Redis wipe or restart) is harmless. */
   readonly harmless: string;
-}
-
-export interface UnderivedEntry extends StateEntry {
-  /** What losing it costs today, until it is derived from topics. */
-  readonly lossToday: string;
 }
 
 /** The Redis views, each rebuilt from the topics its projecting steps read. */
@@ -68,6 +58,15 @@ export const HUB_VIEWS = {
     description: "Each child's plans, FGM indicators and recent unscheduled accesses.",
     keys: ['cp:plan:*', 'cp:fgm:*', 'cp:plans-by-child:*', 'cp:fgm-by-child:*', 'cp:unscheduled-accesses:*'],
     owner: 'services/child-protection/src/flag-view.ts',
+  },
+  'amendment-lineage': {
+    description:
+      "The dispatcher's amendment lineage: per incident, kind, recipient and person the notifications issued, and " +
+      'per incident the slots each receipt filled, each by the offset of the decision it came from. The dispatcher ' +
+      'writes it as it issues and reads it to set `amends` and to withdraw; its projector writes the same entries ' +
+      'from the issued notifications.',
+    keys: ['da:lineage:*', 'da:issued:*'],
+    owner: 'services/dispatcher/src/lineage.ts',
   },
 } as const satisfies Record<string, ViewEntry>;
 export type HubViewName = keyof typeof HUB_VIEWS;
@@ -107,18 +106,6 @@ export const HUB_CACHES = {
   },
 } as const satisfies Record<string, CacheEntry>;
 export type HubCacheName = keyof typeof HUB_CACHES;
-
-/** State only Redis holds today: issue 9 makes each derivable from topics. */
-export const HUB_UNDERIVED_STATE = {
-  'amendment-lineage': {
-    description:
-      "The dispatcher's latest notification per incident, kind, recipient and person, and per incident " +
-      'the slots the latest receipt filled.',
-    keys: ['da:lineage:*', 'da:issued:*'],
-    owner: 'services/dispatcher/src/lineage.ts',
-    lossToday: 'An amendment is sent as a new notification, not as amending the one it replaces.',
-  },
-} as const satisfies Record<string, UnderivedEntry>;
 
 /** The marker a view's build leaves: the generation id of the build the view holds. */
 export function viewGenerationKey(view: HubViewName): string {

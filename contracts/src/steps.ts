@@ -145,6 +145,16 @@ export const STEPS = {
     input: daIncidentDecidedTopic,
     outputs: [notificationsIssuedTopic, AUDIT],
   }),
+  dispatcherLineage: step({
+    kind: 'projector',
+    service: 'dispatcher',
+    description:
+      "Issued notifications -> the amendment lineage (each slot's notifications and each receipt's filled slots, " +
+      'by the offset of the decision they came from), so a rebuilt lineage is what was issued.',
+    groupId: 'dispatcher-lineage',
+    input: notificationsIssuedTopic,
+    view: 'amendment-lineage',
+  }),
   planIntake: step({
     kind: 'request',
     service: 'child-protection',
