@@ -4,9 +4,9 @@
 # <command>|<one line>. A command marked * answers --help itself (its own usage, with the addresses it would use).
 # Every script in package.json has a line here, and only those (test/setup/hub-script.int.test.ts checks both ways).
 HUB_COMMANDS='
-start|run local Kafka, Redis, the demo clients and the hub in the foreground (Ctrl-C stops it)
-stop|stop the local Kafka and Redis cleanly (their data stays in LOCAL_DATA_DIR)
-status|show whether the local Kafka, Redis and hub answer, with addresses and pids
+start|run local Kafka, Redis, PostgreSQL, the demo clients and the hub in the foreground (Ctrl-C stops it)
+stop|stop the local Kafka, Redis and PostgreSQL cleanly (their data stays in LOCAL_DATA_DIR)
+status|show whether the local Kafka, Redis, PostgreSQL and hub answer, with addresses and pids
 infra*|manage the local stack alone: up, down [--wipe], status, provision
 token*|print an access token for a demo client: ./hub token <clientId>
 verify*|verify a signed notification or an inbox page against the hub JWKS; print payloads
@@ -45,10 +45,12 @@ infra/local, the hub of ./hub start, its token URL, and ./hub token, verify, dlq
   LOCAL_KAFKA_PORT             Kafka broker             default 9092
   LOCAL_KAFKA_CONTROLLER_PORT  KRaft controller         default 9093
   LOCAL_REDIS_PORT             Redis                    default 6380
+  LOCAL_POSTGRES_PORT          PostgreSQL               default 5433
   LOCAL_HUB_PORT               the hub's HTTP API       default 8080
   LOCAL_DATA_DIR               data, logs, pid files    default .data/local
 On a shared machine, export them once per shell, e.g.:
-  export LOCAL_KAFKA_PORT=19092 LOCAL_KAFKA_CONTROLLER_PORT=19093 LOCAL_REDIS_PORT=16380 LOCAL_HUB_PORT=18080
+  export LOCAL_KAFKA_PORT=19092 LOCAL_KAFKA_CONTROLLER_PORT=19093 LOCAL_REDIS_PORT=16380 LOCAL_POSTGRES_PORT=15433 \
+    LOCAL_HUB_PORT=18080
 TEXT
 }
 
@@ -92,9 +94,9 @@ TEXT
     test | test:int)
       cat <<'TEXT'
 
-Arguments go to vitest (e.g. a file filter). The integration tests use KAFKA_BROKERS and REDIS_URL when both are set,
-else containers when a container runtime answers, else the local stack: yours when it runs on LOCAL_DATA_DIR,
-otherwise one they start and stop. If another program holds one of its ports, they start a private stack on free
+Arguments go to vitest (e.g. a file filter). The integration tests use KAFKA_BROKERS and REDIS_URL when both are set
+(with POSTGRES_URL, else the local PostgreSQL), else containers when a container runtime answers, else the local
+stack: yours when it runs on LOCAL_DATA_DIR, otherwise one they start and stop. If another program holds one of its ports, they start a private stack on free
 ports in a temp dir instead. HUB_KEEP_LOCAL_STACK=1 keeps a stack they started.
 TEXT
       ;;

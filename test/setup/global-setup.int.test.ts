@@ -1,5 +1,14 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +31,8 @@ afterAll(() => {
 
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  // mkdtemp makes it 0700; PostgreSQL, run as the postgres account when the tests run as root, must reach inside.
+  chmodSync(dir, 0o755);
   dirs.push(dir);
   return dir;
 }
@@ -30,7 +41,9 @@ async function childEnv(dataDir: string, overrides: Record<string, string> = {})
   // Not the outer run's vitest markers, nor a broker given from outside: the child must take the infra/local path.
   const env = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([key]) => !key.startsWith('VITEST') && !['TEST', 'KAFKA_BROKERS', 'REDIS_URL', 'NODE_OPTIONS'].includes(key),
+      ([key]) =>
+        !key.startsWith('VITEST') &&
+        !['TEST', 'KAFKA_BROKERS', 'REDIS_URL', 'POSTGRES_URL', 'NODE_OPTIONS'].includes(key),
     ),
   );
   return {
@@ -39,6 +52,7 @@ async function childEnv(dataDir: string, overrides: Record<string, string> = {})
     LOCAL_KAFKA_PORT: String(await freePort()),
     LOCAL_KAFKA_CONTROLLER_PORT: String(await freePort()),
     LOCAL_REDIS_PORT: String(await freePort()),
+    LOCAL_POSTGRES_PORT: String(await freePort()),
     LOCAL_HUB_PORT: String(await freePort()),
     ...overrides,
   };
@@ -59,7 +73,10 @@ function runVitest(env: NodeJS.ProcessEnv): Promise<{ code: number; out: string;
   });
 }
 
-/** Processes whose command line names `text` (the broker's does, by its log4j path), and `ports` still listening. */
+/**
+ * Processes whose command line names `text` (the broker's does, by its log4j path, and PostgreSQL's by its -D), and
+ * `ports` still listening.
+ */
 async function leftOver(text: string, ports: readonly number[]): Promise<string[]> {
   const processes = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
     .split('\n')
@@ -70,7 +87,9 @@ async function leftOver(text: string, ports: readonly number[]): Promise<string[
 }
 
 const portsOf = (env: NodeJS.ProcessEnv) =>
-  ['LOCAL_KAFKA_PORT', 'LOCAL_KAFKA_CONTROLLER_PORT', 'LOCAL_REDIS_PORT'].map((key) => Number(env[key]));
+  ['LOCAL_KAFKA_PORT', 'LOCAL_KAFKA_CONTROLLER_PORT', 'LOCAL_REDIS_PORT', 'LOCAL_POSTGRES_PORT'].map((key) =>
+    Number(env[key]),
+  );
 
 describe.skipIf(containerRuntime)('the integration tests global setup (infra/local)', () => {
   it(
@@ -88,6 +107,10 @@ describe.skipIf(containerRuntime)('the integration tests global setup (infra/loc
       expect(result.out).toContain("Stored node id 7 doesn't match previous node id 1");
       expect(result.out).not.toContain('close timed out');
       expect(result.out).not.toContain('endpoints:');
+      // PostgreSQL started alongside and was stopped with the rest: its log shows both.
+      expect(readFileSync(path.join(dataDir, 'postgres/postgres.log'), 'utf8')).toContain(
+        'database system is shut down',
+      );
       // The broker's own start-up and exit take most of this; a hang would take the old 90 s wait and more.
       expect(result.ms).toBeLessThan(75_000);
       expect(await leftOver(dataDir, portsOf(env))).toEqual([]);
@@ -110,15 +133,18 @@ describe.skipIf(containerRuntime)('the integration tests global setup (infra/loc
         const endpoints = JSON.parse(/endpoints: (.*)/.exec(result.out)?.[1] ?? 'null') as {
           redisUrl: string;
           kafkaBrokers: string[];
+          postgresUrl: string;
         };
+        // On the private stack too (up returns once it answers and has its hub database).
+        expect(endpoints.postgresUrl).toMatch(/^postgres:\/\/hub@127\.0\.0\.1:\d+\/hub$/);
         expect(endpoints.redisUrl).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
         expect(endpoints.redisUrl).not.toBe(`redis://127.0.0.1:${taken}`);
         const privateDir = /private stack in (\S+)/.exec(result.out)?.[1] ?? '';
         expect(path.basename(privateDir)).toMatch(/^hub-private-stack-/);
         expect(privateDirsBefore.has(path.basename(privateDir))).toBe(false);
         expect(existsSync(privateDir)).toBe(false);
-        const privatePorts = [...endpoints.kafkaBrokers, endpoints.redisUrl].map((address) =>
-          Number(/:(\d+)$/.exec(address)?.[1]),
+        const privatePorts = [...endpoints.kafkaBrokers, endpoints.redisUrl, endpoints.postgresUrl].map((address) =>
+          Number(/:(\d+)(\/hub)?$/.exec(address)?.[1]),
         );
         expect(await leftOver(privateDir, privatePorts)).toEqual([]);
         // The data dir that was asked for is left as it was: nothing of a stack was written there.

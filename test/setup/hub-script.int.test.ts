@@ -21,13 +21,16 @@ const moved = {
   LOCAL_KAFKA_PORT: String(await freePort()),
   LOCAL_KAFKA_CONTROLLER_PORT: String(await freePort()),
   LOCAL_REDIS_PORT: String(await freePort()),
+  LOCAL_POSTGRES_PORT: String(await freePort()),
   LOCAL_HUB_PORT: String(await freePort()),
   // Paths that nothing may create: `--help` runs nothing.
   LOCAL_DATA_DIR: path.join(scratch, 'data'),
   HUB_DEMO_DIR: path.join(scratch, 'demo'),
 };
 const env = Object.fromEntries(
-  Object.entries({ ...process.env, ...moved }).filter(([key]) => !['KAFKA_BROKERS', 'REDIS_URL'].includes(key)),
+  Object.entries({ ...process.env, ...moved }).filter(
+    ([key]) => !['KAFKA_BROKERS', 'REDIS_URL', 'POSTGRES_URL'].includes(key),
+  ),
 );
 
 function hub(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -88,6 +91,7 @@ describe('./hub', () => {
     expect(status.code).toBe(3);
     expect(status.stdout).toContain(`127.0.0.1:${moved.LOCAL_KAFKA_PORT}`);
     expect(status.stdout).toContain(`redis://127.0.0.1:${moved.LOCAL_REDIS_PORT}`);
+    expect(status.stdout).toContain(`postgres://hub@127.0.0.1:${moved.LOCAL_POSTGRES_PORT}/hub`);
     expect(status.stdout).toContain(hubUrl);
     expect((await hub('token', '--help')).stdout).toContain(`default ${hubUrl} (LOCAL_HUB_PORT)`);
     expect((await hub('verify', '--help')).stdout).toContain(`default ${hubUrl} (LOCAL_HUB_PORT)`);

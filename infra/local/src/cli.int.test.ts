@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,23 +15,38 @@ const dataDirs: string[] = [];
 
 interface PrivateStack {
   readonly dataDir: string;
-  readonly ports: { readonly kafka: number; readonly controller: number; readonly redis: number; readonly hub: number };
+  readonly ports: {
+    readonly kafka: number;
+    readonly controller: number;
+    readonly redis: number;
+    readonly postgres: number;
+    readonly hub: number;
+  };
   readonly env: NodeJS.ProcessEnv;
 }
 
 async function privateStack(): Promise<PrivateStack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-infra-local-'));
+  // mkdtemp makes it 0700; PostgreSQL, run as the postgres account when the tests run as root, must reach inside.
+  chmodSync(dataDir, 0o755);
   dataDirs.push(dataDir);
-  const [kafka, controller, redis, hub] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [kafka, controller, redis, postgres, hub] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const env = {
     ...process.env,
     LOCAL_DATA_DIR: dataDir,
     LOCAL_KAFKA_PORT: String(kafka),
     LOCAL_KAFKA_CONTROLLER_PORT: String(controller),
     LOCAL_REDIS_PORT: String(redis),
+    LOCAL_POSTGRES_PORT: String(postgres),
     LOCAL_HUB_PORT: String(hub),
   };
-  return { dataDir, ports: { kafka, controller, redis, hub }, env };
+  return { dataDir, ports: { kafka, controller, redis, postgres, hub }, env };
 }
 
 async function infra(stack: PrivateStack, ...args: string[]): Promise<{ code: number; out: string; ms: number }> {
@@ -45,8 +60,8 @@ async function infra(stack: PrivateStack, ...args: string[]): Promise<{ code: nu
   }
 }
 
-/** Processes whose command line names the data dir: our broker (its log4j path). Redis rewrites its process title
- * to `redis-server 127.0.0.1:<port>`, so `listening` finds it by its port. */
+/** Processes whose command line names the data dir: our broker (its log4j path) and PostgreSQL (its -D). Redis
+ * rewrites its process title to `redis-server 127.0.0.1:<port>`, so `listening` finds it by its port. */
 function processesOf(dataDir: string): string[] {
   return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
     .split('\n')
@@ -54,7 +69,7 @@ function processesOf(dataDir: string): string[] {
 }
 
 async function listening(stack: PrivateStack): Promise<number[]> {
-  const ports = [stack.ports.kafka, stack.ports.controller, stack.ports.redis];
+  const ports = [stack.ports.kafka, stack.ports.controller, stack.ports.redis, stack.ports.postgres];
   const open = await Promise.all(ports.map((port) => portIsOpen(port)));
   return ports.filter((_, index) => open[index]);
 }
@@ -78,17 +93,20 @@ describe('infra/local CLI', () => {
     'up, status and down each work twice in a row, and status reports every address',
     { timeout: 300_000 },
     async () => {
-      const { kafka, redis, hub } = main.ports;
+      const { kafka, redis, postgres, hub } = main.ports;
+      const postgresUrl = `postgres://hub@127\\.0\\.0\\.1:${postgres}/hub`;
       const firstUp = await infra(main, 'up');
       expect(firstUp).toMatchObject({ code: 0 });
       expect(firstUp.out).toMatch(new RegExp(`kafka\\s+started\\s+127\\.0\\.0\\.1:${kafka}`));
       expect(firstUp.out).toMatch(new RegExp(`redis\\s+started\\s+redis://127\\.0\\.0\\.1:${redis}`));
+      expect(firstUp.out).toMatch(new RegExp(`postgres\\s+started\\s+${postgresUrl}`));
 
       // Our own stack on this data dir holds the ports: no conflict.
       const secondUp = await infra(main, 'up');
       expect(secondUp.code).toBe(0);
       expect(secondUp.out).toMatch(/kafka\s+already-running/);
       expect(secondUp.out).toMatch(/redis\s+already-running/);
+      expect(secondUp.out).toMatch(/postgres\s+already-running/);
 
       // The same data dir asked for on other ports: refused at once, not a 90 s wait on the wrong port.
       const otherRedis = await freePort();
@@ -104,6 +122,7 @@ describe('infra/local CLI', () => {
         expect(status.code).toBe(0);
         expect(status.out).toMatch(new RegExp(`kafka\\s+running\\s+127\\.0\\.0\\.1:${kafka}`));
         expect(status.out).toMatch(new RegExp(`redis\\s+running\\s+redis://127\\.0\\.0\\.1:${redis}`));
+        expect(status.out).toMatch(new RegExp(`postgres\\s+running\\s+${postgresUrl}`));
         expect(status.out).toMatch(new RegExp(`hub\\s+not listening\\s+http://127\\.0\\.0\\.1:${hub}`));
       }
 
@@ -111,6 +130,11 @@ describe('infra/local CLI', () => {
       expect(firstDown.code).toBe(0);
       expect(firstDown.out).toMatch(/kafka\s+stopped/);
       expect(firstDown.out).toMatch(/redis\s+stopped/);
+      expect(firstDown.out).toMatch(/postgres\s+stopped/);
+      // Fast shutdown, not a kill: PostgreSQL wrote its shutdown checkpoint.
+      expect(readFileSync(path.join(main.dataDir, 'postgres/postgres.log'), 'utf8')).toContain(
+        'database system is shut down',
+      );
       const secondDown = await infra(main, 'down');
       expect(secondDown.code).toBe(0);
       expect(secondDown.out).toMatch(/kafka\s+not-running/);
@@ -119,6 +143,7 @@ describe('infra/local CLI', () => {
       expect(stoppedStatus.code).toBe(3);
       expect(stoppedStatus.out).toMatch(/kafka\s+stopped/);
       expect(stoppedStatus.out).toMatch(/redis\s+stopped/);
+      expect(stoppedStatus.out).toMatch(/postgres\s+stopped/);
       expect(processesOf(main.dataDir)).toEqual([]);
       expect(await listening(main)).toEqual([]);
     },
@@ -134,7 +159,8 @@ describe('infra/local CLI', () => {
     const help = await infra(main, '--help');
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/^usage: \.\/hub infra <command>/);
-    for (const variable of ['LOCAL_KAFKA_PORT', 'LOCAL_KAFKA_CONTROLLER_PORT', 'LOCAL_REDIS_PORT', 'LOCAL_HUB_PORT']) {
+    const variables = ['LOCAL_KAFKA_PORT', 'LOCAL_KAFKA_CONTROLLER_PORT', 'LOCAL_REDIS_PORT', 'LOCAL_POSTGRES_PORT'];
+    for (const variable of [...variables, 'LOCAL_HUB_PORT']) {
       expect(help.out).toContain(variable);
     }
     expect((await infra(main, 'sideways')).code).toBe(2);
@@ -160,6 +186,22 @@ describe('infra/local when the start cannot succeed', () => {
     }
   });
 
+  it('fails at once when another program holds the PostgreSQL port (a system PostgreSQL), naming the variable', async () => {
+    const stack = await privateStack();
+    const squatter = await occupy(stack.ports.postgres);
+    try {
+      const result = await infra(stack, 'up');
+      expect(result.code).toBe(1);
+      expect(result.out).toContain(
+        `port ${stack.ports.postgres} is taken by another program; set LOCAL_POSTGRES_PORT to a free port`,
+      );
+      expect(processesOf(stack.dataDir)).toEqual([]);
+      expect(await listening(stack)).toEqual([stack.ports.postgres]);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
   it('with --check-hub-port (./hub start), a taken hub port stops it before anything starts', async () => {
     const stack = await privateStack();
     const squatter = await occupy(stack.ports.hub);
@@ -176,7 +218,7 @@ describe('infra/local when the start cannot succeed', () => {
   });
 
   it(
-    'stops the Redis it started when the broker refuses its formatted storage, and reports the broker log',
+    'stops the Redis and PostgreSQL it started when the broker refuses its formatted storage, and reports the broker log',
     { timeout: 180_000 },
     async () => {
       const stack = await privateStack();
@@ -193,6 +235,9 @@ describe('infra/local when the start cannot succeed', () => {
       expect(await listening(stack)).toEqual([]);
       // Redis did start: its log shows it, so the test proves it was stopped, not that it never ran.
       expect(readFileSync(path.join(stack.dataDir, 'redis/redis.log'), 'utf8')).toMatch(/Ready to accept connections/);
+      // So did PostgreSQL, and it was shut down cleanly, not killed.
+      const postgresLog = readFileSync(path.join(stack.dataDir, 'postgres/postgres.log'), 'utf8');
+      expect(postgresLog).toMatch(/database system is ready to accept connections[\s\S]*database system is shut down/);
     },
   );
 });

@@ -9,11 +9,13 @@ import { down, provisionTopics, status, up, type PartStatus } from './stack.ts';
 
 const HELP = `usage: ./hub infra <command>        (node infra/local/src/cli.ts <command>)
 
-  up [--check-hub-port]  start Kafka and Redis (each unless already running), wait until both answer, provision
-                         every topic; fails before starting anything if a port is taken, naming the variable to set
-                         (--check-hub-port: also LOCAL_HUB_PORT, where ./hub start runs the hub next)
-  down [--wipe]          stop both cleanly (SIGTERM; SIGKILL after 30 s); --wipe also deletes the data dir
-  status                 running / stopped / not answering, with addresses and pids (exit 3 unless both answer)
+  up [--check-hub-port]  start Kafka, Redis and PostgreSQL (each unless already running), wait until all answer,
+                         create the hub database, provision every topic; fails before starting anything if a port
+                         is taken, naming the variable to set (--check-hub-port: also LOCAL_HUB_PORT, where
+                         ./hub start runs the hub next)
+  down [--wipe]          stop all three cleanly (SIGKILL, SIGQUIT for PostgreSQL, only after 30 s); --wipe also
+                         deletes the data dir
+  status                 running / stopped / not answering, with addresses and pids (exit 3 unless all answer)
   provision              create or align the topics only
 
 Where (the same variables move ./hub start, token, verify, dlq and bench):
@@ -39,30 +41,34 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (argv[0]) {
     case 'up': {
       const result = await up(settings, logger, { hub: argv.includes('--check-hub-port') });
-      print(`kafka  ${result.kafka.padEnd(15)} ${result.kafkaBrokers.join(',')}`);
-      print(`redis  ${result.redis.padEnd(15)} ${result.redisUrl}`);
+      print(`kafka     ${result.kafka.padEnd(15)} ${result.kafkaBrokers.join(',')}`);
+      print(`redis     ${result.redis.padEnd(15)} ${result.redisUrl}`);
+      print(`postgres  ${result.postgres.padEnd(15)} ${result.postgresUrl}`);
       return 0;
     }
     case 'down': {
       const result = await down(settings);
-      print(`kafka  ${result.kafka}`);
-      print(`redis  ${result.redis}`);
+      print(`kafka     ${result.kafka}`);
+      print(`redis     ${result.redis}`);
+      print(`postgres  ${result.postgres}`);
       if (argv.includes('--wipe')) {
         rmSync(settings.dataDir, { recursive: true, force: true });
-        print(`wiped  ${settings.dataDir}`);
+        print(`wiped     ${settings.dataDir}`);
       }
       return 0;
     }
     case 'status': {
       const s = await status(settings, logger);
       const line = (name: string, part: PartStatus) =>
-        `${name}  ${part.answering ? 'running' : part.pid === undefined ? 'stopped' : 'not answering'}`.padEnd(24) +
-        ` ${part.address}${part.pid === undefined ? '' : `  pid ${part.pid}`}`;
+        `${name.padEnd(8)}  ${part.answering ? 'running' : part.pid === undefined ? 'stopped' : 'not answering'}`.padEnd(
+          27,
+        ) + ` ${part.address}${part.pid === undefined ? '' : `  pid ${part.pid}`}`;
       print(line('kafka', s.kafka));
       print(line('redis', s.redis));
-      print(`${`hub    ${s.hub.listening ? 'listening' : 'not listening'}`.padEnd(24)} ${s.hub.address}`);
-      print(`data   ${s.dataDir}`);
-      return s.kafka.answering && s.redis.answering ? 0 : 3;
+      print(line('postgres', s.postgres));
+      print(`${`hub       ${s.hub.listening ? 'listening' : 'not listening'}`.padEnd(27)} ${s.hub.address}`);
+      print(`data      ${s.dataDir}`);
+      return s.kafka.answering && s.redis.answering && s.postgres.answering ? 0 : 3;
     }
     case 'provision':
       await provisionTopics(settings, logger);

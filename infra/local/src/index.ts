@@ -7,6 +7,8 @@ export {
   takenPorts,
   describeTakenPorts,
   privateIfTaken,
+  PART_NAMES,
+  type PartName,
   type LocalStackEndpoints,
   type UpResult,
   type StackStatus,

@@ -1,7 +1,7 @@
 /**
  * Preloaded by the `./hub` commands that use the local stack but take the hub's own configuration keys (`./hub dlq`,
- * `./hub bench`): `node --import ./infra/local/src/local-env.ts <entry>`. Puts KAFKA_BROKERS, REDIS_URL, HTTP_PORT
- * and HUB_TOKEN_URL, derived from the LOCAL_* variables (settings.ts), into the environment, except those already
+ * `./hub bench`): `node --import ./infra/local/src/local-env.ts <entry>`. Puts KAFKA_BROKERS, REDIS_URL, POSTGRES_URL,
+ * HTTP_PORT and HUB_TOKEN_URL, derived from the LOCAL_* variables (settings.ts), into the environment, except those already
  * set: a key given explicitly (another cluster) wins.
  */
 import { localHubEnv, readSettings } from './settings.ts';

@@ -33,35 +33,53 @@ export function startedOn(pidFile: string): string | undefined {
   }
 }
 
-/** SIGTERM, then wait for a clean exit; SIGKILL only after `graceMs`. Removes the pid file. */
-export async function stopProcess(pidFile: string, graceMs: number): Promise<'stopped' | 'not-running'> {
+export interface StopSignals {
+  /** What asks for a clean shutdown; default SIGTERM. */
+  readonly stop?: NodeJS.Signals;
+  /** What ends it when it has not stopped after the grace period; default SIGKILL. */
+  readonly force?: NodeJS.Signals;
+}
+
+/** `stop` (SIGTERM), then wait for a clean exit; `force` (SIGKILL) only after `graceMs`. Removes the pid file. */
+export async function stopProcess(
+  pidFile: string,
+  graceMs: number,
+  signals: StopSignals = {},
+): Promise<'stopped' | 'not-running'> {
   const pid = runningPid(pidFile);
   if (pid === undefined) {
     rmSync(pidFile, { force: true });
     return 'not-running';
   }
-  process.kill(pid, 'SIGTERM');
+  process.kill(pid, signals.stop ?? 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && runningPid(pidFile) !== undefined) await sleep(200);
-  if (runningPid(pidFile) !== undefined) process.kill(pid, 'SIGKILL');
+  if (runningPid(pidFile) !== undefined) process.kill(pid, signals.force ?? 'SIGKILL');
   rmSync(pidFile, { force: true });
   return 'stopped';
+}
+
+/** Another account to run a command as (only root can); undefined runs it as ourselves. */
+export interface RunAs {
+  readonly uid: number;
+  readonly gid: number;
 }
 
 /**
  * Starts a server process that outlives this one: its own process group, stdout and stderr appended to `logFile`,
  * its pid written to `pidFile` at once (so whoever started it can always stop it), with the `addresses` it listens
- * on. Returns the pid.
+ * on, as `user` when given. Returns the pid.
  */
 export function spawnDetached(
   command: string,
   args: readonly string[],
   files: { readonly pidFile: string; readonly logFile: string },
   addresses: string,
+  user?: RunAs,
 ): number {
   const out = openSync(files.logFile, 'a');
   try {
-    const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out] });
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], ...runAs(user) });
     // A command that cannot run (ENOENT) reports it as an event; without a listener that would crash this process.
     child.once('error', () => undefined);
     if (child.pid === undefined) throw new Error(`${command} could not be started`);
@@ -140,6 +158,12 @@ export interface RunOptions {
   /** Kills the command when aborted. */
   readonly signal?: AbortSignal | undefined;
   readonly env?: NodeJS.ProcessEnv;
+  readonly user?: RunAs | undefined;
+}
+
+/** spawn's options for running as `user`, from `/` (its own home may be out of reach for the user it runs as). */
+function runAs(user: RunAs | undefined): { uid?: number; gid?: number; cwd?: string } {
+  return user === undefined ? {} : { uid: user.uid, gid: user.gid, cwd: '/' };
 }
 
 /** Runs a command to completion without blocking the event loop; throws with its output's tail when it fails. */
@@ -149,7 +173,13 @@ export function run(command: string, args: readonly string[], options: RunOption
     execFile(
       command,
       args,
-      { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, signal: options.signal, env: options.env ?? process.env },
+      {
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024,
+        signal: options.signal,
+        env: options.env ?? process.env,
+        ...runAs(options.user),
+      },
       (error, stdout, stderr) => {
         if (error === null) {
           resolve(`${stdout}${stderr}`);

@@ -14,6 +14,7 @@ const MOVED = {
   LOCAL_KAFKA_PORT: '19092',
   LOCAL_KAFKA_CONTROLLER_PORT: '19093',
   LOCAL_REDIS_PORT: '16380',
+  LOCAL_POSTGRES_PORT: '15433',
   LOCAL_HUB_PORT: '18080',
   LOCAL_DATA_DIR: '/tmp/a-data-dir',
 };
@@ -30,7 +31,13 @@ function everyAddress(env: NodeJS.ProcessEnv): Record<string, string> {
 describe('readSettings, localAddresses and localHubEnv: the one place addresses come from', () => {
   it('defaults to the documented ports and .data/local', () => {
     const settings = readSettings({});
-    expect(settings).toMatchObject({ kafkaPort: 9092, kafkaControllerPort: 9093, redisPort: 6380, hubPort: 8080 });
+    expect(settings).toMatchObject({
+      kafkaPort: 9092,
+      kafkaControllerPort: 9093,
+      redisPort: 6380,
+      postgresPort: 5433,
+      hubPort: 8080,
+    });
     expect(settings.dataDir).toBe(path.join(REPO_ROOT, '.data/local'));
     expect(readSettings({ LOCAL_KAFKA_PORT: '', LOCAL_DATA_DIR: '' })).toEqual(settings);
   });
@@ -41,12 +48,14 @@ describe('readSettings, localAddresses and localHubEnv: the one place addresses 
       kafkaBroker: '127.0.0.1:19092',
       kafkaController: '127.0.0.1:19093',
       redisUrl: 'redis://127.0.0.1:16380',
+      postgresUrl: 'postgres://hub@127.0.0.1:15433/hub',
       hubUrl: 'http://127.0.0.1:18080',
       tokenUrl: 'http://127.0.0.1:18080/oauth2/token',
     });
     expect(localHubEnv(settings)).toEqual({
       KAFKA_BROKERS: '127.0.0.1:19092',
       REDIS_URL: 'redis://127.0.0.1:16380',
+      POSTGRES_URL: 'postgres://hub@127.0.0.1:15433/hub',
       HTTP_PORT: '18080',
       HUB_TOKEN_URL: 'http://127.0.0.1:18080/oauth2/token',
     });
@@ -87,7 +96,7 @@ describe('readSettings, localAddresses and localHubEnv: the one place addresses 
 
   it('refuses two parts on one port, the hub included', () => {
     expect(() => readSettings({ LOCAL_HUB_PORT: '9092' })).toThrow(
-      'LOCAL_KAFKA_PORT, LOCAL_KAFKA_CONTROLLER_PORT, LOCAL_REDIS_PORT, LOCAL_HUB_PORT must all differ',
+      'LOCAL_KAFKA_PORT, LOCAL_KAFKA_CONTROLLER_PORT, LOCAL_REDIS_PORT, LOCAL_POSTGRES_PORT, LOCAL_HUB_PORT must all differ',
     );
   });
 });

@@ -6,22 +6,24 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /**
  * The one set of variables that places the local stack on this machine. Every address a `./hub` command uses (the
- * broker, Redis, the hub's HTTP port, its token URL) is derived from these here and nowhere else, so moving a port
- * moves infra/local, the hub started by `./hub start`, `./hub token`, `./hub verify`, `./hub dlq` and `./hub bench`.
+ * broker, Redis, PostgreSQL, the hub's HTTP port, its token URL) is derived from these here and nowhere else, so moving a
+ * port moves infra/local, the hub started by `./hub start`, `./hub token`, `./hub verify`, `./hub dlq` and `./hub bench`.
  */
 export const PORT_VARIABLES = {
   kafkaPort: 'LOCAL_KAFKA_PORT',
   kafkaControllerPort: 'LOCAL_KAFKA_CONTROLLER_PORT',
   redisPort: 'LOCAL_REDIS_PORT',
+  postgresPort: 'LOCAL_POSTGRES_PORT',
   hubPort: 'LOCAL_HUB_PORT',
 } as const;
 export type PortName = keyof typeof PORT_VARIABLES;
 
-/** Redis on 6380 so it never collides with a system Redis on 6379. */
+/** Redis on 6380 and PostgreSQL on 5433, so they never collide with a system Redis (6379) or PostgreSQL (5432). */
 export const DEFAULT_PORTS = {
   kafkaPort: 9092,
   kafkaControllerPort: 9093,
   redisPort: 6380,
+  postgresPort: 5433,
   hubPort: 8080,
 } as const satisfies Record<PortName, number>;
 
@@ -35,8 +37,8 @@ export type LocalStackSettings = Readonly<Record<PortName, number>> & {
 const PORT_NAMES = Object.keys(PORT_VARIABLES) as PortName[];
 
 /**
- * Reads LOCAL_KAFKA_PORT, LOCAL_KAFKA_CONTROLLER_PORT, LOCAL_REDIS_PORT, LOCAL_HUB_PORT and LOCAL_DATA_DIR, listing
- * every bad value at once.
+ * Reads LOCAL_KAFKA_PORT, LOCAL_KAFKA_CONTROLLER_PORT, LOCAL_REDIS_PORT, LOCAL_POSTGRES_PORT, LOCAL_HUB_PORT and
+ * LOCAL_DATA_DIR, listing every bad value at once.
  */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): LocalStackSettings {
   const problems: string[] = [];
@@ -71,6 +73,8 @@ export interface LocalAddresses {
   readonly kafkaBroker: string;
   readonly kafkaController: string;
   readonly redisUrl: string;
+  /** The `hub` database as the `hub` role (trust auth, loopback only): what clients get as POSTGRES_URL. */
+  readonly postgresUrl: string;
   /** The hub's HTTP API as `./hub start` runs it, `http://127.0.0.1:<LOCAL_HUB_PORT>`. */
   readonly hubUrl: string;
   /** The token endpoint's URL: what the hub is configured with and what a client assertion's `aud` must be. */
@@ -83,13 +87,16 @@ export function localAddresses(settings: LocalStackSettings): LocalAddresses {
     kafkaBroker: `127.0.0.1:${settings.kafkaPort}`,
     kafkaController: `127.0.0.1:${settings.kafkaControllerPort}`,
     redisUrl: `redis://127.0.0.1:${settings.redisPort}`,
+    postgresUrl: `postgres://hub@127.0.0.1:${settings.postgresPort}/hub`,
     hubUrl,
     tokenUrl: `${hubUrl}/oauth2/token`,
   };
 }
 
 /** The hub's own configuration keys (services/hub/README.md) that point it at this stack. */
-export type LocalHubEnv = Readonly<Record<'KAFKA_BROKERS' | 'REDIS_URL' | 'HTTP_PORT' | 'HUB_TOKEN_URL', string>>;
+export type LocalHubEnv = Readonly<
+  Record<'KAFKA_BROKERS' | 'REDIS_URL' | 'POSTGRES_URL' | 'HTTP_PORT' | 'HUB_TOKEN_URL', string>
+>;
 
 /**
  * What `./hub start` writes into the hub's env file (infra/demo/src/setup.ts), and what `./hub dlq` and `./hub bench`
@@ -100,6 +107,7 @@ export function localHubEnv(settings: LocalStackSettings): LocalHubEnv {
   return {
     KAFKA_BROKERS: addresses.kafkaBroker,
     REDIS_URL: addresses.redisUrl,
+    POSTGRES_URL: addresses.postgresUrl,
     HTTP_PORT: String(settings.hubPort),
     HUB_TOKEN_URL: addresses.tokenUrl,
   };

@@ -1,39 +1,60 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ALL_TOPICS } from '@hub/contracts';
 import { createKafkaClient, type KafkaClient } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
+import { createPostgres } from '@hub/postgres';
+import type { Postgres } from '@hub/postgres';
 import { closeRedis, createRedis, pingRedis } from '@hub/redis';
 import { kafkaListeners, kafkaPaths, kafkaPid, startKafka, stopKafka, type StartResult } from './kafka-broker.ts';
 import { freePort, portIsOpen, runningPid, startedOn } from './processes.ts';
+import {
+  postgresAddress,
+  postgresAdminUrl,
+  postgresPaths,
+  postgresPid,
+  startPostgres,
+  stopPostgres,
+} from './postgres-server.ts';
 import { redisPaths, redisPid, startRedis, stopRedis } from './redis-server.ts';
 import { localAddresses, PORT_VARIABLES, type LocalStackSettings, type PortName } from './settings.ts';
 
 export interface LocalStackEndpoints {
   readonly kafkaBrokers: string[];
   readonly redisUrl: string;
+  readonly postgresUrl: string;
 }
 
-export interface UpResult extends LocalStackEndpoints {
-  /** What this call started; `already-running` parts were left as they were. */
-  readonly kafka: StartResult;
-  readonly redis: StartResult;
-}
+/** The servers of the stack, in the order `up` starts them side by side. */
+export const PART_NAMES = ['kafka', 'redis', 'postgres'] as const;
+export type PartName = (typeof PART_NAMES)[number];
+
+/** What this call started; `already-running` parts were left as they were, `not-asked` ones were not looked at. */
+export type UpResult = LocalStackEndpoints & Readonly<Record<PartName, StartResult | 'not-asked'>>;
 
 export function endpoints(settings: LocalStackSettings): LocalStackEndpoints {
   const addresses = localAddresses(settings);
-  return { kafkaBrokers: [addresses.kafkaBroker], redisUrl: addresses.redisUrl };
+  return {
+    kafkaBrokers: [addresses.kafkaBroker],
+    redisUrl: addresses.redisUrl,
+    postgresUrl: addresses.postgresUrl,
+  };
 }
 
 interface Probes {
   readonly kafka: KafkaClient;
   readonly kafkaAnswers: () => Promise<boolean>;
   readonly redisAnswers: () => Promise<boolean>;
+  /** The `hub` database as the `hub` role: what clients use. */
+  readonly postgresAnswers: () => Promise<boolean>;
+  /** The bootstrap superuser, which creates the `hub` role and database. */
+  readonly postgresAdmin: Postgres;
 }
 
 /** One server of the stack: the ports it listens on, and how to start it, stop it and find it running. */
 interface Part {
+  readonly key: PartName;
   readonly name: string;
   readonly ports: readonly PortName[];
   /** Where it listens, as its pid file records it (`startedOn`). */
@@ -43,9 +64,9 @@ interface Part {
   readonly stop: (settings: LocalStackSettings) => Promise<'stopped' | 'not-running'>;
 }
 
-/** Kafka, then Redis (`up` relies on the order). */
-const PARTS: readonly [Part, Part] = [
+const PARTS: readonly Part[] = [
   {
+    key: 'kafka',
     name: 'Kafka',
     ports: ['kafkaPort', 'kafkaControllerPort'],
     address: kafkaListeners,
@@ -54,6 +75,7 @@ const PARTS: readonly [Part, Part] = [
     stop: stopKafka,
   },
   {
+    key: 'redis',
     name: 'Redis',
     ports: ['redisPort'],
     address: (settings) => localAddresses(settings).redisUrl,
@@ -61,27 +83,44 @@ const PARTS: readonly [Part, Part] = [
     start: (settings, probes, signal) => startRedis(settings, probes.redisAnswers, signal),
     stop: stopRedis,
   },
+  {
+    key: 'postgres',
+    name: 'PostgreSQL',
+    ports: ['postgresPort'],
+    address: postgresAddress,
+    pidFile: (settings) => postgresPaths(settings).pidFile,
+    start: (settings, probes, signal) => startPostgres(settings, probes.postgresAdmin, signal),
+    stop: stopPostgres,
+  },
 ];
+
+const partsNamed = (names: readonly PartName[]) => PARTS.filter((part) => names.includes(part.key));
 
 const isOurs = (part: Part, settings: LocalStackSettings) => runningPid(part.pidFile(settings)) !== undefined;
 
-/** One Kafka and one Redis client for the whole call, closed afterwards; probes poll through them. */
+/** One Kafka, one Redis and two PostgreSQL clients for the whole call, closed afterwards; probes poll through them. */
 async function withProbes<R>(
   settings: LocalStackSettings,
   logger: Logger,
   work: (probes: Probes) => Promise<R>,
 ): Promise<R> {
-  const { kafkaBrokers, redisUrl } = endpoints(settings);
+  const { kafkaBrokers, redisUrl, postgresUrl } = endpoints(settings);
   const kafka = createKafkaClient({ brokers: kafkaBrokers, clientId: 'infra-local', logger });
   const redis = createRedis({ url: redisUrl, keyPrefix: '', connectionName: 'infra-local', logger });
+  // Both connect lazily: nothing reaches PostgreSQL unless a probe asks.
+  const postgresOptions = { applicationName: 'infra-local', logger, maxConnections: 1, connectTimeoutMs: 2_000 };
+  const postgres = createPostgres({ ...postgresOptions, url: postgresUrl });
+  const postgresAdmin = createPostgres({ ...postgresOptions, url: postgresAdminUrl(settings) });
   try {
     return await work({
       kafka,
       kafkaAnswers: () => kafka.ping(2_000),
       redisAnswers: () => pingRedis(redis, 1_000).then(() => true),
+      postgresAnswers: () => postgres.ping(2_000).then(() => true),
+      postgresAdmin,
     });
   } finally {
-    await Promise.all([kafka.close(), closeRedis(redis)]);
+    await Promise.all([kafka.close(), closeRedis(redis), postgres.close(), postgresAdmin.close()]);
   }
 }
 
@@ -94,6 +133,8 @@ export interface TakenPort {
 export interface PortCheckOptions {
   /** Also the hub's HTTP port (LOCAL_HUB_PORT): `./hub start` runs the hub there once the stack is up. */
   readonly hub?: boolean;
+  /** Only these parts (default all): the tests' global setup starts PostgreSQL alone when given Kafka and Redis. */
+  readonly parts?: readonly PartName[];
 }
 
 /**
@@ -101,7 +142,9 @@ export interface PortCheckOptions {
  * as ours on this data dir (ours answers on its own ports, which is no conflict), and the hub's when asked.
  */
 export async function takenPorts(settings: LocalStackSettings, options: PortCheckOptions = {}): Promise<TakenPort[]> {
-  const names = PARTS.filter((part) => !isOurs(part, settings)).flatMap((part) => part.ports);
+  const names = partsNamed(options.parts ?? PART_NAMES)
+    .filter((part) => !isOurs(part, settings))
+    .flatMap((part) => part.ports);
   if (options.hub === true) names.push('hubPort');
   const open = await Promise.all(names.map((name) => portIsOpen(settings[name])));
   return names
@@ -121,10 +164,11 @@ export function describeTakenPorts(taken: readonly TakenPort[]): string {
 const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';
 
 /**
- * Starts Kafka and Redis (each only if ours is not already running), waits until both answer, provisions the
- * topics. Fails before starting anything when one of their ports (and the hub's, with `hub`) is taken by another
- * program, naming the variable to set. When a part fails half-way, the others are told to stop waiting, and every
- * part this call started is stopped before the cause is thrown: a failed `up` leaves nothing of its own running.
+ * Starts Kafka, Redis and PostgreSQL (each only if ours is not already running; only `parts` when given), waits
+ * until they answer, provisions the topics (when Kafka is among them). Fails before starting anything when one of
+ * their ports (and the hub's, with `hub`) is taken by another program, naming the variable to set. When a part
+ * fails half-way, the others are told to stop waiting, and every part this call started is stopped before the
+ * cause is thrown: a failed `up` leaves nothing of its own running.
  */
 export async function up(
   settings: LocalStackSettings,
@@ -133,8 +177,9 @@ export async function up(
 ): Promise<UpResult> {
   const taken = await takenPorts(settings, options);
   if (taken.length > 0) throw new Error(`${describeTakenPorts(taken)}\nNothing was started.`);
+  const parts = partsNamed(options.parts ?? PART_NAMES);
   // Ours may run on this data dir with the ports of an earlier start: waiting for it on the new ones would time out.
-  const elsewhere = PARTS.flatMap((part) => {
+  const elsewhere = parts.flatMap((part) => {
     const was = isOurs(part, settings) ? startedOn(part.pidFile(settings)) : undefined;
     return was === undefined || was === part.address(settings)
       ? []
@@ -149,7 +194,7 @@ export async function up(
   return withProbes(settings, logger, async (probes) => {
     const failed = new AbortController();
     const outcomes = await Promise.allSettled(
-      PARTS.map((part) =>
+      parts.map((part) =>
         part.start(settings, probes, failed.signal).catch((error: unknown) => {
           failed.abort();
           throw error;
@@ -160,14 +205,16 @@ export async function up(
     try {
       const causes = outcomes.flatMap((outcome): unknown[] => (outcome.status === 'rejected' ? [outcome.reason] : []));
       if (causes.length > 0) throw failure(causes);
-      await probes.kafka.provisionTopics(ALL_TOPICS);
+      if (parts.some((part) => part.key === 'kafka')) await probes.kafka.provisionTopics(ALL_TOPICS);
     } catch (error) {
-      await Promise.all(PARTS.filter((_, index) => results[index] === 'started').map((part) => part.stop(settings)));
+      await Promise.all(parts.filter((_, index) => results[index] === 'started').map((part) => part.stop(settings)));
       throw error;
     }
-    // Every part answered (else the catch above threw); PARTS is kafka, redis.
-    const [kafka, redis] = results as [StartResult, StartResult];
-    return { ...endpoints(settings), kafka, redis };
+    // Every part asked for answered (else the catch above threw).
+    const started = Object.fromEntries(
+      PART_NAMES.map((name) => [name, results[parts.findIndex((part) => part.key === name)] ?? 'not-asked']),
+    ) as Record<PartName, StartResult | 'not-asked'>;
+    return { ...endpoints(settings), ...started };
   });
 }
 
@@ -191,14 +238,27 @@ export interface PrivateChoice {
  * the system's temp dir (the KRaft storage remembers its controller port, and one data dir's pid files describe one
  * stack). The caller removes that data dir when done.
  */
-export async function privateIfTaken(settings: LocalStackSettings): Promise<PrivateChoice> {
-  const taken = await takenPorts(settings);
+export async function privateIfTaken(
+  settings: LocalStackSettings,
+  options: Pick<PortCheckOptions, 'parts'> = {},
+): Promise<PrivateChoice> {
+  const taken = await takenPorts(settings, options);
   if (taken.length === 0) return { settings, taken };
   const ports = new Set<number>([settings.hubPort]);
-  while (ports.size < 4) ports.add(await freePort());
-  const [kafkaPort, kafkaControllerPort, redisPort] = [...ports].slice(1) as [number, number, number];
+  while (ports.size < 5) ports.add(await freePort());
+  const [kafkaPort, kafkaControllerPort, redisPort, postgresPort] = [...ports].slice(1) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hub-private-stack-'));
-  return { settings: Object.freeze({ ...settings, kafkaPort, kafkaControllerPort, redisPort, dataDir }), taken };
+  // mkdtemp makes it 0700; PostgreSQL, run as the postgres account when we are root, must reach its dir inside.
+  chmodSync(dataDir, 0o755);
+  return {
+    settings: Object.freeze({ ...settings, kafkaPort, kafkaControllerPort, redisPort, postgresPort, dataDir }),
+    taken,
+  };
 }
 
 /** Creates every topic in contracts (and its .dlq twin) with its declared settings; idempotent. */
@@ -208,9 +268,17 @@ export async function provisionTopics(settings: LocalStackSettings, logger: Logg
   });
 }
 
-export async function down(settings: LocalStackSettings): Promise<{ kafka: string; redis: string }> {
-  const [kafka, redis] = await Promise.all([stopKafka(settings), stopRedis(settings)]);
-  return { kafka, redis };
+export async function down(
+  settings: LocalStackSettings,
+  parts: readonly PartName[] = PART_NAMES,
+): Promise<Record<PartName, 'stopped' | 'not-running' | 'not-asked'>> {
+  const outcomes = await Promise.all(
+    PARTS.map((part) => (parts.includes(part.key) ? part.stop(settings) : Promise.resolve('not-asked' as const))),
+  );
+  return Object.fromEntries(PARTS.map((part, index) => [part.key, outcomes[index]])) as Record<
+    PartName,
+    'stopped' | 'not-running' | 'not-asked'
+  >;
 }
 
 export interface PartStatus {
@@ -222,6 +290,7 @@ export interface PartStatus {
 export interface StackStatus {
   readonly kafka: PartStatus;
   readonly redis: PartStatus;
+  readonly postgres: PartStatus;
   /** Whether something listens on the hub's port (LOCAL_HUB_PORT); the hub itself is `./hub start`'s, not ours. */
   readonly hub: { readonly address: string; readonly listening: boolean };
   readonly dataDir: string;
@@ -231,16 +300,19 @@ export async function status(settings: LocalStackSettings, logger: Logger): Prom
   const addresses = localAddresses(settings);
   const kafkaRunning = kafkaPid(settings);
   const redisRunning = redisPid(settings);
-  const [kafkaOk, redisOk, hubListening] = await withProbes(settings, logger, (probes) =>
+  const postgresRunning = postgresPid(settings);
+  const [kafkaOk, redisOk, postgresOk, hubListening] = await withProbes(settings, logger, (probes) =>
     Promise.all([
       kafkaRunning === undefined ? false : probes.kafkaAnswers().catch(() => false),
       redisRunning === undefined ? false : probes.redisAnswers().catch(() => false),
+      postgresRunning === undefined ? false : probes.postgresAnswers().catch(() => false),
       portIsOpen(settings.hubPort),
     ]),
   );
   return {
     kafka: { address: addresses.kafkaBroker, pid: kafkaRunning, answering: kafkaOk },
     redis: { address: addresses.redisUrl, pid: redisRunning, answering: redisOk },
+    postgres: { address: addresses.postgresUrl, pid: postgresRunning, answering: postgresOk },
     hub: { address: addresses.hubUrl, listening: hubListening },
     dataDir: settings.dataDir,
   };

@@ -1,9 +1,11 @@
 import { inject } from 'vitest';
 
-/** Where the integration tests' real Kafka broker and Redis are, and who provides them. */
+/** Where the integration tests' real Kafka broker, Redis and PostgreSQL are, and who provides them. */
 export interface TestEndpoints {
   readonly kafkaBrokers: string[];
   readonly redisUrl: string;
+  /** A database the tests may create schemas in; each test works in its own schema. */
+  readonly postgresUrl: string;
   readonly source: 'environment' | 'testcontainers' | 'infra-local';
 }
 

@@ -13,6 +13,11 @@ export function isolatedRedisPrefix(): string {
   return `test:${randomBytes(5).toString('hex')}:`;
 }
 
+/** A fresh PostgreSQL schema name (`t_` and 10 hex digits), for the same reason; the test drops it afterwards. */
+export function isolatedPostgresSchema(): string {
+  return `t_${randomBytes(5).toString('hex')}`;
+}
+
 /** A unique id for consumer groups, transactional ids and client ids in tests. */
 export function uniqueId(label: string): string {
   return `${label}-${randomBytes(5).toString('hex')}`;
