@@ -24,6 +24,7 @@ import { createLogger } from '@hub/logger';
 import { closeRedis, createRedis, pingRedis, scanKeys, type RedisClient } from '@hub/redis';
 import { publicJwks, verify } from '@hub/signing';
 import {
+  assertHubShapes,
   AUDITS_PER_INCIDENT,
   createInboxWriter,
   createSigner,
@@ -362,6 +363,7 @@ export async function rawPipeline(options: RawBenchOptions): Promise<BenchRow[]>
     });
     progress(`raw: namespace ${namespace} on ${options.brokers.join(',')}, a burst of ${options.burst} incidents`);
     const signer = createSigner();
+    assertHubShapes(signer);
     const pipeline: Pipeline = {
       kafka,
       namespace,

@@ -12,6 +12,7 @@ import {
   daIncidentReceivedTopic,
   notificationsIssuedTopic,
   SIGNED_PAYLOADS,
+  signedPayload,
   type AuditAction,
   type AuditEvent,
   type DaIncidentDecided,
@@ -23,6 +24,7 @@ import {
   type SubjectIdentity,
 } from '@hub/contracts';
 import type { RedisClient } from '@hub/redis';
+import { decodeUnverified } from '@hub/signing';
 import { whitlockIncident } from '../e2e/whitlock.ts';
 
 export const PER_INCIDENT = 5;
@@ -472,3 +474,35 @@ export async function createInboxWriter(
 
 /** The hub's audit events per incident: received 1, one per subject, one per decision, two per notification, one per stored. */
 export const AUDITS_PER_INCIDENT = 1 + IDENTITIES.length + DECISIONS.length + 2 * PER_INCIDENT + PER_INCIDENT;
+
+const TOPIC_SPECS = [
+  daIncidentReceivedTopic,
+  daIncidentIdentifiedTopic,
+  daIncidentDecidedTopic,
+  notificationsIssuedTopic,
+  auditEventsTopic,
+];
+
+/**
+ * Runs one incident through every stage, untimed, and parses each record with its topic's contract (and each signed
+ * payload with the payload contract), so the anchor moves the hub's records and not look-alikes. Throws on the
+ * first that does not parse.
+ */
+export function assertHubShapes(signer: Signer): void {
+  const stages = [identityStage, igEngineStage, dispatcherStage(signer), inboxStage];
+  let outputs = intakeOutputs('ASP-RAW-SHAPE-CHECK');
+  for (const stage of stages) {
+    for (const output of outputs) {
+      const spec = TOPIC_SPECS.find((topic) => topic.name === output.topic);
+      if (spec === undefined) throw new Error(`raw: output to unknown topic ${output.topic}`);
+      spec.schema.parse(JSON.parse(output.value));
+      if (spec === notificationsIssuedTopic) {
+        signedPayload.parse(decodeUnverified((JSON.parse(output.value) as IssuedNotification).jws).payload);
+      }
+    }
+    outputs = outputs
+      .filter((output) => output.topic === stage.input)
+      .flatMap((output, index) => stage.transform(output.value, String(index)).outputs);
+  }
+  for (const output of outputs) auditEventsTopic.schema.parse(JSON.parse(output.value));
+}
