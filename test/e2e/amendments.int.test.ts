@@ -152,7 +152,7 @@ describe('withdrawals: an amendment that no longer sends a recipient anything te
       amends: wrongLeo!.item.id,
       incident: { force: 'ASP', incidentId },
       reason: 'identity-changed',
-      policyVersion: 'da-2026.11.2',
+      policyVersion: 'da-2026.12.1',
       markers: { confidential: true },
     });
     expect(payload['request']).toContain(

@@ -76,7 +76,7 @@ describe("a child protection plan's life: started, changed, ended", () => {
     expect(payload).toMatchObject({
       recipient: 'gp:L85901',
       rule: 'CP-GP-PLAN',
-      policyVersion: 'cp-2026.12.1',
+      policyVersion: 'cp-2026.12.2',
       patient: { nhsNumber: MIA, name: { given: 'Mia', family: 'Whitlock' } },
       patientIs: 'child',
       plan: { planId: 'CP-MIA-1', change: 'started', type: 'child-protection-plan', localAuthority: 'E06000066' },
@@ -345,7 +345,7 @@ describe('plans shared after they ended', () => {
       nhsNumber: NOAH,
       decision: {
         rule: 'CP-PLAN-OUT-OF-SCOPE',
-        policyVersion: 'cp-2026.12.1',
+        policyVersion: 'cp-2026.12.2',
         outcome: 'withhold',
         lawfulBasis: ['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18'],
       },
@@ -366,7 +366,7 @@ describe('plans shared after they ended', () => {
     const payload = await openNotification(hub, item as InboxItem);
     expect(payload).toMatchObject({
       rule: 'CP-GP-PLAN',
-      policyVersion: 'cp-2026.12.1',
+      policyVersion: 'cp-2026.12.2',
       patient: { nhsNumber: NOAH },
       plan: { planId: 'CP-NOAH-RECENT', change: 'ended', startDate: '2026-01-05', endDate: '2026-10-30' },
     });

@@ -33,7 +33,7 @@ describe('a high-risk domestic-abuse incident, end to end', () => {
       '-': 'DA-MARAC:share:marac:E06000066',
     });
     for (const decision of decisions) {
-      expect(decision.decision?.policyVersion).toBe('da-2026.11.2');
+      expect(decision.decision?.policyVersion).toBe('da-2026.12.1');
       expect(decision.decision?.lawfulBasis.length).toBeGreaterThan(0);
       expect(decision.service).toBe('ig-engine');
     }

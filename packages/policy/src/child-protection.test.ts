@@ -1,7 +1,8 @@
-import { contentId, type CpFlagAccessed, type CpPlanRecorded, type CpPlanRefused } from '@hub/contracts';
+import { contentHash, contentId, type CpFlagAccessed, type CpPlanRecorded, type CpPlanRefused } from '@hub/contracts';
 import { describe, expect, it } from 'vitest';
 import previous from '../policies/child-protection.v1.json' with { type: 'json' };
-import document from '../policies/child-protection.v2.json' with { type: 'json' };
+import v2 from '../policies/child-protection.v2.json' with { type: 'json' };
+import document from '../policies/child-protection.v3.json' with { type: 'json' };
 import {
   defaultChildProtectionPolicy,
   isUnderChildAgeLimit,
@@ -70,18 +71,33 @@ function problemsOf(input: unknown): string[] {
 
 describe('loading the child-protection policy', () => {
   it('loads the shipped document, frozen, with its version', () => {
-    expect(policy.version).toBe('cp-2026.12.1');
+    expect(policy.version).toBe('cp-2026.12.2');
     expect(Object.isFrozen(policy.rules['CP-GP-PLAN'])).toBe(true);
     // Pinned: editing a shipped version in place (rather than adding the next one) fails here.
-    expect(policy.fingerprint).toBe('363007f3c9b25ed65b413e0831378b58386ced6f3191fff0057bca540eac3124');
+    expect(policy.fingerprint).toBe('5f83eb237fca4cbf1c97574871b10fb39b03251449dca887e01e7d4759afd284');
   });
 
-  it('no longer loads cp-2026.11.1, which cannot word a plan shared after it ended nor keep one out of scope', () => {
+  it('keeps cp-2026.12.1 unchanged but no longer loads it (no deadlines); v3 is v2 plus the deadlines', () => {
+    expect(contentHash(v2)).toBe('363007f3c9b25ed65b413e0831378b58386ced6f3191fff0057bca540eac3124');
+    expect(problemsOf(v2)).toEqual(['deadlines: Invalid input: expected object, received undefined']);
+    const { version: _version, title: _title, deadlines, ...rest } = document;
+    const { version: _v2Version, title: _v2Title, ...v2Rest } = v2;
+    expect(rest).toEqual(v2Rest);
+    expect(deadlines.rules.map((rule) => rule.id)).toEqual([
+      'DL-CP-GP',
+      'DL-CP-EXCEPTION',
+      'DL-CP-ACCESS',
+      'DL-CP-REFUSED',
+    ]);
+  });
+
+  it('no longer loads cp-2026.11.1, which cannot word a plan shared after it ended nor keep one out of scope, nor has deadlines', () => {
     expect(problemsOf(previous)).toEqual([
       'rules.CP-GP-PLAN.practiceRequest.child-protection-plan.recorded-after-end: Invalid input: expected string, received undefined',
       'rules.CP-GP-PLAN.practiceRequest.looked-after-child.recorded-after-end: Invalid input: expected string, received undefined',
       'rules.CP-GP-PLAN.practiceRequest.unborn-child-protection-plan.recorded-after-end: Invalid input: expected string, received undefined',
       'rules.CP-PLAN-OUT-OF-SCOPE: Invalid input: expected object, received undefined',
+      'deadlines: Invalid input: expected object, received undefined',
     ]);
   });
 
@@ -158,7 +174,7 @@ describe('plan notifications', () => {
       rule: 'CP-GP-PLAN',
       outcome: 'share',
       recipient: 'gp:L85901',
-      policyVersion: 'cp-2026.12.1',
+      policyVersion: 'cp-2026.12.2',
       reason: 'child-protection-plan started: notified to the registered practice of the child',
     });
     expect(decision.lawfulBasis).toEqual(['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18']);
@@ -220,7 +236,7 @@ describe('plan notifications', () => {
     expect(decision).toMatchObject({
       rule: 'CP-GP-PLAN',
       outcome: 'share',
-      policyVersion: 'cp-2026.12.1',
+      policyVersion: 'cp-2026.12.2',
       reason: 'child-protection-plan recorded-after-end: notified to the registered practice of the child',
     });
     expect(payload).toMatchObject({
@@ -280,9 +296,9 @@ describe('plans shared after they ended (CP-PLAN-OUT-OF-SCOPE)', () => {
   it('withholds, from everyone, a plan that ended more than 12 months before it was recorded; audited like any decision', () => {
     const old = recorded({ startDate: '2024-01-10', endDate: '2025-11-22' }, 'ended', null);
     expect(decidePlanOutOfScope(policy, old, recordedOn)).toEqual({
-      decisionId: contentId('dec', old.versionId, 'CP-PLAN-OUT-OF-SCOPE', '', 'cp-2026.12.1'),
+      decisionId: contentId('dec', old.versionId, 'CP-PLAN-OUT-OF-SCOPE', '', 'cp-2026.12.2'),
       rule: 'CP-PLAN-OUT-OF-SCOPE',
-      policyVersion: 'cp-2026.12.1',
+      policyVersion: 'cp-2026.12.2',
       outcome: 'withhold',
       recipient: null,
       lawfulBasis: ['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18'],

@@ -1,17 +1,19 @@
 import { CP_PLAN_CHANGES, CP_PLAN_TYPES, LAWFUL_BASIS_CODES, contentHash, policyVersion } from '@hub/contracts';
 import type { CpRuleId, DecisionOutcome, LawfulBasis } from '@hub/contracts';
 import { z } from 'zod';
-import document from '../policies/child-protection.v2.json' with { type: 'json' };
+import document from '../policies/child-protection.v3.json' with { type: 'json' };
+import { cpDeadlinesSection, deadlineProblems, type DeadlinePolicy } from './deadlines.ts';
 import { ageOn } from './facts.ts';
 import { PolicyError, deepFreeze, formatPath, parsePolicyDocument, type PolicyProblem } from './policy.ts';
 
 /**
- * The child-protection policy as data (`policies/child-protection.v2.json`): which rule decides each
+ * The child-protection policy as data (`policies/child-protection.v3.json`): which rule decides each
  * child-protection notification, under which lawful basis, with which reason wording, which SNOMED CT concept a
  * practice is asked to record per plan type, what the practice is asked to do, the child age limit and how long
- * ended plans stay visible. Versioned like the domestic-abuse policy: every decision records the version.
- * `policies/child-protection.v1.json` (`cp-2026.11.1`) stays beside it to explain past decisions but no longer
- * loads: it has no wording for a plan shared after it ended, nor the rule that keeps such a plan out of scope.
+ * ended plans stay visible, and the delivery deadlines of its notifications. Versioned like the domestic-abuse
+ * policy: every decision records the version. `cp-2026.12.2` (v3) is `cp-2026.12.1` (v2) plus the deadlines. v1
+ * (`cp-2026.11.1`) and v2 stay beside it to explain past decisions but no longer load: v1 has no wording for a plan
+ * shared after it ended, nor the rule that keeps such a plan out of scope; neither has deadlines.
  */
 
 /** The placeholders each rule's reason may use; reasons render from these only, so they never hold personal data. */
@@ -88,6 +90,8 @@ export const childProtectionPolicyDocument = z
           .strict(),
       })
       .strict(),
+    /** Delivery deadlines of the child-protection notification kinds (`deadlinesFor`); required, as for domestic abuse. */
+    deadlines: cpDeadlinesSection,
   })
   .strict();
 
@@ -115,6 +119,8 @@ export interface ChildProtectionPolicy {
   readonly practiceRequests: Readonly<
     Record<(typeof CP_PLAN_TYPES)[number], Readonly<Record<CpPracticeNotice, string>>>
   >;
+  /** Delivery deadlines of the child-protection notification kinds. */
+  readonly deadlines: DeadlinePolicy;
 }
 
 function placeholderProblems(rules: Readonly<Record<CpRuleId, { reason: string }>>): PolicyProblem[] {
@@ -142,6 +148,10 @@ export function loadChildProtectionPolicy(input: unknown): ChildProtectionPolicy
     ...(Object.entries(doc.rules) as [CpRuleId, { lawfulBasis: string[] }][])
       .filter(([, rule]) => new Set(rule.lawfulBasis).size !== rule.lawfulBasis.length)
       .map(([id]) => ({ path: formatPath(['rules', id, 'lawfulBasis']), message: 'repeats a code' })),
+    ...deadlineProblems(doc.deadlines, 'child-protection').map(({ path, message }) => ({
+      path: formatPath(path),
+      message,
+    })),
   ];
   if (problems.length > 0) throw new PolicyError(problems);
   const gp = doc.rules['CP-GP-PLAN'];
@@ -153,12 +163,13 @@ export function loadChildProtectionPolicy(input: unknown): ChildProtectionPolicy
     rules: doc.rules,
     recordConcepts: gp.recordConcepts as ChildProtectionPolicy['recordConcepts'],
     practiceRequests: gp.practiceRequest as ChildProtectionPolicy['practiceRequests'],
+    deadlines: { policyVersion: doc.version, document: doc.deadlines },
   });
 }
 
 let shipped: ChildProtectionPolicy | undefined;
 
-/** The shipped child-protection policy (`policies/child-protection.v2.json`), loaded and checked once. */
+/** The shipped child-protection policy (`policies/child-protection.v3.json`), loaded and checked once. */
 export function defaultChildProtectionPolicy(): ChildProtectionPolicy {
   shipped ??= loadChildProtectionPolicy(document);
   return shipped;

@@ -8,6 +8,8 @@ import {
   onsCode,
   policyVersion,
 } from '@hub/contracts';
+import { closedSet } from './closed-set.ts';
+import { daDeadlinesSection } from './deadlines.ts';
 import { parseCondition, type Condition, type Problem } from './conditions.ts';
 
 /**
@@ -55,13 +57,6 @@ const condition = z.unknown().transform((value, context): Condition => {
   }
   return parsed ?? z.NEVER;
 });
-
-/** An enum whose failure names the bad value and the allowed ones (policy text, never personal data). */
-function closedSet<const T extends readonly [string, ...string[]]>(values: T, what: string) {
-  return z.enum(values, {
-    error: (issue) => `unknown ${what} ${JSON.stringify(issue.input)} (known: ${values.join(', ')})`,
-  });
-}
 
 const outcome = closedSet(['share', 'withhold'], 'outcome');
 const template = z.string().trim().min(1).max(POLICY_LIMITS.templateChars);
@@ -156,6 +151,11 @@ export const policyDocument = z
      * explainable; the dispatcher refuses a policy without it.
      */
     withdrawal: withdrawalSchema.optional(),
+    /**
+     * Delivery deadlines per notification kind and risk (`deadlines.ts`). Required: a policy without them would
+     * leave an unread notification unnoticed, so `da-2026.11.1` and `da-2026.11.2` no longer load.
+     */
+    deadlines: daDeadlinesSection,
   })
   .strict()
   .refine((document) => Object.keys(document.localAuthorities).length <= POLICY_LIMITS.localAuthorities, {

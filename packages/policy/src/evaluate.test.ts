@@ -28,7 +28,7 @@ import {
 } from './test-support.ts';
 
 const policy = defaultDomesticAbusePolicy();
-const VERSION = 'da-2026.11.2';
+const VERSION = 'da-2026.12.1';
 const ALL_BASES = ['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18', 'dpa-part3-sch8-para4'];
 const { victim, perpetrator, child, other } = PEOPLE;
 
@@ -502,7 +502,7 @@ describe('ids derived from content', () => {
 
   it('change with the policy version, and nothing else does', () => {
     const document = policyJson();
-    document.version = 'da-2026.12.1';
+    document.version = 'da-2026.12.2';
     const next = loadPolicy(document);
     const incident = incidentOf(submissionOf({ dash: { level: 'high' } }));
     const before = evaluateIncident(policy, incident);
@@ -511,7 +511,7 @@ describe('ids derived from content', () => {
       const old = before.decisions[index]!;
       expect(d.decisionId).not.toBe(old.decisionId);
       expect({ ...d, decisionId: '', policyVersion: '' }).toEqual({ ...old, decisionId: '', policyVersion: '' });
-      expect(d.policyVersion).toBe('da-2026.12.1');
+      expect(d.policyVersion).toBe('da-2026.12.2');
     });
   });
 

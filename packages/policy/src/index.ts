@@ -88,3 +88,20 @@ export {
   type PlanRoute,
 } from './child-protection-decisions.ts';
 export { auditDecisionOf } from './audit-decision.ts';
+export {
+  DEADLINE_LIMITS,
+  DEADLINE_UNITS,
+  ESCALATION_ACTIONS,
+  FINAL_ACTIONS,
+  NoDeadlineRuleError,
+  deadlinesFor,
+  type DeadlineFacts,
+  type DeadlinePolicy,
+  type DeadlineRule,
+  type DeadlineUnit,
+  type DeliveryDeadlines,
+  type DueEscalation,
+  type DueFinal,
+  type EscalationAction,
+  type FinalAction,
+} from './deadlines.ts';

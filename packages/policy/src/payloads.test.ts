@@ -8,7 +8,6 @@ import {
 import { describe, expect, it } from 'vitest';
 import { defaultDomesticAbusePolicy } from './default.ts';
 import { evaluateIncident } from './evaluate.ts';
-import v1 from '../policies/domestic-abuse.v1.json' with { type: 'json' };
 import { notificationIdFor, withdrawalIdFor } from './ids.ts';
 import {
   buildExceptionItem,
@@ -37,7 +36,7 @@ import {
 } from './test-support.ts';
 
 const policy = defaultDomesticAbusePolicy();
-const VERSION = 'da-2026.11.2';
+const VERSION = 'da-2026.12.1';
 type Who = keyof typeof PEOPLE;
 const WHO: readonly Who[] = ['victim', 'perpetrator', 'child', 'other'];
 const OFFICER = {
@@ -227,10 +226,10 @@ describe('GP notification: about one patient only', () => {
   it('refuses decisions made under another policy version or for another receipt', () => {
     const { incident, set } = scenario();
     const document = policyJson();
-    document.version = 'da-2026.12.1';
+    document.version = 'da-2026.12.2';
     const next = loadPolicy(document);
     expect(() => buildGpNotification(next, incident, set, decisionOf(set, 'V1'))).toThrow(
-      'the decisions were made under policy da-2026.11.2, not da-2026.12.1',
+      'the decisions were made under policy da-2026.12.1, not da-2026.12.2',
     );
     const elsewhere = { ...incident, receiptId: `rcpt_${'f'.repeat(32)}` };
     expect(() => buildGpNotification(policy, elsewhere, set, decisionOf(set, 'V1'))).toThrow(
@@ -607,8 +606,9 @@ describe('withdrawals: telling an earlier recipient that an amendment no longer 
     );
   });
 
-  it('refuses to word a withdrawal under a policy without withdrawal wording (da-2026.11.1)', () => {
-    const previous = loadPolicy(v1);
+  it('refuses to word a withdrawal under a policy without withdrawal wording (like da-2026.11.1)', () => {
+    const { withdrawal: _withdrawal, ...document } = policyJson();
+    const previous = loadPolicy({ ...document, version: 'da-2026.11.1' });
     const { incident, set } = scenario({ subjects: [subjectOf('victim'), subjectOf('perpetrator')] }, {}, previous);
     expect(() => buildWithdrawal(previous, incident, set, slot('gp:A81001', 'C1'))).toThrow(
       'cannot build notification: policy da-2026.11.1 has no withdrawal wording',

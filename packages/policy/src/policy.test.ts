@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { contentHash } from '@hub/contracts';
 import v1 from '../policies/domestic-abuse.v1.json' with { type: 'json' };
+import v2 from '../policies/domestic-abuse.v2.json' with { type: 'json' };
 import { defaultDomesticAbusePolicy } from './default.ts';
 import { PolicyError, loadPolicy, resolveThresholds } from './policy.ts';
 import { OVERRIDE_AREA, SOMERSET, policyJson } from './test-support.ts';
@@ -35,7 +37,7 @@ describe('the shipped policy', () => {
   const policy = defaultDomesticAbusePolicy();
 
   it('loads, with its version and rules in evaluation order', () => {
-    expect(policy.version).toBe('da-2026.11.2');
+    expect(policy.version).toBe('da-2026.12.1');
     expect(policy.subjectRules.map((rule) => rule.id)).toEqual([
       'DA-CHILD',
       'DA-VICTIM-MARAC',
@@ -49,26 +51,25 @@ describe('the shipped policy', () => {
   });
 
   it('is unchanged for its version: a changed policy must be a new version (and a new file)', () => {
-    // If this fails you changed the rules or wording of da-2026.11.2. Decisions already record that version, so
-    // give the change a new version (policies/domestic-abuse.v3.json, version da-YYYY.M.N) instead.
-    expect(policy.fingerprint).toBe('9b108200d2e8fef9ac0f620df93ebdbe6e52048814115308928e0d12fdd96ec5');
+    // If this fails you changed the rules, wording or deadlines of da-2026.12.1. Decisions already record that
+    // version, so give the change a new version (policies/domestic-abuse.v4.json, version da-YYYY.M.N) instead.
+    expect(policy.fingerprint).toBe('ba0d02cfcf446a17d337131995cffe2a282907d3e4a2c984db6f88beb5ecb84a');
   });
 
-  it('keeps da-2026.11.1 unchanged and loadable (past decisions stay explainable); it has no withdrawal wording', () => {
-    const previous = loadPolicy(v1);
-    expect(previous.version).toBe('da-2026.11.1');
-    expect(previous.fingerprint).toBe('dbbf6feff09379fe6742312cb5d7dfe3ca2c4d168c25b08b6b1cac319cdf9f8a');
-    expect(previous.withdrawal).toBeNull();
-    // v2 is v1 plus the withdrawal wording and nothing else.
-    const { version: _version, withdrawal, ...rest } = policy.document;
-    const { version: _v1Version, ...v1Rest } = previous.document;
-    expect(rest).toEqual(v1Rest);
-    expect(Object.keys(withdrawal?.request.byReason ?? {}).sort()).toEqual([
-      'area-changed',
-      'identity-changed',
-      'no-longer-shared',
-      'subject-removed',
-    ]);
+  it('keeps da-2026.11.1 and da-2026.11.2 unchanged (past decisions stay explainable); they no longer load, having no deadlines', () => {
+    expect(contentHash(v1)).toBe('dbbf6feff09379fe6742312cb5d7dfe3ca2c4d168c25b08b6b1cac319cdf9f8a');
+    expect(contentHash(v2)).toBe('9b108200d2e8fef9ac0f620df93ebdbe6e52048814115308928e0d12fdd96ec5');
+    for (const previous of [v1, v2]) {
+      expect(() => loadPolicy(previous)).toThrow('deadlines: Invalid input: expected object, received undefined');
+    }
+    // v3 is v2 plus the deadlines and nothing else; v2 was v1 plus the withdrawal wording.
+    const { version: _version, deadlines, ...rest } = structuredClone(policyJson()) as Json & Record<string, unknown>;
+    const { version: _v2Version, ...v2Rest } = v2;
+    expect(rest).toEqual(v2Rest);
+    expect(deadlines).toBeDefined();
+    const { version: _v1Version, ...v1Rest } = v1;
+    const { withdrawal: _withdrawal, ...v2WithoutWithdrawal } = v2Rest;
+    expect(v2WithoutWithdrawal).toEqual(v1Rest);
   });
 
   it('has the SafeLives thresholds by default and the example override for E06000023', () => {

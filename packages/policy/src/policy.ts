@@ -9,6 +9,7 @@ import {
 } from '@hub/contracts';
 import type { z } from 'zod';
 import type { ConditionFacts } from './conditions.ts';
+import { deadlineProblems, type DeadlinePolicy } from './deadlines.ts';
 import {
   POLICY_LIMITS,
   policyDocument,
@@ -41,6 +42,8 @@ export interface Policy {
   readonly exceptionRule: ExceptionRule;
   /** The wording of `da-withdrawal` notifications; null for a policy without it (`da-2026.11.1`). */
   readonly withdrawal: WithdrawalDocument | null;
+  /** Delivery deadlines of the domestic-abuse notification kinds (`deadlinesFor`). */
+  readonly deadlines: DeadlinePolicy;
 }
 
 export interface PolicyProblem {
@@ -315,6 +318,10 @@ export function loadPolicy(json: unknown): Policy {
     ...thresholdProblems(document.thresholds, ['thresholds']),
     ...ruleProblems(document),
     ...withdrawalProblems(document.withdrawal),
+    ...deadlineProblems(document.deadlines, 'domestic-abuse').map(({ path, message }) => ({
+      path: formatPath(path),
+      message,
+    })),
   ];
   for (const [code, override] of Object.entries(document.localAuthorities)) {
     problems.push(
@@ -339,6 +346,7 @@ export function loadPolicy(json: unknown): Policy {
     incidentRules,
     exceptionRule,
     withdrawal: document.withdrawal ?? null,
+    deadlines: { policyVersion: document.version, document: document.deadlines },
   });
 }
 

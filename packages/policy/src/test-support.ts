@@ -6,7 +6,7 @@ import {
   type IncidentSubject,
   type SubjectIdentity,
 } from '@hub/contracts';
-import document from '../policies/domestic-abuse.v2.json' with { type: 'json' };
+import document from '../policies/domestic-abuse.v3.json' with { type: 'json' };
 import type { IncidentContext } from './payloads.ts';
 
 /**

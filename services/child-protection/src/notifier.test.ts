@@ -104,7 +104,7 @@ describe('notifying a recorded plan', () => {
       'notification-routed',
       'notification-signed',
     ]);
-    expect(audited[0]?.decision).toMatchObject({ rule: 'CP-GP-PLAN', policyVersion: 'cp-2026.12.1' });
+    expect(audited[0]?.decision).toMatchObject({ rule: 'CP-GP-PLAN', policyVersion: 'cp-2026.12.2' });
     expect(audited.every((event) => event.nhsNumber === '9991001034')).toBe(true);
   });
 
@@ -153,7 +153,7 @@ describe('notifying a recorded plan', () => {
       recipient: null,
       decision: {
         rule: 'CP-PLAN-OUT-OF-SCOPE',
-        policyVersion: 'cp-2026.12.1',
+        policyVersion: 'cp-2026.12.2',
         outcome: 'withhold',
         lawfulBasis: ['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18'],
       },
