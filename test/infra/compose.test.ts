@@ -45,6 +45,15 @@ describe('docker-compose.yml', () => {
     expect(hubService(compose)).not.toHaveProperty('user');
   });
 
+  it('pins every image by a tag other than latest', () => {
+    const services = isObject(compose) && isObject(compose['services']) ? Object.entries(compose['services']) : [];
+    const images = services.flatMap(([name, service]) =>
+      isObject(service) && typeof service['image'] === 'string' ? [`${name} ${service['image']}`] : [],
+    );
+    expect(images.length).toBeGreaterThan(0);
+    expect(images.filter((image) => !/:[\w][\w.-]*$/.test(image) || image.endsWith(':latest'))).toEqual([]);
+  });
+
   it.each([
     [
       'a misspelt service key',
