@@ -33,9 +33,10 @@ export function cosignedMessage(timestamp: number, checkpointText: string): Buff
 
 /**
  * A cosigner from an Ed25519 skey (the same seed and name as a type-0x01 key; the key ID is computed with 0x04, so
- * its lines never pass for note signatures of that key). `now` gives POSIX seconds; every signature reads it once.
+ * its lines never pass for note signatures of that key). `now` gives whole POSIX seconds (the caller's clock, e.g.
+ * `() => Math.floor(Date.now() / 1000)`); every signature reads it once.
  */
-export function cosigner(skey: string, now: () => number = () => Math.floor(Date.now() / 1000)): NoteSigner {
+export function cosigner(skey: string, now: () => number): NoteSigner {
   const key = parseSignerKey(skey);
   const signWith = ed25519Signer(key.seed);
   return {

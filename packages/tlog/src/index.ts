@@ -28,6 +28,7 @@ export {
   decodeTile,
   encodeTile,
   tileOfNode,
+  tilePath,
   tileReader,
   tilesForNodes,
   tilesOfTree,

@@ -18,7 +18,7 @@ export const ED25519_SIGNATURE_SIZE = 64;
 /** Not in the spec: a bound so a configured or received name cannot be arbitrarily long. */
 export const MAX_KEY_NAME_LENGTH = 256;
 
-/** Non-empty, no Unicode space (Go's unicode.IsSpace, as the reference implementation), no `+`, no control. */
+/** Non-empty, no Unicode space (JavaScript's \s and U+0085 cover Go's unicode.IsSpace), no `+`, no control. */
 export function isValidKeyName(name: string): boolean {
   return (
     name.length > 0 &&

@@ -148,7 +148,8 @@ export function verifyInclusion({ index, size, leafHash, proof, root }: Inclusio
   assertHash(leafHash, 'the leaf hash');
   assertHash(root, 'the root');
   checkProofHashes(proof, inclusionProofLength(index, size));
-  // RFC 9162 section 2.1.3.2.
+  // RFC 9162 section 2.1.3.2, verbatim (its own length checks on sn cannot fire after the check above; kept so the
+  // loop reads as the RFC's).
   let fn = index;
   let sn = size - 1;
   let r: Uint8Array = leafHash;
@@ -187,7 +188,8 @@ export function verifyConsistency({ size1, size2, root1, root2, proof }: Consist
     checkRoot(root1, root2, 'same root at the same size');
     return;
   }
-  // RFC 9162 section 2.1.4.2, steps 2 to 7 (step 1, an empty proof, is refused by the length check above).
+  // RFC 9162 section 2.1.4.2, steps 2 to 7, verbatim (step 1, an empty proof, and its checks on sn are already
+  // covered by the length check above).
   const path = exactLog2(size1) === undefined ? [...proof] : [root1, ...proof];
   let fn = size1 - 1;
   let sn = size2 - 1;

@@ -3,12 +3,12 @@ import { decodeEntryBundle, encodeEntryBundle } from './entry-bundles.ts';
 import { MemoryTree } from './memory-tree.ts';
 import { rootHash, type NodeReader } from './merkle.ts';
 import { consistencyProof, inclusionProof, requiredNodes } from './proofs.ts';
-import { formatTilePath } from './tile-paths.ts';
 import {
   buildTile,
   decodeTile,
   encodeTile,
   tileOfNode,
+  tilePath,
   tileReader,
   tilesForNodes,
   tilesOfTree,
@@ -36,13 +36,7 @@ function served(tree: NodeReader, size: number) {
   return { tiles, reader, fetched };
 }
 
-const key = (tile: TileRef): string =>
-  formatTilePath({
-    kind: 'hashes',
-    level: tile.level,
-    index: tile.index,
-    ...(tile.width < 256 ? { width: tile.width } : {}),
-  });
+const key = (tile: TileRef): string => tilePath(tile);
 
 describe('tiles (C2SP tlog-tiles)', () => {
   it("counts the spec's example: a tree of 70,000", () => {
@@ -103,6 +97,13 @@ describe('tiles (C2SP tlog-tiles)', () => {
     expect(tileOfNode({ level: 8, index: 257 }, 70_000)).toEqual({ level: 1, index: 1, width: 17 });
     expect(() => tileOfNode({ level: 0, index: 70_000 }, 70_000)).toThrow(/invalid-argument/);
     expect(() => tileOfNode({ level: 8, index: 273 }, 70_000)).toThrow(/invalid-argument/);
+  });
+
+  it('names full and partial tiles and entry bundles by their paths', () => {
+    expect(tilePath({ level: 0, index: 273, width: 112 })).toBe('tile/0/273.p/112');
+    expect(tilePath({ level: 0, index: 273, width: 112 }, 'entries')).toBe('tile/entries/273.p/112');
+    expect(tilePath({ level: 1, index: 1234067, width: 256 })).toBe('tile/1/x001/x234/067');
+    expect(() => tilePath({ level: 1, index: 0, width: 256 }, 'entries')).toThrow(/invalid-argument/);
   });
 
   it('encodes a tile as concatenated hashes and refuses a wrong length', () => {

@@ -1,5 +1,6 @@
 import { TlogError } from './errors.ts';
 import { HASH_SIZE, assertCount, assertHash, nodeHash, type NodeId, type NodeReader } from './merkle.ts';
+import { formatTilePath } from './tile-paths.ts';
 
 // C2SP tlog-tiles, "Merkle Tree": tile n at level l holds MTH(D[(n*256 + i) * 256**l : (n*256 + i + 1) * 256**l]),
 // i from 0 to 255, i.e. the complete subtrees of tree level 8*l; a level-l tile is an 8-level subtree whose hashes
@@ -20,6 +21,17 @@ export function tileWidth(level: number, index: number, size: number): number {
   assertCount(size, 'size');
   const hashesAtLevel = Math.floor(size / TILE_WIDTH ** level);
   return Math.max(0, Math.min(TILE_WIDTH, hashesAtLevel - index * TILE_WIDTH));
+}
+
+/**
+ * Where `tile` is served: `tile/<L>/<N>`, with `.p/<W>` when partial. With `entries`, the entry bundle of the same
+ * leaves (a level-0 tile only): `tile/entries/<N>[.p/<W>]`.
+ */
+export function tilePath(tile: TileRef, kind: 'hashes' | 'entries' = 'hashes'): string {
+  const width = tile.width < TILE_WIDTH ? { width: tile.width } : {};
+  if (kind === 'hashes') return formatTilePath({ kind, level: tile.level, index: tile.index, ...width });
+  if (tile.level !== 0) throw new TlogError('invalid-argument', 'entry bundles go with level-0 tiles');
+  return formatTilePath({ kind, index: tile.index, ...width });
 }
 
 /** Every tile a tree of `size` leaves is served as (the partial tile of each level last), bottom level first. */
