@@ -104,12 +104,19 @@ export const DECISIONS = [
 /** Inboxes and how many notifications each gets per incident. */
 export const INBOXES = { 'gp:L85901': 2, 'gp:L85902': 1, 'gp:L85904': 1, 'marac:E06000066': 1 } as const;
 
-function auditOf(service: string, action: AuditAction, at: string, fields: Partial<AuditEvent>): AuditEvent {
+/** When an input was handled and its trace: one per input, as the hub's trace context. */
+interface Step {
+  readonly at: string;
+  readonly traceId: string;
+}
+const stepNow = (at = new Date().toISOString()): Step => ({ at, traceId: randomBytes(16).toString('hex') });
+
+function auditOf(service: string, action: AuditAction, { at, traceId }: Step, fields: Partial<AuditEvent>): AuditEvent {
   const event = {
     at,
     service,
     action,
-    traceId: randomBytes(16).toString('hex'),
+    traceId,
     actor: null,
     receiptId: fields.receiptId ?? null,
     incidentRef: fields.incidentRef ?? null,
@@ -254,7 +261,10 @@ export function intakeOutputs(incidentId: string): Output[] {
     { topic: daIncidentReceivedTopic.name, key: incidentRef, value: JSON.stringify(record) },
     audit(
       record.receiptId,
-      auditOf(SERVICE_OF.intake, 'incident-received', record.receivedAt, { receiptId: record.receiptId, incidentRef }),
+      auditOf(SERVICE_OF.intake, 'incident-received', stepNow(record.receivedAt), {
+        receiptId: record.receiptId,
+        incidentRef,
+      }),
     ),
   ];
 }
@@ -270,14 +280,14 @@ export const identityStage: Stage = {
       directoryVersion: DIRECTORY_VERSION,
     };
     const incidentRef = `${incident.force}:${incident.incidentId}`;
-    const at = new Date().toISOString();
+    const step = stepNow();
     return {
       outputs: [
         { topic: daIncidentIdentifiedTopic.name, key: incidentRef, value: JSON.stringify(identified) },
         ...IDENTITIES.map((identity) =>
           audit(
             incident.receiptId,
-            auditOf(SERVICE_OF.identity, 'subject-matched', at, {
+            auditOf(SERVICE_OF.identity, 'subject-matched', step, {
               receiptId: incident.receiptId,
               incidentRef,
               subjectRef: identity.ref,
@@ -331,14 +341,14 @@ export const igEngineStage: Stage = {
       },
     };
     const incidentRef = `${force}:${incidentId}`;
-    const at = new Date().toISOString();
+    const step = stepNow();
     return {
       outputs: [
         { topic: daIncidentDecidedTopic.name, key: incidentRef, value: JSON.stringify(decided) },
         ...decisions.map((decision) =>
           audit(
             receiptId,
-            auditOf(SERVICE_OF.decide, 'decision-recorded', at, {
+            auditOf(SERVICE_OF.decide, 'decision-recorded', step, {
               receiptId,
               incidentRef,
               subjectRef: decision.subjectRef,
@@ -367,7 +377,7 @@ export function dispatcherStage(signer: Signer): Stage {
       const decided = JSON.parse(value) as DaIncidentDecided;
       const { receiptId, force, incidentId } = decided.identified.received;
       const incidentRef = `${force}:${incidentId}`;
-      const at = new Date().toISOString();
+      const step = stepNow();
       const decisions = decided.decisions.decisions;
       // As the hub's dispatcher: the issued record, then its notification-routed and notification-signed events.
       const outputs = payloadsOf(decided).flatMap((payload, index): Output[] => {
@@ -379,7 +389,7 @@ export function dispatcherStage(signer: Signer): Stage {
           receiptId,
           subjectRef,
           amends: null,
-          issuedAt: at,
+          issuedAt: step.at,
           jws: signer.sign(payload),
         };
         const fields = {
@@ -392,8 +402,11 @@ export function dispatcherStage(signer: Signer): Stage {
         };
         return [
           { topic: notificationsIssuedTopic.name, key: payload.recipient, value: JSON.stringify(notification) },
-          audit(receiptId, auditOf(SERVICE_OF.dispatch, 'notification-routed', at, fields)),
-          audit(receiptId, auditOf(SERVICE_OF.dispatch, 'notification-signed', at, { ...fields, reason: signer.kid })),
+          audit(receiptId, auditOf(SERVICE_OF.dispatch, 'notification-routed', step, fields)),
+          audit(
+            receiptId,
+            auditOf(SERVICE_OF.dispatch, 'notification-signed', step, { ...fields, reason: signer.kid }),
+          ),
         ];
       });
       return { outputs };
@@ -406,7 +419,7 @@ export const inboxStage: Stage = {
   input: notificationsIssuedTopic.name,
   transform(value, offset) {
     const notification = JSON.parse(value) as IssuedNotification;
-    const event = auditOf('inbox', 'notification-stored', new Date().toISOString(), {
+    const event = auditOf('inbox', 'notification-stored', stepNow(), {
       receiptId: notification.receiptId,
       recipient: notification.recipient,
       subjectRef: notification.subjectRef,
