@@ -163,6 +163,11 @@ function environmentViolations(objects: readonly KubernetesObject[], hub: Kubern
     if (typeof name === 'string') env.set(name, at(variable, 'value') ?? { from: at(variable, 'valueFrom') ?? null });
   }
 
+  // A key the hub cannot start without (no default) must be set, or every pod would fail at start.
+  for (const [key, schema] of Object.entries(hubEnv.shape)) {
+    if (!env.has(key) && !schema.safeParse(undefined).success)
+      problems.push(`${key} is required by the hub but not set`);
+  }
   if (at(env.get('KAFKA_INSTANCE_NAME'), 'from', 'fieldRef', 'fieldPath') !== 'metadata.name') {
     problems.push('KAFKA_INSTANCE_NAME must come from the pod name (valueFrom.fieldRef.fieldPath: metadata.name)');
   }

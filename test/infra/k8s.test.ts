@@ -164,6 +164,13 @@ describe('a broken manifest fails', () => {
       violation: 'KAFKA_BROKER is not a key the hub reads (services/hub/README.md)',
     },
     {
+      breaks: 'a required key left out',
+      mutate: (objects) => {
+        delete (find(objects, 'ConfigMap', 'hub-config')['data'] as Record<string, Json>)['HUB_CLIENTS_FILE'];
+      },
+      violation: 'HUB_CLIENTS_FILE is required by the hub but not set',
+    },
+    {
       breaks: 'a Secret with its data added to the build',
       mutate: (objects) => {
         objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'hub-clients' }, data: { x: 'eA==' } });
