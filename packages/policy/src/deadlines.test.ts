@@ -142,6 +142,20 @@ describe('deadlinesFor', () => {
     );
   });
 
+  it('counts calendar hours, nights and weekends included, for a rule in calendar-hours', () => {
+    const document = policyJson() as unknown as Loose;
+    document['version'] = 'da-2026.12.2';
+    (rulesOf(document)[0] as Loose)['unit'] = 'calendar-hours';
+    const found = deadlinesFor(loadPolicy(document), gp('high'), FRIDAY_EVENING);
+    expect(found).toMatchObject({
+      rule: 'DL-DA-GP-HIGH',
+      unit: 'calendar-hours',
+      fetch: { due: '2026-12-04T21:00:00.000Z' },
+      acknowledge: { due: '2026-12-05T03:30:00.000Z' },
+      final: { due: '2026-12-05T14:00:00.000Z' },
+    });
+  });
+
   it('escalates to the area’s named escalation recipient when the policy names one', () => {
     const document = policyJson() as unknown as Loose;
     document['version'] = 'da-2026.12.2';
@@ -179,6 +193,13 @@ describe('deadlinesFor', () => {
     expect(() => deadlinesFor(cp, gp('high'), FRIDAY_EVENING)).toThrow(
       'policy cp-2026.12.2 has no deadline rule for da-gp-notification',
     );
+  });
+
+  it('refuses an area that is not an ONS code and an invalid issue time', () => {
+    expect(() => deadlinesFor(da, { ...gp('high'), area: 'Somerset' }, FRIDAY_EVENING)).toThrow(
+      'area must be an ONS code such as E06000066',
+    );
+    expect(() => deadlinesFor(da, gp('high'), new Date(Number.NaN))).toThrow('issuedAt must be a valid date');
   });
 
   it('refuses a deadline beyond the bank-holiday data', () => {

@@ -285,6 +285,8 @@ export function deadlinesFor(
   holidays: BankHolidays = englandAndWalesBankHolidays(),
 ): DeliveryDeadlines {
   const { document, policyVersion } = policy.deadlines;
+  if (!onsCode.safeParse(facts.area).success) throw new RangeError('area must be an ONS code such as E06000066');
+  if (Number.isNaN(issuedAt.getTime())) throw new RangeError('issuedAt must be a valid date');
   const risk = 'risk' in facts ? facts.risk : null;
   const rule = firstRule(document, { kind: facts.kind, risk });
   if (rule === undefined) {
