@@ -23,6 +23,7 @@ describe('prepareDemo (./hub start runs it through setup.ts)', () => {
       LOCAL_KAFKA_PORT: '19092',
       LOCAL_KAFKA_CONTROLLER_PORT: '19093',
       LOCAL_REDIS_PORT: '16380',
+      LOCAL_POSTGRES_PORT: '15433',
       LOCAL_HUB_PORT: '18080',
     });
     prepareDemo(files, moved);
@@ -32,6 +33,7 @@ describe('prepareDemo (./hub start runs it through setup.ts)', () => {
       HUB_SIGNING_KEYS_GENERATE: 'true',
       KAFKA_BROKERS: '127.0.0.1:19092',
       REDIS_URL: 'redis://127.0.0.1:16380',
+      POSTGRES_URL: 'postgres://hub@127.0.0.1:15433/hub',
       HTTP_PORT: '18080',
       HUB_TOKEN_URL: 'http://127.0.0.1:18080/oauth2/token',
     });
