@@ -9,6 +9,7 @@ export {
   type NodeId,
   type NodeReader,
 } from './merkle.ts';
+export { appendLeaves, type StoredNode } from './append.ts';
 export { MemoryTree } from './memory-tree.ts';
 export {
   consistencyProof,

@@ -1,9 +1,10 @@
+import { appendLeaves } from './append.ts';
 import { TlogError } from './errors.ts';
-import { assertHash, leafHash, nodeHash, rootHash, type NodeReader } from './merkle.ts';
+import { leafHash, rootHash, type NodeReader } from './merkle.ts';
 
 /**
  * An append-only tree held in memory: every complete subtree's hash, level by level, computed as leaves arrive. The
- * reference `NodeReader` for tests and small tools; a store keeps the same hashes in its own tables or tiles.
+ * reference `NodeReader` for tests and small tools; a store keeps the same hashes (`appendLeaves`) in its own tables.
  */
 export class MemoryTree implements NodeReader {
   readonly #levels: Uint8Array[][] = [[]];
@@ -17,19 +18,11 @@ export class MemoryTree implements NodeReader {
     return this.appendLeafHash(leafHash(entry));
   }
 
-  /** Appends a leaf hash and completes every subtree it closes; returns its leaf index. */
+  /** Appends a leaf hash and keeps every subtree it completes; returns its leaf index. */
   appendLeafHash(hash: Uint8Array): number {
-    assertHash(hash, 'a leaf hash');
     const index = this.size;
-    let carry: Uint8Array = Uint8Array.from(hash);
-    let position = index;
-    for (let level = 0; ; level += 1) {
-      const row = (this.#levels[level] ??= []);
-      row.push(carry);
-      if (position % 2 === 0) break;
-      const left = row[position - 1] as Uint8Array;
-      carry = nodeHash(left, carry);
-      position = (position - 1) / 2;
+    for (const node of appendLeaves(index, [hash], this)) {
+      (this.#levels[node.level] ??= [])[node.index] = Uint8Array.from(node.hash);
     }
     return index;
   }
