@@ -95,6 +95,15 @@ export function serverAccount(): RunAs | undefined {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
+/** The account can write its dir: a parent dir closed to others (a root-only temp or home dir) stops initdb. */
+function checkReachable(dir: string, account: RunAs): void {
+  if (spawnSync('test', ['-w', dir], { uid: account.uid, gid: account.gid, cwd: '/' }).status === 0) return;
+  throw new Error(
+    `PostgreSQL runs as the ${SERVER_ACCOUNT} account, which cannot reach ${dir}: make its parent dirs searchable ` +
+      '(chmod o+x) or set LOCAL_DATA_DIR to a dir it can reach',
+  );
+}
+
 /** The server's settings, as command-line options: nothing depends on a postgresql.conf someone edited. */
 function serverArgs(settings: LocalStackSettings, paths: ReturnType<typeof postgresPaths>): string[] {
   return [
@@ -135,6 +144,7 @@ export async function startPostgres(
     if (account !== undefined) chownSync(dir, account.uid, account.gid);
   }
   chmodSync(paths.socketDir, 0o700);
+  if (account !== undefined) checkReachable(paths.home, account);
   if (!existsSync(path.join(paths.data, 'PG_VERSION'))) {
     const initdb = ['-D', paths.data, '-U', SERVER_ACCOUNT, '--auth=trust', '-E', 'UTF8', '--locale=C'];
     await run(path.join(bin, 'initdb'), initdb, { what: 'initdb', user: account, signal });
