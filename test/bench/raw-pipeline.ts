@@ -225,7 +225,8 @@ async function startStage(pipeline: Pipeline, stage: Stage, partitions: number):
         outputs.push(...result.outputs);
         if (result.write !== undefined) writes.push(result.write);
       }
-      if (!payload.isRunning() || payload.isStale()) return; // nothing committed: the partition's next owner fetches it again
+      // Stopping, or the partition moved: nothing is committed, and its next owner fetches the batch again.
+      if (!payload.isRunning() || payload.isStale()) return;
       if (writes.length > 0) await pipeline.inbox.write(writes);
       const next = (BigInt(last.offset) + 1n).toString();
       const requests = await commitTransaction(await producerFor(batch.partition), outputs, namespace, {
@@ -352,15 +353,19 @@ export async function rawPipeline(options: RawBenchOptions): Promise<BenchRow[]>
       Math.min(30_000, left()),
       'raw connect',
     );
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: TOPICS.map((topic) => ({
-        topic: namespace + topic.name,
-        numPartitions: topic.partitions,
-        replicationFactor: 1,
-        configEntries: [{ name: 'retention.ms', value: String(60 * 60 * 1000) }],
-      })),
-    });
+    await withDeadline(
+      admin.createTopics({
+        waitForLeaders: true,
+        topics: TOPICS.map((topic) => ({
+          topic: namespace + topic.name,
+          numPartitions: topic.partitions,
+          replicationFactor: 1,
+          configEntries: [{ name: 'retention.ms', value: String(60 * 60 * 1000) }],
+        })),
+      }),
+      Math.min(30_000, left()),
+      'raw topics',
+    );
     progress(`raw: namespace ${namespace} on ${options.brokers.join(',')}, a burst of ${options.burst} incidents`);
     const signer = createSigner();
     assertHubShapes(signer);
@@ -426,7 +431,7 @@ export async function rawPipeline(options: RawBenchOptions): Promise<BenchRow[]>
     ];
 
     // Untimed: exactly once, end to end, and every signature.
-    await sleep(1_000); // a late repeat would show
+    await sleep(1_000); // a notification stored under a new id (ids not derived from content) would show
     if (stored !== expected) throw new Error(`raw: ${stored} notifications stored, expected ${expected}`);
     const short = [...storedPerReceipt.values()].filter((count) => count !== PER_INCIDENT).length;
     if (storedPerReceipt.size !== warm.length + burst.length || short > 0) {
@@ -529,13 +534,11 @@ async function checkRecords(
       },
     });
     const expected = { notifications: incidents * PER_INCIDENT, audit: incidents * AUDITS_PER_INCIDENT };
-    await withDeadline(
-      (async () => {
-        while (notifications.length < expected.notifications || auditIds.length < expected.audit) await sleep(20);
-      })(),
-      ms,
-      'raw: reading the records back',
-    );
+    const started = now();
+    while (notifications.length < expected.notifications || auditIds.length < expected.audit) {
+      if (now() - started > ms) throw new Error(`raw: reading the records back: not done within ${ms} ms`);
+      await sleep(20);
+    }
     await sleep(1_000); // a repeat after them would show
     const unique = (values: readonly string[]): number => new Set(values).size;
     const issuedIds = notifications.map((notification) => notification.notificationId);

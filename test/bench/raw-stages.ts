@@ -3,9 +3,17 @@
  * (@hub/contracts types), the seed's Whitlock family and the default policy's wording, the ES256 signing and the Redis
  * inbox writes. No Kafka here: raw-pipeline.ts moves the records.
  */
-import { generateKeyPairSync, randomBytes, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  verify as verifySignature,
+  type KeyObject,
+} from 'node:crypto';
 import {
   auditEventsTopic,
+  contentHash,
   contentId,
   daIncidentDecidedTopic,
   daIncidentIdentifiedTopic,
@@ -40,7 +48,7 @@ const POLICY_VERSION = 'da-2026.11.2';
 const LAWFUL_BASIS = ['uk-gdpr-6-1-e', 'uk-gdpr-9-2-g-dpa-sch1-para18', 'dpa-part3-sch8-para4'] as const;
 
 /** How the identity service matches the Whitlock family (infra/seed/README.md). */
-export const IDENTITIES: readonly SubjectIdentity[] = [
+const IDENTITIES: readonly SubjectIdentity[] = [
   { ref: 'V1', outcome: 'matched', nhsNumber: '9991001018', practiceOds: 'L85901', matchedBy: 'nhs-number' },
   { ref: 'P1', outcome: 'matched', nhsNumber: '9991001026', practiceOds: 'L85904', matchedBy: 'nhs-number' },
   { ref: 'C1', outcome: 'matched', nhsNumber: '9991001034', practiceOds: 'L85901', matchedBy: 'demographic-trace' },
@@ -53,7 +61,7 @@ const nhsNumberOf = (ref: string | null): string | null => {
 };
 
 /** The default policy's decisions for a high-risk Whitlock incident, with its reasons word for word. */
-export const DECISIONS = [
+const DECISIONS = [
   {
     subjectRef: 'V1',
     role: 'victim',
@@ -134,12 +142,12 @@ function auditOf(service: string, action: AuditAction, { at, traceId }: Step, fi
 
 function received(incidentId: string): DaIncidentReceived {
   const submission = whitlockIncident({ incidentId });
-  const contentHash = contentId('sha', JSON.stringify(submission)).slice(4).repeat(2);
+  const hash = contentHash(submission);
   return {
-    receiptId: contentId('rcpt', FORCE, incidentId, contentHash, ''),
+    receiptId: contentId('rcpt', FORCE, incidentId, hash, ''),
     force: FORCE,
     incidentId,
-    contentHash,
+    contentHash: hash,
     amendsReceiptId: null,
     receivedAt: new Date().toISOString(),
     submittedBy: 'bench-police',
@@ -196,8 +204,10 @@ export interface Signer {
 export function createSigner(): Signer {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const { crv, x, y } = publicKey.export({ format: 'jwk' });
-  // RFC 7638 thumbprint, as @hub/signing's generated keys use for their kid.
-  const kid = contentId('kid', JSON.stringify({ crv, kty: 'EC', x, y })).slice(4);
+  // The RFC 7638 thumbprint, as @hub/signing's generated keys have for their kid.
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ crv, kty: 'EC', x, y }))
+    .digest('base64url');
   const headers = new Map<string, string>();
   return {
     kid,
