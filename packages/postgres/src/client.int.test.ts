@@ -50,6 +50,14 @@ afterAll(async () => {
   await Promise.all(opened.map((postgres) => postgres.close()));
 });
 
+async function eventually(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Everything an error would show a logger: its message, its fields and its cause's. */
 function everything(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
@@ -117,5 +125,17 @@ describe('transaction', () => {
       "SELECT nhs_number FROM people WHERE nhs_number IN ('1111111111', '2222222222')",
     );
     expect(rows).toEqual([{ nhs_number: '1111111111' }]);
+  });
+
+  it('fails as unavailable when the server drops its connection mid-way, without crashing, and the pool goes on', async () => {
+    const failed = main.transaction(async (tx) => {
+      const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await main.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      // The connection is dropped while no statement of it runs: the error arrives as an event, not a reply.
+      await eventually(() => logs.lines().some((line) => line['msg'] === 'postgres connection lost in a transaction'));
+      await tx.query('SELECT 1');
+    });
+    await expect(failed).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(main.ping(5_000)).resolves.toBeUndefined();
   });
 });

@@ -135,6 +135,12 @@ export function createPostgres(options: CreatePostgresOptions): Postgres {
       } catch (error) {
         throw toHubError(error, secrets);
       }
+      // A checked-out connection that the server drops between statements reports it here (the pool only listens
+      // while it is idle); unheard, the error would crash the process. Its next statement then fails as unavailable.
+      const onError = (error: Error) => {
+        logger.warn({ applicationName, ...describeError(error, secrets) }, 'postgres connection lost in a transaction');
+      };
+      client.on('error', onError);
       const tx: Queryable = { query: (sql, params) => run(client, sql, params) };
       let broken = false;
       try {
@@ -148,6 +154,7 @@ export function createPostgres(options: CreatePostgresOptions): Postgres {
         });
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },
