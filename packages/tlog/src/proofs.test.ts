@@ -23,6 +23,10 @@ import {
   unhex,
 } from './test-vectors.ts';
 
+// Expected proofs and roots are the published RFC 6962 vectors (sources and commits in test-vectors.ts) and the
+// transparency-dev/merkle probe files (../testdata/transparency-dev-merkle/README.md); nothing here was produced by
+// this code and then pasted back.
+
 function referenceTree(): MemoryTree {
   const tree = new MemoryTree();
   for (const leaf of RFC6962_LEAVES) tree.appendEntry(leaf);

@@ -105,7 +105,8 @@ export function buildTile(tile: TileRef, reader: NodeReader): Buffer {
 
 /**
  * A `NodeReader` over tiles of a tree of `size`: `fetchTile` gives a tile's contents (from a cache, a store, or
- * tiles fetched beforehand with `tilesForNodes`); a hash between two tile levels is recomputed from the tile.
+ * tiles fetched beforehand with `tilesForNodes`); a hash between two tile levels is recomputed from the tile. A
+ * client takes `size` from a checkpoint it has verified (the spec: no partial tile a verified size does not need).
  */
 export function tileReader(size: number, fetchTile: (tile: TileRef) => Uint8Array): NodeReader {
   return {
