@@ -65,6 +65,8 @@ export interface HubProcessOptions extends Endpoints {
   readonly logLevel?: string;
   /** Extra environment for the hub (wins over the defaults). */
   readonly env?: Readonly<Record<string, string>>;
+  /** The entry point, run from its own root (default services/hub/src/main.ts, from the repository's root). */
+  readonly main?: { readonly file: string; readonly cwd: string };
 }
 
 export interface HubProcess {
@@ -225,8 +227,8 @@ export async function createHubProcess(options: HubProcessOptions): Promise<HubP
       // BENCH_CPU_PROF_DIR: the hub writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
       const profileDir = process.env['BENCH_CPU_PROF_DIR'];
       const flags = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
-      const spawned = spawn(process.execPath, [...flags, MAIN], {
-        cwd: REPO_ROOT,
+      const spawned = spawn(process.execPath, [...flags, options.main?.file ?? MAIN], {
+        cwd: options.main?.cwd ?? REPO_ROOT,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

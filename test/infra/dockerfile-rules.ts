@@ -104,3 +104,18 @@ export function dockerfileViolations(text: string, nodeVersion: string): string[
   }
   return problems;
 }
+
+/** The pnpm selector a build stage hands infra/image/collect.sh, with the stage's ARG defaults substituted. */
+export function collectSelector(text: string, stageName: string): string {
+  const stage = parseDockerfile(text).stages.find((s) => s.name === stageName);
+  const args = new Map<string, string>();
+  for (const instruction of stage?.instructions ?? []) {
+    const arg = instruction.keyword === 'ARG' ? /^(\w+)=(\S+)$/.exec(instruction.args) : null;
+    if (arg !== null) args.set(arg[1] ?? '', arg[2] ?? '');
+  }
+  const run = stage?.instructions.find((i) => i.keyword === 'RUN' && i.args.includes('infra/image/collect.sh'));
+  const selector = /collect\.sh \/out "([^"]+)"/.exec(run?.args ?? '')?.[1];
+  if (selector === undefined)
+    throw new Error(`stage ${stageName} does not run infra/image/collect.sh /out "<selector>"`);
+  return selector.replace(/\$\{(\w+)\}/g, (_whole, name: string) => args.get(name) ?? '');
+}

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { dockerfileViolations, parseDockerfile } from './dockerfile-rules.ts';
+import { collectSelector, dockerfileViolations } from './dockerfile-rules.ts';
 
 // The production image, checked without a Docker engine: what the Dockerfile says, and what its build stages
 // would install, taken from the lockfile by pnpm with the same selectors the Dockerfile gives infra/image/collect.sh.
@@ -15,21 +15,8 @@ const NODE_VERSION = read('.nvmrc').trim();
 const DEV_ONLY =
   /^(vitest|@vitest\/.*|vite|esbuild|@esbuild\/.*|typescript|@types\/.*|eslint|prettier|testcontainers|@hub\/test|@hub\/testkit)$/;
 
-/** The pnpm selector a build stage hands infra/image/collect.sh, its ARG defaults substituted. */
-function collectSelector(stageName: string): string {
-  const stage = parseDockerfile(DOCKERFILE).stages.find((s) => s.name === stageName);
-  const args = new Map(
-    (stage?.instructions ?? [])
-      .filter((i) => i.keyword === 'ARG')
-      .flatMap((i) =>
-        [/^(\w+)=(\S+)$/.exec(i.args)].flatMap((m) => (m === null ? [] : [[m[1] ?? '', m[2] ?? ''] as const])),
-      ),
-  );
-  const run = stage?.instructions.find((i) => i.keyword === 'RUN' && i.args.includes('infra/image/collect.sh'));
-  const selector = /collect\.sh \/out "([^"]+)"/.exec(run?.args ?? '')?.[1];
-  if (selector === undefined)
-    throw new Error(`stage ${stageName} does not run infra/image/collect.sh /out "<selector>"`);
-  return selector.replace(/\$\{(\w+)\}/g, (_whole, name: string) => args.get(name) ?? '');
+function selector(stageName: string): string {
+  return collectSelector(DOCKERFILE, stageName);
 }
 
 interface ListedPackage {
@@ -61,7 +48,7 @@ function productionClosure(selector: string): Set<string> {
 
 describe('the production image (Dockerfile)', () => {
   it('builds the hub by default, from its own directory', () => {
-    expect(collectSelector('build')).toBe('{./services/hub}...');
+    expect(selector('build')).toBe('{./services/hub}...');
   });
 
   it.each([
@@ -70,7 +57,7 @@ describe('the production image (Dockerfile)', () => {
   ])(
     'stage %s installs the production dependencies only: no vitest, vite, esbuild, typescript, @types',
     (stage, expected) => {
-      const closure = productionClosure(collectSelector(stage));
+      const closure = productionClosure(selector(stage));
       // What the stage runs is there (so the walk saw the dependency tree at all)...
       expect([...closure]).toEqual(expect.arrayContaining(expected));
       // ...and no development tool is.
