@@ -4,8 +4,7 @@ import path from 'node:path';
 import { ALL_TOPICS } from '@hub/contracts';
 import { createKafkaClient, type KafkaClient } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
-import { createPostgres } from '@hub/postgres';
-import type { Postgres } from '@hub/postgres';
+import { createPostgres, type Postgres } from '@hub/postgres';
 import { closeRedis, createRedis, pingRedis } from '@hub/redis';
 import { kafkaListeners, kafkaPaths, kafkaPid, startKafka, stopKafka, type StartResult } from './kafka-broker.ts';
 import { freePort, portIsOpen, runningPid, startedOn } from './processes.ts';
@@ -234,7 +233,7 @@ export interface PrivateChoice {
 
 /**
  * For a stack the caller uses alone (the integration tests'): the settings as given when none of the stack's ports
- * is taken by another program; otherwise a private stack with every port the OS's pick and a fresh data dir under
+ * (those of `parts`, when given) is taken by another program; otherwise a private stack with every port the OS's pick and a fresh data dir under
  * the system's temp dir (the KRaft storage remembers its controller port, and one data dir's pid files describe one
  * stack). The caller removes that data dir when done.
  */
