@@ -119,3 +119,15 @@ export function collectSelector(text: string, stageName: string): string {
     throw new Error(`stage ${stageName} does not run infra/image/collect.sh /out "<selector>"`);
   return selector.replace(/\$\{(\w+)\}/g, (_whole, name: string) => args.get(name) ?? '');
 }
+
+/** Development tools that must never reach an image: these packages, and every package of these scopes. */
+const DEV_TOOLS = ['vitest', 'vite', 'esbuild', 'typescript', 'eslint', 'prettier', 'testcontainers'];
+const DEV_TOOL_SCOPES = ['@vitest/', '@esbuild/', '@types/', '@testcontainers/'];
+/** The workspace's test packages, which no image runs either. */
+const TEST_PACKAGES = ['@hub/test', '@hub/testkit'];
+
+export function isDevelopmentPackage(name: string): boolean {
+  return (
+    DEV_TOOLS.includes(name) || TEST_PACKAGES.includes(name) || DEV_TOOL_SCOPES.some((scope) => name.startsWith(scope))
+  );
+}
