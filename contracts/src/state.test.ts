@@ -2,14 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  HUB_CACHES,
-  HUB_VIEW_NAMES,
-  HUB_VIEWS,
-  VIEW_GENERATION_KEYS,
-  viewGenerationKey,
-  viewTopics,
-} from './state.ts';
+import { HUB_CACHES, HUB_VIEW_NAMES, HUB_VIEWS, VIEW_KEY_PATTERNS, VIEW_KEYS, viewTopics } from './state.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -51,7 +44,6 @@ function keyLiterals(): { file: string; key: string }[] {
       const raw = match[1] ?? match[2] ?? '';
       if (NOT_KEYS.test(raw)) continue;
       const key = raw.replace(/\$\{[^}]*\}/g, '*').replace(/<[^>]*>/g, '*');
-      if (own && key === VIEW_GENERATION_KEYS) continue;
       keys.push({ file: relative(ROOT, file), key });
     }
   }
@@ -72,7 +64,7 @@ function globMatches(pattern: string, key: string): boolean {
 const DECLARED: readonly string[] = [
   ...Object.values(HUB_VIEWS).flatMap((entry) => entry.keys),
   ...Object.values(HUB_CACHES).flatMap((entry) => entry.keys),
-  VIEW_GENERATION_KEYS,
+  ...VIEW_KEY_PATTERNS,
 ];
 
 describe('every piece of Redis state is listed (contracts/src/state.ts)', () => {
@@ -101,7 +93,9 @@ describe('every piece of Redis state is listed (contracts/src/state.ts)', () => 
 
   it('every declared pattern is used by some module (the list holds nothing that is gone)', () => {
     const unused = DECLARED.filter(
-      (pattern) => pattern !== VIEW_GENERATION_KEYS && !found.some(({ key }) => globMatches(pattern, key)),
+      (pattern) =>
+        !(VIEW_KEY_PATTERNS as readonly string[]).includes(pattern) &&
+        !found.some(({ key }) => globMatches(pattern, key)),
     );
     expect(unused).toEqual([]);
   });
@@ -124,8 +118,17 @@ describe('every piece of Redis state is listed (contracts/src/state.ts)', () => 
     for (const view of HUB_VIEW_NAMES) expect([view, viewTopics(view).length > 0]).toEqual([view, true]);
   });
 
-  it("names each view's generation marker under the view's name", () => {
-    expect(viewGenerationKey('cp-flags')).toBe('view:cp-flags:generation');
-    expect(globMatches(VIEW_GENERATION_KEYS, viewGenerationKey('inbox'))).toBe(true);
+  it("names each view's coordination keys under the view's name, and each is declared", () => {
+    expect(VIEW_KEYS.generation('cp-flags')).toBe('view:cp-flags:generation');
+    for (const key of [
+      VIEW_KEYS.generation('inbox'),
+      VIEW_KEYS.building('inbox'),
+      VIEW_KEYS.builder('inbox'),
+      VIEW_KEYS.progress('inbox'),
+      VIEW_KEYS.redisRunId,
+      `${VIEW_KEYS.space('inbox', 'g1')}inbox:x:items`,
+    ]) {
+      expect([key, VIEW_KEY_PATTERNS.some((pattern) => globMatches(pattern, key))]).toEqual([key, true]);
+    }
   });
 });

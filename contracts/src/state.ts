@@ -4,11 +4,12 @@ import { ALL_STEPS, type ProjectorStep, type StageStep } from './steps.ts';
  * Every piece of the hub's Redis state, in one place (Kafka is the record; Redis holds nothing else). Each entry is
  * either:
  * - a **view**: rebuilt from the topics its steps read (the `STEPS` entries whose `view` names it; derived below,
- *   never written twice), and carrying a generation marker (`viewGenerationKey`) written when a build completes;
+ *   never written twice) into a key space of its own per build (`VIEW_KEYS`), the one served named by a
+ *   generation marker written when a build completes;
  * - a **cache** whose loss is harmless, with why.
  *
  * Keys are Redis glob patterns (`*` matches anything, `:` included), as SCAN MATCH takes them, under the
- * deployment's `REDIS_KEY_PREFIX`. A module that writes a new key declares its pattern here: `state.test.ts` reads
+ * deployment's `REDIS_KEY_PREFIX`; a view's keys, and the locks its modules take, under its generation's key space. A module that writes a new key declares its pattern here: `state.test.ts` reads
  * every module that uses `@hub/redis` and fails on a key literal no pattern matches (and on a pattern no module
  * uses). Keys derived from another key (e.g. `${record}:position`) belong to that key's pattern.
  */
@@ -107,11 +108,35 @@ export const HUB_CACHES = {
 } as const satisfies Record<string, CacheEntry>;
 export type HubCacheName = keyof typeof HUB_CACHES;
 
-/** The marker a view's build leaves: the generation id of the build the view holds. */
-export function viewGenerationKey(view: HubViewName): string {
-  return `view:${view}:generation`;
-}
-export const VIEW_GENERATION_KEYS = 'view:*:generation';
+/**
+ * The keys that say which build of each view is served (`@hub/runtime` view-generations; README "When Redis loses
+ * its data"), and the key space each build writes. A view's keys (its `HUB_VIEWS` patterns, and the locks its
+ * modules take) live under `space(view, generation)`, so a rebuild writes beside the view it replaces and the
+ * switch is one write of `generation`.
+ */
+export const VIEW_KEYS = {
+  /** The generation served: written when a build completes. Missing = lost (or never built). */
+  generation: (view: HubViewName) => `view:${view}:generation`,
+  /** The generation being built, if any; a rebuild is asked for by writing it (SET NX). */
+  building: (view: HubViewName) => `view:${view}:building`,
+  /** The lease of the one instance that builds it (its instance id). */
+  builder: (view: HubViewName) => `view:${view}:builder`,
+  /** The build's progress (counts only), for `./hub rebuild`. */
+  progress: (view: HubViewName) => `view:${view}:progress`,
+  /** The Redis run id the markers were written under: another means Redis restarted since (see view-generations). */
+  redisRunId: 'views:redis-run-id',
+  /** The prefix of one generation's keys. */
+  space: (view: HubViewName, generation: string) => `gen:${view}:${generation}:`,
+} as const;
+/** Glob patterns of the keys above (the key spaces' own keys are their views' patterns). */
+export const VIEW_KEY_PATTERNS = [
+  'view:*:generation',
+  'view:*:building',
+  'view:*:builder',
+  'view:*:progress',
+  'views:redis-run-id',
+  'gen:*',
+] as const;
 
 type ViewStep = (StageStep & { readonly view: HubViewName }) | ProjectorStep;
 

@@ -49,6 +49,8 @@ export interface StageStep extends StepBase {
   readonly outputs: readonly TopicSpec[];
   /** The view the stage also writes (idempotently), if any. */
   readonly view?: HubViewName;
+  /** Views its handler reads (besides its own): while one is not ready, the stage waits. */
+  readonly reads?: readonly HubViewName[];
 }
 
 /** Reads a topic into a view, at least once; applying a record twice changes nothing. Writes no topic. */
@@ -144,6 +146,8 @@ export const STEPS = {
     transactionalId: 'dispatcher',
     input: daIncidentDecidedTopic,
     outputs: [notificationsIssuedTopic, AUDIT],
+    // Its lineage sets `amends` and withdrawals: never issue on a lineage being rebuilt.
+    reads: ['amendment-lineage'],
   }),
   dispatcherLineage: step({
     kind: 'projector',

@@ -7,7 +7,7 @@ import { groupLag, provisionTopics, ping, waitUntilReady, type GroupLag } from '
 import { lazyConnection, type LazyConnection } from './connection.ts';
 import { DEFAULTS } from './limits.ts';
 import { consume } from './consumer.ts';
-import { groupMembers, resetGroupToEarliest, type GroupReset } from './group-offsets.ts';
+import { deleteGroup, groupMembers } from './group-offsets.ts';
 import { listDeadLetters, redriveDeadLetter, type DeadLetterEntry } from './dead-letter-tools.ts';
 import { kafkaLogLevel, createLogCreator } from './log-creator.ts';
 import { isKafkaFailure } from './kafka-errors.ts';
@@ -115,11 +115,8 @@ export interface KafkaClient {
   lag(groupId: string, topic: TopicSpec | string): Promise<GroupLag>;
   /** How many members consumer group `groupId` (logical) has now; 0 when it has none or does not exist. */
   groupMembers(groupId: string): Promise<number>;
-  /**
-   * Sets group `groupId`'s committed offsets on `topic` to the earliest of each partition, so it replays the topic
-   * (a view's rebuild). GroupActiveError while the group has members.
-   */
-  resetGroupToEarliest(groupId: string, topic: TopicSpec | string): Promise<GroupReset>;
+  /** Deletes group `groupId` (logical) and its offsets; false if there was none. GroupActiveError while it has members. */
+  deleteGroup(groupId: string): Promise<boolean>;
   /** Validates every value, then sends the batch (idempotent producer, acks=all). Throws and sends nothing if any is invalid. */
   publish<T extends TopicSpec>(topic: T, messages: readonly OutboundMessage<T>[]): Promise<void>;
   /** Publishes atomically: everything `work` publishes is committed together, or aborted if it throws. */
@@ -263,9 +260,9 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       core.assertOpen();
       return groupMembers(core, groupId);
     },
-    resetGroupToEarliest: async (groupId, topic) => {
+    deleteGroup: async (groupId) => {
       core.assertOpen();
-      return resetGroupToEarliest(core, groupId, topic);
+      return deleteGroup(core, groupId);
     },
     publish: async (topic, messages) => {
       assertOpenForRequest();

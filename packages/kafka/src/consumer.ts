@@ -35,6 +35,13 @@ export async function consume<T extends TopicSpec>(
 
   async function deadLetter(payload: EachMessagePayload, reason: DeadLetterReason, detail: string): Promise<void> {
     const { partition, message } = payload;
+    if (options.replay === true) {
+      log.warn(
+        { partition, offset: message.offset, reason },
+        'replay: message skipped (dead-lettered when first handled)',
+      );
+      return;
+    }
     try {
       await producer.send({
         topic: deadLetterTopic,

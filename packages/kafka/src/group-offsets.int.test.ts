@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { createKafkaClient, GroupActiveError, type KafkaClient } from './index.ts';
 
 const notes = defineTopic({
-  name: 'test.reset-notes.v1',
+  name: 'test.group-notes.v1',
   description: 'test',
   schema: z.object({ n: z.int() }).strict(),
   partitions: 2,
@@ -16,10 +16,10 @@ const notes = defineTopic({
 let client: KafkaClient;
 
 beforeAll(async () => {
-  const { logger } = captureLogs('kafka-reset-test');
+  const { logger } = captureLogs('kafka-group-test');
   client = createKafkaClient({
     brokers: testEndpoints().kafkaBrokers,
-    clientId: 'reset-test',
+    clientId: 'group-test',
     logger,
     topicNamespace: isolatedTopicNamespace(),
   });
@@ -50,39 +50,17 @@ async function consumeAll(groupId: string, count: number) {
   return { seen, subscription };
 }
 
-describe('resetGroupToEarliest', () => {
-  it('refuses while the group has members, then moves its offsets to the start: the next consumer replays all', async () => {
-    const groupId = uniqueId('reset-reader');
-    const first = await consumeAll(groupId, 4);
-    expect(await client.groupMembers(groupId)).toBe(1);
-    expect((await client.lag(groupId, notes)).progressed).toBe(true);
+describe('deleteGroup', () => {
+  it('refuses while the group has members, then deletes it and its offsets', async () => {
+    const groupId = uniqueId('deleted');
+    const { subscription } = await consumeAll(groupId, 4);
+    await expect(client.deleteGroup(groupId)).rejects.toBeInstanceOf(GroupActiveError);
+    await subscription.stop();
 
-    const refused = client.resetGroupToEarliest(groupId, notes);
-    await expect(refused).rejects.toBeInstanceOf(GroupActiveError);
-    await expect(refused).rejects.toMatchObject({ members: 1 });
-    // Refused means untouched.
-    expect((await client.lag(groupId, notes)).lag).toBe(0);
-
-    await first.subscription.stop();
-    await expect.poll(() => client.groupMembers(groupId), { timeout: 30_000 }).toBe(0);
-    expect(await client.resetGroupToEarliest(groupId, notes)).toEqual({
-      partitions: [
-        { partition: 0, offset: '0' },
-        { partition: 1, offset: '0' },
-      ],
-    });
-    const after = await client.lag(groupId, notes);
-    expect([after.progressed, after.lag, after.partitions.map((p) => p.committed)]).toEqual([false, 4, ['0', '0']]);
-
-    const second = await consumeAll(groupId, 4);
-    expect(second.seen.sort()).toEqual([1, 2, 3, 4]);
-    await second.subscription.stop();
-  });
-
-  it('answers 0 members for a group that never existed, and resets it too', async () => {
-    const groupId = uniqueId('reset-never');
-    expect(await client.groupMembers(groupId)).toBe(0);
-    await client.resetGroupToEarliest(groupId, notes);
-    expect((await client.lag(groupId, notes)).partitions.map((p) => p.committed)).toEqual(['0', '0']);
+    expect(await client.deleteGroup(groupId)).toBe(true);
+    const lag = await client.lag(groupId, notes);
+    expect(lag.progressed).toBe(false);
+    expect(lag.partitions.map((p) => p.committed)).toEqual([null, null]);
+    expect(await client.deleteGroup(groupId)).toBe(false);
   });
 });

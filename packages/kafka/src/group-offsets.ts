@@ -1,4 +1,3 @@
-import type { TopicSpec } from '@hub/contracts';
 import type { ClientCore } from './client.ts';
 
 /** A group's offsets cannot be moved while it has members: stop every consumer of the group first. */
@@ -20,28 +19,17 @@ export async function groupMembers(core: ClientCore, groupId: string): Promise<n
   return groups[0]?.members.length ?? 0;
 }
 
-/** Where a reset put each partition of the topic. */
-export interface GroupReset {
-  readonly partitions: readonly { readonly partition: number; readonly offset: string }[];
-}
-
 /**
- * Sets consumer group `groupId`'s committed offsets on `topic` to the start of each partition's log (its low
- * watermark), so the group's next consumer replays the topic from its earliest retained record. Refuses
- * (GroupActiveError) while the group has members; kafkajs's setOffsets refuses too if one joins meanwhile.
+ * Deletes consumer group `groupId` (logical) and its committed offsets: a finished rebuild's group, whose offsets no
+ * consumer will use again. Refuses (GroupActiveError) while it has members; answers false when there was no group.
  */
-export async function resetGroupToEarliest(
-  core: ClientCore,
-  groupId: string,
-  topic: TopicSpec | string,
-): Promise<GroupReset> {
+export async function deleteGroup(core: ClientCore, groupId: string): Promise<boolean> {
   const members = await groupMembers(core, groupId);
   if (members > 0) throw new GroupActiveError(groupId, members);
   const admin = await core.admin();
-  const physical = core.names.topic(typeof topic === 'string' ? topic : topic.name);
-  const partitions = (await admin.fetchTopicOffsets(physical))
-    .map(({ partition, low }) => ({ partition, offset: low }))
-    .sort((a, b) => a.partition - b.partition);
-  await admin.setOffsets({ groupId: core.names.group(groupId), topic: physical, partitions });
-  return { partitions };
+  const physical = core.names.group(groupId);
+  const { groups } = await admin.listGroups();
+  if (!groups.some((group) => group.groupId === physical)) return false;
+  await admin.deleteGroups([physical]);
+  return true;
 }

@@ -14,6 +14,15 @@ export interface HandlerRetryContext {
   readonly signal: AbortSignal;
 }
 
+/**
+ * Thrown by a handler that must not run yet (e.g. the view it writes is being rebuilt): the message is retried every
+ * NOT_YET_DELAY_MS, heartbeating, for as long as it takes; the attempt does not count and it is never dead-lettered.
+ */
+export class NotYetError extends Error {
+  override readonly name = 'NotYetError';
+}
+export const NOT_YET_DELAY_MS = 1_000;
+
 export type HandlerOutcome<R> =
   { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown } | 'abandoned';
 
@@ -27,12 +36,24 @@ export async function runWithRetries<R>(
   context: HandlerRetryContext,
 ): Promise<HandlerOutcome<R>> {
   const { log, policy, partition, offset } = context;
+  let waited = false;
   for (let attempt = 1; ; attempt++) {
     try {
       const value = await work();
       if (attempt > 1) log.info({ partition, offset, attempt }, 'handled on retry');
+      if (waited) log.info({ partition, offset }, 'handled after waiting');
       return { ok: true, value };
     } catch (error) {
+      if (error instanceof NotYetError) {
+        if (!waited) log.info({ partition, offset, reason: error.message }, 'waiting before handling');
+        waited = true;
+        attempt--;
+        const beat = context.heartbeat;
+        if (!(await sleepWithHeartbeat(NOT_YET_DELAY_MS, context.heartbeatIntervalMs, beat, context.signal))) {
+          return 'abandoned';
+        }
+        continue;
+      }
       const { name, code } = describeError(error);
       const where = { partition, offset, attempt, errorName: name, errorCode: code };
       if (attempt >= policy.attempts) {

@@ -4,7 +4,7 @@
  */
 export { createKafkaClient, type KafkaClient, type KafkaClientOptions } from './client.ts';
 export type { GroupLag } from './admin.ts';
-export { GroupActiveError, type GroupReset } from './group-offsets.ts';
+export { GroupActiveError } from './group-offsets.ts';
 export {
   output,
   type ConsumeOptions,
@@ -21,6 +21,7 @@ export {
 export { ContractViolationError } from './outbound.ts';
 export type { IssueSummary } from './codec.ts';
 export { OUTAGE_TOLERANT_RETRY, type RetryPolicy } from './retry.ts';
+export { NotYetError } from './handler-retry.ts';
 export { DLQ_HEADERS, DLQ_REASONS, type DeadLetterReason } from './dead-letter.ts';
 export { RedriveRefusedError, type DeadLetterEntry } from './dead-letter-tools.ts';
 export { HEADERS, CONTENT_TYPE_JSON } from './headers.ts';

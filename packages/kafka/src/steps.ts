@@ -60,6 +60,11 @@ function checkDeclared(step: Step & { readonly outputs: readonly TopicSpec[] }, 
 export interface StartStepOptions {
   /** Another consumer group than the step's (a fresh group replays the topic from its start: rebuilds, tests). */
   readonly groupId?: string;
+  /**
+   * Replays the step into its view only (a view's rebuild, under its own group): a stage's outputs are computed and
+   * discarded (the step's live run wrote them), and nothing is dead-lettered again.
+   */
+  readonly replay?: boolean;
 }
 
 /** Starts a bound stage or projector on its step's topic, group and transactional id. */
@@ -72,16 +77,29 @@ export function startStep(
   const groupId = options.groupId ?? step.groupId;
   const tuning = binding.tuning ?? {};
   const retry = binding.retry === undefined ? {} : { retry: binding.retry };
+  const replay = options.replay === true;
   if (step.kind === 'projector') {
     const projector = binding as ProjectorBinding;
     return kafka.consume(step.input, {
       ...tuning,
       ...retry,
       groupId,
+      replay,
       handle: (message) => projector.handle(message),
     });
   }
   const stage = binding as StageBinding;
+  if (replay) {
+    return kafka.consume(step.input, {
+      ...tuning,
+      ...retry,
+      groupId,
+      replay,
+      handle: async (message) => {
+        await stage.handle(message);
+      },
+    });
+  }
   return kafka.processTransactionally(step.input, {
     ...tuning,
     ...retry,

@@ -46,6 +46,11 @@ export interface ConsumeOptions<T extends TopicSpec> extends ConsumerTuning {
   readonly handle: (message: InboundMessage<T>) => Promise<void>;
   /** Handler retries before dead-lettering. Default 5 attempts, 200 ms doubling to 10 s. */
   readonly retry?: RetryPolicy;
+  /**
+   * A replay of records already handled once (a view's rebuild): a record that cannot be read or handled is logged
+   * and skipped, never dead-lettered again (its first handling did that).
+   */
+  readonly replay?: boolean;
 }
 
 /** One message a transactional handler wants written; build it with `output()` for type checking. */

@@ -22,3 +22,6 @@ export {
   DEFAULT_LOCK_RETRY_MS,
   type LockOptions,
 } from './lock.ts';
+export { switchableRedis, type SwitchableRedis } from './switchable.ts';
+export { deleteMatching } from './delete-matching.ts';
+export { serverRunId } from './server.ts';

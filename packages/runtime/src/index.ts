@@ -6,9 +6,8 @@ export { hubEnv, loadHubConfig, type HubConfig } from './config.ts';
 export { holdInstanceName, INSTANCE_LEASE_MS, type InstanceNameLease } from './instance-name.ts';
 export {
   createViewGenerations,
-  CAUGHT_UP_SLACK,
-  MARKER_SLACK,
   VIEW_CHECK_INTERVAL_MS,
   type ViewGenerations,
   type ViewState,
 } from './view-generations.ts';
+export { describeProgress, type BuildProgress } from './view-progress.ts';

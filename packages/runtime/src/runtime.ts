@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createAuth, loadClientRegistry } from '@hub/auth';
-import { ALL_HTTP_ROUTES, ALL_TOPICS, serviceStarted } from '@hub/contracts';
+import { ALL_HTTP_ROUTES, ALL_TOPICS, serviceStarted, VIEW_KEYS } from '@hub/contracts';
 import { directoryFiles, loadFileDirectory } from '@hub/directory';
 import {
   closeGracefully,
@@ -20,7 +20,7 @@ import {
   loadChildProtectionPolicy,
   loadPolicy,
 } from '@hub/policy';
-import { closeRedis, createRedis, pingRedis } from '@hub/redis';
+import { closeRedis, createRedis, pingRedis, type RedisClient } from '@hub/redis';
 import { createKeyStore } from '@hub/signing';
 import { auditAuthEvents } from './audit-auth.ts';
 import type { HubConfig } from './config.ts';
@@ -36,6 +36,8 @@ export interface Runtime {
   reload(): Promise<void>;
   /** Stops taking requests, lets in-flight work finish, closes Kafka and Redis. Safe to call twice. */
   stop(): Promise<void>;
+  /** The deployment's Redis client (caches and the views' markers; each view's keys are under `views`). */
+  readonly redis: RedisClient;
   /** The HTTP server (for `servedRoutes` in tests). */
   readonly http: HttpServer;
   readonly services: readonly HubService[];
@@ -103,8 +105,40 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     onAuthEvent: auditAuthEvents(kafka),
     logger,
   });
-  const deps: ServiceDeps = { config, logger, kafka, redis, auth, keyStore, directory, policy, cpPolicy, now };
+  const views = createViewGenerations({
+    redis,
+    kafka,
+    logger,
+    instanceId,
+    openSpace: (view, generation) =>
+      createRedis({
+        url: config.REDIS_URL,
+        keyPrefix: config.REDIS_KEY_PREFIX + VIEW_KEYS.space(view, generation),
+        connectionName: `${options.name}.${view}`,
+        logger,
+      }),
+    // A build's steps: the services keeping the view, made again with the view on the new key space.
+    buildSteps: (view, space) =>
+      options.services
+        .map((factory) => factory({ ...deps, viewRedis: (other) => (other === view ? space : views.redisFor(other)) }))
+        .filter((service) => service.views.includes(view))
+        .flatMap((service) => service.steps)
+        .filter((binding) => binding.step.view === view),
+  });
+  const deps: ServiceDeps = {
+    config,
+    logger,
+    kafka,
+    viewRedis: (view) => views.redisFor(view),
+    auth,
+    keyStore,
+    directory,
+    policy,
+    cpPolicy,
+    now,
+  };
   const services = options.services.map((factory) => factory(deps));
+  views.keep(services.flatMap((service) => service.views));
 
   const kept = new Set(services.flatMap((service) => service.views));
   for (const binding of services.flatMap((service) => service.routes)) {
@@ -115,12 +149,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       );
     }
   }
-  const views = createViewGenerations({
-    views: services.flatMap((service) => service.views),
-    redis,
-    kafka,
-    logger,
-  });
   let lease: InstanceNameLease | undefined;
   const shared: ReadinessCheck[] = [
     {
@@ -151,6 +179,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const subscriptions: Subscription[] = [];
   let stopping: Promise<void> | undefined;
   return {
+    redis,
     http,
     services,
     views,
@@ -163,7 +192,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       // Before the steps start: a view's groups that have consumed nothing yet make it new, not lost.
       await views.start();
       for (const service of services) {
-        subscriptions.push(...(await Promise.all(service.steps.map((binding) => startStep(kafka, binding)))));
+        const steps = service.steps.map((binding) => views.gate(binding));
+        subscriptions.push(...(await Promise.all(steps.map((binding) => startStep(kafka, binding)))));
       }
       await kafka.publish(serviceStarted, [
         { key: instanceId, value: { service: options.name, instanceId, startedAt: now().toISOString() } },
@@ -189,7 +219,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     stop() {
       stopping ??= (async () => {
         await closeGracefully(http, SHUTDOWN_GRACE_MS);
-        views.stop();
+        await views.stop();
         await kafka.close();
         // After Kafka: the name's transactional producers are closed, so a successor may take the name.
         await lease?.release().catch(() => undefined);

@@ -14,7 +14,11 @@ export interface ServiceDeps {
   readonly config: HubConfig;
   readonly logger: Logger;
   readonly kafka: KafkaClient;
-  readonly redis: RedisClient;
+  /**
+   * The Redis client for a view's modules (its keys, and the locks they take), on the key space of the generation
+   * this process serves; it follows the view to each new generation.
+   */
+  viewRedis(view: HubViewName): RedisClient;
   readonly auth: Auth;
   readonly keyStore: HubKeyStore;
   readonly directory: FileDirectory;

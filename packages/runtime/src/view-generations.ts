@@ -1,192 +1,388 @@
-import { randomUUID } from 'node:crypto';
-import { viewGenerationKey, viewSteps, type HubViewName } from '@hub/contracts';
+import { randomBytes } from 'node:crypto';
+import { HUB_VIEW_NAMES, VIEW_KEYS, type HubViewName } from '@hub/contracts';
 import type { ReadinessCheck } from '@hub/http';
-import type { KafkaClient } from '@hub/kafka';
+import { NotYetError, type KafkaClient, type StepBinding } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
-import type { RedisClient } from '@hub/redis';
+import {
+  closeRedis,
+  deleteMatching,
+  serverRunId,
+  switchableRedis,
+  type RedisClient,
+  type SwitchableRedis,
+} from '@hub/redis';
+import { startViewBuild, type ViewBuild } from './view-build.ts';
+import { describeProgress } from './view-progress.ts';
 
-/** How often each view's generation marker is checked (and a building view's lag read), besides each readiness probe. */
+/** How often each view's marker is checked and a build driven, besides each readiness probe. */
 export const VIEW_CHECK_INTERVAL_MS = 2_000;
+/** A builder's lease: renewed at every check, so another instance takes a build over within this after a crash. */
+const BUILDER_LEASE_MS = 15_000;
+/** How often a build's progress is logged. */
+const PROGRESS_LOG_MS = 10_000;
+/** A replaced key space's client is closed this long after the switch (commands already sent finish). */
+const CLOSE_REPLACED_AFTER_MS = 5_000;
 
 /**
- * Caught up, per partition: the group's committed offset is at most CAUGHT_UP_SLACK short of the end, or at most
- * MARKER_SLACK short and unmoved (offset and end) since the previous check. A group's commits never pass the marker a
- * transaction leaves after its records (1 short), nor the abort markers of transactions fenced at a restart (more).
- * A group stuck on a record a few short of the end also stands still: it is retried, then dead-lettered, so the view
- * is short of it for that long. (Exact would be consumers committing past those markers: see issue 9.)
+ * - `unchecked`: Redis or Kafka did not answer yet;
+ * - `ready`: serves a generation (a rebuild of it may be going on beside it);
+ * - `rebuilding`: no generation to serve (never built, wiped, or Redis restarted): its routes answer not-ready and
+ *   its steps wait, while one instance builds a new generation.
  */
-export const CAUGHT_UP_SLACK = 1;
-export const MARKER_SLACK = 4;
-
-/**
- * - `unchecked`: Redis or Kafka did not answer the first check yet (decided, by the start rule, when they do);
- * - `building`: new (no marker, its groups have consumed nothing): ready once its groups catch up;
- * - `ready`: holds the generation this process wrote or found at start;
- * - `lost`: the marker went, or another generation replaced it: wiped or rebuilt under this process.
- */
-export type ViewState = 'unchecked' | 'building' | 'ready' | 'lost';
+export type ViewState = 'unchecked' | 'ready' | 'rebuilding';
 
 export interface ViewGenerations {
   /**
-   * Decides each view's state from its marker and its groups' offsets, then checks on an interval. Call before the
-   * view's steps start. Never throws: a view Redis or Kafka could not tell about stays `unchecked` until they can.
+   * The views this process keeps (its services' `views`), once they are made; each `redisFor` call must have been
+   * for one of them.
    */
+  keep(views: readonly HubViewName[]): void;
+  /** The first check (never throws: a view Redis or Kafka could not tell about stays `unchecked`), then one every interval. */
   start(): Promise<void>;
   /** Synchronous, for every request of a route that reads the view. */
   ready(view: HubViewName): boolean;
   state(view: HubViewName): ViewState;
+  /** The generation served, if any. */
+  generation(view: HubViewName): string | undefined;
+  /** The client a view's modules keep: always the key space of the generation this process serves. */
+  redisFor(view: HubViewName): RedisClient;
+  /** A live step that waits (`NotYetError`) while the view it writes or reads is not ready. */
+  gate(binding: StepBinding): StepBinding;
   /** One check per view, named view:<name>, failing while it is not ready. */
   readonly readinessChecks: readonly ReadinessCheck[];
-  stop(): void;
+  /** Stops checking and building (a build's groups keep their offsets: another instance resumes it), closes clients. */
+  stop(): Promise<void>;
 }
 
-/** What an operator does about a lost view, in the log and README. */
-const REBUILD_BY_HAND =
-  'stop every hub instance, run `./hub rebuild <view>` (resets its consumer groups to the earliest offsets, deletes ' +
-  'its keys and generation marker), start the hub (README: "When Redis loses its data")';
-
-/**
- * The generation marker of each view this process keeps (`view:<name>:generation`, under the deployment's key
- * prefix; `@hub/contracts` `viewGenerationKey`): the id of the build the view's keys hold.
- *
- * At start, per view: a marker present is remembered (the view is ready). A marker missing while none of the
- * view's groups (the `STEPS` that write it) has consumed anything makes the view new (`building`): once every group
- * has caught up with the end of its input topic, a new generation is written (SET NX; an instance that loses the
- * race adopts the winner's) and the view is ready. A marker missing while a group HAS consumed (its keys were wiped
- * under it) makes the view `lost`. Afterwards, every VIEW_CHECK_INTERVAL_MS and on each readiness probe, a marker
- * that is missing or differs from the remembered one makes a ready view `lost`. Lost stays lost in this process:
- * the view is rebuilt with the hub stopped (`./hub rebuild`) today (issue 9 item 3 rebuilds it by itself).
- */
-export function createViewGenerations(options: {
-  readonly views: readonly HubViewName[];
+export interface ViewGenerationsOptions {
+  /** Under the deployment's key prefix. */
   readonly redis: RedisClient;
   readonly kafka: KafkaClient;
   readonly logger: Logger;
+  /** This process, as a builder's lease names it. */
+  readonly instanceId: string;
+  /** A new client on a generation's key space (the deployment's prefix + `VIEW_KEYS.space`). */
+  openSpace(view: HubViewName, generation: string): RedisClient;
+  /** The view's projecting steps, writing through `redis` (a new generation's key space). */
+  buildSteps(view: HubViewName, redis: RedisClient): readonly StepBinding[];
   readonly intervalMs?: number;
-}): ViewGenerations {
-  const { redis, kafka } = options;
+  /** How long a build goes on replaying after its switch, for records live instances applied to the old one. */
+  readonly switchGraceMs?: number;
+}
+
+interface ViewRun {
+  state: ViewState;
+  served: string | undefined;
+  readonly live: SwitchableRedis;
+  build: (ViewBuild & { switchedAt?: number }) | undefined;
+  lastProgressLog: number;
+}
+
+const newGeneration = () => randomBytes(6).toString('hex');
+
+// Redis restarted (its run id is not the one the markers were written under) or lost its data: every view's
+// marker and build goes, atomically, once, whichever instance notices first. KEYS[1] is the run id key.
+const NOTICE_RESTART = `
+local seen = redis.call('get', KEYS[1])
+if seen == ARGV[1] then return 0 end
+redis.call('set', KEYS[1], ARGV[1])
+local gone = 0
+for i = 2, #KEYS do gone = gone + redis.call('del', KEYS[i]) end
+return gone`;
+
+// Takes the build lease, or renews it if held: 1 if this instance holds it now.
+const HOLD_LEASE = `
+local holder = redis.call('get', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+const RELEASE_LEASE = `
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0`;
+
+// The switch: the generation built becomes the one served, if it is still the one asked for and this instance
+// still holds the lease. KEYS: building, generation, builder.
+const SWITCH = `
+if redis.call('get', KEYS[1]) ~= ARGV[1] or redis.call('get', KEYS[3]) ~= ARGV[2] then return 0 end
+redis.call('set', KEYS[2], ARGV[1])
+redis.call('del', KEYS[1])
+return 1`;
+
+/** A client for a view this process has no generation of yet: every command fails as Redis being unavailable. */
+function noGeneration(view: HubViewName, redis: RedisClient): RedisClient {
+  return new Proxy(redis, {
+    get(_target, property) {
+      if (property === 'options') return redis.options;
+      return () => Promise.reject(new Error(`view ${view} has no generation yet`));
+    },
+  });
+}
+
+/**
+ * Which build (generation) of each view this process serves, and the builds themselves (README "When Redis loses
+ * its data"). Each view's keys live in its generation's key space (`VIEW_KEYS.space`); `VIEW_KEYS.generation` names
+ * the one served. Every VIEW_CHECK_INTERVAL_MS, and on each readiness probe:
+ * 1. Redis restart or wipe: a Redis run id other than the one recorded (`VIEW_KEYS.redisRunId`) deletes every
+ *    marker and build at once: an `everysec` append-only file may have lost the last second of writes whose
+ *    offsets were committed, so no view written before is trusted.
+ * 2. Per view: a marker present is served (another than ours: a rebuild finished elsewhere, so this process
+ *    switches its clients to it). A marker missing makes the view `rebuilding` (routes 503, steps wait) and asks
+ *    for a build (`VIEW_KEYS.building`, SET NX: one generation however many instances ask).
+ * 3. A build asked for (a loss, or `./hub rebuild` on a running hub) is run by the one instance holding its lease
+ *    (`VIEW_KEYS.builder`): the view's steps replay their topics from the earliest offset under groups of their own
+ *    into the new key space; progress goes to the log and `VIEW_KEYS.progress`; once every group has caught up, one
+ *    write switches the marker to it, and every instance serves it from its next check. The build goes on for a
+ *    grace period after the switch (records live instances applied to the old space meanwhile), then its groups and
+ *    every other key space of the view are deleted. If the builder dies, another instance takes the lease and
+ *    resumes from the build's committed offsets.
+ */
+export function createViewGenerations(options: ViewGenerationsOptions): ViewGenerations {
+  const { redis, kafka, instanceId } = options;
+  const intervalMs = options.intervalMs ?? VIEW_CHECK_INTERVAL_MS;
+  const switchGraceMs = options.switchGraceMs ?? 3 * intervalMs;
   const logger = options.logger.child({ component: 'view-generations' });
-  const views = [...new Set(options.views)];
-  const states = new Map<HubViewName, ViewState>(views.map((view) => [view, 'unchecked']));
-  const generations = new Map<HubViewName, string>();
+  const runs = new Map<HubViewName, ViewRun>();
+  let views: readonly HubViewName[] | undefined;
   let started = false;
+  let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
-  async function consumedAnything(view: HubViewName): Promise<boolean> {
-    const lags = await Promise.all(viewSteps(view).map((step) => kafka.lag(step.groupId, step.input)));
-    return lags.some((lag) => lag.progressed);
+  const runOf = (view: HubViewName): ViewRun => {
+    let run = runs.get(view);
+    if (run === undefined) {
+      if (views !== undefined) throw new Error(`view ${view} is not kept by this process`);
+      run = {
+        state: 'unchecked',
+        served: undefined,
+        live: switchableRedis(noGeneration(view, redis)),
+        build: undefined,
+        lastProgressLog: 0,
+      };
+      runs.set(view, run);
+    }
+    return run;
+  };
+
+  async function noticeRestart(): Promise<void> {
+    const runId = await serverRunId(redis);
+    const keys = HUB_VIEW_NAMES.flatMap((view) => [VIEW_KEYS.generation(view), VIEW_KEYS.building(view)]);
+    const gone = (await redis.eval(NOTICE_RESTART, 1 + keys.length, VIEW_KEYS.redisRunId, ...keys, runId)) as number;
+    if (gone > 0) {
+      logger.warn(
+        { markersDeleted: gone },
+        'Redis restarted or lost its data since the views were built: every view is rebuilt from Kafka',
+      );
+    }
   }
 
-  /** Per group and partition, where the previous check found it (`committed/end`). */
-  const previous = new Map<string, string>();
-
-  async function caughtUp(view: HubViewName): Promise<boolean> {
-    const steps = viewSteps(view);
-    const lags = await Promise.all(steps.map((step) => kafka.lag(step.groupId, step.input)));
-    let all = true;
-    lags.forEach((lag, index) => {
-      for (const partition of lag.partitions) {
-        const at = `${steps[index]?.groupId ?? ''}/${partition.partition}`;
-        const seen = `${partition.committed ?? '-'}/${partition.end}`;
-        const still = previous.get(at) === seen;
-        previous.set(at, seen);
-        if (partition.lag > CAUGHT_UP_SLACK && !(still && partition.lag <= MARKER_SLACK)) all = false;
-      }
-    });
-    return all;
+  function serve(view: HubViewName, generation: string): void {
+    const run = runOf(view);
+    const replaced = run.live.switchTo(options.openSpace(view, generation));
+    const first = run.served === undefined;
+    run.served = generation;
+    run.state = 'ready';
+    if (!first) setTimeout(() => void closeRedis(replaced).catch(() => undefined), CLOSE_REPLACED_AFTER_MS).unref();
+    logger.info({ view, generation }, `view ${view}: serving generation ${generation}`);
   }
 
-  function lose(view: HubViewName, why: 'missing' | 'foreign'): void {
-    states.set(view, 'lost');
-    logger.error(
-      { view, marker: why },
-      `view ${view} lost (its generation marker is ${why}): its routes answer not-ready; to rebuild, ${REBUILD_BY_HAND}`,
-    );
+  async function holdLease(view: HubViewName): Promise<boolean> {
+    const held = await redis.eval(HOLD_LEASE, 1, VIEW_KEYS.builder(view), instanceId, String(BUILDER_LEASE_MS));
+    return held === 1;
   }
 
-  async function decideAtStart(view: HubViewName): Promise<void> {
-    const marker = await redis.get(viewGenerationKey(view));
-    if (marker !== null) {
-      generations.set(view, marker);
-      states.set(view, 'ready');
-      return;
-    }
-    if (await consumedAnything(view)) {
-      lose(view, 'missing');
-      return;
-    }
-    states.set(view, 'building');
-    logger.info({ view }, `view ${view} is new: building from its topics`);
-  }
-
-  async function checkOne(view: HubViewName): Promise<void> {
-    const state = states.get(view);
-    if (state === 'lost') return;
-    if (state === 'unchecked') {
-      await decideAtStart(view);
-      if (states.get(view) !== 'building') return;
-    }
-    const key = viewGenerationKey(view);
-    const marker = await redis.get(key);
-    if (state === 'ready') {
-      if (marker === null) lose(view, 'missing');
-      else if (marker !== generations.get(view)) lose(view, 'foreign');
-      return;
-    }
-    // Building: another instance may have finished first; else write ours once the groups have caught up.
-    if (marker === null) {
-      if (!(await caughtUp(view))) return;
-      await redis.set(key, randomUUID(), 'NX');
-      // Ours, or the one another instance wrote first.
-      const written = await redis.get(key);
-      if (written === null) return;
-      generations.set(view, written);
+  async function endBuild(view: HubViewName, how: 'finished' | 'abandoned'): Promise<void> {
+    const run = runOf(view);
+    const build = run.build;
+    if (build === undefined) return;
+    run.build = undefined;
+    await build.discard();
+    await redis.eval(RELEASE_LEASE, 1, VIEW_KEYS.builder(view), instanceId);
+    if (how === 'finished' && run.served !== undefined) {
+      // Every other generation's keys: the one replaced, and any abandoned build's.
+      const deleted = await deleteMatching(redis, `gen:${view}:*`, { except: VIEW_KEYS.space(view, run.served) });
+      logger.info({ view, generation: build.generation, keysDeleted: deleted }, `view ${view}: rebuild finished`);
     } else {
-      generations.set(view, marker);
+      logger.warn({ view, generation: build.generation }, `view ${view}: build of ${build.generation} abandoned`);
     }
-    states.set(view, 'ready');
-    logger.info({ view, generation: generations.get(view) }, `view ${view} built`);
   }
 
-  /** One check of every view at a time; a probe during a check waits for it. */
+  async function driveBuild(view: HubViewName, generation: string): Promise<void> {
+    const run = runOf(view);
+    if (run.build !== undefined && run.build.generation !== generation) await endBuild(view, 'abandoned');
+    if (!(await holdLease(view))) {
+      // Another instance builds (or took the lease over): stop ours, keeping its offsets for the holder.
+      if (run.build !== undefined) {
+        await run.build.stop();
+        run.build = undefined;
+      }
+      return;
+    }
+    if (run.build === undefined) {
+      const space = options.openSpace(view, generation);
+      try {
+        const build = await startViewBuild({
+          view,
+          generation,
+          steps: options.buildSteps(view, space),
+          kafka,
+          logger,
+        });
+        const close = () => closeRedis(space).catch(() => undefined);
+        run.build = {
+          ...build,
+          stop: () => build.stop().then(close),
+          discard: () => build.discard().then(close),
+        };
+      } catch (error) {
+        await closeRedis(space).catch(() => undefined);
+        throw error;
+      }
+    }
+    const build = run.build;
+    const { caughtUp, progress } = await build.check();
+    await redis.set(VIEW_KEYS.progress(view), JSON.stringify(progress), 'PX', 3 * intervalMs);
+    if (Date.now() - run.lastProgressLog >= PROGRESS_LOG_MS) {
+      run.lastProgressLog = Date.now();
+      logger.info({ view, ...progress }, describeProgress(view, progress));
+    }
+    if (!caughtUp) return;
+    const keys = [VIEW_KEYS.building(view), VIEW_KEYS.generation(view), VIEW_KEYS.builder(view)];
+    if ((await redis.eval(SWITCH, 3, ...keys, generation, instanceId)) !== 1) return;
+    build.switchedAt = Date.now();
+    logger.info({ view, ...progress }, `view ${view}: switched to generation ${generation}`);
+    serve(view, generation);
+  }
+
+  /** The marker: served, switched to another generation, or missing (lost). Quick: readiness probes wait for it. */
+  async function checkMarker(view: HubViewName): Promise<void> {
+    const run = runOf(view);
+    const marker = await redis.get(VIEW_KEYS.generation(view));
+    if (marker !== null) {
+      if (marker !== run.served) serve(view, marker);
+    } else if (run.state !== 'rebuilding') {
+      if (run.state === 'ready') {
+        logger.error({ view }, `view ${view} lost (its generation marker is missing): rebuilding it from Kafka`);
+      }
+      run.state = 'rebuilding';
+    }
+  }
+
+  /** A build: asked for when the view has none, taken up if this instance gets the lease, driven to its switch. */
+  async function checkBuild(view: HubViewName): Promise<void> {
+    const run = runOf(view);
+    const build = run.build;
+    if (build?.switchedAt !== undefined) {
+      // Switched here: replay on for the grace period, then tidy up.
+      if (Date.now() - build.switchedAt >= switchGraceMs) await endBuild(view, 'finished');
+      else await holdLease(view);
+      return;
+    }
+    const [marker, building] = await redis.mget(VIEW_KEYS.generation(view), VIEW_KEYS.building(view));
+    let asked = building ?? null;
+    if (asked === null && run.build !== undefined) await endBuild(view, 'abandoned'); // wiped under it
+    if (asked === null && (marker ?? null) === null) {
+      await redis.set(VIEW_KEYS.building(view), newGeneration(), 'NX');
+      asked = await redis.get(VIEW_KEYS.building(view));
+    }
+    if (asked !== null) await driveBuild(view, asked);
+  }
+
+  /** One check of every marker at a time; a probe during a check waits for it. */
   function checkAll(): Promise<void> {
-    running ??= Promise.all(views.map((view) => checkOne(view)))
+    running ??= (async () => {
+      await noticeRestart();
+      await Promise.all([...runs.keys()].map((view) => checkMarker(view)));
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  /** Builds are driven apart from the marker checks (starting a build's consumers takes seconds), one round at a time. */
+  let driving: Promise<void> | undefined;
+  function driveAll(): Promise<void> {
+    driving ??= Promise.all([...runs.keys()].map((view) => checkBuild(view)))
       .then(() => undefined)
       .finally(() => {
-        running = undefined;
+        driving = undefined;
       });
-    return running;
+    return driving;
   }
 
   /** Redis or Kafka unreachable: their own readiness checks say so; the views keep their state. */
   async function checkQuietly(): Promise<void> {
+    if (stopped) return;
     try {
       await checkAll();
+      if (driving === undefined) await driveAll();
     } catch (error) {
       logger.warn({ errorName: error instanceof Error ? error.name : typeof error }, 'view check failed');
     }
   }
 
+  const readinessChecks: ReadinessCheck[] = [];
   return {
+    keep(kept) {
+      const unkept = [...runs.keys()].filter((view) => !kept.includes(view));
+      if (unkept.length > 0) throw new Error(`views used but kept by no service of this process: ${unkept.join(', ')}`);
+      for (const view of kept) runOf(view);
+      views = [...runs.keys()];
+      readinessChecks.push(
+        ...views.map((view) => ({
+          name: `view:${view}`, // a readiness check's name: not a Redis key
+          async check() {
+            if (started) await checkAll();
+            const state = runs.get(view)?.state ?? 'unchecked';
+            if (state !== 'ready') throw new Error(`view ${view} is ${state}`);
+          },
+        })),
+      );
+    },
     async start() {
+      if (views === undefined) throw new Error('keep() the views before start()');
       started = true;
       await checkQuietly();
-      timer = setInterval(() => void checkQuietly(), options.intervalMs ?? VIEW_CHECK_INTERVAL_MS);
+      timer = setInterval(() => void checkQuietly(), intervalMs);
       timer.unref();
     },
-    ready: (view) => states.get(view) === 'ready',
-    state: (view) => states.get(view) ?? 'unchecked',
-    readinessChecks: views.map((view) => ({
-      name: `view:${view}`, // a readiness check's name: not a Redis key
-      async check() {
-        if (started) await checkAll();
-        const state = states.get(view) ?? 'unchecked';
-        if (state !== 'ready') throw new Error(`view ${view} is ${state}`);
-      },
-    })),
-    stop() {
+    ready: (view) => runs.get(view)?.state === 'ready',
+    state: (view) => runs.get(view)?.state ?? 'unchecked',
+    generation: (view) => runs.get(view)?.served,
+    redisFor: (view) => runOf(view).live.client,
+    gate(binding) {
+      const step = binding.step;
+      const needs = [
+        ...(step.view === undefined ? [] : [step.view]),
+        ...(step.kind === 'stage' ? (step.reads ?? []) : []),
+      ];
+      for (const view of needs) runOf(view); // kept here, or a bug: refuse at start
+      if (needs.length === 0) return binding;
+      const handle = binding.handle.bind(binding) as (message: never) => Promise<unknown>;
+      return {
+        ...binding,
+        handle: (message: never) => {
+          const waiting = needs.find((view) => runs.get(view)?.state !== 'ready');
+          if (waiting !== undefined) return Promise.reject(new NotYetError(`view ${waiting} is not ready`));
+          return handle(message);
+        },
+      } as StepBinding;
+    },
+    readinessChecks,
+    async stop() {
+      stopped = true;
       clearInterval(timer);
+      await Promise.allSettled([running, driving]);
+      for (const [view, run] of runs) {
+        if (run.build !== undefined) {
+          // A switched build is done with (its groups go); another is left for an instance to resume.
+          await (run.build.switchedAt === undefined ? run.build.stop() : run.build.discard());
+          await redis.eval(RELEASE_LEASE, 1, VIEW_KEYS.builder(view), instanceId).catch(() => undefined);
+        }
+        if (run.served !== undefined)
+          await closeRedis(run.live.switchTo(noGeneration(view, redis))).catch(() => undefined);
+      }
     },
   };
 }

@@ -70,9 +70,9 @@ const storeOf = (): AuditStore => {
 
 /** Rewrites one stored value under the harness's key prefix, as an insider with Redis access could. */
 async function tamper(
-  edit: (raw: RouteHarness['deps']['redis'], key: (eventId: string) => string) => Promise<unknown>,
+  edit: (raw: RouteHarness['runtime']['redis'], key: (eventId: string) => string) => Promise<unknown>,
 ) {
-  const redis = h.deps.redis;
+  const redis = h.deps.viewRedis('audit');
   const raw = redis.duplicate({ keyPrefix: '' });
   try {
     await edit(raw, (eventId) => `${redis.options.keyPrefix ?? ''}audit:event:${eventId}`);
@@ -87,7 +87,7 @@ beforeAll(async () => {
     clients: [officer, somersetOfficer, bristolOfficer, gp],
     routes: (deps) => {
       // One store for both runtimes (same Redis): the second, Kafka-less one reads the same trail.
-      store ??= createAuditStore(deps.redis, deps.directory);
+      store ??= createAuditStore(deps.viewRedis('audit'), deps.directory);
       return auditRoutes({ store, kafka: deps.kafka, now: deps.now });
     },
   });

@@ -6,7 +6,7 @@ import { createAuditStore } from './store.ts';
 /** The audit trail: the projector that keeps the searchable store, and the IG officers' routes. */
 export function createAuditService(deps: ServiceDeps): HubService {
   // The directory places each event in the areas of the practices it names (scope.ts).
-  const store = createAuditStore(deps.redis, deps.directory);
+  const store = createAuditStore(deps.viewRedis('audit'), deps.directory);
   return defineService({
     name: 'audit',
     routes: auditRoutes({ store, kafka: deps.kafka, now: deps.now }),

@@ -26,7 +26,7 @@ beforeAll(async () => {
     routes: (deps) => {
       const shared = {
         kafka: deps.kafka,
-        redis: deps.redis,
+        redis: deps.viewRedis('cp-flags'),
         directory: deps.directory,
         policy: deps.cpPolicy,
         now: deps.now,

@@ -15,7 +15,7 @@ import { childProtectionRoutes } from './routes.ts';
 export function createChildProtectionService(deps: ServiceDeps): HubService {
   const shared = {
     kafka: deps.kafka,
-    redis: deps.redis,
+    redis: deps.viewRedis('cp-flags'),
     directory: deps.directory,
     policy: deps.cpPolicy,
     now: deps.now,
@@ -29,7 +29,7 @@ export function createChildProtectionService(deps: ServiceDeps): HubService {
     }),
     steps: [
       ...notifierStages({ keys: deps.keyStore, policy: deps.cpPolicy, directory: deps.directory, now: deps.now }),
-      ...flagViewProjectors(createFlagView(deps.redis), { logger: deps.logger }),
+      ...flagViewProjectors(createFlagView(shared.redis), { logger: deps.logger }),
     ],
     views: ['cp-flags'],
   });

@@ -1,62 +1,60 @@
 /**
- * `./hub rebuild [view ...]`: prepares views to be rebuilt from their topics at the hub's next start (every view when
- * none is named). With every hub instance stopped: resets each view's consumer groups to the earliest offsets of
- * their input topics, deletes the view's keys and its generation marker (`rebuild.ts`). Prints group ids, topics,
- * offsets and counts, never keys or values. Refuses (exit 1) while a group of the views has members.
- * Reads KAFKA_BROKERS, KAFKA_TOPIC_NAMESPACE, REDIS_URL, REDIS_KEY_PREFIX and LOG_LEVEL (default warn). `./hub
- * rebuild` runs it with infra/local/src/local-env.ts preloaded, so KAFKA_BROKERS and REDIS_URL default to the local
- * stack's (LOCAL_KAFKA_PORT, LOCAL_REDIS_PORT).
+ * `./hub rebuild [--discard] [--no-follow] [view ...]`: asks for a new generation of views (every view when none is
+ * named; `rebuild.ts`), then follows each build until it is served, printing its progress (events read, events/s,
+ * time left). The running hub builds it beside the generation it serves and switches when caught up; a stopped hub
+ * builds it at its next start. Prints view names, generation ids and counts, never keys or values.
+ * Reads REDIS_URL, REDIS_KEY_PREFIX and LOG_LEVEL (default warn). `./hub rebuild` runs it with
+ * infra/local/src/local-env.ts preloaded, so REDIS_URL defaults to the local stack's (LOCAL_REDIS_PORT).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HUB_VIEW_NAMES, type HubViewName } from '@hub/contracts';
-import { ConfigError, kafkaEnv, loadConfig, logEnv, redisEnv } from '@hub/config';
-import { createKafkaClient } from '@hub/kafka';
+import { ConfigError, loadConfig, logEnv, redisEnv } from '@hub/config';
 import { createLogger } from '@hub/logger';
 import { closeRedis, createRedis } from '@hub/redis';
-import { describeRebuild, rebuildViews, RebuildRefusedError } from './rebuild.ts';
+import { describeProgress, type BuildProgress } from '@hub/runtime';
+import { askForRebuild, rebuildState } from './rebuild.ts';
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
-}
+const POLL_MS = 1_000;
+/** With no builder reporting for this long, no hub is running: the build is left for the next start. */
+const NO_BUILDER_MS = 15_000;
 
-const USAGE = `usage: ./hub rebuild [view ...]     views: ${HUB_VIEW_NAMES.join(', ')} (default: all)`;
+const USAGE = `usage: ./hub rebuild [--discard] [--no-follow] [view ...]     views: ${HUB_VIEW_NAMES.join(', ')} (default: all)`;
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(`${USAGE}
 
-Prepares each view to be rebuilt from its topics at the hub's next start. Stop every hub instance first: it refuses
-while any of the views' consumer groups has members. For each view: resets each of its consumer groups to the
-earliest offsets of its input topic, deletes the view's keys (contracts/src/state.ts) and its generation marker.
-Then start the hub: each view is new, replayed from its topics, and ready once its groups have caught up.
-Prints group ids, topics, offsets and counts; never keys or values.
+Asks the hub to rebuild each view from its Kafka topics into a new generation, beside the one it serves, and to
+switch to it once it has caught up; then follows each build until it is served, printing its progress.
+  --discard    also stop serving the current generation now (its routes answer 503 not-ready until the new one
+               is served): for a view known to be wrong, e.g. after an unclean Redis stop
+  --no-follow  ask and exit
+A hub that is not running builds the view at its next start. Safe to run again: a build under way is followed.
 
-Kafka: KAFKA_BROKERS (${process.env['KAFKA_BROKERS'] ?? 'unset'}), KAFKA_TOPIC_NAMESPACE (the hub's; default none).
 Redis: REDIS_URL (the local stack's unless set), REDIS_KEY_PREFIX (the hub's; default hub:).
 `);
   process.exit(0);
 }
-
-const unknown = args.filter((arg) => !(HUB_VIEW_NAMES as readonly string[]).includes(arg));
-if (unknown.length > 0) {
-  process.stderr.write(`no view ${unknown.join(', ')}\n${USAGE}\n`);
+const flags = args.filter((arg) => arg.startsWith('--'));
+const unknownFlags = flags.filter((flag) => flag !== '--discard' && flag !== '--no-follow');
+const named = args.filter((arg) => !arg.startsWith('--'));
+const unknown = named.filter((arg) => !(HUB_VIEW_NAMES as readonly string[]).includes(arg));
+if (unknown.length > 0 || unknownFlags.length > 0) {
+  process.stderr.write(`unknown: ${[...unknownFlags, ...unknown].join(', ')}\n${USAGE}\n`);
   process.exit(2);
 }
-const views = (args.length === 0 ? HUB_VIEW_NAMES : args) as readonly HubViewName[];
+const views = (named.length === 0 ? HUB_VIEW_NAMES : named) as readonly HubViewName[];
 
 let config;
 try {
-  config = loadConfig(kafkaEnv.extend(redisEnv.shape).extend(logEnv.shape), { LOG_LEVEL: 'warn', ...process.env });
+  config = loadConfig(redisEnv.extend(logEnv.shape), { LOG_LEVEL: 'warn', ...process.env });
 } catch (error) {
-  if (error instanceof ConfigError) fail(error.message);
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   throw error;
 }
 const logger = createLogger({ service: 'hub-rebuild', level: config.LOG_LEVEL });
-const kafka = createKafkaClient({
-  brokers: config.KAFKA_BROKERS,
-  clientId: 'hub-rebuild',
-  topicNamespace: config.KAFKA_TOPIC_NAMESPACE,
-  logger,
-});
 const redis = createRedis({
   url: config.REDIS_URL,
   keyPrefix: config.REDIS_KEY_PREFIX,
@@ -65,14 +63,34 @@ const redis = createRedis({
 });
 
 try {
-  process.stdout.write(`rebuilding ${views.join(', ')}\n`);
-  await rebuildViews({ kafka, redis, views, onView: (done) => process.stdout.write(describeRebuild(done)) });
-  process.stdout.write(
-    'done: start the hub; each view is replayed from its topics, and the hub is ready once they have caught up\n',
-  );
-} catch (error) {
-  if (error instanceof RebuildRefusedError) fail(`refused: ${error.message}`);
-  throw error;
+  const asked = await askForRebuild(redis, views, { discard: flags.includes('--discard') });
+  for (const { view, generation, asked: fresh, discarded } of asked) {
+    const what = fresh ? 'asked for generation' : 'a build is already under way: generation';
+    process.stdout.write(`${view}: ${what} ${generation}${discarded ? ' (current generation discarded)' : ''}\n`);
+  }
+  if (!flags.includes('--no-follow')) {
+    const pending = new Map(asked.map(({ view, generation }) => [view, generation]));
+    let lastReport = Date.now();
+    while (pending.size > 0) {
+      for (const [view, generation] of pending) {
+        const state = await rebuildState(redis, view, generation);
+        if (state.state === 'served') {
+          process.stdout.write(`${view}: generation ${generation} is served\n`);
+          pending.delete(view);
+        } else if (state.state === 'building') {
+          lastReport = Date.now();
+          process.stdout.write(`${describeProgress(view, state.progress as BuildProgress)}\n`);
+        }
+      }
+      if (pending.size > 0 && Date.now() - lastReport > NO_BUILDER_MS) {
+        process.stdout.write(
+          `no hub instance is building ${[...pending.keys()].join(', ')}: the next hub to start builds them\n`,
+        );
+        break;
+      }
+      if (pending.size > 0) await sleep(POLL_MS);
+    }
+  }
 } finally {
-  await Promise.allSettled([kafka.close(), closeRedis(redis)]);
+  await closeRedis(redis);
 }

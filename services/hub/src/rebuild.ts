@@ -1,96 +1,57 @@
-import { HUB_VIEWS, stateOwnerOf, viewGenerationKey, viewSteps, type HubViewName } from '@hub/contracts';
-import type { KafkaClient } from '@hub/kafka';
-import { scanKeys, type RedisClient } from '@hub/redis';
+import { randomBytes } from 'node:crypto';
+import { VIEW_KEYS, type HubViewName } from '@hub/contracts';
+import type { RedisClient } from '@hub/redis';
 
-/** The most keys one view's rebuild deletes in one run (SCAN collects them first); beyond, it refuses. */
-export const MAX_REBUILD_KEYS_PER_PATTERN = 1_000_000;
-/** Keys per DEL. */
-const DELETE_BATCH = 500;
-
-/** A rebuild that must not start: a group of the views still has members (the hub runs). */
-export class RebuildRefusedError extends Error {
-  override readonly name = 'RebuildRefusedError';
-  /** The groups with members (logical ids, as in `STEPS`). */
-  readonly activeGroups: readonly string[];
-  constructor(activeGroups: readonly string[]) {
-    super(
-      `consumer groups with active members: ${activeGroups.join(', ')}; stop every hub instance first ` +
-        "(a group's offsets can be reset only while it has no members)",
-    );
-    this.activeGroups = activeGroups;
-  }
-}
-
-/** What a view's rebuild did: ids, topics, offsets and counts only. */
-export interface ViewRebuild {
+/** What `./hub rebuild` asked for one view. */
+export interface RebuildAsked {
   readonly view: HubViewName;
-  readonly groups: readonly {
-    readonly groupId: string;
-    readonly topic: string;
-    readonly partitions: readonly { readonly partition: number; readonly offset: string }[];
-  }[];
-  readonly keysDeleted: number;
-  /** Whether a generation marker was there to delete. */
-  readonly markerDeleted: boolean;
+  /** The generation being built: the one asked for now, or one already under way. */
+  readonly generation: string;
+  /** False when a build was already under way (it is followed instead of starting another). */
+  readonly asked: boolean;
+  /** Whether the view's marker was deleted (`discard`): its routes answer not-ready until the build is served. */
+  readonly discarded: boolean;
 }
 
 /**
- * Prepares each view to be rebuilt at the hub's next start (README "When Redis loses its data"): refuses while any
- * of their consumer groups has members; resets each group (the `STEPS` that write the view) to the earliest offsets
- * of its input topic; deletes the view's keys (its `HUB_VIEWS` patterns, by SCAN; a key a pattern matches but that
- * another entry of `state.ts` names more closely, e.g. receipt-status' `:status` under incident-versions'
- * `da:receipt:*`, is left to that entry: deleted only when that view is rebuilt too) and, last, its generation marker. The next start
- * then finds each view new (no marker, groups that have consumed nothing) and replays it. Running it again after a
- * failure part-way is safe.
+ * Asks for a new generation of each view (README "When Redis loses its data"): the hub instance holding the view's
+ * builder lease replays its topics into the new generation's key space and switches to it once caught up; until
+ * then the current generation is served. `discard` also deletes the marker, so the current generation is served no
+ * more (for a view known to be wrong, e.g. after an unclean Redis stop). A hub that is not running builds it at its
+ * next start. Safe to run again: a build already asked for is kept.
  */
-export async function rebuildViews(options: {
-  readonly kafka: KafkaClient;
-  /** With the deployment's key prefix. */
-  readonly redis: RedisClient;
-  readonly views: readonly HubViewName[];
-  /** Called as each view is done. */
-  readonly onView?: (done: ViewRebuild) => void;
-}): Promise<ViewRebuild[]> {
-  const { kafka, redis } = options;
-  const views = [...new Set(options.views)];
-  const groups = [...new Set(views.flatMap((view) => viewSteps(view).map((step) => step.groupId)))];
-  const members = await Promise.all(groups.map((groupId) => kafka.groupMembers(groupId)));
-  const active = groups.filter((_groupId, index) => (members[index] ?? 0) > 0);
-  if (active.length > 0) throw new RebuildRefusedError(active);
-
-  const done: ViewRebuild[] = [];
-  for (const view of views) {
-    const reset = [];
-    for (const step of viewSteps(view)) {
-      const { partitions } = await kafka.resetGroupToEarliest(step.groupId, step.input);
-      reset.push({ groupId: step.groupId, topic: step.input.name, partitions });
-    }
-    let keysDeleted = 0;
-    for (const pattern of HUB_VIEWS[view].keys) {
-      const keys = (await scanKeys(redis, pattern, { maxKeys: MAX_REBUILD_KEYS_PER_PATTERN })).filter((key) => {
-        const owner = stateOwnerOf(key);
-        return owner?.kind === 'view' && owner.name === view;
-      });
-      for (let at = 0; at < keys.length; at += DELETE_BATCH) {
-        keysDeleted += await redis.del(...keys.slice(at, at + DELETE_BATCH));
-      }
-    }
-    const markerDeleted = (await redis.del(viewGenerationKey(view))) === 1;
-    const result: ViewRebuild = { view, groups: reset, keysDeleted, markerDeleted };
-    done.push(result);
-    options.onView?.(result);
+export async function askForRebuild(
+  redis: RedisClient,
+  views: readonly HubViewName[],
+  options: { readonly discard?: boolean } = {},
+): Promise<RebuildAsked[]> {
+  const asked: RebuildAsked[] = [];
+  for (const view of new Set(views)) {
+    const mine = randomBytes(6).toString('hex');
+    const set = await redis.set(VIEW_KEYS.building(view), mine, 'NX');
+    const generation = set === 'OK' ? mine : await redis.get(VIEW_KEYS.building(view));
+    const discarded = options.discard === true && (await redis.del(VIEW_KEYS.generation(view))) === 1;
+    asked.push({ view, generation: generation ?? mine, asked: set === 'OK', discarded });
   }
-  return done;
+  return asked;
 }
 
-/** One view's rebuild in lines for the terminal: group ids, topics, offsets, counts; never keys (they hold ids). */
-export function describeRebuild(done: ViewRebuild): string {
-  const lines = [`${done.view}:`];
-  for (const group of done.groups) {
-    const offsets = group.partitions.map((p) => `${p.partition}@${p.offset}`).join(' ');
-    lines.push(`  group ${group.groupId} reset to the earliest offsets of ${group.topic} (${offsets})`);
+/** Where a view's build stands: served (done), building (with its builder's progress, if one has reported), or neither. */
+export type RebuildState =
+  | { readonly state: 'served'; readonly generation: string }
+  | { readonly state: 'building'; readonly generation: string; readonly progress: unknown }
+  | { readonly state: 'waiting'; readonly generation: string };
+
+/** One look at a view's build of `generation`. */
+export async function rebuildState(redis: RedisClient, view: HubViewName, generation: string): Promise<RebuildState> {
+  const [served, building, progress] = await redis.mget(
+    VIEW_KEYS.generation(view),
+    VIEW_KEYS.building(view),
+    VIEW_KEYS.progress(view),
+  );
+  if (served === generation) return { state: 'served', generation };
+  if (building === generation && progress !== null && progress !== undefined) {
+    return { state: 'building', generation, progress: JSON.parse(progress) as unknown };
   }
-  lines.push(`  keys deleted: ${done.keysDeleted}`);
-  lines.push(`  generation marker ${done.markerDeleted ? 'deleted' : 'was already gone'}`);
-  return `${lines.join('\n')}\n`;
+  return { state: 'waiting', generation };
 }

@@ -40,7 +40,7 @@ beforeAll(async () => {
     clients: [gp],
     services: [
       (deps) => {
-        store = createInboxStore(deps.redis);
+        store = createInboxStore(deps.viewRedis('inbox'));
         return defineService({
           name: 'inbox',
           routes: inboxRoutes({ store, kafka: deps.kafka, now: deps.now }),
@@ -71,7 +71,7 @@ async function rebuild(): Promise<void> {
     clients: [gp],
     services: [
       (deps) => {
-        store = createInboxStore(deps.redis);
+        store = createInboxStore(deps.viewRedis('inbox'));
         return createInboxService(deps);
       },
     ],
@@ -135,9 +135,9 @@ async function acknowledge(id: string): Promise<void> {
 
 /** Every key of this test's Redis prefix deleted, as FLUSHALL would for the deployment. */
 async function wipeRedis(): Promise<void> {
-  const keys = await scanKeys(h.deps.redis, '*');
-  if (keys.length > 0) await h.deps.redis.del(...keys);
-  expect(await scanKeys(h.deps.redis, '*')).toEqual([]);
+  const keys = await scanKeys(h.runtime.redis, '*');
+  if (keys.length > 0) await h.runtime.redis.del(...keys);
+  expect(await scanKeys(h.runtime.redis, '*')).toEqual([]);
 }
 
 const whole = (): Promise<StoredNotification[]> => store.page(RECIPIENT, '0', 100);

@@ -36,7 +36,7 @@ beforeAll(async () => {
     services: [createInboxService],
     now: () => clock.now,
   });
-  store = createInboxStore(h.deps.redis);
+  store = createInboxStore(h.deps.viewRedis('inbox'));
   withoutKafka = await h.withoutKafka();
 });
 

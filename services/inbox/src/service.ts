@@ -9,7 +9,7 @@ import { createInboxStore } from './store.ts';
  * from the audit trail, and the routes GP, MARAC and LA systems pull from.
  */
 export function createInboxService(deps: ServiceDeps): HubService {
-  const store = createInboxStore(deps.redis);
+  const store = createInboxStore(deps.viewRedis('inbox'));
   return defineService({
     name: 'inbox',
     routes: inboxRoutes({ store, kafka: deps.kafka, now: deps.now }),

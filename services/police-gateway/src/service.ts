@@ -13,15 +13,18 @@ import { receiptStatusProjector } from './status-projector.ts';
 export function createPoliceGatewayService(deps: ServiceDeps): HubService {
   const intake = createIncidentIntake({
     kafka: deps.kafka,
-    redis: deps.redis,
+    redis: deps.viewRedis('incident-versions'),
     now: deps.now,
     transactionalId: STEPS.incidentIntake.transactionalId,
   });
-  const status = createReceiptStatusView(deps.redis);
+  const status = createReceiptStatusView(deps.viewRedis('receipt-status'));
   return defineService({
     name: 'police-gateway',
     routes: policeGatewayRoutes({ intake, status }),
-    steps: [receiptStatusProjector(status), incidentVersionsProjector(createIncidentView(deps.redis), deps.logger)],
+    steps: [
+      receiptStatusProjector(status),
+      incidentVersionsProjector(createIncidentView(deps.viewRedis('incident-versions')), deps.logger),
+    ],
     views: ['receipt-status', 'incident-versions'],
   });
 }
