@@ -20,6 +20,39 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export const notificationId = z.string().regex(/^ntf_[a-f0-9]{32}$/);
 
+/**
+ * The kinds that fill a slot of a domestic-abuse incident's amendment lineage (incident, kind, recipient, person):
+ * a `da-withdrawal` is recorded in the slot of the notification it withdraws.
+ */
+export const DA_SLOT_KINDS = [
+  'da-gp-notification',
+  'da-marac-referral',
+  'da-exception',
+] as const satisfies readonly NotificationKind[];
+
+/**
+ * Where a domestic-abuse notification sits in its incident's amendment lineage: what the dispatcher's lineage
+ * projector needs to rebuild that lineage from `notifications.issued.v1` alone. Internal to the hub: ids and an
+ * offset, no personal data, and never served to a recipient (an inbox item has its own shape).
+ */
+export const issuedLineage = z
+  .object({
+    /** `<force>:<incidentId>`, the police's own reference for the incident (the key of the DA topics). */
+    incidentRef: z
+      .string()
+      .max(77)
+      .regex(/^[A-Z0-9]{2,12}:[A-Za-z0-9/._-]{1,64}$/, 'must be <force>:<incidentId>'),
+    /** The offset, in its partition of `da.incident-decided.v1`, of the decision set it was issued for. */
+    decisionOffset: z
+      .string()
+      .max(16)
+      .regex(/^(0|[1-9][0-9]{0,15})$/, 'must be a decimal integer of at most 16 digits'),
+    /** The kind of its slot: its own kind, or for a `da-withdrawal` the kind of the notification it withdraws. */
+    slotKind: z.enum(DA_SLOT_KINDS),
+  })
+  .strict();
+export type IssuedLineage = z.infer<typeof issuedLineage>;
+
 export const issuedNotification = z
   .object({
     notificationId,
@@ -39,8 +72,17 @@ export const issuedNotification = z
       .string()
       .min(1)
       .max(64 * 1024),
+    /**
+     * Its place in the amendment lineage, on every domestic-abuse notification the dispatcher issues; absent on
+     * child-protection notifications and on records issued before the field existed.
+     */
+    lineage: issuedLineage.optional(),
   })
-  .strict();
+  .strict()
+  .refine(({ kind, lineage }) => lineage === undefined || kind === lineage.slotKind || kind === 'da-withdrawal', {
+    path: ['lineage', 'slotKind'],
+    message: "must be the notification's kind (a withdrawal: the kind it withdraws)",
+  });
 export type IssuedNotification = z.infer<typeof issuedNotification>;
 
 export const INBOX_LIMITS = { pageSize: 100, defaultPageSize: 20 } as const;

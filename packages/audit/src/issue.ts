@@ -1,4 +1,10 @@
-import { auditEventsTopic, notificationsIssuedTopic, signedPayloadType, type SignedPayload } from '@hub/contracts';
+import {
+  auditEventsTopic,
+  notificationsIssuedTopic,
+  signedPayloadType,
+  type IssuedLineage,
+  type SignedPayload,
+} from '@hub/contracts';
 import { output, type Output } from '@hub/kafka';
 import type { HubKeyStore } from '@hub/signing';
 import { auditEvent } from './event.ts';
@@ -17,6 +23,8 @@ export interface IssueSource {
   /** The `reason` of the `notification-routed` event (a withdrawal's reason), or null. */
   readonly routedReason: string | null;
   readonly at: Date;
+  /** A domestic-abuse notification's place in its incident's amendment lineage (the issued record's `lineage`). */
+  readonly lineage?: IssuedLineage;
 }
 
 /**
@@ -52,6 +60,7 @@ export async function issueNotification(
         amends: 'amends' in payload ? payload.amends : null,
         issuedAt: source.at.toISOString(),
         jws,
+        ...(source.lineage === undefined ? {} : { lineage: source.lineage }),
       },
     }),
     output(auditEventsTopic, {

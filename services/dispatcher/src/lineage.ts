@@ -1,25 +1,27 @@
-import type { DaPayloadKind } from '@hub/contracts';
-import type { IssuedSlot } from '@hub/policy';
+import type { IssuedNotification } from '@hub/contracts';
+import { slotKeyOf, type IssuedSlot, type NotificationSlot } from '@hub/policy';
 import type { RedisClient } from '@hub/redis';
 
 /**
- * Which notification each new one amends, and which slots the receipt before an amendment filled: a Redis view of
- * `da.incident-decided.v1`, written by the dispatcher's handler and keyed by the position of the input that wrote
- * each entry (its offset in the input topic). Every answer for an input reads only entries of inputs strictly
- * before it, so it is a function of the inputs before it in its partition (all versions of an incident share one
- * partition: the topic's key is `<force>:<incidentId>`). A retried input, a redelivered batch, a batch retried
- * after an abort (whose later inputs already wrote their entries) and a replay from the earliest offset into an
- * empty key space all get the same answers; writing an input's entries again replaces them with the same.
+ * Which notification each new one amends, and which slots the receipt before an amendment filled: the Redis view
+ * `amendment-lineage`, a function of the domestic-abuse notifications issued (`notifications.issued.v1`). Each
+ * issued record carries its `lineage` (incident, the offset of the decision set it came from in
+ * `da.incident-decided.v1`, its slot's kind), and `recordIssued` turns one record into its entries. The dispatcher
+ * calls it for the records it is about to commit (it needs them at once, for the next inputs of its batch); its
+ * projector calls it for the same records once committed, and to rebuild the view from the topic. Both write the
+ * same bytes, and writing a record again changes nothing, in any order.
  *
- * - Per slot (incident, kind, recipient, person) a sorted set scored by input offset, one entry per input that
- *   issued there: the notification id, or the withdrawal's id (a withdrawal is recorded in the slot of the
- *   notification it withdraws, so a later share there amends the withdrawal).
- * - Per incident a sorted set scored by input offset, one entry per dispatched receipt: the slots it filled (its
- *   notifications; not its withdrawals), so an amendment can tell which recipients it no longer sends anything to.
+ * - Per slot (incident, kind, recipient, person) a sorted set scored by decision offset, one entry per decision set
+ *   that issued there: the notification, or a withdrawal (recorded in the slot of the notification it withdraws,
+ *   so a later share there amends the withdrawal).
+ * - Per incident a sorted set scored by decision offset, one entry per notification and withdrawal: the decision
+ *   sets that issued something, with the slots each filled; one whose entries are all withdrawals filled none.
  *
- * A receipt can be in the topic twice (an intake that died after its commit, then the client's retry): an entry of
- * the same notification (or receipt) at an earlier offset is passed over, so the copy gets the same answers as the
- * original.
+ * Every answer for the decision set at an offset reads only entries of offsets strictly before it, so it is a
+ * function of the inputs before it in its partition (all versions of an incident share one partition: the topic's
+ * key is `<force>:<incidentId>`). A receipt can be in the topic twice (an intake that died after its commit, then
+ * the client's retry): an entry of the same notification (or receipt) at an earlier offset is passed over, so the
+ * copy gets the same answers as the original.
  */
 export interface LineageSlot {
   readonly force: string;
@@ -30,42 +32,86 @@ export interface LineageSlot {
 }
 
 /**
- * Entries kept per key, the oldest trimmed. An answer needs only the latest entries below its input, so trimming
- * matters only to an input re-run after this many later inputs of one incident wrote there, which neither a retry
- * (within one uncommitted batch) nor a replay (in order, into an empty key space) does. The intake has no limit on
- * versions per incident; real incidents have a handful.
+ * Decision sets kept per key (per slot: entries; per incident: offsets), the oldest trimmed. An answer needs only
+ * the latest entries below its input, so trimming matters only to an input handled again after this many later
+ * inputs of one incident wrote there, which neither a retry (within one uncommitted batch) nor a replay does. The
+ * intake has no limit on versions per incident; real incidents have a handful.
  */
 export const MAX_LINEAGE_ENTRIES = 256;
 
-// The `:by-offset` keys are not the hashes this view used before (one input per transaction): an old key is left
-// alone (a rebuild deletes it) rather than failing every dispatch of its incident with WRONGTYPE.
+// Not the keys this view had before it was derived from the issued topic: an old per-incident `:by-offset` set
+// (one member per receipt) is left alone until a rebuild deletes it, rather than read in another format.
 const slotKey = (slot: LineageSlot) =>
   `da:lineage:${slot.force}:${slot.incidentId}:${slot.kind}:${slot.recipient}:${slot.subjectRef ?? '-'}:by-offset`;
 
-const issuedKey = (force: string, incidentId: string) => `da:issued:${force}:${incidentId}:by-offset`;
+const incidentKey = (force: string, incidentId: string) => `da:issued:${force}:${incidentId}:slots-by-offset`;
 
 /**
- * Records one input's entry: any entry at the same offset is replaced, then the oldest beyond the limit trimmed.
- * KEYS: 1 the sorted set. ARGV: 1 the input's offset, 2 the entry, 3 the limit.
+ * Records one issued record: in its slot's set, the entry at its offset replaced by its own, the oldest beyond the
+ * limit trimmed; in its incident's set, an entry of the same slot at its offset replaced by its own, then the
+ * offsets beyond the limit trimmed, whole. Replacing only the same slot, and trimming only whole offsets older than
+ * the newest `limit` present, gives the same set whatever order an offset's records come in.
+ * KEYS: 1 the slot's set, 2 the incident's set. ARGV: 1 the offset, 2 the slot entry, 3 the incident entry,
+ * 4 the limit.
  */
 const RECORD = `
+local limit = tonumber(ARGV[4])
 redis.call('zremrangebyscore', KEYS[1], ARGV[1], ARGV[1])
 redis.call('zadd', KEYS[1], ARGV[1], ARGV[2])
-redis.call('zremrangebyrank', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
+redis.call('zremrangebyrank', KEYS[1], 0, -(limit + 1))
+local new = cjson.decode(ARGV[3])
+for _, member in ipairs(redis.call('zrangebyscore', KEYS[2], ARGV[1], ARGV[1])) do
+  local old = cjson.decode(member)
+  if old.kind == new.kind and old.recipient == new.recipient and old.subjectRef == new.subjectRef then
+    redis.call('zrem', KEYS[2], member)
+  end
+end
+redis.call('zadd', KEYS[2], ARGV[1], ARGV[3])
+if redis.call('zcard', KEYS[2]) > limit then
+  local entries = redis.call('zrevrange', KEYS[2], 0, -1, 'WITHSCORES')
+  local offsets, last = 0, nil
+  for i = 2, #entries, 2 do
+    if entries[i] ~= last then
+      offsets, last = offsets + 1, entries[i]
+      if offsets > limit then
+        redis.call('zremrangebyscore', KEYS[2], '-inf', last)
+        break
+      end
+    end
+  end
+end
 return 1`;
 
 /**
- * The latest entry below the input's offset whose `field` is not `own` (an earlier copy of the same receipt), or nil.
- * KEYS: 1 the sorted set. ARGV: 1 the input's offset, 2 the field, 3 own value, 4 the limit.
+ * The latest slot entry below the offset whose notification is not `own` (an earlier copy of the same one), or nil.
+ * KEYS: 1 the slot's set. ARGV: 1 the offset, 2 own notification id, 3 the limit.
  */
-const LATEST_BEFORE = `
-local entries = redis.call('zrevrangebyscore', KEYS[1], '(' .. ARGV[1], '-inf', 'LIMIT', 0, tonumber(ARGV[4]))
+const AMENDS = `
+local entries = redis.call('zrevrangebyscore', KEYS[1], '(' .. ARGV[1], '-inf', 'LIMIT', 0, tonumber(ARGV[3]))
 for _, entry in ipairs(entries) do
-  if cjson.decode(entry)[ARGV[2]] ~= ARGV[3] then return entry end
+  if cjson.decode(entry).notificationId ~= ARGV[2] then return entry end
 end
 return false`;
 
-/** An input's offset in its topic partition, checked: a Redis score holds whole numbers exactly up to 2^53. */
+/**
+ * The entries of the latest offset below the given one whose receipt is not `own` (an earlier copy of the same
+ * receipt), withdrawals included (a decision set that only withdrew filled nothing), or an empty list.
+ * KEYS: 1 the incident's set. ARGV: 1 the offset, 2 own receipt id.
+ */
+const ISSUED_BEFORE = `
+local entries = redis.call('zrevrangebyscore', KEYS[1], '(' .. ARGV[1], '-inf', 'WITHSCORES')
+local found = {}
+local chosen = nil
+for i = 1, #entries, 2 do
+  if chosen == nil and cjson.decode(entries[i]).receiptId ~= ARGV[2] then chosen = entries[i + 1] end
+  if chosen ~= nil then
+    if entries[i + 1] ~= chosen then break end
+    table.insert(found, entries[i])
+  end
+end
+return found`;
+
+/** An offset checked: a Redis score holds whole numbers exactly up to 2^53. */
 function scoreOf(offset: string): string {
   if (!/^\d{1,16}$/.test(offset) || !Number.isSafeInteger(Number(offset))) {
     throw new RangeError('an input offset is a whole number below 2^53');
@@ -73,96 +119,125 @@ function scoreOf(offset: string): string {
   return String(Number(offset));
 }
 
-/** The input's offset is in each entry too, so entries of two inputs never collide as members of the set. */
+/** A slot's entry. Its offset is in it too, so entries of two decision sets never collide as members. */
 interface SlotEntry {
   readonly offset: string;
   readonly notificationId: string;
 }
 
-interface IssuedEntry {
+/** An incident's entry: one notification or withdrawal, in its slot. */
+interface IncidentEntry extends IssuedSlot {
   readonly offset: string;
   readonly receiptId: string;
-  readonly slots: readonly IssuedSlot[];
+  readonly withdrawal: boolean;
 }
 
-function notificationIdOf(raw: string | null): string | null {
-  if (raw === null) return null;
-  const entry = JSON.parse(raw) as Partial<Record<keyof SlotEntry, unknown>>;
-  if (typeof entry.notificationId !== 'string') throw new Error('da:lineage holds a malformed entry');
-  return entry.notificationId;
+/** What `recordIssued` writes for one issued record, or null for a record with no `lineage`. */
+export interface LineageEntry {
+  readonly slot: LineageSlot;
+  readonly offset: string;
+  readonly receiptId: string;
+  readonly notificationId: string;
+  readonly withdrawal: boolean;
 }
 
-function parseSlots(value: unknown): IssuedSlot[] {
-  if (!Array.isArray(value)) throw new Error('da:issued holds no slot list');
-  return value.map((entry: unknown): IssuedSlot => {
-    const slot = entry as Partial<Record<keyof IssuedSlot, unknown>>;
-    if (
-      typeof slot.kind !== 'string' ||
-      typeof slot.recipient !== 'string' ||
-      typeof slot.notificationId !== 'string' ||
-      (slot.subjectRef !== null && typeof slot.subjectRef !== 'string')
-    ) {
-      throw new Error('da:issued holds a malformed slot');
-    }
-    return {
-      kind: slot.kind as DaPayloadKind,
-      recipient: slot.recipient,
-      subjectRef: slot.subjectRef,
-      notificationId: slot.notificationId,
-    };
-  });
+/**
+ * An issued record's place in the lineage, from the record alone: null for one without `lineage` (a
+ * child-protection notification, or one issued before the field existed).
+ */
+export function lineageEntryOf(notification: IssuedNotification): LineageEntry | null {
+  const { lineage } = notification;
+  if (lineage === undefined) return null;
+  const separator = lineage.incidentRef.indexOf(':');
+  return {
+    slot: {
+      force: lineage.incidentRef.slice(0, separator),
+      incidentId: lineage.incidentRef.slice(separator + 1),
+      kind: lineage.slotKind,
+      recipient: notification.recipient,
+      subjectRef: notification.subjectRef,
+    },
+    offset: scoreOf(lineage.decisionOffset),
+    receiptId: notification.receiptId,
+    notificationId: notification.notificationId,
+    withdrawal: notification.kind === 'da-withdrawal',
+  };
+}
+
+function parseEntry(raw: unknown): IncidentEntry {
+  const entry = (typeof raw === 'string' ? JSON.parse(raw) : null) as Partial<Record<keyof IncidentEntry, unknown>>;
+  if (
+    typeof entry.kind !== 'string' ||
+    typeof entry.recipient !== 'string' ||
+    typeof entry.notificationId !== 'string' ||
+    typeof entry.withdrawal !== 'boolean' ||
+    (entry.subjectRef !== null && typeof entry.subjectRef !== 'string')
+  ) {
+    throw new Error('da:issued holds a malformed entry');
+  }
+  return entry as IncidentEntry;
 }
 
 export function createLineage(redis: RedisClient) {
-  const latestBefore = async (key: string, offset: string, field: string, own: string): Promise<string | null> => {
-    const entry = await redis.eval(LATEST_BEFORE, 1, key, scoreOf(offset), field, own, String(MAX_LINEAGE_ENTRIES));
-    if (entry !== null && typeof entry !== 'string') throw new Error('unexpected answer from the lineage script');
-    return entry;
-  };
-  const record = async (key: string, offset: string, entry: object) => {
-    await redis.eval(RECORD, 1, key, scoreOf(offset), JSON.stringify(entry), String(MAX_LINEAGE_ENTRIES));
-  };
-
   return {
     /**
-     * The id `notificationId`, issued by the input at `offset`, amends in `slot`: the latest recorded there by an
-     * earlier input (other than an earlier copy of itself), or null for the first notification there.
+     * The id `notificationId`, issued for the decision set at `offset`, amends in `slot`: the latest recorded
+     * there for an earlier one (other than an earlier copy of itself), or null for the first notification there.
      */
     async amends(slot: LineageSlot, offset: string, notificationId: string): Promise<string | null> {
-      return notificationIdOf(await latestBefore(slotKey(slot), offset, 'notificationId', notificationId));
-    },
-    /** Records that the input at `offset` issued `notificationId` (a notification or a withdrawal) in `slot`. */
-    async record(slot: LineageSlot, offset: string, notificationId: string): Promise<void> {
-      await record(slotKey(slot), offset, { offset: scoreOf(offset), notificationId } satisfies SlotEntry);
+      const raw = await redis.eval(AMENDS, 1, slotKey(slot), scoreOf(offset), notificationId, MAX_LINEAGE_ENTRIES);
+      if (raw === null) return null;
+      const entry = (typeof raw === 'string' ? JSON.parse(raw) : null) as Partial<SlotEntry> | null;
+      if (typeof entry?.notificationId !== 'string') throw new Error('da:lineage holds a malformed entry');
+      return entry.notificationId;
     },
     /**
-     * The slots filled by the incident's latest receipt dispatched before `offset` (other than an earlier copy of
-     * `receiptId`). Empty for an incident's first receipt.
+     * The slots filled by the incident's latest decision set that issued something before `offset` (other than an
+     * earlier copy of `receiptId`), in slot order: empty for an incident's first, and after one that only withdrew.
      */
     async issuedBefore(force: string, incidentId: string, offset: string, receiptId: string): Promise<IssuedSlot[]> {
-      const raw = await latestBefore(issuedKey(force, incidentId), offset, 'receiptId', receiptId);
-      if (raw === null) return [];
-      return parseSlots((JSON.parse(raw) as Partial<IssuedEntry>).slots);
-    },
-    /** Records the slots `receiptId`, the input at `offset`, filled (its notifications; not its withdrawals). */
-    async recordIssued(
-      force: string,
-      incidentId: string,
-      offset: string,
-      receiptId: string,
-      slots: readonly IssuedSlot[],
-    ): Promise<void> {
-      const entry: IssuedEntry = {
-        offset: scoreOf(offset),
-        receiptId,
-        slots: slots.map(({ kind, recipient, subjectRef, notificationId }) => ({
-          kind,
+      const raw = await redis.eval(ISSUED_BEFORE, 1, incidentKey(force, incidentId), scoreOf(offset), receiptId);
+      if (!Array.isArray(raw)) throw new Error('unexpected answer from the lineage script');
+      return raw
+        .map(parseEntry)
+        .filter((entry) => !entry.withdrawal)
+        .map(({ kind, recipient, subjectRef, notificationId }): IssuedSlot => ({
+          kind: kind,
           recipient,
           subjectRef,
           notificationId,
-        })),
+        }))
+        .sort((a, b) => (slotKeyOf(a) < slotKeyOf(b) ? -1 : slotKeyOf(a) > slotKeyOf(b) ? 1 : 0));
+    },
+    /**
+     * Records one issued record (a notification or a withdrawal) in its slot and its incident; false, writing
+     * nothing, for a record without `lineage`. The dispatcher's write and its projector's, so one function.
+     */
+    async recordIssued(notification: IssuedNotification): Promise<boolean> {
+      const entry = lineageEntryOf(notification);
+      if (entry === null) return false;
+      const { slot, offset, receiptId, notificationId, withdrawal } = entry;
+      const slotEntry: SlotEntry = { offset, notificationId };
+      const incidentEntry: IncidentEntry = {
+        offset,
+        receiptId,
+        kind: slot.kind as NotificationSlot['kind'],
+        recipient: slot.recipient,
+        subjectRef: slot.subjectRef,
+        notificationId,
+        withdrawal,
       };
-      await record(issuedKey(force, incidentId), offset, entry);
+      await redis.eval(
+        RECORD,
+        2,
+        slotKey(slot),
+        incidentKey(slot.force, slot.incidentId),
+        offset,
+        JSON.stringify(slotEntry),
+        JSON.stringify(incidentEntry),
+        MAX_LINEAGE_ENTRIES,
+      );
+      return true;
     },
   };
 }

@@ -1,5 +1,13 @@
 import { auditEvent, incidentRef, issueNotification } from '@hub/audit';
-import { auditEventsTopic, STEPS, type DaIncidentDecided, type DaNotificationPayload } from '@hub/contracts';
+import {
+  auditEventsTopic,
+  notificationsIssuedTopic,
+  STEPS,
+  type DaIncidentDecided,
+  type DaNotificationPayload,
+  type IssuedLineage,
+  type IssuedNotification,
+} from '@hub/contracts';
 import { bindStage, OUTAGE_TOLERANT_RETRY, output, type Output, type StageBinding } from '@hub/kafka';
 import {
   buildNotifications,
@@ -7,7 +15,7 @@ import {
   slotKeyOf,
   slotOf,
   type IncidentContext,
-  type IssuedSlot,
+  type NotificationSlot,
   type Policy,
 } from '@hub/policy';
 import type { HubKeyStore } from '@hub/signing';
@@ -43,8 +51,10 @@ export function dispatcherStage(deps: DispatcherDeps): StageBinding {
 
 /**
  * One decision set, at `offset` in its partition of `da.incident-decided.v1`. What it amends and withdraws is read
- * from the lineage entries of the inputs before that offset only, and its own entries are written last, at that
- * offset: so running it again (a retry, a batch retried after an abort, a replay) gives the same outputs.
+ * from the lineage entries of the inputs before that offset only, and its own entries are written last, from the
+ * issued records themselves (each carries its `lineage`: incident, this offset, slot kind), as the lineage
+ * projector writes them from the topic: so running it again (a retry, a batch retried after an abort, a replay)
+ * gives the same outputs, and a lineage rebuilt from `notifications.issued.v1` is the one written here.
  */
 export async function dispatch(
   deps: Pick<DispatcherDeps, 'keys' | 'policy' | 'lineage' | 'now'>,
@@ -93,38 +103,41 @@ export async function dispatch(
   const at = deps.now();
   const ref = incidentRef(received.force, received.incidentId);
   const outputs: Output[] = [];
+  // One record per slot per input: a withdrawn slot is one this decision set does not fill.
+  const slotsIssued = new Set<string>();
   const issue = async (
     payload: DaNotificationPayload,
-    subjectRef: string | null,
+    slot: NotificationSlot,
     nhsNumber: string | null,
     routedReason: string | null,
   ) => {
+    if (slotsIssued.has(slotKeyOf(slot))) throw new Error('two notifications fill one slot');
+    slotsIssued.add(slotKeyOf(slot));
     outputs.push(
       ...(await issueNotification(deps.keys, payload, {
         service: SERVICE,
         receiptId: received.receiptId,
         incidentRef: ref,
-        subjectRef,
+        subjectRef: slot.subjectRef,
         nhsNumber,
         routedReason,
         at,
+        lineage: lineageOf(ref, offset, slot),
       })),
     );
   };
 
-  const issued: IssuedSlot[] = [];
-  const withdrawn: IssuedSlot[] = [];
   for (const payload of payloads) {
     const slot = slotOf(decisions, payload);
     const identity = identified.identities.find((candidate) => candidate.ref === slot.subjectRef);
-    await issue(payload, slot.subjectRef, identity?.outcome === 'matched' ? identity.nhsNumber : null, null);
-    issued.push({ ...slot, notificationId: payload.notificationId });
+    await issue(payload, slot, identity?.outcome === 'matched' ? identity.nhsNumber : null, null);
   }
   for (const withdrawal of withdrawals) {
     const slot = previous.find((candidate) => candidate.notificationId === withdrawal.withdraws);
     if (slot === undefined) throw new Error(`withdrawal ${withdrawal.notificationId} names no earlier slot`);
     // No NHS number: the withdrawn notification may have been about another person than the one now identified.
-    await issue(withdrawal, slot.subjectRef, null, withdrawal.reason);
+    // Issued in the withdrawn notification's slot, so a later share there amends the withdrawal.
+    await issue(withdrawal, slot, null, withdrawal.reason);
     outputs.push(
       output(auditEventsTopic, {
         key: received.receiptId,
@@ -138,16 +151,18 @@ export async function dispatch(
         }),
       }),
     );
-    // In the withdrawn notification's slot, so a later share there amends the withdrawal.
-    withdrawn.push({ ...slot, notificationId: withdrawal.notificationId });
   }
   // Written once every output is built (an attempt that fails before leaves none; a retry writes the same again).
-  // One entry per slot per input: a withdrawn slot is one this decision set does not fill.
-  const recorded = [...issued, ...withdrawn];
-  if (new Set(recorded.map(slotKeyOf)).size !== recorded.length) throw new Error('two notifications fill one slot');
-  await Promise.all([
-    ...recorded.map((entry) => deps.lineage.record(lineageSlot(entry), offset, entry.notificationId)),
-    deps.lineage.recordIssued(received.force, received.incidentId, offset, received.receiptId, issued),
-  ]);
+  await Promise.all(
+    outputs
+      .filter((item) => item.topic === notificationsIssuedTopic)
+      .map((item) => deps.lineage.recordIssued(item.value as IssuedNotification)),
+  );
   return outputs;
+}
+
+/** An issued record's `lineage`: a withdrawal's slot is the withdrawn notification's. */
+function lineageOf(incidentRef: string, decisionOffset: string, slot: NotificationSlot): IssuedLineage {
+  if (slot.kind === 'da-withdrawal') throw new Error('a withdrawal is recorded in the slot it withdraws');
+  return { incidentRef, decisionOffset, slotKind: slot.kind };
 }
