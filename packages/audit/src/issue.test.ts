@@ -121,6 +121,21 @@ describe('issueNotification', () => {
     ]);
   });
 
+  it("carries the source's lineage on the issued record only (no key when there is none)", async () => {
+    const payload = example('da-withdrawal');
+    const lineage = {
+      incidentRef: 'ASP:ASP-2026-004417',
+      decisionOffset: '42',
+      slotKind: 'da-gp-notification',
+    } as const;
+    const withLineage = parts(await issueNotification(keys, payload, { ...WITHDRAWN, lineage }));
+    const without = parts(await issueNotification(keys, payload, WITHDRAWN));
+    expect(withLineage.issued[0]?.lineage).toEqual(lineage);
+    expect(Object.keys(without.issued[0] ?? {})).not.toContain('lineage');
+    const ids = (audited: AuditEvent[]) => audited.map((event) => event.eventId);
+    expect(ids(withLineage.audited)).toEqual(ids(without.audited));
+  });
+
   it('gives byte-identical ids for the same input, and other ids for another source', async () => {
     const payload = example('da-gp-notification');
     const ids = async (source: IssueSource) => {
