@@ -11,7 +11,7 @@ infra*|manage the local stack alone: up, down [--wipe], status, provision
 token*|print an access token for a demo client: ./hub token <clientId>
 verify*|verify a signed notification or an inbox page against the hub JWKS; print payloads
 dlq*|list what the dead-letter topics hold, or redrive one record once its cause is fixed
-rebuild*|rebuild Redis views from their topics at the next start (hub stopped): ./hub rebuild [view ...]
+rebuild*|rebuild Redis views from their topics beside the ones served, and follow: ./hub rebuild [--discard] [view ...]
 test|run what CI runs: typecheck, lint, unit and integration tests (real Kafka and Redis)
 test:unit|run the unit tests only (no Kafka, no Redis)
 test:int|run the integration tests only (real Kafka and Redis, found or started)
