@@ -12,11 +12,11 @@ export async function deleteMatching(
   pattern: string,
   options: {
     readonly batchSize?: number;
-    /** Keys (without the client's prefix) starting with this are kept. */
-    readonly except?: string;
+    /** Keys (without the client's prefix) starting with any of these are kept. */
+    readonly except?: readonly string[];
   } = {},
 ): Promise<number> {
-  const { batchSize = 500, except } = options;
+  const { batchSize = 500, except = [] } = options;
   if (pattern === '' || pattern.length > MAX_PATTERN_LENGTH) {
     throw new RangeError(`deleteMatching pattern must be 1 to ${MAX_PATTERN_LENGTH} characters`);
   }
@@ -28,7 +28,7 @@ export async function deleteMatching(
     const [next, batch] = await client.scan(cursor, 'MATCH', escapeGlob(prefix) + pattern, 'COUNT', batchSize);
     const doomed = batch
       .map((key) => key.slice(prefix.length))
-      .filter((key) => except === undefined || !key.startsWith(except));
+      .filter((key) => !except.some((kept) => key.startsWith(kept)));
     if (doomed.length > 0) deleted += await client.unlink(...doomed);
     cursor = next;
   } while (cursor !== '0');

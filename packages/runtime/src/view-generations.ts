@@ -200,8 +200,10 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
     await build.discard();
     await redis.eval(RELEASE_LEASE, 1, VIEW_KEYS.builder(view), instanceId);
     if (how === 'finished' && run.served !== undefined) {
-      // Every other generation's keys: the one replaced, and any abandoned build's.
-      const deleted = await deleteMatching(redis, `gen:${view}:*`, { except: VIEW_KEYS.space(view, run.served) });
+      // Every other generation's keys (the one replaced, any abandoned build's) but one asked for since.
+      const building = await redis.get(VIEW_KEYS.building(view));
+      const except = [run.served, ...(building === null ? [] : [building])].map((g) => VIEW_KEYS.space(view, g));
+      const deleted = await deleteMatching(redis, `gen:${view}:*`, { except });
       logger.info({ view, generation: build.generation, keysDeleted: deleted }, `view ${view}: rebuild finished`);
     } else {
       logger.warn({ view, generation: build.generation }, `view ${view}: build of ${build.generation} abandoned`);
