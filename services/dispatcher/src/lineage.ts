@@ -132,8 +132,8 @@ interface IncidentEntry extends IssuedSlot {
   readonly withdrawal: boolean;
 }
 
-/** What `recordIssued` writes for one issued record, or null for a record with no `lineage`. */
-export interface LineageEntry {
+/** What `recordIssued` writes for one issued record. */
+interface LineageEntry {
   readonly slot: LineageSlot;
   readonly offset: string;
   readonly receiptId: string;
@@ -145,7 +145,7 @@ export interface LineageEntry {
  * An issued record's place in the lineage, from the record alone: null for one without `lineage` (a
  * child-protection notification, or one issued before the field existed).
  */
-export function lineageEntryOf(notification: IssuedNotification): LineageEntry | null {
+function lineageEntryOf(notification: IssuedNotification): LineageEntry | null {
   const { lineage } = notification;
   if (lineage === undefined) return null;
   const separator = lineage.incidentRef.indexOf(':');
@@ -165,7 +165,7 @@ export function lineageEntryOf(notification: IssuedNotification): LineageEntry |
 }
 
 function parseEntry(raw: unknown): IncidentEntry {
-  const entry = (typeof raw === 'string' ? JSON.parse(raw) : null) as Partial<Record<keyof IncidentEntry, unknown>>;
+  const entry = (typeof raw === 'string' ? JSON.parse(raw) : {}) as Partial<Record<keyof IncidentEntry, unknown>>;
   if (
     typeof entry.kind !== 'string' ||
     typeof entry.recipient !== 'string' ||
@@ -202,12 +202,14 @@ export function createLineage(redis: RedisClient) {
         .map(parseEntry)
         .filter((entry) => !entry.withdrawal)
         .map(({ kind, recipient, subjectRef, notificationId }): IssuedSlot => ({
-          kind: kind,
+          kind,
           recipient,
           subjectRef,
           notificationId,
         }))
-        .sort((a, b) => (slotKeyOf(a) < slotKeyOf(b) ? -1 : slotKeyOf(a) > slotKeyOf(b) ? 1 : 0));
+        .map((slot) => [slotKeyOf(slot), slot] as const)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([, slot]) => slot);
     },
     /**
      * Records one issued record (a notification or a withdrawal) in its slot and its incident; false, writing
