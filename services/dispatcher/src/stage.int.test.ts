@@ -339,14 +339,14 @@ describe('what an input amends and withdraws depends only on the inputs before i
         ['da-withdrawal', 'gp:L85902', a1![1]!.notificationId],
       ]);
       // The copy issues the same notifications; its records name its own decision's offset.
-      const offsetOf = (notifications: readonly Omit<IssuedNotification, 'jws'>[]) =>
+      const offsetApart = (notifications: readonly Omit<IssuedNotification, 'jws'>[]) =>
         notifications.map(({ lineage, ...rest }) => {
           const { decisionOffset, ...place } = lineage!;
           return [{ ...rest, lineage: place }, decisionOffset];
         });
       const [, a2At, a2againAt] = first.filter((input) => input.incidentId === a).map(({ offset }) => offset);
-      expect(offsetOf(a2again!)).toEqual(offsetOf(a2!).map(([rest]) => [rest, a2againAt]));
-      expect(offsetOf(a2!).map(([, offset]) => offset)).toEqual([a2At, a2At, a2At]);
+      expect(offsetApart(a2again!)).toEqual(offsetApart(a2!).map(([rest]) => [rest, a2againAt]));
+      expect(offsetApart(a2!).map(([, offset]) => offset)).toEqual([a2At, a2At, a2At]);
       expect(a3!.map((n) => [n.kind, n.recipient, n.amends])).toEqual([
         ['da-gp-notification', 'gp:L85901', a2![0]!.notificationId],
         ['da-gp-notification', 'gp:L85902', a2![2]!.notificationId],
