@@ -11,6 +11,7 @@ import { HUB_DRAIN_CASE, runE2eBench } from './e2e-latency.ts';
 import { runHttpBench } from './http-problem.ts';
 import { runKafkaBench } from './kafka-throughput.ts';
 import { RAW_DRAIN_CASE, runRawBench } from './raw-pipeline.ts';
+import { runRebuildBench } from './rebuild.ts';
 import { runRedisBench } from './redis-claim.ts';
 import { runSigningBench } from './signing.ts';
 import { environment, markdownTable, progress, type BenchRow } from './stats.ts';
@@ -23,6 +24,7 @@ const BENCHMARKS = {
   e2e: runE2eBench,
   cp: runCpBench,
   signing: runSigningBench,
+  rebuild: runRebuildBench,
 } as const satisfies Record<string, (argv: readonly string[]) => Promise<BenchRow[]>>;
 type BenchName = keyof typeof BENCHMARKS;
 
