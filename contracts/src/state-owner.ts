@@ -2,8 +2,7 @@ import { HUB_CACHES, HUB_VIEWS, type HubCacheName, type HubViewName } from './st
 
 /** Which entry of `state.ts` a Redis key (without the deployment's prefix) belongs to. */
 export type StateOwner =
-  | { readonly kind: 'view'; readonly name: HubViewName }
-  | { readonly kind: 'cache'; readonly name: HubCacheName };
+  { readonly kind: 'view'; readonly name: HubViewName } | { readonly kind: 'cache'; readonly name: HubCacheName };
 
 /** Redis glob matching for the patterns `state.ts` uses (`*` only, matching anything, `:` included). */
 export function keyMatches(pattern: string, key: string): boolean {
