@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '@hub/errors';
+import { evalByHash } from './eval-by-hash.ts';
 
 /**
  * The client services hold. An alias, so services type their fields with `RedisClient` from @hub/redis and never
@@ -73,6 +74,7 @@ export function createRedis(options: CreateRedisOptions): RedisClient {
   });
 
   typeUnavailability(client);
+  evalByHash(client);
 
   // Errors repeat on every reconnection attempt; log each distinct one once per outage.
   let lastLogged: string | undefined;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { captureLogs, isolatedRedisPrefix, testEndpoints } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, createRedis, scanKeys, type RedisClient } from './client.ts';
@@ -65,5 +66,19 @@ describe('serverRunId', () => {
     const id = await serverRunId(base);
     expect(id).toMatch(/^[0-9a-f]{40}$/);
     expect(await serverRunId(second)).toBe(id);
+  });
+});
+
+describe('eval by hash', () => {
+  it('sends a script once, then by its SHA-1; the answer is the same either way', async () => {
+    const script = `return {KEYS[1], ARGV[1], '${Math.random().toString(36).slice(2)}'}`;
+    const sha = createHash('sha1').update(script).digest('hex');
+    expect(await base.script('EXISTS', sha)).toEqual([0]);
+    const first = await base.eval(script, 1, 'k', 'a');
+    expect(await base.script('EXISTS', sha)).toEqual([1]);
+    expect(await base.eval(script, 1, 'k', 'a')).toEqual(first);
+    expect(first).toEqual([`${prefix}k`, 'a', expect.any(String)]);
+    // A script error is the script's, not a NOSCRIPT retried.
+    await expect(base.eval("return redis.call('nosuchcommand')", 0)).rejects.toThrow(/Unknown Redis command/i);
   });
 });
