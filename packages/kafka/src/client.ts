@@ -13,7 +13,8 @@ import { kafkaLogLevel, createLogCreator } from './log-creator.ts';
 import { isKafkaFailure } from './kafka-errors.ts';
 import { publish } from './producer.ts';
 import { createTopicNamer, type TopicNamer } from './topic-names.ts';
-import { createTransactionPool, type TransactionPool } from './transaction-pool.ts';
+import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from './group-commit.ts';
+import { createTransactionPool } from './transaction-pool.ts';
 import { processTransactionally } from './transactional.ts';
 import type {
   ConsumeOptions,
@@ -49,6 +50,12 @@ export interface KafkaClientOptions {
    * write may still complete: the hub's ids derive from content, so the client's retry records nothing twice.
    */
   readonly requestDeadlineMs?: number;
+  /**
+   * How `transaction()` groups concurrent requests under one id into one Kafka transaction (group-commit.ts):
+   * `gatherMs` (default 5) the longest a group's first request waits for others, `maxMembers` (default 64) the most
+   * in one transaction.
+   */
+  readonly groupCommit?: GroupCommitOptions;
   /**
    * Where to open the connection to a broker the cluster names (bootstrap or advertised). Default: where it says.
    * For tests that put a cuttable proxy in front of the broker (testkit `startTcpProxy`): the broker advertises its
@@ -119,7 +126,11 @@ export interface KafkaClient {
   deleteGroup(groupId: string): Promise<boolean>;
   /** Validates every value, then sends the batch (idempotent producer, acks=all). Throws and sends nothing if any is invalid. */
   publish<T extends TopicSpec>(topic: T, messages: readonly OutboundMessage<T>[]): Promise<void>;
-  /** Publishes atomically: everything `work` publishes is committed together, or aborted if it throws. */
+  /**
+   * Publishes atomically: everything `work` publishes is committed together, or aborted if it throws. Concurrent
+   * calls under one id share one Kafka transaction (group commit); each settles once it has committed. `work` may
+   * run again when a neighbour fails after publishing, so it must only compute and publish.
+   */
   transaction<R>(transactionalId: string, work: (tx: TransactionScope) => Promise<R>): Promise<R>;
   /** At-least-once consumption with contract checks, retries and dead-lettering. */
   consume<T extends TopicSpec>(topic: T, options: ConsumeOptions<T>): Promise<Subscription>;
@@ -181,7 +192,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   const admin: LazyConnection<Admin> = lazyConnection(() => kafka.admin());
   const subscriptions = new Set<Subscription>();
   const transactionalIds = new Set<string>();
-  const pools = new Map<string, TransactionPool>();
+  const groupCommits = new Map<string, GroupCommit>();
   let closing: Promise<void> | undefined;
 
   const core: ClientCore = {
@@ -232,7 +243,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       ...(await Promise.allSettled([
         producer.close(),
         admin.close(),
-        ...[...pools.values()].map((pool) => pool.close()),
+        ...[...groupCommits.values()].map((groups) => groups.close()),
       ])),
     );
     const failures = results.filter((result) => result.status === 'rejected');
@@ -270,16 +281,17 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     },
     transaction: async (transactionalId, work) => {
       assertOpenForRequest();
-      let pool = pools.get(transactionalId);
-      if (pool === undefined) {
-        pool = createTransactionPool(core, {
+      let groups = groupCommits.get(transactionalId);
+      if (groups === undefined) {
+        const pool = createTransactionPool(core, {
           physicalIdPrefix: `${names.transactionalId(transactionalId)}.${instanceName}`,
           size: DEFAULTS.transactionPoolSize,
           transactionTimeoutMs: DEFAULTS.requestTransactionTimeoutMs,
         });
-        pools.set(transactionalId, pool);
+        groups = createGroupCommit(core, pool, options.groupCommit);
+        groupCommits.set(transactionalId, groups);
       }
-      const running = pool;
+      const running = groups;
       return requestSide(requestDeadlineMs, () => running.run(work));
     },
     consume: async (topic, consumeOptions) => {

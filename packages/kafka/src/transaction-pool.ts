@@ -1,13 +1,12 @@
 import type { Producer } from 'kafkajs';
 import type { ClientCore } from './client.ts';
 import { lazyConnection, type LazyConnection } from './connection.ts';
-import { runTransaction } from './transactional.ts';
-import type { TransactionScope } from './types.ts';
 
 /**
  * The transactional producers behind `KafkaClient.transaction(id, …)`: `size` of them, `<prefix>.<n>`, each made on
- * first use. kafkajs allows one open transaction per producer, so up to `size` run at once and the rest wait their
- * turn in arrival order. The most recently used idle producer is taken first, so light traffic keeps to one.
+ * first use. kafkajs allows one open transaction per producer, so up to `size` transactions (each a group commit's,
+ * group-commit.ts) run at once and the rest wait their turn in arrival order. The most recently used idle producer
+ * is taken first, so light traffic keeps to one.
  */
 export function createTransactionPool(
   core: ClientCore,
@@ -27,7 +26,7 @@ export function createTransactionPool(
   }
   const idle = all.map((entry) => entry.connection);
   const waiting: ((connection: LazyConnection<Producer>) => void)[] = [];
-  /** Every run from its call to its end, waiting for a producer included, so close() waits for all of them. */
+  /** Every use from its call to its end, waiting for a producer included, so close() waits for all of them. */
   const running = new Set<Promise<unknown>>();
   let closed = false;
 
@@ -42,12 +41,13 @@ export function createTransactionPool(
   }
 
   return {
-    async run<R>(work: (tx: TransactionScope) => Promise<R>): Promise<R> {
+    /** Runs `use` with a producer of its own (one open transaction at a time), once one is free. */
+    async withProducer<R>(use: (connection: LazyConnection<Producer>) => Promise<R>): Promise<R> {
       if (closed) throw new Error('the transaction pool is closed');
       const job = (async () => {
         const connection = await take();
         try {
-          return await runTransaction(core, connection, work);
+          return await use(connection);
         } finally {
           give(connection);
         }
@@ -59,7 +59,7 @@ export function createTransactionPool(
         running.delete(job);
       }
     },
-    /** Refuses new runs, waits for those already called (queued ones too), then disconnects every producer. */
+    /** Refuses new uses, waits for those already called (queued ones too), then disconnects every producer. */
     async close(): Promise<void> {
       closed = true;
       await Promise.allSettled([...running]);

@@ -126,35 +126,6 @@ describe('transactions', () => {
     await subscription.stop();
   });
 
-  it('runs up to the pool size of transactions at once under one id; the rest wait their turn', async () => {
-    const transactionalId = uniqueId('pooled');
-    const gates: (() => void)[] = [];
-    let open = 0;
-    let mostOpen = 0;
-    const order: number[] = [];
-    const runs = Array.from({ length: 6 }, (_, n) =>
-      client.transaction(transactionalId, async (tx) => {
-        open++;
-        mostOpen = Math.max(mostOpen, open);
-        order.push(n);
-        await tx.publish(notes, [{ key: `pooled-${n}`, value: { n: 100 + n } }]);
-        await new Promise<void>((resolve) => gates.push(resolve));
-        open--;
-        return n;
-      }),
-    );
-    await expect.poll(() => open, { timeout: 20_000 }).toBe(4); // the default pool size
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(order).toHaveLength(4); // the fifth and sixth are waiting, not open
-    for (let released = 0; released < 6; released++) {
-      await expect.poll(() => gates.length, { timeout: 20_000 }).toBeGreaterThan(released);
-      gates[released]?.();
-    }
-    expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(mostOpen).toBe(4);
-    expect(order.slice(4).sort()).toEqual([4, 5]);
-  });
-
   it('two instances may use the same transaction id at once when their instance names differ', async () => {
     const both = async (instances: readonly KafkaClient[], transactionalId: string) =>
       (

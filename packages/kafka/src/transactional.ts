@@ -1,8 +1,7 @@
-import type { EachMessagePayload, Message, Producer, TopicMessages } from 'kafkajs';
+import type { EachMessagePayload, Message, TopicMessages } from 'kafkajs';
 import type { TopicSpec } from '@hub/contracts';
-import { currentTraceId, withContext, type Logger } from '@hub/logger';
+import { withContext, type Logger } from '@hub/logger';
 import type { ClientCore } from './client.ts';
-import type { LazyConnection } from './connection.ts';
 import { consumerConfig } from './consumer-config.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
 import { nextOffset, readInbound } from './inbound.ts';
@@ -12,45 +11,10 @@ import { DEFAULTS, LIMITS } from './limits.ts';
 import { prepareBatch } from './outbound.ts';
 import { runWithRetries } from './handler-retry.ts';
 import { backoffDelay, checkRetryPolicy, sleepWithHeartbeat } from './retry.ts';
-import type { Output, Subscription, TransactionScope, TransactionalOptions } from './types.ts';
-
-/**
- * Runs `work` in one Kafka transaction on `connection`'s transactional producer: committed if it resolves, aborted
- * if it throws. The caller serialises calls per producer (kafkajs allows one open transaction at a time).
- */
-export async function runTransaction<R>(
-  core: ClientCore,
-  connection: LazyConnection<Producer>,
-  work: (tx: TransactionScope) => Promise<R>,
-): Promise<R> {
-  const producer = await connection.get();
-  const transaction = await producer.transaction();
-  let open = true;
-  const scope: TransactionScope = {
-    async publish(topic, messages) {
-      if (!open) throw new Error('publish after the transaction ended');
-      const prepared = prepareBatch(topic, messages, currentTraceId());
-      if (prepared.length === 0) return [];
-      const written = await transaction.send({ topic: core.names.topic(topic.name), messages: prepared, acks: -1 });
-      return written.flatMap(({ partition, baseOffset }) =>
-        baseOffset === undefined ? [] : [{ partition, baseOffset }],
-      );
-    },
-  };
-  try {
-    const result = await work(scope);
-    open = false;
-    await transaction.commit();
-    return result;
-  } catch (error) {
-    open = false;
-    await abortOrReset(transaction, connection, core.logger);
-    throw error;
-  }
-}
+import type { Output, Subscription, TransactionalOptions } from './types.ts';
 
 /** Aborts if the transaction is still open; when even that fails, drops the producer so the next use re-initialises it. */
-async function abortOrReset(
+export async function abortOrReset(
   transaction: { isActive(): boolean; abort(): Promise<void> },
   producer: { close(): Promise<void> },
   logger: Logger,
