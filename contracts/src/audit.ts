@@ -26,6 +26,12 @@ export const AUDIT_ACTIONS = [
   'token-issued',
   'token-refused',
   'access-denied',
+  /**
+   * A source's requests refused for a rate limit in one window (at most a minute, ending at `at`), in aggregate:
+   * `refusedCount`, the limit in `reason`, and the client as `actor` or else `sourceNetwork`. One per source per
+   * window, however many were refused, so a flood cannot grow the trail without bound.
+   */
+  'rate-limited',
   'audit-searched',
   'plan-recorded',
   'plan-unchanged',
@@ -81,6 +87,17 @@ export const auditEvent = z
       .string()
       .max(200)
       .regex(/^\/[A-Za-z0-9/{}._-]*$/)
+      .optional(),
+    /** On a `rate-limited` event: how many requests of the source were refused in the window. */
+    refusedCount: z.int().min(1).optional(),
+    /**
+     * On a `rate-limited` event of a source that proved no identity: the network its requests came from (IPv4 /24,
+     * IPv6 /48), never the full address, which can single out a household or a device.
+     */
+    sourceNetwork: z
+      .string()
+      .max(50)
+      .regex(/^(\d{1,3}\.\d{1,3}\.\d{1,3}\.0\/24|[0-9a-f:]{2,39}\/48|unknown)$/)
       .optional(),
   })
   .strict();

@@ -105,6 +105,16 @@ export const HUB_CACHES = {
       'The holder renews it every 2 s and takes it back if it is gone; meanwhile Kafka still fences a second ' +
       'instance of the same name by its transactional ids.',
   },
+  'rate-limits': {
+    description:
+      "Each rate limit's request count per client id or source address in its one-minute window, and the " +
+      'refusals counted towards its one audit event per window.',
+    keys: ['rate-limit:*'],
+    owner: 'packages/http/src/rate-limit.ts',
+    harmless:
+      'Every key expires with its window: a lost counter lets a client or an address make at most one ' +
+      "window's worth more requests, and a lost tally at most drops one window's aggregate count from the trail.",
+  },
 } as const satisfies Record<string, CacheEntry>;
 export type HubCacheName = keyof typeof HUB_CACHES;
 

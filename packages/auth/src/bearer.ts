@@ -1,6 +1,6 @@
 import { caller as callerSchema, type Caller, type ClientRole } from '@hub/contracts';
 import { HubError } from '@hub/errors';
-import { routeTemplate, type HttpReply, type HttpRequest, type RouteGuard } from '@hub/http';
+import { limitRefusal, routeTemplate, type HttpReply, type HttpRequest, type RouteGuard } from '@hub/http';
 import { JwsError, JWS_ALGORITHMS, verifyWithJwks } from '@hub/signing';
 import { ACCESS_TOKEN_TYPE, checkAccessTokenClaims } from './claims.ts';
 import type { AuthCore } from './core.ts';
@@ -82,12 +82,20 @@ export async function verifyAccessToken(core: AuthCore, token: string): Promise<
   return callerSchema.parse({ clientId: client.clientId, role: client.role, organisation: client.organisation });
 }
 
+/**
+ * Logs and audits a refusal, once its source's budget allows it (`@hub/http` `limitRefusal`: the caller's on a 403,
+ * the address's otherwise). Over it, a 429 is thrown instead and the refusal is counted into the source's report:
+ * a flood of bad tokens adds one audit event per window, not one per request.
+ */
 async function refuse(
   core: AuthCore,
   request: HttpRequest,
+  reply: HttpReply,
   reason: AccessRefusalReason,
   identity: TokenIdentity | undefined,
+  caller?: Caller,
 ): Promise<void> {
+  await limitRefusal(request, reply, caller);
   const route = routeTemplate(request);
   const who = {
     ...(identity?.clientId === undefined ? {} : { clientId: identity.clientId }),
@@ -115,7 +123,7 @@ async function authenticate(core: AuthCore, request: HttpRequest, reply: HttpRep
       'www-authenticate',
       header === undefined ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_request"`,
     );
-    await refuse(core, request, reason, undefined);
+    await refuse(core, request, reply, reason, undefined);
     throw new HubError('unauthenticated', 'A bearer access token from the token endpoint is required.');
   }
   try {
@@ -123,7 +131,7 @@ async function authenticate(core: AuthCore, request: HttpRequest, reply: HttpRep
   } catch (error) {
     if (!(error instanceof AccessRefusal)) throw error;
     void reply.header('www-authenticate', `Bearer realm="${REALM}", error="invalid_token"`);
-    await refuse(core, request, error.reason, error.identity);
+    await refuse(core, request, reply, error.reason, error.identity);
     throw new HubError('unauthenticated', 'The bearer access token is invalid or has expired.');
   }
 }
@@ -138,7 +146,7 @@ export function bearerGuard(core: AuthCore): RouteGuard {
     const caller = await authenticate(core, request, reply);
     if (!roles.includes(caller.role)) {
       void reply.header('www-authenticate', `Bearer realm="${REALM}", error="insufficient_scope"`);
-      await refuse(core, request, 'role-not-allowed', caller);
+      await refuse(core, request, reply, 'role-not-allowed', caller, caller);
       throw new HubError('forbidden', 'This client may not call this route.');
     }
     return caller;

@@ -1,6 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { HubError, type FieldError } from '@hub/errors';
-import { sendProblem, type HttpReply, type HttpRequest, type HttpServer } from '@hub/http';
+import {
+  limitRefusal,
+  limitTokenRequest,
+  sendProblem,
+  type HttpReply,
+  type HttpRequest,
+  type HttpServer,
+} from '@hub/http';
 import { claimOnce } from '@hub/redis';
 import { decodeUnverified, JwsError, verifyWithJwks, type JwsAlgorithm, type JwsFailureReason } from '@hub/signing';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_TYPE, checkAssertionClaims } from './claims.ts';
@@ -199,6 +206,8 @@ async function handleTokenRequest(core: AuthCore, request: HttpRequest, reply: H
   const parameters = readParameters(request);
   const outcome = isRefusal(parameters) ? parameters : await authenticateClient(core, parameters);
   if (isRefusal(outcome)) {
+    // Over its address's budget, a 429 instead, counted into the address's report rather than audited alone.
+    await limitRefusal(request, reply);
     // The reason code and the client id (only when registered); never the assertion.
     request.log.info(
       { reason: outcome.reason, ...(outcome.clientId === undefined ? {} : { clientId: outcome.clientId }) },
@@ -288,7 +297,10 @@ export function registerTokenEndpoint(core: AuthCore, app: HttpServer): void {
         parsed(null, OTHER_BODY);
       },
     );
-    scope.post(core.tokenPath, (request, reply) => handleTokenRequest(core, request, reply));
+    // Every token request spends one of its address's token budget, before the body is read (`@hub/http`).
+    scope.post(core.tokenPath, { onRequest: limitTokenRequest }, (request, reply) =>
+      handleTokenRequest(core, request, reply),
+    );
     done();
   });
 }

@@ -22,3 +22,16 @@ export {
   type RouteGuard,
   type RouteInput,
 } from './routes.ts';
+export {
+  limitRefusal,
+  limitTokenRequest,
+  networkOf,
+  RATE_LIMIT_KEY_PREFIX,
+  RATE_LIMIT_NAMES,
+  RATE_LIMIT_WINDOW_MS,
+  RATE_LIMITED_DETAIL,
+  type RateLimitedSource,
+  type RateLimitName,
+  type RateLimitOptions,
+  type RateLimitReport,
+} from './rate-limit.ts';

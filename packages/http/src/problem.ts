@@ -20,6 +20,7 @@ import {
 } from '@hub/errors';
 import { withContext } from '@hub/logger';
 import { z } from 'zod';
+import { limitRefusal } from './rate-limit.ts';
 import { contextOf, REQUEST_ID_HEADER, routeTemplate, safeRequestFields } from './request-context.ts';
 import { toValidationError } from './zod.ts';
 
@@ -269,7 +270,11 @@ export function createClientErrorHandler(logger: FastifyBaseLogger): (error: Con
  */
 const problemPluginCallback: FastifyPluginCallback = (app, _options, done) => {
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(handleNotFound);
+  // An unknown path proves nobody: it spends its source address's budget (rate-limit.ts), before it is answered.
+  app.setNotFoundHandler(
+    { preHandler: (request: FastifyRequest, reply: FastifyReply) => limitRefusal(request, reply) },
+    handleNotFound,
+  );
   done();
 };
 

@@ -2,7 +2,15 @@ import { routePattern, type Caller, type ClientRole, type HttpRoute, type HubVie
 import { HubError } from '@hub/errors';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { z } from 'zod';
+import { limitClient } from './rate-limit.ts';
 import type { HttpServer } from './server.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The contract entry a route was served from (`serveRoutes`). */
+    operationId?: string;
+  }
+}
 
 /**
  * Routes bound to their contract entry (`HTTP_ROUTES` in `@hub/contracts`): the entry gives the method, path, roles,
@@ -125,7 +133,10 @@ export function serveRoutes(
     if (route.roles.length > 0) {
       const roles = route.roles;
       const guardHook = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-        callers.set(request, await guard(request, reply, roles));
+        const caller = await guard(request, reply, roles);
+        callers.set(request, caller);
+        // After the guard: a client's budget is spent only by requests it made (rate-limit.ts).
+        await limitClient(request, reply, caller);
       };
       guardHooks.add(guardHook);
       onRequest.push(guardHook);

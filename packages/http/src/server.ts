@@ -5,6 +5,7 @@ import { HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
 import { registerHealthRoutes, type ReadinessCheck } from './health.ts';
 import { createClientErrorHandler, handleFrameworkError, problemPlugin } from './problem.ts';
+import { registerRateLimits, type RateLimitOptions } from './rate-limit.ts';
 import { refuseUnservable } from './request-guards.ts';
 import { catalogueCheck } from './routes.ts';
 import {
@@ -40,6 +41,11 @@ export interface HttpServerOptions {
    * leave it out (then any route may be added).
    */
   readonly catalogue?: readonly HttpRoute[];
+  /**
+   * Rate limits per client and per source address, counted in Redis (see "Rate limits" in the README). Left out
+   * only by this package's own tests of HTTP mechanics: then nothing is limited.
+   */
+  readonly rateLimits?: RateLimitOptions;
 }
 
 const servedByApp = new WeakMap<object, () => readonly string[]>();
@@ -170,6 +176,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   app.addHook('onRequest', refuseUnservable);
+
+  if (options.rateLimits !== undefined) registerRateLimits(app, options.rateLimits, options.logger);
 
   registerHealthRoutes(app, { readinessChecks, readinessTimeoutMs, serviceName: options.serviceName });
 

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { auditEvent } from '@hub/audit';
 import type { AuthEvent } from '@hub/auth';
 import { auditEventsTopic, type AuditEvent } from '@hub/contracts';
+import type { RateLimitReport } from '@hub/http';
 import type { KafkaClient } from '@hub/kafka';
 
 /**
@@ -45,4 +47,30 @@ function refusalEvent(event: Exclude<AuthEvent, { outcome: 'issued' }>, at: Date
     [clientId ?? '', event.at, route ?? ''],
   );
   return route === undefined ? recorded : { ...recorded, route };
+}
+
+/**
+ * A source's requests refused for a rate limit in one window, as one `rate-limited` event with the count (`@hub/http`
+ * reports each source once per window): the client as the actor, or else the network the requests came from (IPv4
+ * /24, IPv6 /48). The full address is personal data that the trail, kept for years, does not need: the network
+ * says where a flood came from, which is what an IG officer or the network team acts on.
+ */
+export function auditRateLimits(kafka: KafkaClient) {
+  return async (report: RateLimitReport): Promise<void> => {
+    const { source } = report;
+    const actor = source.kind === 'client' ? source.caller : undefined;
+    const recorded = auditEvent(
+      'auth',
+      'rate-limited',
+      report.to,
+      { reason: `rate-limit:${report.limit}`, ...(actor === undefined ? {} : { actor }) },
+      [source.kind === 'client' ? source.caller.clientId : source.network, report.from.toISOString(), randomUUID()],
+    );
+    const value: AuditEvent = {
+      ...recorded,
+      refusedCount: report.refused,
+      ...(source.kind === 'network' ? { sourceNetwork: source.network } : {}),
+    };
+    await kafka.publish(auditEventsTopic, [{ key: actor?.clientId ?? 'auth', value }]);
+  };
 }

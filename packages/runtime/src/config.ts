@@ -2,6 +2,7 @@ import { authEnv } from '@hub/auth';
 import {
   existingPath,
   httpEnv,
+  intInRange,
   kafkaEnv,
   loadConfig,
   logEnv,
@@ -10,6 +11,9 @@ import {
   type EnvSource,
 } from '@hub/config';
 import { directoryEnv } from '@hub/directory';
+
+/** The largest rate limit accepted: 1,000 requests a second, beyond what one instance serves. */
+export const MAX_RATE_LIMIT_PER_MINUTE = 60_000;
 
 /** Everything the all-in-one hub process reads from its environment (services/hub/README.md lists the keys). */
 export const hubEnv = kafkaEnv
@@ -23,9 +27,34 @@ export const hubEnv = kafkaEnv
     POLICY_FILE: existingPath('file').optional(),
     /** A child-protection policy JSON file; the shipped default (`cp-...`) when unset. */
     CP_POLICY_FILE: existingPath('file').optional(),
+    /**
+     * Requests per minute of one authenticated client, across every route and instance. 10 a second: a practice
+     * polling its inbox every second uses 60, a force's busiest hour a few; a client that loops is told to slow down.
+     */
+    HTTP_RATE_LIMIT_PER_CLIENT_PER_MINUTE: intInRange(1, MAX_RATE_LIMIT_PER_MINUTE).default(600),
+    /**
+     * Requests per minute from one source address that prove nobody (refused for a missing or bad token, refused at
+     * the token endpoint, unknown paths). An honest client is refused only by mistake and stops; 1 a second bounds
+     * the refusals audited one by one per address, and a valid token never spends it.
+     */
+    HTTP_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: intInRange(1, MAX_RATE_LIMIT_PER_MINUTE).default(60),
+    /**
+     * Token requests per minute from one source address. A client needs one per token lifetime (5 minutes), so 300
+     * serves 1,500 clients behind one address (a GP system supplier hosting many practices).
+     */
+    HTTP_RATE_LIMIT_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE: intInRange(1, MAX_RATE_LIMIT_PER_MINUTE).default(300),
   });
 export type HubConfig = ConfigOf<typeof hubEnv>;
 
 export function loadHubConfig(env?: EnvSource): HubConfig {
   return loadConfig(hubEnv, env);
+}
+
+/** The rate limits of `@hub/http`'s server, from the configuration. */
+export function rateLimitsOf(config: HubConfig) {
+  return {
+    perClientPerMinute: config.HTTP_RATE_LIMIT_PER_CLIENT_PER_MINUTE,
+    perAddressPerMinute: config.HTTP_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+    tokenRequestsPerAddressPerMinute: config.HTTP_RATE_LIMIT_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE,
+  } as const;
 }

@@ -22,8 +22,8 @@ import {
 } from '@hub/policy';
 import { closeRedis, createRedis, pingRedis, type RedisClient } from '@hub/redis';
 import { createKeyStore } from '@hub/signing';
-import { auditAuthEvents } from './audit-auth.ts';
-import type { HubConfig } from './config.ts';
+import { auditAuthEvents, auditRateLimits } from './audit-auth.ts';
+import { rateLimitsOf, type HubConfig } from './config.ts';
 import { holdInstanceName, type InstanceNameLease } from './instance-name.ts';
 import { jwksRoute } from './jwks.ts';
 import type { HubService, ServiceDeps, ServiceFactory } from './service.ts';
@@ -170,6 +170,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     readinessTimeoutMs: READINESS_TIMEOUT_MS,
     readinessChecks: [...shared, ...views.readinessChecks, ...services.flatMap((service) => service.readinessChecks)],
     catalogue: ALL_HTTP_ROUTES,
+    rateLimits: { redis, ...rateLimitsOf(config), onLimited: auditRateLimits(kafka) },
   });
   auth.registerTokenEndpoint(http);
   serveRoutes(http, [jwksRoute(keyStore), ...services.flatMap((service) => service.routes)], auth.guard, (view) =>
