@@ -1,20 +1,21 @@
-import type { EachMessagePayload } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { TopicSpec } from '@hub/contracts';
 import { withContext } from '@hub/logger';
 import type { ClientCore } from './client.ts';
 import { consumerConfig } from './consumer-config.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
 import { nextOffset, readInbound } from './inbound.ts';
-import { DEFAULTS } from './limits.ts';
-import { runWithRetries } from './handler-retry.ts';
+import { DEFAULTS, LIMITS } from './limits.ts';
+import { runInBatch, type FailedFirst } from './handler-retry.ts';
 import { checkRetryPolicy } from './retry.ts';
 import type { ConsumeOptions, Subscription } from './types.ts';
 
 /**
- * At-least-once consumption. Per message: decode, check the contract, run the handler in the message's trace
- * context with retries, dead-letter what cannot be handled, and only then commit the offset. If the dead-letter write
- * fails the offset is not committed and the error goes to kafkajs, which restarts the consumer: the message comes
- * back rather than being lost.
+ * At-least-once consumption, a fetched batch at a time. Per message, in order: decode, check the contract, run the
+ * handler in the message's trace context with retries, dead-letter what cannot be handled; the batch's offset is
+ * committed once those are done (per LIMITS.maxInputsPerCommit messages). If a dead-letter write fails, the offset is
+ * not committed past that message and the error goes to kafkajs, which fetches it again (and restarts the consumer
+ * when that keeps failing): the message comes back rather than being lost.
  */
 export async function consume<T extends TopicSpec>(
   core: ClientCore,
@@ -33,8 +34,12 @@ export async function consume<T extends TopicSpec>(
   const producer = await core.producer();
   const consumer = core.kafka.consumer(config);
 
-  async function deadLetter(payload: EachMessagePayload, reason: DeadLetterReason, detail: string): Promise<void> {
-    const { partition, message } = payload;
+  async function deadLetter(
+    partition: number,
+    message: KafkaMessage,
+    reason: DeadLetterReason,
+    detail: string,
+  ): Promise<void> {
     if (options.replay === true) {
       log.warn(
         { partition, offset: message.offset, reason },
@@ -74,34 +79,97 @@ export async function consume<T extends TopicSpec>(
     log.warn({ partition, offset: message.offset, reason }, 'message dead-lettered');
   }
 
-  async function eachMessage(payload: EachMessagePayload): Promise<void> {
-    const { partition, message } = payload;
-    const heartbeat = (): Promise<void> => payload.heartbeat();
+  /**
+   * One message: decoded, checked, handled (or dead-lettered). 'abandoned' when the consumer stopped during a retry;
+   * `failedFirst` (only with `holdOnFailure`) when its first try failed and the messages before it are to be committed
+   * before it is retried.
+   */
+  async function handleMessage(
+    payload: EachBatchPayload,
+    message: KafkaMessage,
+    holdOnFailure: boolean,
+    firstFailure: FailedFirst['failedFirst'] | undefined,
+  ): Promise<'done' | 'abandoned' | FailedFirst> {
+    const { partition } = payload.batch;
     const inbound = readInbound(topic, partition, message);
     const traceId = inbound.ok ? inbound.message.traceId : inbound.traceId;
-    await withContext({ traceId }, async () => {
+    return withContext({ traceId }, async () => {
       if (!inbound.ok) {
-        await deadLetter(payload, inbound.reason, inbound.detail);
-      } else {
-        const handled = inbound.message;
-        const outcome = await runWithRetries(() => options.handle(handled), {
+        await deadLetter(partition, message, inbound.reason, inbound.detail);
+        return 'done';
+      }
+      const handled = inbound.message;
+      const outcome = await runInBatch(
+        () => options.handle(handled),
+        {
           log,
           policy,
           partition,
           offset: message.offset,
-          heartbeat,
+          heartbeat: () => payload.heartbeat(),
           heartbeatIntervalMs: config.heartbeatInterval,
           signal: stopping.signal,
-        });
-        if (outcome === 'abandoned') {
-          log.info({ partition, offset: message.offset }, 'stopping: retry abandoned, offset not committed');
-          return;
-        }
-        if (!outcome.ok)
-          await deadLetter(payload, 'handler-failed', handlerFailedDetail(outcome.error, policy.attempts));
+          ...(firstFailure === undefined ? {} : { firstFailure }),
+        },
+        holdOnFailure,
+      );
+      if (outcome === 'abandoned') {
+        log.info({ partition, offset: message.offset }, 'stopping: retry abandoned, offset not committed');
+        return 'abandoned';
       }
-      await consumer.commitOffsets([{ topic: physicalTopic, partition, offset: nextOffset(message.offset) }]);
+      if ('failedFirst' in outcome) return outcome;
+      if (!outcome.ok) {
+        await deadLetter(partition, message, 'handler-failed', handlerFailedDetail(outcome.error, policy.attempts));
+      }
+      return 'done';
     });
+  }
+
+  /**
+   * A fetched batch of one partition, in order, with one offset commit per LIMITS.maxInputsPerCommit messages (and
+   * at the end). A message whose handler fails (or must wait) has the messages before it committed first, then is
+   * retried alone: nothing after it is handled or committed until it is done.
+   */
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { partition, messages } = payload.batch;
+    let uncommitted: string | undefined; // the last message handled since the last commit
+    let sinceCommit = 0;
+    async function commit(): Promise<void> {
+      if (uncommitted === undefined) return;
+      const offset = nextOffset(uncommitted);
+      // The consumer group's commit itself: unlike consumer.commitOffsets it also commits while stopping.
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic: physicalTopic, partitions: [{ partition, offset }] }],
+      });
+      log.debug({ partition, offset, messages: sinceCommit }, 'offsets committed');
+      uncommitted = undefined;
+      sinceCommit = 0;
+    }
+    let firstFailure: FailedFirst['failedFirst'] | undefined;
+    try {
+      for (let index = 0; index < messages.length && payload.isRunning() && !payload.isStale();) {
+        const message = messages[index];
+        if (message === undefined) break;
+        const outcome = await handleMessage(payload, message, uncommitted !== undefined, firstFailure);
+        firstFailure = undefined;
+        if (outcome === 'abandoned') break;
+        if (outcome !== 'done') {
+          await commit();
+          firstFailure = outcome.failedFirst;
+          continue;
+        }
+        payload.resolveOffset(message.offset);
+        uncommitted = message.offset;
+        index++;
+        if (++sinceCommit >= LIMITS.maxInputsPerCommit) await commit();
+        await payload.heartbeat();
+      }
+    } catch (error) {
+      // What was handled before the failure stays handled (e.g. a dead-letter write failed: that message comes back).
+      await commit().catch(() => undefined);
+      throw error;
+    }
+    await commit();
   }
 
   consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -112,7 +180,12 @@ export async function consume<T extends TopicSpec>(
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [physicalTopic], fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 1, eachMessage });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch,
+    });
   } catch (error) {
     await consumer.disconnect().catch(() => undefined);
     throw error;
@@ -126,7 +199,8 @@ export async function consume<T extends TopicSpec>(
       stopped ??= (async () => {
         stopping.abort();
         try {
-          // kafkajs's stop waits for the in-flight eachMessage, then leaves the group.
+          // kafkajs's stop waits for the batch in hand (it stops after its in-flight message and commits what it
+          // handled), then leaves the group.
           await consumer.disconnect();
           log.info('consumer stopped');
         } finally {

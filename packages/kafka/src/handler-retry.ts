@@ -12,6 +12,8 @@ export interface HandlerRetryContext {
   readonly heartbeatIntervalMs: number;
   /** Aborted when the consumer stops: the wait ends and the message is left uncommitted. */
   readonly signal: AbortSignal;
+  /** The error of an attempt the caller already made (runInBatch's first try): it counts as the first attempt. */
+  readonly firstFailure?: { readonly error: unknown };
 }
 
 /**
@@ -37,8 +39,14 @@ export async function runWithRetries<R>(
 ): Promise<HandlerOutcome<R>> {
   const { log, policy, partition, offset } = context;
   let waited = false;
+  let earlier = context.firstFailure;
   for (let attempt = 1; ; attempt++) {
     try {
+      if (earlier !== undefined) {
+        const { error } = earlier;
+        earlier = undefined;
+        throw error; // handled below as this attempt's failure
+      }
       const value = await work();
       if (attempt > 1) log.info({ partition, offset, attempt }, 'handled on retry');
       if (waited) log.info({ partition, offset }, 'handled after waiting');
@@ -66,5 +74,29 @@ export async function runWithRetries<R>(
         return 'abandoned';
       }
     }
+  }
+}
+
+/** A first try that failed, answered at once so the caller can commit the inputs before it first. */
+export interface FailedFirst {
+  readonly failedFirst: { readonly error: unknown };
+}
+
+/**
+ * Runs one input of a fetched batch. With `holdOnFailure` (handled inputs before it are not committed yet) it is
+ * tried once, and a failure (NotYetError included) is answered at once as `failedFirst`, without waiting: the caller
+ * commits the inputs before it, then calls runWithRetries with that `firstFailure`, so the input is retried alone (or
+ * waits) with nothing after it committed, and its batch-mates never wait on it uncommitted.
+ */
+export async function runInBatch<R>(
+  work: () => Promise<R>,
+  context: HandlerRetryContext,
+  holdOnFailure: boolean,
+): Promise<HandlerOutcome<R> | FailedFirst> {
+  if (!holdOnFailure) return runWithRetries(work, context);
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    return { failedFirst: { error } };
   }
 }

@@ -17,6 +17,20 @@ export const LIMITS = {
   maxIssuesInDetail: 10,
   /** Dead letters one `deadLetters()` call lists, per topic. */
   maxDeadLettersListed: 1000,
+  /**
+   * Inputs of one fetched batch that a stage commits in one transaction, or a projector in one offset commit; a
+   * larger batch is committed in several. One fetch brings at most kafkajs's maxBytesPerPartition (1 MiB) of a
+   * partition, so this binds only for small records; it bounds what a crash makes the next owner handle again.
+   */
+  maxInputsPerCommit: 500,
+  /**
+   * Output bytes (keys, values, headers and record framing) of one stage transaction, and of one produce request in
+   * it. The broker refuses a partition's record batch over message.max.bytes (1 MiB by default) and kafkajs sends one
+   * record batch per partition per request, so a fetched batch whose outputs are more than this is committed in
+   * several transactions; one input's outputs alone may be more, and are then sent in several requests of its one
+   * transaction.
+   */
+  maxTransactionBytes: 900 * 1024,
 } as const;
 
 /** Defaults for timings; each can be overridden where it is used. */

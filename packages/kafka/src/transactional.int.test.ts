@@ -261,7 +261,9 @@ describe('transactions', () => {
     const options = { groupId: uniqueId('zombie'), transactionalId: uniqueId('zombie-tx'), ...FAST_CONSUMER };
     const outputsSeen = await collect(stuckOutputs);
     const doubled = doubledTo(stuckOutputs);
-    for (let seq = 0; seq < 30; seq++) await client.publish(stuckInputs, [{ key: String(seq), value: { seq } }]);
+    const publishSeqs = async (from: number, to: number) => {
+      for (let seq = from; seq < to; seq++) await client.publish(stuckInputs, [{ key: String(seq), value: { seq } }]);
+    };
     let stuck: () => void = () => undefined;
     const unstick = new Promise<void>((resolve) => (stuck = resolve));
     let zombieReachedFive = false;
@@ -278,8 +280,11 @@ describe('transactions', () => {
         return doubled(message);
       },
     });
+    // 0-4 first, committed; then the rest, so that seq 5 opens the zombie's next batch (a batch commits together).
+    await publishSeqs(0, 5);
+    await expect.poll(() => outputsSeen.seen.length, { timeout: 20_000 }).toBe(5);
+    await publishSeqs(5, 30);
     await expect.poll(() => zombieReachedFive, { timeout: 20_000 }).toBe(true);
-    await expect.poll(() => outputsSeen.seen.length, { timeout: 10_000 }).toBe(5);
 
     // The group moves the partition to a healthy instance, which finishes the backlog, seq 5 included.
     const healthy = await client.processTransactionally(stuckInputs, { ...options, handle: doubled });

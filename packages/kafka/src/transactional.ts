@@ -1,15 +1,16 @@
-import type { EachMessagePayload, Message, TopicMessages } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage, Message, TopicMessages, Transaction } from 'kafkajs';
 import type { TopicSpec } from '@hub/contracts';
 import { withContext, type Logger } from '@hub/logger';
 import type { ClientCore } from './client.ts';
 import { consumerConfig } from './consumer-config.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
 import { nextOffset, readInbound } from './inbound.ts';
-import { createPartitionProducers } from './partition-producers.ts';
+import { inputRecords, produceRequests, type InputRecords } from './batch-outputs.ts';
+import { createPartitionProducers, type PartitionProducer } from './partition-producers.ts';
 import { classifyKafkaError, type KafkaErrorKind } from './kafka-errors.ts';
 import { DEFAULTS, LIMITS } from './limits.ts';
 import { prepareBatch } from './outbound.ts';
-import { runWithRetries } from './handler-retry.ts';
+import { runInBatch, type FailedFirst } from './handler-retry.ts';
 import { backoffDelay, checkRetryPolicy, sleepWithHeartbeat } from './retry.ts';
 import type { Output, Subscription, TransactionalOptions } from './types.ts';
 
@@ -31,10 +32,13 @@ export async function abortOrReset(
 }
 
 /**
- * Consume-transform-produce, exactly once within Kafka: for each input, the handler's outputs and the input's next
- * offset are committed in one transaction, so after any crash or restart either both are visible (to read_committed
- * readers) or neither is. Inputs that cannot be decoded, fail their contract, or whose handler keeps failing are
- * dead-lettered the same way: dead-letter record and offset in one transaction.
+ * Consume-transform-produce, exactly once within Kafka, a fetched batch at a time: the outputs of a partition's
+ * fetched inputs (dead letters included) and the offset after the last one are committed in one transaction, so after
+ * any crash or restart either all of it is visible (to read_committed readers) or none is, and the batch is handled
+ * again. A batch is committed in several transactions when it has more than LIMITS.maxInputsPerCommit inputs or
+ * LIMITS.maxTransactionBytes of outputs. Inputs that cannot be decoded, fail their contract, or whose handler keeps
+ * failing become their dead letter in the same transaction; a handler that fails (or must wait) has the inputs before
+ * it committed first and is retried alone. Handlers run before the transaction opens, so a slow one never holds it.
  *
  * Each input partition has its own transactional producer (partition-producers.ts), so partitions are processed
  * concurrently, each in order, and any number of instances may share the group.
@@ -67,94 +71,12 @@ export async function processTransactionally<T extends TopicSpec>(
   const release = core.claimTransactionalId(transactionalIdPrefix);
   const consumer = core.kafka.consumer(config);
 
-  /**
-   * One transaction: records, then the input's offset, then commit. Aborted (or the producer reset) on any error.
-   * After a reset the partition is fenced in afresh: if another owner committed this input meanwhile, it is done.
-   */
-  async function commitOnce(records: readonly TopicMessages[], input: Input): Promise<void> {
-    const { payload } = input;
-    const { connection, committedFrom } = await producers.forPartition(payload.partition, input.assignment);
-    if (BigInt(payload.message.offset) < committedFrom) return;
-    const transaction = await (await connection.get()).transaction();
-    try {
-      if (records.length > 0) await transaction.sendBatch({ topicMessages: [...records], acks: -1 });
-      await transaction.sendOffsets({
-        consumerGroupId: groupId,
-        topics: [
-          {
-            topic: physicalTopic,
-            partitions: [{ partition: payload.partition, offset: nextOffset(payload.message.offset) }],
-          },
-        ],
-      });
-      await transaction.commit();
-    } catch (error) {
-      await abortOrReset(transaction, { close: () => producers.reset(payload.partition) }, log);
-      throw error;
-    }
-  }
-
-  /** An input, and the partition assignment it is processed under. */
-  interface Input {
-    readonly payload: EachMessagePayload;
-    readonly assignment: number;
-  }
-
-  type Committed =
-    | { readonly committed: true }
-    | { readonly committed: false; readonly kind: KafkaErrorKind; readonly error: unknown };
-
-  /**
-   * Retries the whole transaction (kafkajs issue 430: CONCURRENT_TRANSACTIONS from sendOffsets is not retried by
-   * kafkajs). Transient Kafka errors get DEFAULTS.transactionRetry; anything else (e.g. a record too large for the
-   * broker) gets the handler's budget, as it is about this input. Fenced: throws at once, this instance is a zombie.
-   * Answers the last failure once a budget is spent, or 'abandoned' when stopping.
-   */
-  async function commitWithRetries(records: readonly TopicMessages[], input: Input): Promise<Committed | 'abandoned'> {
-    const { payload } = input;
-    const failures = { transient: 0, permanent: 0 };
-    for (;;) {
-      try {
-        await commitOnce(records, input);
-        return { committed: true };
-      } catch (error) {
-        const kind = classifyKafkaError(error);
-        const { name, code } = describeError(error);
-        const where = {
-          partition: payload.partition,
-          offset: payload.message.offset,
-          kind,
-          errorName: name,
-          errorCode: code,
-        };
-        if (kind === 'fenced') {
-          // Another instance owns the partition: this member lost it (e.g. its session expired in a long handler).
-          // kafkajs rejoins the group as a new member on UNKNOWN_MEMBER_ID (consumer/runner.js); a fenced error as
-          // such is not retriable and would stop the consumer for good. The partition is fenced in again only if it
-          // is assigned here again.
-          log.warn(where, 'partition producer fenced by its new owner; rejoining the group');
-          await producers.reset(payload.partition).catch(() => undefined);
-          throw Object.assign(new Error('partition producer fenced: rejoining the group'), {
-            type: 'UNKNOWN_MEMBER_ID',
-            cause: error,
-          });
-        }
-        const count = ++failures[kind];
-        const budget = kind === 'transient' ? DEFAULTS.transactionRetry : policy;
-        if (count >= budget.attempts) return { committed: false, kind, error };
-        const delayMs = backoffDelay(count, budget);
-        log.warn({ ...where, attempt: count, delayMs }, 'transaction failed; retrying it');
-        if (
-          !(await sleepWithHeartbeat(delayMs, config.heartbeatInterval, () => payload.heartbeat(), stopping.signal))
-        ) {
-          return 'abandoned';
-        }
-      }
-    }
-  }
-
-  async function deadLetter(input: Input, reason: DeadLetterReason, detail: string): Promise<void> {
-    const { partition, message } = input.payload;
+  function deadLetterRecords(
+    partition: number,
+    message: KafkaMessage,
+    reason: DeadLetterReason,
+    detail: string,
+  ): InputRecords {
     const record: Message = deadLetterMessage({
       reason,
       detail,
@@ -169,64 +91,236 @@ export async function processTransactionally<T extends TopicSpec>(
       consumerGroup: groupId,
       failedAt: new Date(),
     });
-    const outcome = await commitWithRetries([{ topic: deadLetterTopic, messages: [record] }], input);
-    if (outcome === 'abandoned') return;
-    if (!outcome.committed) {
-      const { name, code } = describeError(outcome.error);
-      log.error(
-        { partition, offset: message.offset, reason, errorName: name, errorCode: code },
-        'dead-letter transaction failed; offset not committed, the message will be redelivered',
-      );
-      throw outcome.error;
-    }
-    log.warn({ partition, offset: message.offset, reason }, 'message dead-lettered');
+    return inputRecords(message.offset, [{ topic: deadLetterTopic, messages: [record] }], reason);
   }
 
-  async function eachMessage(payload: EachMessagePayload): Promise<void> {
-    const { partition, message } = payload;
-    const owned = await producers.forPartition(partition);
-    const input: Input = { payload, assignment: owned.assignment };
-    // Inputs the partition's previous owner committed after the consumer fetched its start offset: already done.
-    if (BigInt(message.offset) < owned.committedFrom) {
-      log.debug({ partition, offset: message.offset }, 'input already committed by the previous owner; skipped');
-      return;
-    }
-    const heartbeat = (): Promise<void> => payload.heartbeat();
+  /**
+   * One input's records: its outputs (handler plus output checks, retried), or its dead letter. 'abandoned' when the
+   * consumer stopped during a retry; `failedFirst` (only with `holdOnFailure`) when its first try failed.
+   */
+  async function handleInput(
+    payload: EachBatchPayload,
+    message: KafkaMessage,
+    holdOnFailure: boolean,
+    firstFailure: FailedFirst['failedFirst'] | undefined,
+  ): Promise<InputRecords | 'abandoned' | FailedFirst> {
+    const { partition } = payload.batch;
     const inbound = readInbound(topic, partition, message);
-    const traceId = inbound.ok ? inbound.message.traceId : inbound.traceId;
-    await withContext({ traceId }, async () => {
-      if (!inbound.ok) {
-        await deadLetter(input, inbound.reason, inbound.detail);
-        return;
-      }
-      const handled = inbound.message;
-      // Handler plus output checks, retried; the outputs become kafkajs batches.
-      const computed = await runWithRetries(
+    if (!inbound.ok) return deadLetterRecords(partition, message, inbound.reason, inbound.detail);
+    const handled = inbound.message;
+    return withContext({ traceId: handled.traceId }, async () => {
+      const computed = await runInBatch(
         async () => toTopicMessages(core, await options.handle(handled), handled.traceId),
         {
           log,
           policy,
-          partition: payload.partition,
-          offset: payload.message.offset,
-          heartbeat,
+          partition,
+          offset: message.offset,
+          heartbeat: () => payload.heartbeat(),
           heartbeatIntervalMs: config.heartbeatInterval,
           signal: stopping.signal,
+          ...(firstFailure === undefined ? {} : { firstFailure }),
         },
+        holdOnFailure,
       );
-      if (computed === 'abandoned') return;
+      if (computed === 'abandoned' || !('ok' in computed)) return computed;
       if (!computed.ok) {
-        await deadLetter(input, 'handler-failed', handlerFailedDetail(computed.error, policy.attempts));
-        return;
+        return deadLetterRecords(
+          partition,
+          message,
+          'handler-failed',
+          handlerFailedDetail(computed.error, policy.attempts),
+        );
       }
-      const outcome = await commitWithRetries(computed.value, input);
-      if (outcome === 'abandoned' || outcome.committed) return;
-      if (outcome.kind === 'transient') {
-        // Kafka itself is unwell; dead-lettering would likely fail too, and would bury a good message.
-        throw outcome.error;
-      }
-      // The outputs themselves cannot be written (e.g. too large for the broker): the input goes to the DLQ.
-      await deadLetter(input, 'handler-failed', handlerFailedDetail(outcome.error, policy.attempts));
+      return inputRecords(message.offset, computed.value);
     });
+  }
+
+  type Committed =
+    | { readonly committed: true }
+    | { readonly committed: false; readonly kind: KafkaErrorKind; readonly error: unknown };
+
+  /** One transaction: the inputs' records, then the offset after the last, then commit. Aborted on any error. */
+  async function commitInputs(
+    owned: PartitionProducer,
+    partition: number,
+    inputs: readonly InputRecords[],
+  ): Promise<Committed> {
+    const last = inputs.at(-1);
+    if (last === undefined) return { committed: true };
+    let transaction: Transaction | undefined;
+    try {
+      transaction = await (await owned.connection.get()).transaction();
+      for (const topicMessages of produceRequests(inputs, LIMITS.maxTransactionBytes)) {
+        await transaction.sendBatch({ topicMessages, acks: -1 });
+      }
+      await transaction.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [{ topic: physicalTopic, partitions: [{ partition, offset: nextOffset(last.offset) }] }],
+      });
+      await transaction.commit();
+      return { committed: true };
+    } catch (error) {
+      if (transaction !== undefined) {
+        await abortOrReset(transaction, { close: () => producers.reset(partition) }, log);
+      }
+      return { committed: false, kind: classifyKafkaError(error), error };
+    }
+  }
+
+  /** Inputs below `committedFrom` were committed by the partition's previous owner: resolved, not handled. */
+  function skipCommitted(
+    payload: EachBatchPayload,
+    todo: readonly KafkaMessage[],
+    committedFrom: bigint,
+  ): readonly KafkaMessage[] {
+    const { partition } = payload.batch;
+    const first = todo.findIndex((message) => BigInt(message.offset) >= committedFrom);
+    const skipped = first === -1 ? todo : todo.slice(0, first);
+    for (const { offset } of skipped) {
+      log.debug({ partition, offset }, 'input already committed by the previous owner; skipped');
+    }
+    const lastSkipped = skipped.at(-1);
+    if (lastSkipped !== undefined) payload.resolveOffset(lastSkipped.offset);
+    return first === -1 ? [] : todo.slice(first);
+  }
+
+  const wait = (payload: EachBatchPayload, ms: number): Promise<boolean> =>
+    sleepWithHeartbeat(ms, config.heartbeatInterval, () => payload.heartbeat(), stopping.signal);
+
+  /**
+   * A fetched batch of one partition: rounds of inputs handled in order and committed in one transaction each. A
+   * round ends when full (LIMITS), when an input's first try fails (the round is committed, then that input retried
+   * alone), or when the consumer stops (what was handled is committed). A failed transaction is aborted and its round
+   * handled again: after a transient Kafka error with backoff (DEFAULTS.transactionRetry, then the consumer crashes
+   * and kafkajs restarts it); after any other error (about what the round writes, e.g. a record too large) its inputs
+   * are committed one per transaction, and an input whose own transaction keeps failing is dead-lettered.
+   */
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { partition } = payload.batch;
+    const { assignment } = await producers.forPartition(partition);
+    let todo: readonly KafkaMessage[] = payload.batch.messages;
+    let alone = 0; // inputs to commit one per transaction: a transaction of several failed for good
+    let firstFailure: FailedFirst['failedFirst'] | undefined; // todo[0]'s first try, when it failed
+    let deadLetterFirst: string | undefined; // todo[0]'s outputs cannot be written: its dead letter's detail
+    let failures = { transient: 0, permanent: 0 };
+    while (payload.isRunning() && !payload.isStale()) {
+      // The same producer unless it was reset: then the partition is fenced in afresh and its offset read again.
+      const owned = await producers.forPartition(partition, assignment);
+      const left = skipCommitted(payload, todo, owned.committedFrom);
+      if (left.length !== todo.length) {
+        todo = left;
+        firstFailure = deadLetterFirst = undefined;
+      }
+      const round: InputRecords[] = [];
+      let bytes = 0;
+      let held: FailedFirst['failedFirst'] | undefined;
+      let interrupted: { readonly error: unknown } | undefined;
+      for (const message of todo) {
+        if (round.length >= (alone > 0 ? 1 : LIMITS.maxInputsPerCommit)) break;
+        if (!payload.isRunning() || payload.isStale()) break;
+        const first = round.length === 0;
+        const handled =
+          first && deadLetterFirst !== undefined
+            ? deadLetterRecords(partition, message, 'handler-failed', deadLetterFirst)
+            : await handleInput(payload, message, !first, first ? firstFailure : undefined);
+        if (handled === 'abandoned') break;
+        if ('failedFirst' in handled) {
+          held = handled.failedFirst;
+          break;
+        }
+        // Over the size limit: it opens the next transaction, handled again there (handlers are pure).
+        if (!first && bytes + handled.bytes > LIMITS.maxTransactionBytes) break;
+        round.push(handled);
+        bytes += handled.bytes;
+        try {
+          await payload.heartbeat();
+        } catch (error) {
+          // The group is rebalancing (or dropped this member): the round is committed before rejoining, which the
+          // partition's producer fence refuses if the partition has a new owner already.
+          interrupted = { error };
+          break;
+        }
+      }
+      const last = round.at(-1);
+      if (last === undefined) return; // stopping: nothing handled, nothing committed
+
+      const outcome = await commitInputs(owned, partition, round);
+      if (outcome.committed) {
+        payload.resolveOffset(last.offset);
+        todo = todo.slice(round.length);
+        alone = Math.max(0, alone - round.length);
+        firstFailure = held;
+        deadLetterFirst = undefined;
+        failures = { transient: 0, permanent: 0 };
+        for (const { offset, deadLettered } of round) {
+          if (deadLettered !== undefined)
+            log.warn({ partition, offset, reason: deadLettered }, 'message dead-lettered');
+        }
+        log.debug(
+          { partition, inputs: round.length, firstOffset: round[0]?.offset, lastOffset: last.offset },
+          'transaction committed',
+        );
+        if (interrupted !== undefined) throw interrupted.error;
+        await payload.heartbeat();
+        if (todo.length === 0) return;
+        continue;
+      }
+
+      const { kind, error } = outcome;
+      const { name, code } = describeError(error);
+      const where = {
+        partition,
+        offset: round[0]?.offset,
+        inputs: round.length,
+        kind,
+        errorName: name,
+        errorCode: code,
+      };
+      if (kind === 'fenced') {
+        // Another instance owns the partition: this member lost it (e.g. its session expired in a long handler).
+        // kafkajs rejoins the group as a new member on UNKNOWN_MEMBER_ID (consumer/runner.js); a fenced error as
+        // such is not retriable and would stop the consumer for good. The partition is fenced in again only if it
+        // is assigned here again.
+        log.warn(where, 'partition producer fenced by its new owner; rejoining the group');
+        await producers.reset(partition).catch(() => undefined);
+        throw Object.assign(new Error('partition producer fenced: rejoining the group'), {
+          type: 'UNKNOWN_MEMBER_ID',
+          cause: error,
+        });
+      }
+      if (interrupted !== undefined) throw interrupted.error;
+      if (kind === 'transient') {
+        // Kafka itself is unwell (kafkajs issue 430: CONCURRENT_TRANSACTIONS from sendOffsets is not retried by
+        // kafkajs); dead-lettering would likely fail too, and would bury good inputs.
+        const count = ++failures.transient;
+        if (count >= DEFAULTS.transactionRetry.attempts) throw error;
+        const delayMs = backoffDelay(count, DEFAULTS.transactionRetry);
+        log.warn({ ...where, attempt: count, delayMs }, 'transaction failed; handling its inputs again');
+        if (!(await wait(payload, delayMs))) return;
+        continue;
+      }
+      if (round.length > 1) {
+        alone = round.length;
+        log.warn(where, 'transaction failed; committing its inputs one by one');
+        continue;
+      }
+      // One input whose records cannot be written: its own budget, then its dead letter (a dead letter that cannot
+      // be written either crashes the consumer: the input is fetched again, never dropped).
+      const count = ++failures.permanent;
+      if (count >= policy.attempts) {
+        if (last.deadLettered !== undefined) {
+          log.error({ ...where, reason: last.deadLettered }, 'dead-letter transaction failed; offset not committed');
+          throw error;
+        }
+        deadLetterFirst = handlerFailedDetail(error, policy.attempts);
+        failures.permanent = 0;
+        continue;
+      }
+      const delayMs = backoffDelay(count, policy);
+      log.warn({ ...where, attempt: count, delayMs }, 'transaction failed; retrying it');
+      if (!(await wait(payload, delayMs))) return;
+    }
   }
 
   consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -243,8 +337,9 @@ export async function processTransactionally<T extends TopicSpec>(
     await consumer.subscribe({ topics: [physicalTopic], fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
       autoCommit: false,
+      eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: topic.partitions,
-      eachMessage,
+      eachBatch,
     });
   } catch (error) {
     await consumer.disconnect().catch(() => undefined);
