@@ -29,3 +29,4 @@ export {
   type PortName,
 } from './settings.ts';
 export { freePort, portIsOpen } from './processes.ts';
+export { ensureRedisInstalled } from './redis-server.ts';
