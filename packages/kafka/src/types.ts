@@ -42,7 +42,7 @@ export interface ConsumerTuning {
 export interface ConsumeOptions<T extends TopicSpec> extends ConsumerTuning {
   /** Logical consumer group id; the client's namespace is prefixed. A new group starts at the earliest offset. */
   readonly groupId: string;
-  /** Must be idempotent: delivery is at-least-once. */
+  /** Must be idempotent: delivery is at-least-once (a fetched batch's offset is committed once it is handled). */
   readonly handle: (message: InboundMessage<T>) => Promise<void>;
   /** Handler retries before dead-lettering. Default 5 attempts, 200 ms doubling to 10 s. */
   readonly retry?: RetryPolicy;
@@ -69,8 +69,10 @@ export interface TransactionalOptions<T extends TopicSpec> extends ConsumerTunin
    */
   readonly transactionalId: string;
   /**
-   * Computes the outputs for one input. Runs again if the transaction is retried, so it must have no side effects
-   * outside the returned outputs (those are written exactly once, with the input's offset).
+   * Computes the outputs for one input; a fetched batch's inputs are handled in order and committed together. Runs
+   * again when its batch's transaction is aborted or the batch is handled again after a crash, so it must be a pure
+   * function of its input, plus writes elsewhere that are idempotent and keyed by the input's offset (the outputs are
+   * written exactly once, with the batch's offset).
    */
   readonly handle: (message: InboundMessage<T>) => Promise<readonly Output[]>;
   readonly retry?: RetryPolicy;
