@@ -14,6 +14,7 @@ import { isKafkaFailure } from './kafka-errors.ts';
 import { publish } from './producer.ts';
 import { createTopicNamer, type TopicNamer } from './topic-names.ts';
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from './group-commit.ts';
+import { recordingPartitioner } from './shared-sends.ts';
 import { createTransactionPool } from './transaction-pool.ts';
 import { processTransactionally } from './transactional.ts';
 import type {
@@ -204,6 +205,8 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     createTransactionalProducer: (transactionalId, transactionTimeout) =>
       kafka.producer({
         ...producerOptions,
+        // The same placement as the default, noted per message so a shared request answers each publish's offsets.
+        createPartitioner: recordingPartitioner,
         transactionalId,
         transactionTimeout,
         // A new transaction often starts while the broker is still completing the previous one and is answered

@@ -21,6 +21,8 @@ const topicOf = (name: string) =>
     cleanupPolicy: 'delete',
   });
 const grouped = topicOf('test.grouped.v1');
+/** Where publishes made together share a produce request across partitions: each is answered its own offsets. */
+const spread = defineTopic({ ...topicOf('test.grouped-spread.v1'), partitions: 3 });
 const isolated = topicOf('test.grouped-isolated.v1');
 const fenced = topicOf('test.grouped-fenced.v1');
 const lone = topicOf('test.grouped-lone.v1');
@@ -46,7 +48,7 @@ function clientWith(groupCommit: NonNullable<KafkaClientOptions['groupCommit']>)
 }
 
 beforeAll(async () => {
-  await clientWith({}).provisionTopics([grouped, isolated, fenced, lone, pooled]);
+  await clientWith({}).provisionTopics([grouped, spread, isolated, fenced, lone, pooled]);
   raw = await createRawKafka(testEndpoints().kafkaBrokers, logger);
 });
 
@@ -79,7 +81,12 @@ describe('group commit of transaction()', () => {
             const [written] = await tx.publish(grouped, [{ key: `r${request}`, value: { request, seq } }]);
             offsets.push(written?.baseOffset ?? 'none');
           }
-          return offsets;
+          const keys = ['a', 'b', 'c', 'd'].map((key) => `r${request}-${key}`);
+          const spreadOffsets = await tx.publish(
+            spread,
+            keys.map((key, seq) => ({ key, value: { request, seq } })),
+          );
+          return { offsets, spreadOffsets };
         }),
       ),
     );
@@ -94,8 +101,24 @@ describe('group commit of transaction()', () => {
     for (let request = 0; request < requests; request++) {
       const own = records.filter((record) => noteOf(record).request === request);
       expect(own.map((record) => noteOf(record).seq)).toEqual([0, 1, 2]);
-      expect(own.map((record) => record.offset)).toEqual(answered[request]);
+      expect(own.map((record) => record.offset)).toEqual(answered[request]?.offsets);
       expect(new Set(own.map((record) => record.headers[HEADERS.traceId]))).toEqual(new Set([`trace-${request}`]));
+    }
+    // Across partitions too: each publish is answered, per partition, the offset of its first record there.
+    const spreadReader = await raw.read([client.physicalTopic(spread)]);
+    await expect.poll(() => spreadReader.records.length, { timeout: 20_000 }).toBe(requests * 4);
+    for (let request = 0; request < requests; request++) {
+      const firstPerPartition = new Map<number, string>();
+      for (const record of spreadReader.records.filter((r) => noteOf(r).request === request)) {
+        const first = firstPerPartition.get(record.partition);
+        if (first === undefined || BigInt(record.offset) < BigInt(first)) {
+          firstPerPartition.set(record.partition, record.offset);
+        }
+      }
+      const answeredSpread = answered[request]?.spreadOffsets ?? [];
+      expect(new Map(answeredSpread.map(({ partition, baseOffset }) => [partition, baseOffset]))).toEqual(
+        firstPerPartition,
+      );
     }
     // 20 requests, at most 8 per transaction: 3 Kafka transactions (8, 8 and 4), so 2 commit markers in between.
     const offsets = records.map((record) => Number(record.offset));

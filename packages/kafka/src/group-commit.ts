@@ -4,6 +4,7 @@ import { currentTraceId } from '@hub/logger';
 import type { ClientCore } from './client.ts';
 import type { LazyConnection } from './connection.ts';
 import { prepareBatch } from './outbound.ts';
+import { createSharedSender } from './shared-sends.ts';
 import type { TransactionPool } from './transaction-pool.ts';
 import { abortOrReset } from './transactional.ts';
 import type { PublishedOffsets, TransactionScope } from './types.ts';
@@ -43,8 +44,9 @@ const outsideAnyRequest = AsyncLocalStorage.snapshot();
  * Group commit for `KafkaClient.transaction(id, work)`: concurrent requests under one transactional id share one
  * Kafka transaction. The first request opens a group; others join it for `gatherMs` (and for as long as every
  * producer of the pool is busy), up to `maxMembers`. The group's transaction then runs every member's `work`
- * concurrently (each in its caller's context, its publishes sent into the shared transaction in its own order) and
- * commits once all have finished; each member's promise settles only after that commit.
+ * concurrently (each in its caller's context, its publishes sent into the shared transaction in its own order;
+ * publishes made at the same time share a produce request, shared-sends.ts) and commits once all have finished; each
+ * member's promise settles only after that commit.
  *
  * - A member whose work throws before anything of it was sent (a contract violation, an undeclared output, its own
  *   error) is rejected with that error alone; its neighbours commit.
@@ -116,6 +118,8 @@ export function createGroupCommit(core: ClientCore, pool: TransactionPool, optio
       ended: false,
       spoiled: false,
     };
+    // Members' publishes made at the same time go to the broker in one produce request.
+    const sender = createSharedSender((topicMessages) => transaction.sendBatch({ topicMessages, acks: -1 }));
 
     async function runMember(member: Member): Promise<Outcome> {
       const mine = { sent: false, stopped: false };
@@ -131,14 +135,7 @@ export function createGroupCommit(core: ClientCore, pool: TransactionPool, optio
           if (prepared.length === 0) return [];
           mine.sent = true;
           try {
-            const written = await transaction.send({
-              topic: core.names.topic(topic.name),
-              messages: prepared,
-              acks: -1,
-            });
-            return written.flatMap(({ partition, baseOffset }) =>
-              baseOffset === undefined ? [] : [{ partition, baseOffset }],
-            );
+            return await sender.send(core.names.topic(topic.name), prepared);
           } catch (error) {
             state.sendFailure ??= { error };
             throw error;
@@ -156,6 +153,8 @@ export function createGroupCommit(core: ClientCore, pool: TransactionPool, optio
 
     const outcomes = await Promise.all(members.map(async (member) => ({ member, outcome: await runMember(member) })));
     state.ended = true;
+    // A publish its work did not wait for is still sent (and can fail the transaction) before the commit.
+    await sender.idle();
 
     const again: Member[] = [];
     const done: { member: Member; value: unknown }[] = [];
