@@ -4,7 +4,7 @@ import type { JwsAlgorithm } from './jwk.ts';
 /**
  * A JWS signature with node:crypto (RFC 7518): ES256 is ECDSA P-256 over SHA-256 whose signature is r || s, 32 bytes
  * each (IEEE P1363), not OpenSSL's DER; RS512 is RSASSA-PKCS1-v1_5 over SHA-512. Synchronous: one ES256 signature
- * costs tens of microseconds, less than handing it to the thread pool and back (test/bench/README.md).
+ * costs tens of microseconds, hardly more than handing it to the thread pool and back (README.md, "Synchronous").
  */
 function parameters(alg: JwsAlgorithm, key: KeyObject) {
   return alg === 'ES256'
