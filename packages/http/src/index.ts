@@ -26,7 +26,6 @@ export {
   limitRefusal,
   limitTokenRequest,
   networkOf,
-  RATE_LIMIT_KEY_PREFIX,
   RATE_LIMIT_NAMES,
   RATE_LIMIT_WINDOW_MS,
   RATE_LIMITED_DETAIL,

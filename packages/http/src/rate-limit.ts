@@ -24,8 +24,6 @@ import type { HttpServer } from './server.ts';
 
 /** Every budget counts over this window. */
 export const RATE_LIMIT_WINDOW_MS = 60_000;
-/** Redis keys of the counters and tallies, under the deployment's prefix (a cache: contracts `HUB_CACHES`). */
-export const RATE_LIMIT_KEY_PREFIX = 'rate-limit:';
 /** The report is made this long after the window ends, so refusals answered at its very end are in the count. */
 const REPORT_DELAY_MS = 1_000;
 /** IPv6 addresses count per /64 (one customer's allocation): one host could otherwise rotate through 2^64. */
@@ -148,6 +146,7 @@ export function registerRateLimits(app: HttpServer, options: RateLimitOptions, l
       await scope.register(fastifyRateLimit, {
         global: false,
         redis: options.redis,
+        // Under the deployment's prefix; a cache (contracts `HUB_CACHES` 'rate-limits').
         nameSpace: `rate-limit:${name}:`,
         max: maxima[name],
         timeWindow: RATE_LIMIT_WINDOW_MS,
