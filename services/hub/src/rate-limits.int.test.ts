@@ -142,6 +142,14 @@ describe('per source address, for requests that prove nobody', () => {
     expect(statuses.filter((status) => status === 401)).toHaveLength(PER_ADDRESS);
     expect(statuses.filter((status) => status === 429)).toHaveLength(200 - PER_ADDRESS);
 
+    // A client refused 403 (a role the route does not admit) spends its own budget, and is reported by name.
+    const policeToken = await h.token(police);
+    const forbidden: number[] = [];
+    for (let i = 0; i < 3 * PER_CLIENT; i += 1) {
+      forbidden.push((await as(flooded.http, policeToken, inboxOf(gp), ADDRESSES.flood)).statusCode);
+    }
+    expect(forbidden).toEqual([...Array<number>(PER_CLIENT).fill(403), ...Array<number>(2 * PER_CLIENT).fill(429)]);
+
     // Valid tokens never spend the address's budget: a client behind the flooded address is served.
     const token = await h.token(otherGp);
     expect((await as(h.http, token, inboxOf(otherGp), ADDRESSES.flood)).statusCode).not.toBe(429);
@@ -158,8 +166,24 @@ describe('per source address, for requests that prove nobody', () => {
       sourceNetwork: '203.0.113.0/24',
     });
     expect(JSON.stringify(report)).not.toContain(ADDRESSES.flood);
+    const [clientReport] = await h.auditedWhere(
+      (event) =>
+        event.action === 'rate-limited' &&
+        event.reason === 'rate-limit:client' &&
+        event.actor?.clientId === police.clientId,
+      1,
+    );
+    expect(clientReport).toMatchObject({
+      actor: { clientId: police.clientId, role: 'police', organisation: 'ASP' },
+      refusedCount: 2 * PER_CLIENT,
+    });
+    expect(clientReport?.sourceNetwork).toBeUndefined();
+    // One by one: only the refusals within the budgets (401s of the address, 403s of the client).
     const denied = h.audited.filter(({ value }) => value.action === 'access-denied').length - deniedBefore;
-    expect(denied).toBe(PER_ADDRESS);
+    expect(denied).toBe(PER_ADDRESS + PER_CLIENT);
+    expect(
+      h.audited.filter(({ value }) => value.action === 'rate-limited' && value.reason === 'rate-limit:address'),
+    ).toHaveLength(1);
   });
 
   it('limits unknown paths from one address too', async () => {
