@@ -1,4 +1,12 @@
-export { createHttpServer, servedRoutes, HTTP_DEFAULTS, type HttpServer, type HttpServerOptions } from './server.ts';
+export {
+  createHttpServer,
+  servedRoutes,
+  HTTP_DEFAULTS,
+  MAX_TRUSTED_PROXIES,
+  trustedProxy,
+  type HttpServer,
+  type HttpServerOptions,
+} from './server.ts';
 export { listen, closeGracefully, type BoundAddress, type CloseOutcome, type ListenOptions } from './lifecycle.ts';
 export type { ReadinessCheck } from './health.ts';
 export { PROBLEM_CONTENT_TYPE, sendProblem, type ProblemDetails, type ProblemInput } from './problem.ts';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { HttpRoute } from '@hub/contracts';
 import { HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
@@ -46,7 +47,18 @@ export interface HttpServerOptions {
    * only by this package's own tests of HTTP mechanics: then nothing is limited.
    */
   readonly rateLimits?: RateLimitOptions;
+  /**
+   * Gateways in front of the server (addresses or CIDR ranges, `trustedProxy`) whose `X-Forwarded-For` is believed:
+   * `request.ip`, which the address rate limits key on, is then the last address they forwarded. None (default): the
+   * peer is the source and `X-Forwarded-For` is ignored, since any client can write one.
+   */
+  readonly trustedProxies?: readonly string[];
 }
+
+/** One trusted gateway: an IPv4 or IPv6 address or CIDR range. */
+export const trustedProxy = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+/** Gateways are a handful; a longer list is a mistake. */
+export const MAX_TRUSTED_PROXIES = 20;
 
 const servedByApp = new WeakMap<object, () => readonly string[]>();
 
@@ -83,6 +95,19 @@ function positiveInteger(name: string, value: number): number {
     throw new Error(`createHttpServer: ${name} must be a positive integer, got ${value}.`);
   }
   return value;
+}
+
+function trustedProxiesOf(proxies: readonly string[] | undefined): false | string[] {
+  if (proxies === undefined || proxies.length === 0) return false;
+  if (proxies.length > MAX_TRUSTED_PROXIES) {
+    throw new Error(`createHttpServer: at most ${MAX_TRUSTED_PROXIES} trusted proxies, got ${proxies.length}.`);
+  }
+  for (const proxy of proxies) {
+    if (!trustedProxy.safeParse(proxy).success) {
+      throw new Error('createHttpServer: trustedProxies must be IP addresses or CIDR ranges.');
+    }
+  }
+  return [...proxies];
 }
 
 function checkNames(checks: readonly ReadinessCheck[]): readonly ReadinessCheck[] {
@@ -140,7 +165,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     routerOptions: { maxParamLength: HTTP_DEFAULTS.maxParamLength },
     // One route per catalogue entry: no automatic HEAD twins.
     exposeHeadRoutes: false,
-    trustProxy: false,
+    trustProxy: trustedProxiesOf(options.trustedProxies),
     // On close, idle keep-alive sockets are closed at once; sockets with a request in flight are left to finish.
     forceCloseConnections: 'idle',
     // Fastify's own 503-on-close answers plain JSON; the onRequest hook below answers problem+json instead.

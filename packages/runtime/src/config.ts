@@ -1,5 +1,6 @@
 import { authEnv } from '@hub/auth';
 import {
+  commaList,
   existingPath,
   httpEnv,
   intInRange,
@@ -11,6 +12,7 @@ import {
   type EnvSource,
 } from '@hub/config';
 import { directoryEnv } from '@hub/directory';
+import { MAX_TRUSTED_PROXIES, trustedProxy } from '@hub/http';
 
 /** The largest rate limit accepted: 1,000 requests a second, beyond what one instance serves. */
 export const MAX_RATE_LIMIT_PER_MINUTE = 60_000;
@@ -43,6 +45,12 @@ export const hubEnv = kafkaEnv
      * serves 1,500 clients behind one address (a GP system supplier hosting many practices).
      */
     HTTP_RATE_LIMIT_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE: intInRange(1, MAX_RATE_LIMIT_PER_MINUTE).default(300),
+    /**
+     * The gateways (addresses or CIDR ranges) in front of the hub whose `X-Forwarded-For` is believed: a request's
+     * source address is then the last one they forwarded, not theirs. Unset: the peer is the source (no gateway),
+     * and `X-Forwarded-For` is ignored, since any client can write one.
+     */
+    HTTP_TRUSTED_PROXIES: commaList(trustedProxy, { maxItems: MAX_TRUSTED_PROXIES }).optional(),
   });
 export type HubConfig = ConfigOf<typeof hubEnv>;
 

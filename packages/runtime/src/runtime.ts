@@ -171,6 +171,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     readinessChecks: [...shared, ...views.readinessChecks, ...services.flatMap((service) => service.readinessChecks)],
     catalogue: ALL_HTTP_ROUTES,
     rateLimits: { redis, ...rateLimitsOf(config), onLimited: auditRateLimits(kafka) },
+    ...(config.HTTP_TRUSTED_PROXIES === undefined ? {} : { trustedProxies: config.HTTP_TRUSTED_PROXIES }),
   });
   auth.registerTokenEndpoint(http);
   serveRoutes(http, [jwksRoute(keyStore), ...services.flatMap((service) => service.routes)], auth.guard, (view) =>

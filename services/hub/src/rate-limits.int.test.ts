@@ -29,6 +29,10 @@ const ADDRESSES = {
   junkTokens: '192.0.2.44',
   ipv6: '2001:db8:aa:bb::5',
   probes: '192.0.2.200',
+  gateway: '192.0.2.1',
+  behindGateway: '203.0.113.50',
+  alsoBehindGateway: '203.0.113.51',
+  notAGateway: '198.51.100.77',
 } as const;
 
 let h: RouteHarness;
@@ -43,6 +47,7 @@ beforeAll(async () => {
       HTTP_RATE_LIMIT_PER_CLIENT_PER_MINUTE: String(PER_CLIENT),
       HTTP_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: String(PER_ADDRESS),
       HTTP_RATE_LIMIT_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE: String(TOKEN_REQUESTS),
+      HTTP_TRUSTED_PROXIES: `${ADDRESSES.gateway}/32`,
     },
   });
   // A second runtime of the same deployment (same Redis, same keys and clients).
@@ -59,12 +64,18 @@ afterAll(async () => {
 
 const inboxOf = (client: TestClient) => `/v1/inboxes/gp:${client.organisation}/notifications`;
 
-async function as(app: HttpServer, token: string | null, url: string, remoteAddress = '127.0.0.1') {
+async function as(
+  app: HttpServer,
+  token: string | null,
+  url: string,
+  remoteAddress = '127.0.0.1',
+  headers: Record<string, string> = {},
+) {
   return app.inject({
     method: 'GET',
     url,
     remoteAddress,
-    headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    headers: { ...headers, ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
   });
 }
 
@@ -192,6 +203,24 @@ describe('per source address, for requests that prove nobody', () => {
       statuses.push((await as(h.http, null, `/v1/nothing-here/${String(i)}`, ADDRESSES.ipv6)).statusCode);
     }
     expect(statuses).toEqual([...Array<number>(PER_ADDRESS).fill(404), 429]);
+  });
+
+  it("counts behind a trusted gateway by the address it forwards, and ignores anyone else's X-Forwarded-For", async () => {
+    const unknownPath = (remote: string, forwarded: string) =>
+      as(h.http, null, '/v1/unknown', remote, { 'x-forwarded-for': forwarded }).then((response) => response.statusCode);
+    const behind: number[] = [];
+    for (let i = 0; i <= PER_ADDRESS; i += 1)
+      behind.push(await unknownPath(ADDRESSES.gateway, ADDRESSES.behindGateway));
+    expect(behind).toEqual([...Array<number>(PER_ADDRESS).fill(404), 429]);
+    // Another client behind the same gateway has its own budget.
+    expect(await unknownPath(ADDRESSES.gateway, ADDRESSES.alsoBehindGateway)).toBe(404);
+
+    // A peer that is not a trusted gateway is counted as itself, whatever it claims to forward.
+    const rotating: number[] = [];
+    for (let i = 0; i <= PER_ADDRESS; i += 1) {
+      rotating.push(await unknownPath(ADDRESSES.notAGateway, `203.0.113.${String(100 + i)}`));
+    }
+    expect(rotating).toEqual([...Array<number>(PER_ADDRESS).fill(404), 429]);
   });
 
   it('never limits the health probes or the JWKS, even from a flooded address', async () => {
