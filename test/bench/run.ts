@@ -9,6 +9,7 @@ import { loadavg } from 'node:os';
 import { runCpBench } from './cp-latency.ts';
 import { HUB_DRAIN_CASE, runE2eBench } from './e2e-latency.ts';
 import { runHttpBench } from './http-problem.ts';
+import { runIntakeBench } from './intake.ts';
 import { runKafkaBench } from './kafka-throughput.ts';
 import { RAW_DRAIN_CASE, runRawBench } from './raw-pipeline.ts';
 import { runRebuildBench } from './rebuild.ts';
@@ -22,6 +23,7 @@ const BENCHMARKS = {
   http: runHttpBench,
   raw: runRawBench,
   e2e: runE2eBench,
+  intake: runIntakeBench,
   cp: runCpBench,
   signing: runSigningBench,
   rebuild: runRebuildBench,
