@@ -72,10 +72,11 @@ function successStatus(route: HttpRoute): number {
 }
 
 /**
- * Whether a Redis view is built and not lost (`@hub/runtime` supplies it from the views' generation markers). A
- * route whose contract entry `reads` a view that is not ready is answered 503 `not-ready` before it runs.
+ * Whether a Redis view is built and not lost (`@hub/runtime` supplies it from the views' generation markers, asking
+ * Redis on each request). A route whose contract entry `reads` a view that is not ready is answered 503 `not-ready`
+ * before it runs.
  */
-export type ViewReadiness = (view: HubViewName) => boolean;
+export type ViewReadiness = (view: HubViewName) => boolean | Promise<boolean>;
 
 const callers = new WeakMap<object, Caller>();
 /** The onRequest hooks serveRoutes puts in front of protected routes: `catalogueCheck` refuses a route without one. */
@@ -143,14 +144,13 @@ export function serveRoutes(
     }
     if (reads.length > 0 && viewReady !== undefined) {
       // After the guard: an unauthenticated caller learns nothing, not even that a view is being rebuilt.
-      onRequest.push((): Promise<void> => {
-        const missing = reads.filter((view) => !viewReady(view));
-        if (missing.length === 0) return Promise.resolve();
-        return Promise.reject(
-          new HubError(
-            'not-ready',
-            `The ${missing.join(', ')} view is being built or rebuilt, so this route cannot answer completely; retry later.`,
-          ),
+      onRequest.push(async (): Promise<void> => {
+        const ready = await Promise.all(reads.map(async (view) => viewReady(view)));
+        const missing = reads.filter((_, index) => ready[index] !== true);
+        if (missing.length === 0) return;
+        throw new HubError(
+          'not-ready',
+          `The ${missing.join(', ')} view is being built or rebuilt, so this route cannot answer completely; retry later.`,
         );
       });
     }

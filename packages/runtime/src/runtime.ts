@@ -175,7 +175,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   auth.registerTokenEndpoint(http);
   serveRoutes(http, [jwksRoute(keyStore), ...services.flatMap((service) => service.routes)], auth.guard, (view) =>
-    views.ready(view),
+    views.confirm(view),
   );
 
   const subscriptions: Subscription[] = [];

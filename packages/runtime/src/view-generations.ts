@@ -39,8 +39,14 @@ export interface ViewGenerations {
   keep(views: readonly HubViewName[]): void;
   /** The first check (never throws: a view Redis or Kafka could not tell about stays `unchecked`), then one every interval. */
   start(): Promise<void>;
-  /** Synchronous, for every request of a route that reads the view. */
+  /** Synchronous: as of the last check. */
   ready(view: HubViewName): boolean;
+  /**
+   * For every request of a route that reads the view: ready, and its marker still there. A loss since the last check
+   * (a wipe, a Redis restarted empty) is seen at once, not up to an interval later: the route answers not-ready
+   * instead of reading an empty key space (a notification not found, an inbox page skipping what was lost).
+   */
+  confirm(view: HubViewName): Promise<boolean>;
   state(view: HubViewName): ViewState;
   /** The generation served, if any. */
   generation(view: HubViewName): string | undefined;
@@ -350,6 +356,12 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
       timer.unref();
     },
     ready: (view) => runs.get(view)?.state === 'ready',
+    async confirm(view) {
+      if (runs.get(view)?.state !== 'ready') return false;
+      if ((await redis.exists(VIEW_KEYS.generation(view))) === 1) return true;
+      void checkQuietly(); // lost: every route and step of the view waits from now, not from the next interval
+      return false;
+    },
     state: (view) => runs.get(view)?.state ?? 'unchecked',
     generation: (view) => runs.get(view)?.served,
     redisFor: (view) => runOf(view).live.client,
