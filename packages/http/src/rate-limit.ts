@@ -1,9 +1,9 @@
 import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '@hub/contracts';
-import { HubError } from '@hub/errors';
+import { DependencyUnavailableError, HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
-import type { RedisClient } from '@hub/redis';
+import { isRedisUnavailable, type RedisClient } from '@hub/redis';
 import type { HttpServer } from './server.ts';
 
 /**
@@ -191,7 +191,11 @@ async function spend(
   const limits = limitsFor(request);
   const check = limits?.checks[name];
   if (limits === undefined || check === undefined) return;
-  const result = await check(request);
+  const result = await check(request).catch((error: unknown) => {
+    // The plugin's Redis store reads its script's answer by callback, which ioredis hands the raw error (the hub's
+    // client types outages on promises only): typed here, so an outage is a 503 not-ready, never a 500.
+    throw isRedisUnavailable(error) ? new DependencyUnavailableError('redis', { cause: error }) : error;
+  });
   if (result.isAllowed || !result.isExceeded) return;
   await limits.tally.count(name, result.key, source(), result.ttl);
   // A refusal already being answered may have set it (401, 403): a 429 asks for patience, not credentials.

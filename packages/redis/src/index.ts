@@ -3,6 +3,7 @@ export {
   pingRedis,
   closeRedis,
   scanKeys,
+  isRedisUnavailable,
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_SCAN_MAX_KEYS,
