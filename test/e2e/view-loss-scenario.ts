@@ -7,6 +7,7 @@
  * the views) until rebuilt, then ready; every read as before the loss plus what arrived since; resends answered
  * `unchanged` with the same receipt; amendments still amending. Throughout, every reader that kept its cursor
  * receives every notification issued to it exactly once, checked against `notifications.issued.v1` itself.
+ * VIEW_LOSS_DEBUG=1 prints each instance's view-generations lines and warnings at the end.
  */
 import { HUB_VIEW_NAMES, VIEW_KEYS, type DaIncidentSubmission, type HubViewName } from '@hub/contracts';
 import { startTestHub, type TestHub } from '@hub/hub/testing';
@@ -34,6 +35,8 @@ const ED_SETTING = 'settingOds=RZ901&settingType=emergency-department';
 /** The gap between two operations of a traffic phase. */
 const TRAFFIC_GAP_MS = 150;
 const PHASE_MS = 150_000;
+/** How long a loss may take to be noticed and rebuilt, on a loaded machine (it takes 5 to 15 s). */
+const REBUILD_MS = 90_000;
 const VIEW_CHECKS = HUB_VIEW_NAMES.map((view) => `view:${view}`).sort();
 
 interface Receipt {
@@ -44,12 +47,14 @@ interface Receipt {
 
 /** Operations run one after another in the background; a failure is kept for whoever awaits `done`. */
 interface Traffic {
+  /** Operations done so far; throws the failure of one that failed. */
   readonly completed: () => number;
   readonly done: Promise<void>;
 }
 
 function runTraffic(operations: readonly (() => Promise<unknown>)[]): Traffic {
   let completed = 0;
+  let failure: unknown;
   const done = (async () => {
     for (const operation of operations) {
       await operation();
@@ -57,8 +62,16 @@ function runTraffic(operations: readonly (() => Promise<unknown>)[]): Traffic {
       await new Promise((resolve) => setTimeout(resolve, TRAFFIC_GAP_MS));
     }
   })();
-  done.catch(() => undefined); // awaited by the test; no unhandled rejection meanwhile
-  return { completed: () => completed, done };
+  done.catch((error: unknown) => {
+    failure = error ?? new Error('traffic failed');
+  });
+  return {
+    completed: () => {
+      if (failure !== undefined) throw failure as Error;
+      return completed;
+    },
+    done,
+  };
 }
 
 export function describeViewLoss(instances: 1 | 2): void {
@@ -80,10 +93,10 @@ export function describeViewLoss(instances: 1 | 2): void {
     const env = { REDIS_URL: privateRedis.url };
     const first = await startTestHub({ env });
     hubs.push(first);
+    started.push(() => Promise.all(hubs.map((hub) => hub.stop())));
     if (instances === 2) {
       hubs.push(await startTestHub({ joining: first, env: { ...env, KAFKA_INSTANCE_NAME: 'hub-2' } }));
     }
-    started.push(() => Promise.all(hubs.map((hub) => hub.stop())));
     admin = createRedis({
       url: privateRedis.url,
       keyPrefix: first.redisPrefix,
@@ -105,6 +118,14 @@ export function describeViewLoss(instances: 1 | 2): void {
   });
 
   afterAll(async () => {
+    if (process.env['VIEW_LOSS_DEBUG'] === '1') {
+      for (const [index, hub] of hubs.entries()) {
+        for (const line of hub.logs.lines()) {
+          if (line['component'] === 'view-generations' || ['warn', 'error', 'fatal'].includes(String(line['level'])))
+            process.stderr.write(`hub${index + 1} ${JSON.stringify(line).slice(0, 400)}\n`);
+        }
+      }
+    }
     for (const stop of started.reverse()) await stop().catch(() => undefined);
   });
 
@@ -244,7 +265,7 @@ export function describeViewLoss(instances: 1 | 2): void {
     const before = await markers();
     expect(before.every((marker) => marker !== null)).toBe(true);
     const refusedBefore = gpReader.notReady;
-    await expect.poll(() => traffic.completed(), { timeout: PHASE_MS, interval: 50 }).toBeGreaterThanOrEqual(after);
+    await expect.poll(() => traffic.completed(), { timeout: REBUILD_MS, interval: 50 }).toBeGreaterThanOrEqual(after);
     const sampler: ReadinessSampler = startReadinessSampler(hubs);
     try {
       await lose();
@@ -253,10 +274,16 @@ export function describeViewLoss(instances: 1 | 2): void {
         .toBe(true);
       await expect
         .poll(() => hubs.every((_, index) => sampler.last(index)?.status === 200), {
-          timeout: PHASE_MS,
+          timeout: REBUILD_MS,
           interval: 250,
         })
-        .toBe(true);
+        .toBe(true)
+        .catch((error: unknown) => {
+          const last = hubs.map((_, index) => sampler.last(index));
+          throw new Error(`not every instance was ready again; last readiness: ${JSON.stringify(last)}`, {
+            cause: error,
+          });
+        });
     } finally {
       await sampler.stop();
     }
