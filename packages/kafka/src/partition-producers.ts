@@ -77,7 +77,10 @@ export function createPartitionProducers(
       const release = core.claimTransactionalId(id);
       const connection = lazyConnection(() => core.createTransactionalProducer(id, options.transactionTimeoutMs));
       try {
-        await connection.get(); // InitProducerId: fences the previous owner and completes its open transaction
+        // InitProducerId: fences the previous owner and completes its open transaction. kafkajs sends it at connect
+        // and again at a producer's first transaction(), which would fence a newer owner if that first transaction
+        // came late (an owner stuck in its first batch, evicted, then woken): so the first one is opened here, empty.
+        await (await (await connection.get()).transaction()).abort();
         const producer = { connection, committedFrom: await committedOffset(partition), assignment };
         live.set(partition, { producer, release });
         return producer;
