@@ -18,8 +18,6 @@ export interface PatientClients {
   call(client: string, path: string, init?: RequestInit, via?: number): Promise<Response>;
   /** Retried while not ready or unreachable, up to `deadlineMs`; any other answer is returned. */
   send(client: string, path: string, init?: RequestInit, options?: SendOptions): Promise<Response>;
-  /** How many 503 answers were waited out, per client. */
-  readonly notReady: Map<string, number>;
 }
 
 export interface SendOptions {
@@ -35,7 +33,6 @@ export function retryAfterMs(response: Response | undefined): number {
 
 export function patientClients(hubs: readonly TestHub[]): PatientClients {
   const tokens = new Map<string, { token: string; until: number }>();
-  const notReady = new Map<string, number>();
 
   async function token(client: string, hub: TestHub): Promise<string> {
     const kept = tokens.get(client);
@@ -56,7 +53,6 @@ export function patientClients(hubs: readonly TestHub[]): PatientClients {
 
   return {
     call,
-    notReady,
     async send(client, path, init = {}, options = {}) {
       const deadline = Date.now() + (options.deadlineMs ?? 90_000);
       let last = 'nothing yet';
@@ -65,7 +61,6 @@ export function patientClients(hubs: readonly TestHub[]): PatientClients {
         try {
           const response = await call(client, path, init, options.via);
           if (response.status !== 503) return response;
-          notReady.set(client, (notReady.get(client) ?? 0) + 1);
           last = `503 ${await response.text()}`;
           wait = retryAfterMs(response);
         } catch (error) {

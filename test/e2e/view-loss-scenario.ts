@@ -7,7 +7,7 @@
  * the views) until rebuilt, then ready; every read as before the loss plus what arrived since; resends answered
  * `unchanged` with the same receipt; amendments still amending. Throughout, every reader that kept its cursor
  * receives every notification issued to it exactly once, checked against `notifications.issued.v1` itself.
- * VIEW_LOSS_DEBUG=1 prints each instance's view-generations lines and warnings at the end.
+ * VIEW_LOSS_DEBUG=1 prints each instance's view-generations lines and errors at the end.
  */
 import { HUB_VIEW_NAMES, VIEW_KEYS, type DaIncidentSubmission, type HubViewName } from '@hub/contracts';
 import { startTestHub, type TestHub } from '@hub/hub/testing';
@@ -121,7 +121,7 @@ export function describeViewLoss(instances: 1 | 2): void {
     if (process.env['VIEW_LOSS_DEBUG'] === '1') {
       for (const [index, hub] of hubs.entries()) {
         for (const line of hub.logs.lines()) {
-          if (line['component'] === 'view-generations' || ['warn', 'error', 'fatal'].includes(String(line['level'])))
+          if (line['component'] === 'view-generations' || ['error', 'fatal'].includes(String(line['level'])))
             process.stderr.write(`hub${index + 1} ${JSON.stringify(line).slice(0, 400)}\n`);
         }
       }
