@@ -14,9 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHubProcess, openVerified, pullInbox, type HubProcess, type PulledItem } from './hub-process.ts';
 import { whitlockIncident } from './whitlock.ts';
 
-const INCIDENTS = 30;
-const KILL_AFTER_ACCEPTED = 10;
-const POSTS_IN_FLIGHT = 3;
+const INCIDENTS = 36;
+const KILL_AFTER_ACCEPTED = 12;
+/** Enough that the kill lands while several accepted requests share a Kafka transaction (group commit, @hub/kafka). */
+const POSTS_IN_FLIGHT = 12;
 /** How long one incident may take to be accepted, hub restart included (the restart waits ~15 s, see below). */
 const POST_DEADLINE_MS = 150_000;
 const DRAIN_DEADLINE_MS = 120_000;
