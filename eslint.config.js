@@ -28,6 +28,14 @@ const BOUNDARIES = [
   },
   { library: 'node-jose', modules: ['node-jose', 'node-jose/*'], owners: ['packages/signing/**'], via: '@hub/signing' },
   { library: 'pino', modules: ['pino', 'pino/*', 'pino-*'], owners: ['packages/logger/**'], via: '@hub/logger' },
+  // One registry per process and label values checked against allow-lists (no personal data in a series) hold only
+  // if every metric goes through @hub/metrics.
+  {
+    library: 'prom-client',
+    modules: ['prom-client', 'prom-client/*'],
+    owners: ['packages/metrics/**'],
+    via: '@hub/metrics',
+  },
   {
     library: 'testcontainers',
     modules: ['testcontainers', 'testcontainers/*', '@testcontainers/*'],

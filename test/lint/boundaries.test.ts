@@ -30,6 +30,7 @@ describe('library boundaries (eslint.config.js)', () => {
     { module: 'node-jose', library: 'node-jose', owner: 'packages/signing/src/x.ts', via: '@hub/signing' },
     { module: 'pino', library: 'pino', owner: 'packages/logger/src/x.ts', via: '@hub/logger' },
     { module: 'pino-pretty', library: 'pino', owner: 'packages/logger/src/x.ts', via: '@hub/logger' },
+    { module: 'prom-client', library: 'prom-client', owner: 'packages/metrics/src/x.ts', via: '@hub/metrics' },
     { module: 'testcontainers', library: 'testcontainers', owner: 'packages/testkit/src/x.ts', via: '@hub/testkit' },
     { module: '@testcontainers/kafka', library: 'testcontainers', owner: 'test/setup/x.ts', via: '@hub/testkit' },
   ];

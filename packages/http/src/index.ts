@@ -6,6 +6,7 @@ export {
   trustedProxy,
   type HttpServer,
   type HttpServerOptions,
+  type ObservedResponse,
 } from './server.ts';
 export { listen, closeGracefully, type BoundAddress, type CloseOutcome, type ListenOptions } from './lifecycle.ts';
 export type { ReadinessCheck } from './health.ts';

@@ -14,6 +14,7 @@ import {
   genReqId,
   HubLogController,
   requestContextPlugin,
+  routeTemplate,
   serializeRequest,
 } from './request-context.ts';
 import { zodSerializerCompiler, zodValidatorCompiler, type ZodTypeProvider } from './zod.ts';
@@ -53,6 +54,17 @@ export interface HttpServerOptions {
    * peer is the source and `X-Forwarded-For` is ignored, since any client can write one.
    */
   readonly trustedProxies?: readonly string[];
+  /** Told of every answered request (metrics); what it gets holds nothing a client wrote but the method. */
+  readonly observeResponse?: (response: ObservedResponse) => void;
+}
+
+/** One answered request, as `observeResponse` sees it. */
+export interface ObservedResponse {
+  /** The contract's path template (`/v1/inboxes/{recipient}/notifications`); undefined when no route matched. */
+  readonly route: string | undefined;
+  readonly method: string;
+  readonly statusCode: number;
+  readonly durationMs: number;
 }
 
 /** One trusted gateway: an IPv4 or IPv6 address or CIDR range. */
@@ -201,6 +213,19 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   app.addHook('onRequest', refuseUnservable);
+
+  const observe = options.observeResponse;
+  if (observe !== undefined) {
+    app.addHook('onResponse', (request, reply, done) => {
+      observe({
+        route: routeTemplate(request),
+        method: request.method,
+        statusCode: reply.statusCode,
+        durationMs: reply.elapsedTime,
+      });
+      done();
+    });
+  }
 
   if (options.rateLimits !== undefined) registerRateLimits(app, options.rateLimits, options.logger);
 

@@ -2,6 +2,7 @@ import { authEnv } from '@hub/auth';
 import {
   commaList,
   existingPath,
+  hostName,
   httpEnv,
   intInRange,
   kafkaEnv,
@@ -51,6 +52,13 @@ export const hubEnv = kafkaEnv
      * and `X-Forwarded-For` is ignored, since any client can write one.
      */
     HTTP_TRUSTED_PROXIES: commaList(trustedProxy, { maxItems: MAX_TRUSTED_PROXIES }).optional(),
+    /**
+     * Where Prometheus scrapes `GET /metrics` (`@hub/metrics`): a listener of its own, never the public API's port.
+     * 0 (default): no metrics served and none gathered.
+     */
+    METRICS_PORT: intInRange(0, 65_535).default(0),
+    /** The metrics listener's address: loopback by default, so only a scraper on the host (or pod) reaches it. */
+    METRICS_HOST: hostName().default('127.0.0.1'),
   });
 export type HubConfig = ConfigOf<typeof hubEnv>;
 

@@ -26,6 +26,7 @@ import { auditAuthEvents, auditRateLimits } from './audit-auth.ts';
 import { rateLimitsOf, type HubConfig } from './config.ts';
 import { holdInstanceName, type InstanceNameLease } from './instance-name.ts';
 import { jwksRoute } from './jwks.ts';
+import { createProcessMetrics } from './metrics.ts';
 import type { HubService, ServiceDeps, ServiceFactory } from './service.ts';
 import { createViewGenerations, type ViewGenerations } from './view-generations.ts';
 
@@ -149,6 +150,19 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       );
     }
   }
+  // METRICS_PORT 0: nothing gathered, nothing served.
+  const metrics =
+    config.METRICS_PORT === 0
+      ? undefined
+      : createProcessMetrics({
+          host: config.METRICS_HOST,
+          port: config.METRICS_PORT,
+          kafka,
+          logger,
+          steps: services.flatMap((service) => service.steps),
+          views,
+          keptViews: [...kept],
+        });
   let lease: InstanceNameLease | undefined;
   const shared: ReadinessCheck[] = [
     {
@@ -172,6 +186,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     catalogue: ALL_HTTP_ROUTES,
     rateLimits: { redis, ...rateLimitsOf(config), onLimited: auditRateLimits(kafka) },
     ...(config.HTTP_TRUSTED_PROXIES === undefined ? {} : { trustedProxies: config.HTTP_TRUSTED_PROXIES }),
+    ...(metrics === undefined
+      ? {}
+      : {
+          observeResponse: (response) => {
+            metrics.observeResponse(response);
+          },
+        }),
   });
   auth.registerTokenEndpoint(http);
   serveRoutes(http, [jwksRoute(keyStore), ...services.flatMap((service) => service.routes)], auth.guard, (view) =>
@@ -191,6 +212,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       // Listen first: taking incidents and serving inboxes needs only Kafka's producer and Redis, while each
       // consumer group may wait up to a session timeout (15 s) after an unclean stop before it rejoins.
       const address = await listen(http, { host: config.HTTP_HOST, port: config.HTTP_PORT });
+      await metrics?.start();
       // Before the steps start: a view's groups that have consumed nothing yet make it new, not lost.
       await views.start();
       for (const service of services) {
@@ -221,6 +243,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     stop() {
       stopping ??= (async () => {
         await closeGracefully(http, SHUTDOWN_GRACE_MS);
+        await metrics?.stop();
         await views.stop();
         await kafka.close();
         // After Kafka: the name's transactional producers are closed, so a successor may take the name.

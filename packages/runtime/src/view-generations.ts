@@ -12,7 +12,7 @@ import {
   type SwitchableRedis,
 } from '@hub/redis';
 import { startViewBuild, type ViewBuild } from './view-build.ts';
-import { describeProgress } from './view-progress.ts';
+import { describeProgress, type BuildProgress } from './view-progress.ts';
 
 /** How often each view's marker is checked and a build driven, besides each readiness probe. */
 export const VIEW_CHECK_INTERVAL_MS = 2_000;
@@ -50,6 +50,8 @@ export interface ViewGenerations {
   state(view: HubViewName): ViewState;
   /** The generation served, if any. */
   generation(view: HubViewName): string | undefined;
+  /** Read-only, for metrics: how far the build of the view this instance runs has got, as of its last check. */
+  buildProgress(view: HubViewName): BuildProgress | undefined;
   /** The client a view's modules keep: always the key space of the generation this process serves. */
   redisFor(view: HubViewName): RedisClient;
   /** A live step that waits (`NotYetError`) while the view it writes or reads is not ready. */
@@ -80,7 +82,7 @@ interface ViewRun {
   state: ViewState;
   served: string | undefined;
   readonly live: SwitchableRedis;
-  build: (ViewBuild & { switchedAt?: number }) | undefined;
+  build: (ViewBuild & { switchedAt?: number; progress?: BuildProgress }) | undefined;
   lastProgressLog: number;
 }
 
@@ -250,6 +252,7 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
     }
     const build = run.build;
     const { caughtUp, progress } = await build.check();
+    build.progress = progress;
     await redis.set(VIEW_KEYS.progress(view), JSON.stringify(progress), 'PX', 3 * intervalMs);
     if (Date.now() - run.lastProgressLog >= PROGRESS_LOG_MS) {
       run.lastProgressLog = Date.now();
@@ -364,6 +367,7 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
     },
     state: (view) => runs.get(view)?.state ?? 'unchecked',
     generation: (view) => runs.get(view)?.served,
+    buildProgress: (view) => runs.get(view)?.build?.progress,
     redisFor: (view) => runOf(view).live.client,
     gate(binding) {
       const step = binding.step;

@@ -1,0 +1,53 @@
+import type { LabelName } from './labels.ts';
+
+/** One metric: its Prometheus name and help, and the only labels it carries (each from labels.ts's allow-lists). */
+export interface MetricSpec {
+  readonly kind: 'counter' | 'gauge' | 'histogram';
+  readonly name: string;
+  readonly help: string;
+  readonly labels: readonly LabelName[];
+  readonly buckets?: readonly number[];
+}
+
+/** Seconds, from a fast cached read to the handler timeout (10 s). */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Every metric of a hub process, declared once. Series are created as they are first set, so a process shows only
+ * what it serves (a service run alone has its own routes, groups and views).
+ */
+export const METRICS = {
+  httpRequestDuration: {
+    kind: 'histogram',
+    name: 'hub_http_request_duration_seconds',
+    help: 'HTTP requests by route template (never the URL), method and status code, and how long each took to answer. _count is the number of requests.',
+    labels: ['route', 'method', 'status'],
+    buckets: LATENCY_BUCKETS,
+  },
+  consumerLag: {
+    kind: 'gauge',
+    name: 'hub_kafka_consumer_lag',
+    help: "Records (and transaction markers) between a consumer group's committed offset and the end of a partition, as of the last poll. A caught-up group may stand 1 behind per partition (the last transaction's marker).",
+    labels: ['group', 'topic', 'partition'],
+  },
+  viewState: {
+    kind: 'gauge',
+    name: 'hub_view_state',
+    help: '1 for the state each view is in on this instance (ready, rebuilding: its routes answer 503 and its steps wait; unchecked: Redis or Kafka has not answered yet), 0 for the others.',
+    labels: ['view', 'state'],
+  },
+  viewBuildEventsRead: {
+    kind: 'gauge',
+    name: 'hub_view_build_events_read',
+    help: 'Events a build of the view running on this instance has read since it started here (absent when none runs here).',
+    labels: ['view'],
+  },
+  viewBuildEventsRemaining: {
+    kind: 'gauge',
+    name: 'hub_view_build_events_remaining',
+    help: 'Events a build of the view running on this instance has still to read (absent when none runs here).',
+    labels: ['view'],
+  },
+} as const satisfies Record<string, MetricSpec>;
+
+export type MetricName = keyof typeof METRICS;

@@ -1,0 +1,117 @@
+import type { HubViewName, TopicSpec } from '@hub/contracts';
+import type { ObservedResponse } from '@hub/http';
+import type { KafkaClient, StepBinding } from '@hub/kafka';
+import type { Logger } from '@hub/logger';
+import {
+  createMetrics,
+  methodLabel,
+  serveMetrics,
+  UNMATCHED_ROUTE,
+  VIEW_STATES,
+  type MetricsServer,
+} from '@hub/metrics';
+import type { ViewGenerations } from './view-generations.ts';
+
+/** How often each consumer group's lag is read from Kafka (an admin request per group). */
+export const LAG_POLL_INTERVAL_MS = 10_000;
+
+export interface ProcessMetrics {
+  /** For `createHttpServer({ observeResponse })`. */
+  observeResponse(response: ObservedResponse): void;
+  /** Serves `/metrics` on its own listener and starts polling lag. */
+  start(): Promise<MetricsServer>;
+  stop(): Promise<void>;
+}
+
+export interface ProcessMetricsOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly kafka: KafkaClient;
+  readonly logger: Logger;
+  /** The process's steps: the lag of each one's consumer group is polled. */
+  readonly steps: readonly StepBinding[];
+  readonly views: ViewGenerations;
+  readonly keptViews: readonly HubViewName[];
+  readonly lagIntervalMs?: number;
+}
+
+/**
+ * The process's metrics (`@hub/metrics`): every answered request, the lag of every consumer group this process runs
+ * (polled), and each kept view's state and build progress (read at each scrape).
+ */
+export function createProcessMetrics(options: ProcessMetricsOptions): ProcessMetrics {
+  const { kafka, views } = options;
+  const logger = options.logger.child({ component: 'metrics' });
+  const metrics = createMetrics();
+  const groups = new Map<string, TopicSpec>(options.steps.map(({ step }) => [step.groupId, step.input]));
+
+  metrics.beforeScrape(() => {
+    for (const view of options.keptViews) {
+      const current = views.state(view);
+      for (const state of VIEW_STATES) metrics.viewState.set({ view, state }, state === current ? 1 : 0);
+      const progress = views.buildProgress(view);
+      if (progress === undefined) {
+        metrics.viewBuildEventsRead.remove({ view });
+        metrics.viewBuildEventsRemaining.remove({ view });
+      } else {
+        metrics.viewBuildEventsRead.set({ view }, progress.read);
+        metrics.viewBuildEventsRemaining.set({ view }, progress.remaining);
+      }
+    }
+  });
+
+  /** One group at a time: a poll is a dozen small admin requests, not a burst. A failure keeps the last values. */
+  async function pollLag(): Promise<void> {
+    for (const [group, topic] of groups) {
+      try {
+        const lag = await kafka.lag(group, topic);
+        for (const { partition, lag: behind } of lag.partitions) {
+          metrics.consumerLag.set({ group, topic: topic.name, partition }, behind);
+        }
+      } catch (error) {
+        logger.warn({ group, errorName: error instanceof Error ? error.name : typeof error }, 'lag poll failed');
+      }
+    }
+  }
+
+  let server: MetricsServer | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let polling: Promise<void> | undefined;
+  const poll = () => {
+    polling ??= pollLag().finally(() => {
+      polling = undefined;
+    });
+  };
+
+  return {
+    observeResponse(response) {
+      metrics.httpRequestDuration.observe(
+        {
+          route: response.route ?? UNMATCHED_ROUTE,
+          method: methodLabel(response.method),
+          status: response.statusCode,
+        },
+        response.durationMs / 1000,
+      );
+    },
+    async start() {
+      server = await serveMetrics(metrics, {
+        host: options.host,
+        port: options.port,
+        onError: (error) => {
+          logger.error({ errorName: error instanceof Error ? error.name : typeof error }, 'metrics scrape failed');
+        },
+      });
+      poll();
+      timer = setInterval(poll, options.lagIntervalMs ?? LAG_POLL_INTERVAL_MS);
+      timer.unref();
+      logger.info({ port: server.port }, 'metrics served');
+      return server;
+    },
+    async stop() {
+      clearInterval(timer);
+      await polling;
+      await server?.close();
+    },
+  };
+}
