@@ -234,7 +234,7 @@ describe('AsyncAPI document', () => {
     expect(refsIn(asyncapi).filter((ref) => resolveRef(asyncapi, ref) === undefined)).toEqual([]);
   });
 
-  it('has every topic and its .dlq twin as channels, with partitions, retention, cleanup and key', () => {
+  it('has every topic and its .dlq twin as channels, with partitions, replicas, retention, cleanup and key', () => {
     expect(Object.keys(channels).sort()).toEqual(
       ALL_TOPICS.flatMap((topic) => [topic.name, deadLetterTopicName(topic.name)]).sort(),
     );
@@ -245,8 +245,13 @@ describe('AsyncAPI document', () => {
         expect(object(channel['bindings'], name)['kafka']).toEqual({
           topic: name,
           partitions: topic.partitions,
+          replicas: 3,
           topicConfiguration: { 'cleanup.policy': [topic.cleanupPolicy], 'retention.ms': topic.retentionMs },
           bindingVersion: '0.5.0',
+        });
+        expect(channel['x-durability']).toEqual({
+          local: { 'replication.factor': 1, 'min.insync.replicas': 1 },
+          production: { 'replication.factor': 3, 'min.insync.replicas': 2 },
         });
       }
       const message = object(resolveRef(asyncapi, `#/components/messages/${topic.name}`), topic.name);

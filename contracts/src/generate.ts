@@ -23,7 +23,7 @@ import {
 } from './signed-payload-documents.ts';
 import { ALL_SIGNED_PAYLOADS, type SignedPayloadSpec } from './signed-payloads.ts';
 import { STEPS, type Step } from './steps.ts';
-import { deadLetterTopicName, FOREVER, DAYS, type TopicSpec } from './topic.ts';
+import { deadLetterTopicName, DURABILITY_PROFILES, FOREVER, DAYS, type TopicSpec } from './topic.ts';
 import { ALL_TOPICS } from './topics.ts';
 
 /**
@@ -411,10 +411,22 @@ function kafkaChannelBinding(topic: TopicSpec, name: string): JsonObject {
     kafka: {
       topic: name,
       partitions: topic.partitions,
+      // The production profile's; the local one (one broker) is in x-durability.
+      replicas: topic.durability.production.replicationFactor,
       topicConfiguration: { 'cleanup.policy': [topic.cleanupPolicy], 'retention.ms': topic.retentionMs },
       bindingVersion: KAFKA_BINDING_VERSION,
     },
   };
+}
+
+/** Replication factor and min.insync.replicas per durability profile (`KAFKA_DURABILITY`), as provisioned. */
+function durabilityOf(topic: TopicSpec): JsonObject {
+  return Object.fromEntries(
+    DURABILITY_PROFILES.map((profile) => {
+      const { replicationFactor, minInsyncReplicas } = topic.durability[profile];
+      return [profile, { 'replication.factor': replicationFactor, 'min.insync.replicas': minInsyncReplicas }];
+    }),
+  );
 }
 
 function keyOf(topic: TopicSpec): string {
@@ -554,6 +566,7 @@ function buildAsyncApi(sources: DocumentSources): JsonObject {
       messages: { [topic.name]: { $ref: `#/components/messages/${topic.name}` } },
       bindings: kafkaChannelBinding(topic, topic.name),
       'x-retention': retentionText(topic.retentionMs),
+      'x-durability': durabilityOf(topic),
       'x-dead-letter-topic': dlq,
     };
     channels[dlq] = {
@@ -566,6 +579,7 @@ function buildAsyncApi(sources: DocumentSources): JsonObject {
       messages: { [dlq]: { $ref: `#/components/messages/${dlq}` } },
       bindings: kafkaChannelBinding(topic, dlq),
       'x-retention': retentionText(topic.retentionMs),
+      'x-durability': durabilityOf(topic),
       'x-dead-letter-of': topic.name,
     };
   }

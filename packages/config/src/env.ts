@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commaList, hostName, hostPort, intInRange, urlString } from './coerce.ts';
+import { hostName, intInRange, urlString } from './coerce.ts';
 
 /*
  * Reusable pieces of a service's environment schema. The defaults suit local development (the brokers and Redis
@@ -11,34 +11,8 @@ import { commaList, hostName, hostPort, intInRange, urlString } from './coerce.t
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
-export const MAX_KAFKA_BROKERS = 32;
 /** The largest request body any service may accept; a referral is kilobytes, 10 MiB is already generous. */
 export const MAX_HTTP_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
-
-const KAFKA_NAME_CHARS = 'letters, digits, dots, underscores or hyphens';
-
-export const kafkaEnv = z.object({
-  /** Bootstrap brokers, `host:port,host:port`. */
-  KAFKA_BROKERS: commaList(hostPort(), { maxItems: MAX_KAFKA_BROKERS }).default(() => ['127.0.0.1:9092']),
-  /** Names this client in broker logs and quotas; services usually override the default with their own name. */
-  KAFKA_CLIENT_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,100}$/, `must be 1 to 100 ${KAFKA_NAME_CHARS}`)
-    .default('hub'),
-  /** Prefix for topic names, to share a cluster between environments or test runs; '' for none. */
-  KAFKA_TOPIC_NAMESPACE: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{0,64}$/, `must be at most 64 ${KAFKA_NAME_CHARS}`)
-    .default(''),
-  /**
-   * This process among the deployment's live instances: part of its request-side transactional ids. Stable across
-   * restarts (e.g. a StatefulSet pod name), unique among live instances (the hub refuses to start a second one).
-   */
-  KAFKA_INSTANCE_NAME: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, underscores or hyphens')
-    .default('hub-1'),
-});
 
 export const redisEnv = z.object({
   /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */

@@ -19,13 +19,11 @@ export {
   type PathKind,
   type UrlStringOptions,
 } from './coerce.ts';
+export { redisEnv, httpEnv, logEnv, LOG_LEVELS, MAX_HTTP_BODY_LIMIT_BYTES, type LogLevelName } from './env.ts';
 export {
   kafkaEnv,
-  redisEnv,
-  httpEnv,
-  logEnv,
-  LOG_LEVELS,
+  kafkaSecurityProblems,
+  KAFKA_DURABILITY_PROFILES,
+  KAFKA_SASL_MECHANISMS,
   MAX_KAFKA_BROKERS,
-  MAX_HTTP_BODY_LIMIT_BYTES,
-  type LogLevelName,
-} from './env.ts';
+} from './kafka-env.ts';

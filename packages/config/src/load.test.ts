@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       KAFKA_CLIENT_ID: 'hub',
       KAFKA_TOPIC_NAMESPACE: '',
       KAFKA_INSTANCE_NAME: 'hub-1',
+      KAFKA_DURABILITY: 'local',
+      KAFKA_SSL: false,
       REDIS_URL: 'redis://127.0.0.1:6380',
       REDIS_KEY_PREFIX: 'hub:',
       HTTP_HOST: '127.0.0.1',
@@ -132,7 +134,8 @@ describe('loadConfig', () => {
   });
 
   it('lets a service override a shared default and add required keys', () => {
-    const gatewayEnv = kafkaEnv.extend({
+    // safeExtend: kafkaEnv carries rules between its keys, and zod refuses `extend` over a refined schema's keys.
+    const gatewayEnv = kafkaEnv.safeExtend({
       KAFKA_CLIENT_ID: kafkaEnv.shape.KAFKA_CLIENT_ID.default('police-gateway'),
       SIGNING_KEY_PATH: z.string().min(1),
     });

@@ -2,7 +2,7 @@ import { DAYS, defineTopic, FOREVER } from '@hub/contracts';
 import { captureLogs, isolatedTopicNamespace, testEndpoints } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createKafkaClient, type KafkaClient } from './index.ts';
+import { createKafkaClient, InsufficientBrokersError, type KafkaClient } from './index.ts';
 import { createRawKafka, type RawKafka } from './testing/raw.ts';
 
 const events = defineTopic({
@@ -51,10 +51,11 @@ describe('provisionTopics', () => {
       [latest, names[3]],
     ] as const) {
       const config = await raw.topicConfig(name ?? '');
-      expect([name, config['retention.ms'], config['cleanup.policy']]).toEqual([
+      expect([name, config['retention.ms'], config['cleanup.policy'], config['min.insync.replicas']]).toEqual([
         name,
         String(spec.retentionMs),
         spec.cleanupPolicy,
+        '1',
       ]);
       expect(await raw.partitionCount(name ?? '')).toBe(spec.partitions);
     }
@@ -77,6 +78,40 @@ describe('provisionTopics', () => {
       'delete',
       '500000',
     ]);
+  });
+});
+
+describe('durability profiles', () => {
+  it('refuses the production profile on a single broker, naming the numbers, and creates nothing', async () => {
+    const namespace = isolatedTopicNamespace();
+    const { logger, lines } = captureLogs('kafka-admin-test-production');
+    const production = createKafkaClient({
+      brokers,
+      clientId: 'admin-production',
+      logger,
+      topicNamespace: namespace,
+      durability: 'production',
+    });
+    try {
+      const refused = production.provisionTopics([events, latest]);
+      await expect(refused).rejects.toBeInstanceOf(InsufficientBrokersError);
+      await expect(refused).rejects.toMatchObject({ profile: 'production', replicationFactor: 3, brokers: 1 });
+      await expect(refused).rejects.toThrow(
+        /production durability profile needs at least 3 brokers.*the cluster has 1\./,
+      );
+      expect(lines().filter((line) => line['msg'] === 'topics created')).toEqual([]);
+    } finally {
+      await production.close();
+    }
+
+    // Nothing of the namespace exists: the local profile now creates all four (never "unchanged").
+    const local = createKafkaClient({ brokers, clientId: 'admin-local', logger, topicNamespace: namespace });
+    try {
+      const report = await local.provisionTopics([events, latest]);
+      expect([report.created.length, report.unchanged, report.altered]).toEqual([4, [], []]);
+    } finally {
+      await local.close();
+    }
   });
 });
 

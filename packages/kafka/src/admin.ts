@@ -1,5 +1,5 @@
 import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
-import type { TopicSpec } from '@hub/contracts';
+import type { DurabilityProfile, TopicSpec } from '@hub/contracts';
 import type { ClientCore } from './client.ts';
 import { describeError } from './dead-letter.ts';
 import { classifyKafkaError } from './kafka-errors.ts';
@@ -10,24 +10,64 @@ import type { ProvisionReport } from './types.ts';
 const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
 /** The topic configs we own. Everything else on a topic is left as operators set it. */
-export const MANAGED_CONFIGS = { retention: 'retention.ms', cleanup: 'cleanup.policy' } as const;
+export const MANAGED_CONFIGS = {
+  retention: 'retention.ms',
+  cleanup: 'cleanup.policy',
+  minInsyncReplicas: 'min.insync.replicas',
+} as const;
 
 export interface DesiredTopic {
   readonly name: string;
   readonly partitions: number;
+  readonly replicationFactor: number;
   readonly configs: Readonly<Record<string, string>>;
 }
 
-/** Each spec's topic and its `.dlq` twin (same partitions, retention and cleanup policy), physical names. */
-export function desiredTopics(core: Pick<ClientCore, 'names'>, specs: readonly TopicSpec[]): DesiredTopic[] {
+/**
+ * Provisioning under a durability profile whose replication factor the cluster cannot hold: refused before anything
+ * is created. Names the profile and the numbers only.
+ */
+export class InsufficientBrokersError extends Error {
+  override readonly name = 'InsufficientBrokersError';
+  readonly profile: DurabilityProfile;
+  readonly replicationFactor: number;
+  readonly brokers: number;
+  constructor(profile: DurabilityProfile, replicationFactor: number, brokers: number) {
+    super(
+      `the ${profile} durability profile needs at least ${replicationFactor} brokers (replication factor ` +
+        `${replicationFactor}); the cluster has ${brokers}. No topic was created or changed ` +
+        '(KAFKA_DURABILITY=local for a single broker)',
+    );
+    this.profile = profile;
+    this.replicationFactor = replicationFactor;
+    this.brokers = brokers;
+  }
+}
+
+/**
+ * Each spec's topic and its `.dlq` twin (same partitions, retention, cleanup policy and durability), physical names,
+ * with the replication factor and min.insync.replicas of `profile`.
+ */
+export function desiredTopics(
+  core: Pick<ClientCore, 'names'>,
+  specs: readonly TopicSpec[],
+  profile: DurabilityProfile,
+): DesiredTopic[] {
   const byName = new Map<string, DesiredTopic>();
   for (const spec of specs) {
+    const durability = spec.durability[profile];
     const configs = {
       [MANAGED_CONFIGS.retention]: String(spec.retentionMs),
       [MANAGED_CONFIGS.cleanup]: spec.cleanupPolicy,
+      [MANAGED_CONFIGS.minInsyncReplicas]: String(durability.minInsyncReplicas),
     };
     for (const name of [core.names.topic(spec.name), core.names.deadLetter(spec.name)]) {
-      const wanted: DesiredTopic = { name, partitions: spec.partitions, configs };
+      const wanted: DesiredTopic = {
+        name,
+        partitions: spec.partitions,
+        replicationFactor: durability.replicationFactor,
+        configs,
+      };
       const seen = byName.get(name);
       if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(wanted)) {
         throw new Error(`topic ${name} is declared twice with different settings`);
@@ -39,14 +79,23 @@ export function desiredTopics(core: Pick<ClientCore, 'names'>, specs: readonly T
 }
 
 /**
- * Creates missing topics, aligns the managed configs of existing ones, waits for every partition to have a leader.
- * Never deletes and never changes a partition count (that would move keys between partitions and break ordering):
- * a different count is logged for an operator.
+ * Creates missing topics with the profile's replication factor, aligns the managed configs of existing ones
+ * (retention, cleanup policy, min.insync.replicas), waits for every partition to have a leader. Refuses at once,
+ * creating nothing, when the cluster has fewer brokers than the profile's replication factor. Never deletes and
+ * never changes a partition count (that would move keys between partitions and break ordering) or a replication
+ * factor (a reassignment is an operator's job): a difference is logged for an operator.
  */
-export async function provisionTopics(core: ClientCore, specs: readonly TopicSpec[]): Promise<ProvisionReport> {
+export async function provisionTopics(
+  core: ClientCore,
+  specs: readonly TopicSpec[],
+  profile: DurabilityProfile,
+): Promise<ProvisionReport> {
   const admin = await core.admin();
   const log = core.logger.child({ component: 'kafka-admin' });
-  const desired = desiredTopics(core, specs);
+  const desired = desiredTopics(core, specs, profile);
+  const needed = Math.max(0, ...desired.map((topic) => topic.replicationFactor));
+  const { brokers } = await admin.describeCluster();
+  if (brokers.length < needed) throw new InsufficientBrokersError(profile, needed, brokers.length);
   const existing = new Set(await admin.listTopics());
   const missing = desired.filter((topic) => !existing.has(topic.name));
   const present = desired.filter((topic) => existing.has(topic.name));
@@ -55,6 +104,7 @@ export async function provisionTopics(core: ClientCore, specs: readonly TopicSpe
     const topics: ITopicConfig[] = missing.map((topic) => ({
       topic: topic.name,
       numPartitions: topic.partitions,
+      replicationFactor: topic.replicationFactor,
       configEntries: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
     }));
     // Answers false (no throw) when another process created them first: fine, settings are checked next run.
@@ -64,7 +114,7 @@ export async function provisionTopics(core: ClientCore, specs: readonly TopicSpe
 
   const altered: string[] = [];
   if (present.length > 0) {
-    await warnOnPartitionDrift(admin, present, log);
+    await warnOnLayoutDrift(admin, present, log);
     const described = await admin.describeConfigs({
       includeSynonyms: false,
       resources: present.map((topic) => ({ type: ConfigResourceTypes.TOPIC, name: topic.name })),
@@ -112,18 +162,26 @@ export async function provisionTopics(core: ClientCore, specs: readonly TopicSpe
   };
 }
 
-async function warnOnPartitionDrift(
+async function warnOnLayoutDrift(
   admin: Admin,
   topics: readonly DesiredTopic[],
   log: ClientCore['logger'],
 ): Promise<void> {
   const metadata = await admin.fetchTopicMetadata({ topics: topics.map((topic) => topic.name) });
   for (const topic of topics) {
-    const actual = metadata.topics.find((t) => t.name === topic.name)?.partitions.length;
-    if (actual !== undefined && actual !== topic.partitions) {
+    const partitions = metadata.topics.find((t) => t.name === topic.name)?.partitions;
+    if (partitions === undefined) continue;
+    if (partitions.length !== topic.partitions) {
       log.warn(
-        { topic: topic.name, actual, declared: topic.partitions },
+        { topic: topic.name, actual: partitions.length, declared: topic.partitions },
         'partition count differs from spec; not changed',
+      );
+    }
+    const replicas = Math.min(...partitions.map((p) => p.replicas.length));
+    if (replicas !== topic.replicationFactor) {
+      log.warn(
+        { topic: topic.name, actual: replicas, declared: topic.replicationFactor },
+        'replication factor differs from the durability profile; not changed (reassign partitions by hand)',
       );
     }
   }

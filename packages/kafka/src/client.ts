@@ -1,10 +1,11 @@
-import { connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect, isIP } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import kafkajs, { type Admin, type ISocketFactory, type Kafka, type Producer } from 'kafkajs';
 import { DependencyUnavailableError, HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
-import type { TopicSpec } from '@hub/contracts';
+import type { DurabilityProfile, TopicSpec } from '@hub/contracts';
 import { groupLag, provisionTopics, ping, waitUntilReady, type GroupLag } from './admin.ts';
-import { lazyConnection, type LazyConnection } from './connection.ts';
+import { kafkajsSecurityOptions, lazyConnection, type KafkaSecurity, type LazyConnection } from './connection.ts';
 import { DEFAULTS } from './limits.ts';
 import { consume } from './consumer.ts';
 import { deleteGroup, groupMembers } from './group-offsets.ts';
@@ -35,6 +36,13 @@ export interface KafkaClientOptions {
   readonly logger: Logger;
   /** Prefix for every physical topic, dead-letter topic, consumer group and transactional id, e.g. `t3f9a.`. */
   readonly topicNamespace?: string | undefined;
+  /** TLS and SASL (connection.ts); none: plaintext and unauthenticated, as the local broker listens. */
+  readonly security?: KafkaSecurity;
+  /**
+   * Which of each topic's declared durabilities `provisionTopics` applies (`KAFKA_DURABILITY`); default `local`.
+   * `production` is refused, creating nothing, on a cluster with fewer brokers than its replication factor.
+   */
+  readonly durability?: DurabilityProfile;
   /** TCP connect timeout per broker, default 3 s. */
   readonly connectionTimeoutMs?: number;
   /** Per-request timeout, default 30 s. */
@@ -71,11 +79,25 @@ export interface KafkaClientOptions {
 export const DEFAULT_REQUEST_DEADLINE_MS = 5_000;
 const KEEP_ALIVE_DELAY_MS = 60_000;
 
-/** kafkajs's plain-TCP socket factory, connecting where `resolve` says. */
+/** kafkajs's socket factory (TCP, or TLS checked against the broker's own name), connecting where `resolve` says. */
 function resolvingSocketFactory(resolve: NonNullable<KafkaClientOptions['resolveBroker']>): ISocketFactory {
-  return ({ host, port, onConnect }) => {
+  return ({ host, port, ssl, onConnect }) => {
     const target = resolve({ host, port });
-    const socket = tcpConnect({ host: target.host, port: target.port }, onConnect);
+    const tls = ssl as ConnectionOptions | boolean | undefined;
+    const socket =
+      tls === undefined || tls === false
+        ? tcpConnect({ host: target.host, port: target.port }, onConnect)
+        : tlsConnect(
+            {
+              ...(tls === true ? {} : tls),
+              host: target.host,
+              port: target.port,
+              ...(isIP(host) === 0 ? { servername: host } : {}),
+              // The certificate is the broker's, whatever is in between: check it names the broker, not the proxy.
+              checkServerIdentity: (_name, cert) => checkServerIdentity(host, cert),
+            },
+            onConnect,
+          );
     socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
     return socket;
   };
@@ -179,6 +201,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: kafkaLogLevel(options.logger.level),
     logCreator: createLogCreator(options.logger),
+    ...kafkajsSecurityOptions(options.security),
     ...(options.resolveBroker === undefined ? {} : { socketFactory: resolvingSocketFactory(options.resolveBroker) }),
   });
   const TRANSACTIONAL_PRODUCER_RETRY = { initialRetryTime: 20, maxRetryTime: 5_000, retries: 10 } as const;
@@ -258,7 +281,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     physicalTopic: (topic) => names.topic(typeof topic === 'string' ? topic : topic.name),
     provisionTopics: async (topics) => {
       core.assertOpen();
-      return provisionTopics(core, topics);
+      return provisionTopics(core, topics, options.durability ?? 'local');
     },
     // A closed client is not ready, and must not reconnect just to say so.
     ping: async (timeoutMs) => (closing === undefined ? ping(core, timeoutMs) : false),

@@ -3,7 +3,15 @@
  * functions bound to the TopicSpecs in @hub/contracts. See README.md.
  */
 export { createKafkaClient, type KafkaClient, type KafkaClientOptions } from './client.ts';
-export type { GroupLag } from './admin.ts';
+export { InsufficientBrokersError, type GroupLag } from './admin.ts';
+export {
+  KafkaSecurityError,
+  kafkaSecurityOf,
+  type KafkaSasl,
+  type KafkaSecurity,
+  type KafkaSecurityConfig,
+  type KafkaTls,
+} from './connection.ts';
 export { GroupActiveError } from './group-offsets.ts';
 export {
   output,

@@ -12,7 +12,7 @@ import {
   type HttpServer,
   type ReadinessCheck,
 } from '@hub/http';
-import { createKafkaClient, startStep, type KafkaClientOptions, type Subscription } from '@hub/kafka';
+import { createKafkaClient, kafkaSecurityOf, startStep, type KafkaClientOptions, type Subscription } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
 import {
   defaultChildProtectionPolicy,
@@ -74,6 +74,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clientId: config.KAFKA_CLIENT_ID,
     topicNamespace: config.KAFKA_TOPIC_NAMESPACE,
     instanceName: config.KAFKA_INSTANCE_NAME,
+    security: kafkaSecurityOf(config),
+    durability: config.KAFKA_DURABILITY,
     logger,
     ...(options.resolveKafkaBroker === undefined ? {} : { resolveBroker: options.resolveKafkaBroker }),
   });

@@ -8,7 +8,7 @@
  */
 import { ALL_TOPICS } from '@hub/contracts';
 import { ConfigError, kafkaEnv, loadConfig, logEnv } from '@hub/config';
-import { createKafkaClient, RedriveRefusedError } from '@hub/kafka';
+import { createKafkaClient, kafkaSecurityOf, RedriveRefusedError } from '@hub/kafka';
 import { createLogger } from '@hub/logger';
 
 function fail(message: string): never {
@@ -46,6 +46,7 @@ const kafka = createKafkaClient({
   brokers: config.KAFKA_BROKERS,
   clientId: 'hub-dlq',
   topicNamespace: config.KAFKA_TOPIC_NAMESPACE,
+  security: kafkaSecurityOf(config),
   logger: createLogger({ service: 'hub-dlq', level: config.LOG_LEVEL }),
 });
 
