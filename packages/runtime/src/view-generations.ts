@@ -185,9 +185,38 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
     }
   }
 
+  /**
+   * A reconnection (a network blip, or Redis restarted: with its append-only file it may come back without the last
+   * second of writes, and its run id is only read at the next check) makes every view unchecked until a check has
+   * compared the run id and the markers: until then its routes answer not-ready and its steps wait, so nothing reads
+   * or appends to a view that may have lost writes.
+   */
+  function watchReconnects(client: RedisClient): void {
+    let connected = client.status === 'ready';
+    client.on('ready', () => {
+      if (!connected) {
+        connected = true;
+        return;
+      }
+      let unchecked = 0;
+      for (const run of runs.values()) {
+        if (run.state === 'ready') {
+          run.state = 'unchecked';
+          unchecked++;
+        }
+      }
+      if (unchecked > 0)
+        logger.warn({ views: unchecked }, 'Redis reconnected: each view is checked before it is served');
+      void checkQuietly();
+    });
+  }
+  watchReconnects(redis);
+
   function serve(view: HubViewName, generation: string): void {
     const run = runOf(view);
-    const replaced = run.live.switchTo(options.openSpace(view, generation));
+    const space = options.openSpace(view, generation);
+    watchReconnects(space);
+    const replaced = run.live.switchTo(space);
     const first = run.served === undefined;
     run.served = generation;
     run.state = 'ready';
@@ -272,6 +301,7 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
     const marker = await redis.get(VIEW_KEYS.generation(view));
     if (marker !== null) {
       if (marker !== run.served) serve(view, marker);
+      else run.state = 'ready'; // confirmed after a reconnection
     } else if (run.state !== 'rebuilding') {
       if (run.state === 'ready') {
         logger.error({ view }, `view ${view} lost (its generation marker is missing): rebuilding it from Kafka`);
