@@ -166,6 +166,24 @@ describe('/metrics after a run with real data', () => {
     expect([...routes].filter((route) => !templates.has(route))).toEqual([]);
   });
 
+  it("counts each stage's inputs, outputs, dead letters and transactions", async () => {
+    const { series } = await scrape();
+    const value = (name: string, group: string) => find(series, name, { group })[0]?.value;
+    // One incident: one input each for the identity, IG and dispatch stages, five notifications stored.
+    for (const group of ['identity', 'ig-engine', 'dispatcher']) {
+      expect(value('hub_stage_inputs_total', group), group).toBe(1);
+      expect(value('hub_stage_outputs_total', group), group).toBeGreaterThanOrEqual(1);
+      expect(value('hub_stage_dead_letters_total', group), group).toBe(0);
+      expect(value('hub_stage_batch_size_count', group), group).toBeGreaterThanOrEqual(1);
+      expect(value('hub_stage_transaction_duration_seconds_count', group), group).toBeGreaterThanOrEqual(1);
+    }
+    expect(value('hub_stage_outputs_total', 'dispatcher')).toBeGreaterThanOrEqual(5);
+    expect(value('hub_stage_inputs_total', 'inbox-store')).toBeGreaterThanOrEqual(5);
+    expect(value('hub_stage_transaction_duration_seconds_sum', 'inbox-store')).toBeGreaterThan(0);
+    // Projectors write no topic: no stage series.
+    expect(find(series, 'hub_stage_inputs_total', { group: 'audit-store' })).toEqual([]);
+  });
+
   it("shows each view's state: ready, exactly one state per view", async () => {
     const { series } = await scrape();
     for (const view of HUB_VIEW_NAMES) {

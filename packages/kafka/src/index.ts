@@ -15,6 +15,7 @@ export {
 export { GroupActiveError } from './group-offsets.ts';
 export {
   output,
+  type BatchReport,
   type ConsumeOptions,
   type ConsumerTuning,
   type InboundMessage,
@@ -43,5 +44,6 @@ export {
   UndeclaredOutputError,
   type ProjectorBinding,
   type StageBinding,
+  type StartStepOptions,
   type StepBinding,
 } from './steps.ts';

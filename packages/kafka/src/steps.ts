@@ -8,6 +8,7 @@ import type {
   Output,
   PublishedOffsets,
   Subscription,
+  TransactionalOptions,
   TransactionScope,
 } from './types.ts';
 
@@ -65,6 +66,8 @@ export interface StartStepOptions {
    * discarded (the step's live run wrote them), and nothing is dead-lettered again.
    */
   readonly replay?: boolean;
+  /** A live stage's transactions, as they commit or fail (metrics); see TransactionalOptions.onBatch. */
+  readonly onBatch?: TransactionalOptions<TopicSpec>['onBatch'];
 }
 
 /** Starts a bound stage or projector on its step's topic, group and transactional id. */
@@ -105,6 +108,7 @@ export function startStep(
     ...retry,
     groupId,
     transactionalId: step.transactionalId,
+    ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
     handle: async (message) => {
       const outputs = await stage.handle(message);
       for (const item of outputs) checkDeclared(step, item.topic, step.groupId);

@@ -168,6 +168,20 @@ export async function processTransactionally<T extends TopicSpec>(
     }
   }
 
+  /** Tells `onBatch` (metrics) what a transaction did; an observer's failure never reaches the loop. */
+  function report(round: readonly InputRecords[], committed: boolean, durationMs: number): void {
+    if (options.onBatch === undefined) return;
+    const deadLettered = round.filter((input) => input.deadLettered !== undefined).length;
+    const outputs = round
+      .filter((input) => input.deadLettered === undefined)
+      .reduce((sum, input) => sum + input.records.reduce((n, { messages }) => n + messages.length, 0), 0);
+    try {
+      options.onBatch({ inputs: round.length, outputs, deadLettered, failed: !committed, durationMs });
+    } catch (error) {
+      log.warn({ errorName: describeError(error).name }, 'batch observer failed');
+    }
+  }
+
   /** Inputs below `committedFrom` were committed by the partition's previous owner: resolved, not handled. */
   function skipCommitted(
     payload: EachBatchPayload,
@@ -245,7 +259,9 @@ export async function processTransactionally<T extends TopicSpec>(
       const last = round.at(-1);
       if (last === undefined) return; // stopping: nothing handled, nothing committed
 
+      const startedAt = performance.now();
       const outcome = await commitInputs(owned, partition, round);
+      report(round, outcome.committed, performance.now() - startedAt);
       if (outcome.committed) {
         payload.resolveOffset(last.offset);
         todo = todo.slice(round.length);

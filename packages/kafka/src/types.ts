@@ -78,6 +78,21 @@ export interface TransactionalOptions<T extends TopicSpec> extends ConsumerTunin
   readonly retry?: RetryPolicy;
   /** Default 60 s; the broker caps it at transaction.max.timeout.ms. */
   readonly transactionTimeoutMs?: number;
+  /** Told of each transaction, committed or not (metrics). Must not throw: a throw is logged and ignored. */
+  readonly onBatch?: (report: BatchReport) => void;
+}
+
+/** What one transaction of a stage did, for metrics: counts and time only, never a record. */
+export interface BatchReport {
+  /** Inputs in the transaction (dead-lettered ones included). */
+  readonly inputs: number;
+  /** Output records written (dead letters not counted). */
+  readonly outputs: number;
+  readonly deadLettered: number;
+  /** The transaction was aborted: its inputs are handled again. */
+  readonly failed: boolean;
+  /** From opening the transaction to its commit (or abort). */
+  readonly durationMs: number;
 }
 
 export interface Subscription {

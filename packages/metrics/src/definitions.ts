@@ -48,6 +48,44 @@ export const METRICS = {
     help: 'Events a build of the view running on this instance has still to read (absent when none runs here).',
     labels: ['view'],
   },
+  stageInputs: {
+    kind: 'counter',
+    name: 'hub_stage_inputs_total',
+    help: "Inputs a stage committed (dead-lettered ones included), by the stage's consumer group.",
+    labels: ['group'],
+  },
+  stageOutputs: {
+    kind: 'counter',
+    name: 'hub_stage_outputs_total',
+    help: 'Output records a stage committed (dead letters not counted).',
+    labels: ['group'],
+  },
+  stageDeadLetters: {
+    kind: 'counter',
+    name: 'hub_stage_dead_letters_total',
+    help: 'Inputs a stage committed as their dead letter (<topic>.dlq; ./hub dlq lists them).',
+    labels: ['group'],
+  },
+  stageFailedTransactions: {
+    kind: 'counter',
+    name: 'hub_stage_failed_transactions_total',
+    help: "A stage's transactions aborted (Kafka unwell, fenced, or a record it could not write): their inputs are handled again.",
+    labels: ['group'],
+  },
+  stageBatchSize: {
+    kind: 'histogram',
+    name: 'hub_stage_batch_size',
+    help: "Inputs per transaction of a stage (a fetched batch's inputs, split by the kafka package's limits).",
+    labels: ['group'],
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+  },
+  stageTransactionDuration: {
+    kind: 'histogram',
+    name: 'hub_stage_transaction_duration_seconds',
+    help: "A stage's transactions, from opening to commit or abort.",
+    labels: ['group'],
+    buckets: LATENCY_BUCKETS,
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;

@@ -1,6 +1,6 @@
 import type { HubViewName, TopicSpec } from '@hub/contracts';
 import type { ObservedResponse } from '@hub/http';
-import type { KafkaClient, StepBinding } from '@hub/kafka';
+import type { KafkaClient, StartStepOptions, StepBinding } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
 import {
   createMetrics,
@@ -18,6 +18,8 @@ export const LAG_POLL_INTERVAL_MS = 10_000;
 export interface ProcessMetrics {
   /** For `createHttpServer({ observeResponse })`. */
   observeResponse(response: ObservedResponse): void;
+  /** For `startStep`: a stage's transactions counted and timed. */
+  stepOptions(binding: StepBinding): StartStepOptions;
   /** Serves `/metrics` on its own listener and starts polling lag. */
   start(): Promise<MetricsServer>;
   stop(): Promise<void>;
@@ -36,8 +38,8 @@ export interface ProcessMetricsOptions {
 }
 
 /**
- * The process's metrics (`@hub/metrics`): every answered request, the lag of every consumer group this process runs
- * (polled), and each kept view's state and build progress (read at each scrape).
+ * The process's metrics (`@hub/metrics`): every answered request, each stage's transactions, the lag of every
+ * consumer group this process runs (polled), and each kept view's state and build progress (read at each scrape).
  */
 export function createProcessMetrics(options: ProcessMetricsOptions): ProcessMetrics {
   const { kafka, views } = options;
@@ -93,6 +95,23 @@ export function createProcessMetrics(options: ProcessMetricsOptions): ProcessMet
         },
         response.durationMs / 1000,
       );
+    },
+    stepOptions({ step }) {
+      if (step.kind !== 'stage') return {};
+      const labels = { group: step.groupId };
+      return {
+        onBatch: (report) => {
+          metrics.stageTransactionDuration.observe(labels, report.durationMs / 1000);
+          if (report.failed) {
+            metrics.stageFailedTransactions.inc(labels);
+            return;
+          }
+          metrics.stageBatchSize.observe(labels, report.inputs);
+          metrics.stageInputs.inc(labels, report.inputs);
+          metrics.stageOutputs.inc(labels, report.outputs);
+          metrics.stageDeadLetters.inc(labels, report.deadLettered);
+        },
+      };
     },
     async start() {
       server = await serveMetrics(metrics, {

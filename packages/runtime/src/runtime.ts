@@ -219,7 +219,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await views.start();
       for (const service of services) {
         const steps = service.steps.map((binding) => views.gate(binding));
-        subscriptions.push(...(await Promise.all(steps.map((binding) => startStep(kafka, binding)))));
+        subscriptions.push(
+          ...(await Promise.all(steps.map((binding) => startStep(kafka, binding, metrics?.stepOptions(binding))))),
+        );
       }
       await kafka.publish(serviceStarted, [
         { key: instanceId, value: { service: options.name, instanceId, startedAt: now().toISOString() } },
