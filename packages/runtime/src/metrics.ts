@@ -14,6 +14,8 @@ import type { ViewGenerations } from './view-generations.ts';
 
 /** How often each consumer group's lag is read from Kafka (an admin request per group). */
 export const LAG_POLL_INTERVAL_MS = 10_000;
+/** Stopping waits this long at most for a poll in flight (Kafka down makes each group's request slow to fail). */
+const STOP_POLL_WAIT_MS = 1_000;
 
 export interface ProcessMetrics {
   /** For `createHttpServer({ observeResponse })`. */
@@ -34,7 +36,6 @@ export interface ProcessMetricsOptions {
   readonly steps: readonly StepBinding[];
   readonly views: ViewGenerations;
   readonly keptViews: readonly HubViewName[];
-  readonly lagIntervalMs?: number;
 }
 
 /**
@@ -62,15 +63,19 @@ export function createProcessMetrics(options: ProcessMetricsOptions): ProcessMet
     }
   });
 
+  let stopped = false;
+  const stopping = () => stopped; // a call: read after each await, not narrowed
   /** One group at a time: a poll is a dozen small admin requests, not a burst. A failure keeps the last values. */
   async function pollLag(): Promise<void> {
     for (const [group, topic] of groups) {
+      if (stopping()) return;
       try {
         const lag = await kafka.lag(group, topic);
         for (const { partition, lag: behind } of lag.partitions) {
           metrics.consumerLag.set({ group, topic: topic.name, partition }, behind);
         }
       } catch (error) {
+        if (stopping()) return; // Kafka closed under the poll
         logger.warn({ group, errorName: error instanceof Error ? error.name : typeof error }, 'lag poll failed');
       }
     }
@@ -122,14 +127,22 @@ export function createProcessMetrics(options: ProcessMetricsOptions): ProcessMet
         },
       });
       poll();
-      timer = setInterval(poll, options.lagIntervalMs ?? LAG_POLL_INTERVAL_MS);
+      timer = setInterval(poll, LAG_POLL_INTERVAL_MS);
       timer.unref();
       logger.info({ port: server.port }, 'metrics served');
       return server;
     },
     async stop() {
+      stopped = true;
       clearInterval(timer);
-      await polling;
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([
+        polling,
+        new Promise((resolve) => {
+          waited = setTimeout(resolve, STOP_POLL_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(waited);
       await server?.close();
     },
   };
