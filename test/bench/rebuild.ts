@@ -10,6 +10,7 @@
  *   node test/bench/rebuild.ts [--rebuild-incidents=2000] [--post-concurrency=20] [--timeout-s=1800]
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { HUB_VIEW_NAMES, VIEW_KEYS, viewSteps, type HubViewName, type TopicSpec } from '@hub/contracts';
 import { askForRebuild, rebuildState } from '@hub/hub';
 import { createKafkaClient, type GroupLag, type KafkaClient, type Subscription } from '@hub/kafka';
@@ -74,6 +75,8 @@ interface ViewOutcome {
 interface RebuildOutcome {
   readonly views: readonly ViewOutcome[];
   readonly elapsedMs: number;
+  /** CPU time (user + system) the hub process used meanwhile, if /proc told. */
+  readonly hubCpuMs: number | undefined;
   readonly probes: number;
   readonly notReady: number;
 }
@@ -181,6 +184,21 @@ function progressField(progressReport: unknown, field: 'read' | 'perSecond'): nu
   return typeof value === 'number' ? value : undefined;
 }
 
+/**
+ * CPU time (user + system) a process has used, from /proc/<pid>/stat (Linux; clock ticks of 10 ms, the x86-64
+ * USER_HZ), or undefined. Tells a hub busy computing from one waiting for round trips.
+ */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+    return (Number(fields[11]) + Number(fields[12])) * 10; // fields 14 and 15: utime, stime
+  } catch {
+    return undefined;
+  }
+}
+
 /** GET /health/ready every WATCH_MS until stopped: how many answers, and how many were not 200. */
 function watchReadiness(hub: HubProcess) {
   let probes = 0;
@@ -217,6 +235,7 @@ async function rebuildAll(
   deadlineMs: number,
 ): Promise<RebuildOutcome> {
   const readiness = watchReadiness(hub);
+  const cpuBefore = cpuMs(hub.pid);
   const started = now();
   try {
     const asked = await askForRebuild(redis, HUB_VIEW_NAMES, { discard });
@@ -252,6 +271,7 @@ async function rebuildAll(
       `rebuild ${discard ? '--discard' : 'beside'}`,
     );
     const elapsedMs = now() - started;
+    const cpuAfter = cpuMs(hub.pid);
     const { probes, notReady } = await readiness.stop();
     return {
       views: HUB_VIEW_NAMES.map((view) => ({
@@ -262,6 +282,7 @@ async function rebuildAll(
         hubPerSecond: progressField(lastProgress.get(view), 'perSecond'),
       })),
       elapsedMs,
+      hubCpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
       probes,
       notReady,
     };
@@ -325,7 +346,12 @@ function rebuildRows(label: string, outcome: RebuildOutcome, readinessExpected: 
       case: `${label}: every view, ask → all served`,
       count: total,
       perSecond: perSecond(total, outcome.elapsedMs),
-      note: `${seconds(outcome.elapsedMs)}; ${readiness} (${readinessExpected}); ops/s = records replayed/s`,
+      note:
+        `${seconds(outcome.elapsedMs)}; ${readiness} (${readinessExpected}); hub CPU ` +
+        (outcome.hubCpuMs === undefined
+          ? '–'
+          : `${seconds(outcome.hubCpuMs)} (${Math.round((100 * outcome.hubCpuMs) / outcome.elapsedMs)}% of one core)`) +
+        '; ops/s = records replayed/s',
     },
   ];
 }
