@@ -5,6 +5,13 @@
 import { rmSync } from 'node:fs';
 import { createLogger } from '@hub/logger';
 import { DEFAULT_PORTS, PORT_VARIABLES, readSettings, type PortName } from './settings.ts';
+import {
+  DEFAULT_SASL_PORTS,
+  readSaslSettings,
+  SASL_PORT_VARIABLES,
+  startSaslBroker,
+  stopSaslBroker,
+} from './sasl-broker.ts';
 import { down, provisionTopics, status, up, type PartStatus } from './stack.ts';
 
 const HELP = `usage: ./hub infra <command>        (node infra/local/src/cli.ts <command>)
@@ -17,12 +24,16 @@ const HELP = `usage: ./hub infra <command>        (node infra/local/src/cli.ts <
                          deletes the data dir
   status                 running / stopped / not answering, with addresses and pids (exit 3 unless all answer)
   provision              create or align the topics only
+  sasl [down]            start (or stop) a separate broker that only speaks SASL_SSL (SCRAM-SHA-512 over TLS),
+                         certificates made by keytool, users made at format; prints the KAFKA_* keys that reach it
 
 Where (the same variables move ./hub start, token, verify, dlq and bench):
 ${(Object.keys(PORT_VARIABLES) as PortName[])
   .map((name) => `  ${PORT_VARIABLES[name].padEnd(28)} default ${DEFAULT_PORTS[name]}`)
   .join('\n')}
   ${'LOCAL_DATA_DIR'.padEnd(28)} default .data/local (data, logs, pid files)
+  ${SASL_PORT_VARIABLES.port.padEnd(28)} default ${DEFAULT_SASL_PORTS.port} (the SASL_SSL broker of \`sasl\`)
+  ${SASL_PORT_VARIABLES.controllerPort.padEnd(28)} default ${DEFAULT_SASL_PORTS.controllerPort}
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -69,6 +80,16 @@ async function main(argv: readonly string[]): Promise<number> {
       print(`${`hub       ${s.hub.listening ? 'listening' : 'not listening'}`.padEnd(27)} ${s.hub.address}`);
       print(`data      ${s.dataDir}`);
       return s.kafka.answering && s.redis.answering && s.postgres.answering ? 0 : 3;
+    }
+    case 'sasl': {
+      const sasl = readSaslSettings(settings);
+      if (argv[1] === 'down') {
+        print(`kafka-sasl  ${await stopSaslBroker(sasl)}`);
+        return 0;
+      }
+      const env = await startSaslBroker(sasl, logger);
+      for (const [key, value] of Object.entries(env)) print(`${key}=${value}`);
+      return 0;
     }
     case 'provision':
       await provisionTopics(settings, logger);

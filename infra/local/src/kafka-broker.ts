@@ -52,7 +52,10 @@ export async function checkJavaAndMaven(): Promise<void> {
 }
 
 /** Copies the broker's runtime jars from Maven Central once per pom version; returns the jar folder. */
-export async function ensureBrokerJars(settings: LocalStackSettings, signal?: AbortSignal): Promise<string> {
+export async function ensureBrokerJars(
+  settings: Pick<LocalStackSettings, 'cacheDir'>,
+  signal?: AbortSignal,
+): Promise<string> {
   const pomHash = createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 12);
   const libs = path.join(settings.cacheDir, pomHash, 'libs');
   const stamp = path.join(libs, '.complete');
@@ -94,7 +97,7 @@ function serverProperties(settings: LocalStackSettings, paths: KafkaBrokerPaths)
   ].join('\n');
 }
 
-function log4jProperties(paths: KafkaBrokerPaths): string {
+export function log4jProperties(paths: Pick<KafkaBrokerPaths, 'logFile'>): string {
   return [
     'status = warn',
     'appender.file.type = File',
@@ -122,7 +125,8 @@ export function newClusterId(random: (size: number) => Buffer = randomBytes): st
   }
 }
 
-function java(libs: string, paths: KafkaBrokerPaths, args: readonly string[]): string[] {
+/** The JVM's arguments for a broker tool or the broker itself: heap, its log4j2 file, the jars. */
+export function java(libs: string, paths: Pick<KafkaBrokerPaths, 'log4j'>, args: readonly string[]): string[] {
   return [
     '-Xms256m',
     // Every test file provisions its own namespace of topics (about 120 partitions each); 512 MiB ran out of heap
