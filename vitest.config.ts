@@ -22,6 +22,8 @@ export default defineConfig({
           exclude: ignored,
           environment: 'node',
           globalSetup: ['test/setup/global-setup.ts'],
+          // Each file deletes the topics of the namespaces it made, so a run does not pile up partitions.
+          setupFiles: ['test/setup/delete-test-topics.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

@@ -8,7 +8,7 @@ import { groupLag, provisionTopics, ping, waitUntilReady, type GroupLag } from '
 import { kafkajsSecurityOptions, lazyConnection, type KafkaSecurity, type LazyConnection } from './connection.ts';
 import { DEFAULTS } from './limits.ts';
 import { consume } from './consumer.ts';
-import { deleteGroup, groupMembers } from './group-offsets.ts';
+import { deleteGroup, deleteNamespaceTopics, groupMembers } from './group-offsets.ts';
 import { listDeadLetters, redriveDeadLetter, type DeadLetterEntry } from './dead-letter-tools.ts';
 import { kafkaLogLevel, createLogCreator } from './log-creator.ts';
 import { isKafkaFailure } from './kafka-errors.ts';
@@ -147,6 +147,8 @@ export interface KafkaClient {
   groupMembers(groupId: string): Promise<number>;
   /** Deletes group `groupId` (logical) and its offsets; false if there was none. GroupActiveError while it has members. */
   deleteGroup(groupId: string): Promise<boolean>;
+  /** Deletes every topic of this client's namespace (tests' clean-up); refuses a client without a namespace. */
+  deleteNamespaceTopics(): Promise<number>;
   /** Validates every value, then sends the batch (idempotent producer, acks=all). Throws and sends nothing if any is invalid. */
   publish<T extends TopicSpec>(topic: T, messages: readonly OutboundMessage<T>[]): Promise<void>;
   /**
@@ -300,6 +302,10 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     deleteGroup: async (groupId) => {
       core.assertOpen();
       return deleteGroup(core, groupId);
+    },
+    deleteNamespaceTopics: async () => {
+      core.assertOpen();
+      return deleteNamespaceTopics(core);
     },
     publish: async (topic, messages) => {
       assertOpenForRequest();

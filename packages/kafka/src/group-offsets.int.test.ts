@@ -64,3 +64,27 @@ describe('deleteGroup', () => {
     expect(await client.deleteGroup(groupId)).toBe(false);
   });
 });
+
+describe('deleteNamespaceTopics', () => {
+  it("deletes every topic of the client's namespace and no other; refuses a client without a namespace", async () => {
+    const { logger } = captureLogs('kafka-namespace-test');
+    const topicNamespace = isolatedTopicNamespace();
+    const doomed = createKafkaClient({
+      brokers: testEndpoints().kafkaBrokers,
+      clientId: 'ns-test',
+      logger,
+      topicNamespace,
+    });
+    const bare = createKafkaClient({ brokers: testEndpoints().kafkaBrokers, clientId: 'ns-test', logger });
+    try {
+      await doomed.provisionTopics([notes]);
+      expect(await doomed.deleteNamespaceTopics()).toBe(2); // the topic and its .dlq twin
+      await expect(bare.deleteNamespaceTopics()).rejects.toThrow(/needs a client with a topic namespace/);
+      // The other namespace's topics are still there.
+      await client.publish(notes, [{ key: 'k9', value: { n: 9 } }]);
+    } finally {
+      await doomed.close();
+      await bare.close();
+    }
+  });
+});

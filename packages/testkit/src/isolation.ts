@@ -5,7 +5,19 @@ import { randomBytes } from 'node:crypto';
  * so parallel and repeated runs never see each other's messages.
  */
 export function isolatedTopicNamespace(): string {
-  return `t${randomBytes(5).toString('hex')}.`;
+  const namespace = `t${randomBytes(5).toString('hex')}.`;
+  namespacesMade.add(namespace);
+  return namespace;
+}
+
+/** The namespaces made in this test file (one module instance per file), for its clean-up to delete. */
+const namespacesMade = new Set<string>();
+
+/** The namespaces made since the last call, forgotten by it. */
+export function takeTopicNamespaces(): string[] {
+  const made = [...namespacesMade];
+  namespacesMade.clear();
+  return made;
 }
 
 /** A fresh Redis key prefix, for the same reason. */
