@@ -3,8 +3,16 @@
  * Used by `./hub start|stop|status|infra` and by the integration tests' global setup (through stack.ts).
  */
 import { rmSync } from 'node:fs';
+import { createKafkaClient } from '@hub/kafka';
 import { createLogger } from '@hub/logger';
 import { DEFAULT_PORTS, PORT_VARIABLES, readSettings, type PortName } from './settings.ts';
+import {
+  CLUSTER_PORT_VARIABLE,
+  DEFAULT_CLUSTER_BASE_PORT,
+  readClusterSettings,
+  startKafkaCluster,
+  stopKafkaCluster,
+} from './kafka-cluster.ts';
 import {
   DEFAULT_SASL_PORTS,
   readSaslSettings,
@@ -24,6 +32,8 @@ const HELP = `usage: ./hub infra <command>        (node infra/local/src/cli.ts <
                          deletes the data dir
   status                 running / stopped / not answering, with addresses and pids (exit 3 unless all answer)
   provision              create or align the topics only
+  cluster [down]         start (or stop) a separate three-broker KRaft cluster (replication 3, 2 in sync) on its own
+                         ports; prints the KAFKA_BROKERS that reach it (KAFKA_DURABILITY=production works on it)
   sasl [down]            start (or stop) a separate broker that only speaks SASL_SSL (SCRAM-SHA-512 over TLS),
                          certificates made by keytool, users made at format; prints the KAFKA_* keys that reach it
 
@@ -32,6 +42,7 @@ ${(Object.keys(PORT_VARIABLES) as PortName[])
   .map((name) => `  ${PORT_VARIABLES[name].padEnd(28)} default ${DEFAULT_PORTS[name]}`)
   .join('\n')}
   ${'LOCAL_DATA_DIR'.padEnd(28)} default .data/local (data, logs, pid files)
+  ${CLUSTER_PORT_VARIABLE.padEnd(28)} default ${DEFAULT_CLUSTER_BASE_PORT} (cluster: brokers base..base+2, controllers base+10..)
   ${SASL_PORT_VARIABLES.port.padEnd(28)} default ${DEFAULT_SASL_PORTS.port} (the SASL_SSL broker of \`sasl\`)
   ${SASL_PORT_VARIABLES.controllerPort.padEnd(28)} default ${DEFAULT_SASL_PORTS.controllerPort}
 `;
@@ -80,6 +91,26 @@ async function main(argv: readonly string[]): Promise<number> {
       print(`${`hub       ${s.hub.listening ? 'listening' : 'not listening'}`.padEnd(27)} ${s.hub.address}`);
       print(`data      ${s.dataDir}`);
       return s.kafka.answering && s.redis.answering && s.postgres.answering ? 0 : 3;
+    }
+    case 'cluster': {
+      const cluster = readClusterSettings(settings);
+      if (argv[1] === 'down') {
+        print(`kafka-cluster  ${(await stopKafkaCluster(cluster)).join(' ')}`);
+        return 0;
+      }
+      // Ready when each node answers on its own (a client bootstrapped from all three is answered by any one).
+      const probes = cluster.brokerPorts.map((port) =>
+        createKafkaClient({ brokers: [`127.0.0.1:${port}`], clientId: 'infra-local-cluster', logger }),
+      );
+      try {
+        const brokers = await startKafkaCluster(cluster, async () =>
+          (await Promise.all(probes.map((probe) => probe.ping(2_000)))).every(Boolean),
+        );
+        print(`KAFKA_BROKERS=${brokers.join(',')}`);
+      } finally {
+        await Promise.all(probes.map((probe) => probe.close()));
+      }
+      return 0;
     }
     case 'sasl': {
       const sasl = readSaslSettings(settings);
