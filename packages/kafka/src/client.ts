@@ -83,9 +83,10 @@ const KEEP_ALIVE_DELAY_MS = 60_000;
 function resolvingSocketFactory(resolve: NonNullable<KafkaClientOptions['resolveBroker']>): ISocketFactory {
   return ({ host, port, ssl, onConnect }) => {
     const target = resolve({ host, port });
-    const tls = ssl as ConnectionOptions | boolean | undefined;
+    // kafkajs passes null (its default) when TLS is off.
+    const tls = ssl as ConnectionOptions | boolean | null | undefined;
     const socket =
-      tls === undefined || tls === false
+      tls === undefined || tls === null || tls === false
         ? tcpConnect({ host: target.host, port: target.port }, onConnect)
         : tlsConnect(
             {
