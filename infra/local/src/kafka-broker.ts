@@ -27,8 +27,8 @@ export function kafkaListeners(settings: LocalStackSettings): string {
   return `${kafkaBroker} ${kafkaController}`;
 }
 
-export function kafkaPaths(settings: LocalStackSettings): KafkaBrokerPaths {
-  const home = path.join(settings.dataDir, 'kafka');
+/** A broker's files under its home directory: the same layout for the stack's broker, the SASL one and each node. */
+export function brokerFiles(home: string): KafkaBrokerPaths {
   return {
     home,
     logDirs: path.join(home, 'data'),
@@ -37,6 +37,10 @@ export function kafkaPaths(settings: LocalStackSettings): KafkaBrokerPaths {
     pidFile: path.join(home, 'broker.pid'),
     logFile: path.join(home, 'broker.log'),
   };
+}
+
+export function kafkaPaths(settings: LocalStackSettings): KafkaBrokerPaths {
+  return brokerFiles(path.join(settings.dataDir, 'kafka'));
 }
 
 /** Java 17 or newer is needed by Kafka 4.x; Maven fetches the jars. Fails with what to install. */

@@ -1,6 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { checkJavaAndMaven, ensureBrokerJars, java, log4jProperties, newClusterId } from './kafka-broker.ts';
+import {
+  brokerFiles,
+  checkJavaAndMaven,
+  ensureBrokerJars,
+  java,
+  log4jProperties,
+  newClusterId,
+} from './kafka-broker.ts';
 import { logTail, portIsOpen, run, runningPid, spawnDetached, stopProcess, waitFor } from './processes.ts';
 import type { LocalStackSettings } from './settings.ts';
 
@@ -45,15 +52,7 @@ export function readClusterSettings(
 }
 
 export function clusterNodePaths(settings: Pick<KafkaClusterSettings, 'dataDir'>, node: number) {
-  const home = path.join(settings.dataDir, 'kafka-cluster', `node-${node}`);
-  return {
-    home,
-    logDirs: path.join(home, 'data'),
-    properties: path.join(home, 'server.properties'),
-    log4j: path.join(home, 'log4j2.properties'),
-    pidFile: path.join(home, 'broker.pid'),
-    logFile: path.join(home, 'broker.log'),
-  };
+  return brokerFiles(path.join(settings.dataDir, 'kafka-cluster', `node-${node}`));
 }
 
 const nodeIds = () => [...Array(CLUSTER_SIZE).keys()].map((i) => i + 1);

@@ -4,7 +4,14 @@ import path from 'node:path';
 import { kafkaEnv, loadConfig } from '@hub/config';
 import { createKafkaClient, kafkaSecurityOf, type KafkaClient } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
-import { checkJavaAndMaven, ensureBrokerJars, java, log4jProperties, newClusterId } from './kafka-broker.ts';
+import {
+  brokerFiles,
+  checkJavaAndMaven,
+  ensureBrokerJars,
+  java,
+  log4jProperties,
+  newClusterId,
+} from './kafka-broker.ts';
 import { hasCommand, logTail, portIsOpen, run, runningPid, spawnDetached, stopProcess, waitFor } from './processes.ts';
 import type { LocalStackSettings } from './settings.ts';
 
@@ -69,12 +76,7 @@ export function saslPaths(settings: Pick<SaslBrokerSettings, 'dataDir'>) {
   const home = path.join(settings.dataDir, 'kafka-sasl');
   const tls = path.join(home, 'tls');
   return {
-    home,
-    logDirs: path.join(home, 'data'),
-    properties: path.join(home, 'server.properties'),
-    log4j: path.join(home, 'log4j2.properties'),
-    pidFile: path.join(home, 'broker.pid'),
-    logFile: path.join(home, 'broker.log'),
+    ...brokerFiles(home),
     tls,
     /** The CA certificate (PEM): what clients trust (KAFKA_SSL_CA_FILE). */
     caCert: path.join(tls, 'ca.pem'),
