@@ -20,6 +20,7 @@ lint|run eslint (type-aware, library boundaries), prettier --check and the cycle
 cycles|check for import cycles between modules (dependency-cruiser)
 format|rewrite files with prettier, then apply eslint fixes
 contracts:generate|regenerate contracts/generated and the service faces in the READMEs
+keys*|rotate the hub signing keys: ./hub keys rotate, then SIGHUP the hub (old keys stay published)
 bench|run the benchmarks against the local stack; print a table (test/bench/README.md)
 '
 

@@ -1,4 +1,6 @@
-import { publicJwks, verify } from '@hub/signing';
+import { readFile } from 'node:fs/promises';
+import { publicJwks, rotateKeyFile, verify } from '@hub/signing';
+import { verifyWithNodeJose } from '@hub/signing/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRouteHarness, type RouteHarness } from './testing.ts';
 
@@ -33,5 +35,37 @@ describe('the runtime JWKS', () => {
     });
     const jws = await h.deps.keyStore.sign({ hello: 'runtime' }, { typ: 'notification+jws' });
     expect((await verify(jws, publicJwks.parse(body))).payload).toEqual({ hello: 'runtime' });
+  });
+});
+
+describe('the runtime JWKS across key rotations', () => {
+  it('still verifies a notification signed two rotations ago after each rotation is reloaded (SIGHUP), no restart', async () => {
+    const fetchJwks = async () => {
+      const response = await h.inject(null, { method: 'GET', url: '/.well-known/jwks.json' });
+      expect(response.statusCode).toBe(200);
+      return publicJwks.parse(response.json());
+    };
+    const first = h.deps.keyStore.activeKid;
+    const notification = await h.deps.keyStore.sign({ id: 'n-old' }, { typ: 'notification+jws' });
+    const file = h.deps.config.HUB_SIGNING_KEYS_FILE;
+
+    const one = await rotateKeyFile({ file });
+    await h.runtime.reload();
+    const two = await rotateKeyFile({ file });
+    await h.runtime.reload();
+
+    expect(h.deps.keyStore.activeKid).toBe(two.activeKid);
+    const jwks = await fetchJwks();
+    expect(jwks.keys.map((key) => key.kid)).toEqual([two.activeKid, one.activeKid, first]);
+    expect((await verify(notification, jwks)).payload).toEqual({ id: 'n-old' });
+    expect((await verifyWithNodeJose(notification, jwks)).payload).toEqual({ id: 'n-old' });
+    const fresh = await h.deps.keyStore.sign({ id: 'n-new' }, { typ: 'notification+jws' });
+    expect((await verify(fresh, jwks)).header.kid).toBe(two.activeKid);
+    // The reload is logged with the kid, never key material.
+    expect(h.logs.lines().some((line) => line['msg'] === 'reloaded' && line['signingKid'] === two.activeKid)).toBe(
+      true,
+    );
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { keys: { d?: string }[] };
+    for (const key of saved.keys) if (key.d !== undefined) expect(h.logs.text()).not.toContain(key.d);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createAuth, loadClientRegistry } from '@hub/auth';
-import { ALL_HTTP_ROUTES, ALL_TOPICS, serviceStarted, VIEW_KEYS } from '@hub/contracts';
+import { ALL_HTTP_ROUTES, ALL_TOPICS, notificationsIssuedTopic, serviceStarted, VIEW_KEYS } from '@hub/contracts';
 import { directoryFiles, loadFileDirectory } from '@hub/directory';
 import {
   closeGracefully,
@@ -21,7 +21,7 @@ import {
   loadPolicy,
 } from '@hub/policy';
 import { closeRedis, createRedis, pingRedis, type RedisClient } from '@hub/redis';
-import { createKeyStore } from '@hub/signing';
+import { createKeyStore, retiredKeyKeepMs } from '@hub/signing';
 import { auditAuthEvents, auditRateLimits } from './audit-auth.ts';
 import { rateLimitsOf, type HubConfig } from './config.ts';
 import { holdInstanceName, type InstanceNameLease } from './instance-name.ts';
@@ -33,7 +33,7 @@ import { createViewGenerations, type ViewGenerations } from './view-generations.
 export interface Runtime {
   /** Provisions topics, serves HTTP, starts every step of every service; announces itself. Resolves with the address. */
   start(): Promise<BoundAddress>;
-  /** Re-reads the client registry and the directory files (SIGHUP); bad files keep the old data. */
+  /** Re-reads the client registry, the directory files and the signing keys (SIGHUP); bad files keep the old data. */
   reload(): Promise<void>;
   /** Stops taking requests, lets in-flight work finish, closes Kafka and Redis. Safe to call twice. */
   stop(): Promise<void>;
@@ -88,6 +88,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const keyStore = await createKeyStore({
     file: config.HUB_SIGNING_KEYS_FILE,
     generateIfMissing: config.HUB_SIGNING_KEYS_GENERATE,
+    // A retired key stays published while anything it signed may still be read from an inbox.
+    retiredKeyKeepMs: retiredKeyKeepMs(notificationsIssuedTopic.retentionMs),
+    now,
   });
   const registry = await loadClientRegistry({ file: config.HUB_CLIENTS_FILE, logger });
   const directory = await loadFileDirectory({ files: directoryFiles(config), logger });
@@ -241,8 +244,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return address;
     },
     async reload() {
-      const [clients, reference] = await Promise.all([registry.reload(), directory.reload()]);
-      logger.info({ clients: clients.ok ? 'reloaded' : 'rejected', directory: reference.outcome }, 'reloaded');
+      const [clients, reference, keys] = await Promise.all([registry.reload(), directory.reload(), keyStore.reload()]);
+      if (!keys.ok) logger.error({ problems: keys.problems }, 'signing keys file refused; the keys in use stay');
+      logger.info(
+        {
+          clients: clients.ok ? 'reloaded' : 'rejected',
+          directory: reference.outcome,
+          signingKeys: keys.ok ? 'reloaded' : 'rejected',
+          signingKid: keyStore.activeKid,
+        },
+        'reloaded',
+      );
     },
     stop() {
       stopping ??= (async () => {

@@ -2,9 +2,12 @@ export {
   createKeyStore,
   generateSigningKey,
   SigningKeyError,
+  retiredKeyKeepMs,
+  RETIRED_KEY_MARGIN_MS,
   MAX_KEY_FILE_BYTES,
   type CreateKeyStoreOptions,
   type HubKeyStore,
+  type KeyStoreReload,
   type SignOptions,
 } from './key-store.ts';
 export {
@@ -37,3 +40,4 @@ export {
   type EcPublicJwk,
   type RsaPublicJwk,
 } from './jwk.ts';
+export { rotateKeyFile, type RotateOptions, type RotateResult } from './rotate.ts';

@@ -8,6 +8,7 @@ import {
   kid as kidSchema,
   MAX_JWKS_KEYS,
   privateJwk,
+  publicJwk,
   publicMembers,
   type JwsAlgorithm,
   type PrivateJwk,
@@ -26,6 +27,13 @@ export interface CreateKeyStoreOptions {
    * secret store, and a silently generated key would not be the one the clients trust.
    */
   readonly generateIfMissing?: boolean;
+  /**
+   * How long a retired key stays published after its `retiredAt` (`retiredKeyKeepMs()` of the longest notification
+   * retention). Default: forever, the safe choice: a retired key then leaves the JWKS only when removed by hand.
+   */
+  readonly retiredKeyKeepMs?: number;
+  /** The clock deciding which retired keys are still published (tests inject one). */
+  readonly now?: () => Date;
 }
 
 export interface SignOptions {
@@ -44,8 +52,32 @@ export interface HubKeyStore {
    * payload is signed exactly as given: no claim (iat, exp, ...) is added; callers put in the claims they mean.
    */
   sign(payload: object, options: SignOptions): Promise<string>;
-  /** Every key's public members only, active key first; the same frozen object on every call. */
+  /**
+   * Every key's public members only, active key first, then the other keys, then each retired key until
+   * `retiredAt + retiredKeyKeepMs`; the same frozen object while that set does not change.
+   */
   publicJwks(): PublicJwks;
+  /**
+   * Re-reads the file (SIGHUP): a rotation takes effect without a restart. A bad file keeps the keys in use and is
+   * reported as `{ ok: false, problems }` (never key material); it never rejects.
+   */
+  reload(): Promise<KeyStoreReload>;
+}
+
+export type KeyStoreReload =
+  | { readonly ok: true; readonly activeKid: string; readonly published: number }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+/** Margin added to the notification retention: clients' JWKS caches (5 minutes), clock skew, a late read. */
+export const RETIRED_KEY_MARGIN_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How long a retired key must stay published: the longest time a notification it signed may still be read (the
+ * catalogue's retention of `notifications.issued.v1`, passed in so it is declared once, there) plus a day's margin.
+ * A negative retention (Kafka's -1, kept forever) keeps retired keys forever.
+ */
+export function retiredKeyKeepMs(notificationRetentionMs: number): number {
+  return notificationRetentionMs < 0 ? Number.POSITIVE_INFINITY : notificationRetentionMs + RETIRED_KEY_MARGIN_MS;
 }
 
 /** A bad or missing signing keys file. `problems` lists each problem (which key, what is wrong), never key material. */
@@ -64,10 +96,52 @@ export class SigningKeyError extends Error {
 export const MAX_KEY_FILE_BYTES = 1024 * 1024;
 const TYP = /^[\x21-\x7e]{1,64}$/;
 
+/**
+ * A key's state. `active` signs (at most one); `retired` keeps only its public members and a `retiredAt`, and is
+ * published until `retiredAt + retiredKeyKeepMs`. A key without `state` is as before rotation had states: the
+ * `activeKid` one (else the first) signs, the others are published.
+ */
+const fileKey = z.unknown().transform((raw, context) => {
+  const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const state = record['state'];
+  if (state === 'retired') {
+    const retiredAt = z.iso.datetime({ offset: true }).safeParse(record['retiredAt']);
+    if (!retiredAt.success) {
+      context.addIssue({
+        code: 'custom',
+        path: ['retiredAt'],
+        message: 'is required for a retired key: an ISO 8601 date-time (when it stopped signing)',
+      });
+    }
+    const { state: _state, retiredAt: _at, ...jwk } = record;
+    const parsed = publicJwk.safeParse(jwk);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) context.addIssue({ ...issue, code: 'custom', path: issue.path });
+      return z.NEVER;
+    }
+    if (!retiredAt.success) return z.NEVER;
+    return { retired: true as const, jwk: parsed.data, retiredAt: new Date(retiredAt.data) };
+  }
+  if (state !== undefined && state !== 'active') {
+    context.addIssue({ code: 'custom', path: ['state'], message: 'must be "active" or "retired" when present' });
+    return z.NEVER;
+  }
+  if ('retiredAt' in record) {
+    context.addIssue({ code: 'custom', path: ['retiredAt'], message: 'is only for a key whose state is "retired"' });
+  }
+  const { state: _state, retiredAt: _at, ...jwk } = record;
+  const parsed = privateJwk.safeParse(jwk);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) context.addIssue({ ...issue, code: 'custom', path: issue.path });
+    return z.NEVER;
+  }
+  return { retired: false as const, jwk: parsed.data, active: state === 'active' };
+});
+
 const keyFile = z
   .object({
     keys: z
-      .array(privateJwk)
+      .array(fileKey)
       .min(1, 'must hold at least one key')
       .max(MAX_JWKS_KEYS, `must hold at most ${MAX_JWKS_KEYS} keys`),
     /** Which key signs; default the first. */
@@ -93,6 +167,27 @@ function crossKeyProblems(raw: unknown): string[] {
   });
   const activeKid = record['activeKid'];
   if (typeof activeKid === 'string' && !seen.has(activeKid)) problems.push('activeKid: names no key in keys');
+  // One signer: a second `state: "active"` is refused, not resolved by order (which one would clients expect?).
+  let firstActive: number | undefined;
+  keys.forEach((key, index) => {
+    const state = typeof key === 'object' && key !== null && 'state' in key ? key.state : undefined;
+    if (state !== 'active') return;
+    if (firstActive === undefined) firstActive = index;
+    else
+      problems.push(
+        `keys[${index}]${kidLabel(raw, index)}.state: a second active key (keys[${firstActive}] is active)`,
+      );
+    const kid = typeof key === 'object' && key !== null && 'kid' in key ? key.kid : undefined;
+    if (typeof activeKid === 'string' && kid !== activeKid) {
+      problems.push(`activeKid: names another key than the one whose state is "active" (keys[${index}])`);
+    }
+  });
+  if (typeof activeKid === 'string') {
+    const named = keys.find((key) => typeof key === 'object' && key !== null && 'kid' in key && key.kid === activeKid);
+    if (typeof named === 'object' && named !== null && 'state' in named && named.state === 'retired') {
+      problems.push('activeKid: names a retired key');
+    }
+  }
   return problems;
 }
 
@@ -117,7 +212,7 @@ function kidLabel(raw: unknown, index: number): string {
   return kidSchema.safeParse(kid).success ? ` (kid ${JSON.stringify(kid)})` : '';
 }
 
-function codeOf(error: unknown): string | undefined {
+export function codeOf(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
     ? error.code
     : undefined;
@@ -136,7 +231,7 @@ export async function generateSigningKey(): Promise<PrivateJwk> {
   return privateJwk.parse({ ...key.toJSON(true), kid });
 }
 
-async function readOrGenerate(file: string, generateIfMissing: boolean): Promise<Buffer> {
+export async function readOrGenerate(file: string, generateIfMissing: boolean): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (error) {
@@ -175,7 +270,7 @@ function parseKeyFile(bytes: Buffer): z.output<typeof keyFile> {
   return parsed.data;
 }
 
-interface LoadedKey {
+export interface LoadedKey {
   readonly jwk: PrivateJwk;
   readonly alg: JwsAlgorithm;
   /** Imported once, at load. */
@@ -219,28 +314,73 @@ async function loadKey(jwk: PrivateJwk, index: number): Promise<LoadedKey> {
   return loaded;
 }
 
+export interface LoadedFile {
+  readonly active: LoadedKey;
+  /** Keys without a state other than the active one: published, as before rotation had states. */
+  readonly others: readonly LoadedKey[];
+  readonly retired: readonly { readonly publicJwk: PublicJwk; readonly retiredAt: Date }[];
+}
+
+/** Parses and proves a key file's bytes (every problem listed in one SigningKeyError). */
+export async function loadFile(bytes: Buffer): Promise<LoadedFile> {
+  const file = parseKeyFile(bytes);
+  const signing = file.keys.flatMap((key, index) => (key.retired ? [] : [{ jwk: key.jwk, active: key.active, index }]));
+  const loaded = await Promise.all(signing.map(({ jwk, index }) => loadKey(jwk, index)));
+  const activeAt =
+    file.activeKid !== undefined
+      ? loaded.findIndex((key) => key.jwk.kid === file.activeKid)
+      : Math.max(
+          0,
+          signing.findIndex((key) => key.active),
+        );
+  const active = loaded[activeAt];
+  if (active === undefined) {
+    throw new SigningKeyError([
+      file.activeKid === undefined ? 'keys: no key can sign (every key is retired)' : 'activeKid: names no key in keys',
+    ]);
+  }
+  return {
+    active,
+    others: loaded.filter((key) => key !== active),
+    retired: file.keys.flatMap((key) => (key.retired ? [{ publicJwk: key.jwk, retiredAt: key.retiredAt }] : [])),
+  };
+}
+
 /**
  * Loads the hub's private signing keys from a JWKS file `{ "keys": [...], "activeKid"?: "..." }`.
  *
  * - Each key is EC P-256 (signs ES256) or RSA of at least 2048 bits (signs RS512), with a `kid`; kids are unique.
- * - The active signer is the key named by `activeKid`, else the first. All keys are published by `publicJwks()`,
- *   so a key being rotated out keeps verifying what it signed until it is removed from the file.
+ * - The active signer is the key whose `state` is `active`, else the key named by `activeKid`, else the first.
+ *   Other keys without a state are published; a `retired` key (public members and `retiredAt` only) is published
+ *   until `retiredAt + retiredKeyKeepMs`, so what it signed keeps verifying as long as it may be read.
+ * - `reload()` re-reads the file; a bad file keeps the keys in use.
  * - Throws SigningKeyError listing every problem; messages name the key by index and kid, never its material.
  */
 export async function createKeyStore(options: CreateKeyStoreOptions): Promise<HubKeyStore> {
-  const bytes = await readOrGenerate(options.file, options.generateIfMissing ?? false);
-  const file = parseKeyFile(bytes);
-  const loaded = await Promise.all(file.keys.map((jwk, index) => loadKey(jwk, index)));
-  const activeIndex = file.activeKid === undefined ? 0 : loaded.findIndex((key) => key.jwk.kid === file.activeKid);
-  const active = loaded[activeIndex];
-  if (active === undefined) throw new SigningKeyError(['activeKid: names no key in keys']);
-  const published: PublicJwks = Object.freeze({
-    keys: Object.freeze([active, ...loaded.filter((key) => key !== active)].map((key) => key.publicJwk)),
-  });
+  const keepMs = options.retiredKeyKeepMs ?? Number.POSITIVE_INFINITY;
+  const now = options.now ?? (() => new Date());
+  let current = await loadFile(await readOrGenerate(options.file, options.generateIfMissing ?? false));
+  let cached: { readonly from: LoadedFile; readonly kids: string; readonly jwks: PublicJwks } | undefined;
+
+  const published = (): PublicJwks => {
+    const at = now().getTime();
+    const retired = current.retired.filter((key) => key.retiredAt.getTime() + keepMs > at).map((key) => key.publicJwk);
+    const kids = retired.map((key) => key.kid).join(' ');
+    // Same frozen object until the set changes: the verifier caches imported keys per member object.
+    if (cached?.from !== current || cached.kids !== kids) {
+      const keys = [current.active, ...current.others].map((key) => key.publicJwk).concat(retired);
+      cached = { from: current, kids, jwks: Object.freeze({ keys: Object.freeze(keys) }) };
+    }
+    return cached.jwks;
+  };
 
   return Object.freeze({
-    activeKid: active.jwk.kid,
-    algorithm: active.alg,
+    get activeKid() {
+      return current.active.jwk.kid;
+    },
+    get algorithm() {
+      return current.active.alg;
+    },
     sign(payload: object, signOptions: SignOptions): Promise<string> {
       // Signing is synchronous; the executor turns a refusal into a rejected promise, as callers expect.
       return new Promise((resolve) => {
@@ -249,9 +389,18 @@ export async function createKeyStore(options: CreateKeyStoreOptions): Promise<Hu
         if (typeof (payload as unknown) !== 'object' || (payload as unknown) === null || Array.isArray(payload)) {
           throw new TypeError('sign: payload must be a JSON object');
         }
-        resolve(signWith(active, payload, signOptions.typ));
+        resolve(signWith(current.active, payload, signOptions.typ));
       });
     },
-    publicJwks: () => published,
+    publicJwks: published,
+    async reload(): Promise<KeyStoreReload> {
+      try {
+        current = await loadFile(await readOrGenerate(options.file, false));
+        return { ok: true, activeKid: current.active.jwk.kid, published: published().keys.length };
+      } catch (error) {
+        if (error instanceof SigningKeyError) return { ok: false, problems: error.problems };
+        return { ok: false, problems: ['(file): cannot be loaded'] };
+      }
+    },
   });
 }
