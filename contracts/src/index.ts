@@ -14,5 +14,4 @@ export * from './child-protection.ts';
 export * from './http-api.ts';
 export * from './steps.ts';
 export * from './state.ts';
-export * from './state-owner.ts';
 export * from './signed-payloads.ts';

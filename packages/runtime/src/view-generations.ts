@@ -48,8 +48,6 @@ export interface ViewGenerations {
    */
   confirm(view: HubViewName): Promise<boolean>;
   state(view: HubViewName): ViewState;
-  /** The generation served, if any. */
-  generation(view: HubViewName): string | undefined;
   /** Read-only, for metrics: how far the build of the view this instance runs has got, as of its last check. */
   buildProgress(view: HubViewName): BuildProgress | undefined;
   /** The client a view's modules keep: always the key space of the generation this process serves. */
@@ -396,7 +394,6 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
       return false;
     },
     state: (view) => runs.get(view)?.state ?? 'unchecked',
-    generation: (view) => runs.get(view)?.served,
     buildProgress: (view) => runs.get(view)?.build?.progress,
     redisFor: (view) => runOf(view).live.client,
     gate(binding) {
