@@ -10,4 +10,5 @@ export {
   type ViewGenerations,
   type ViewState,
 } from './view-generations.ts';
+export { startWorkers, WORKER_BACKOFF, type Worker, type WorkerContext, type WorkerBackoff } from './workers.ts';
 export { describeProgress, type BuildProgress } from './view-progress.ts';

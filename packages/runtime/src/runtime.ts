@@ -20,15 +20,18 @@ import {
   loadChildProtectionPolicy,
   loadPolicy,
 } from '@hub/policy';
+import { createPostgres, migrate, type Postgres } from '@hub/postgres';
 import { closeRedis, createRedis, pingRedis, type RedisClient } from '@hub/redis';
 import { createKeyStore, retiredKeyKeepMs } from '@hub/signing';
 import { auditAuthEvents, auditRateLimits } from './audit-auth.ts';
 import { rateLimitsOf, type HubConfig } from './config.ts';
 import { holdInstanceName, type InstanceNameLease } from './instance-name.ts';
 import { jwksRoute } from './jwks.ts';
+import { migrationsOf } from './migrations.ts';
 import { createProcessMetrics } from './metrics.ts';
 import type { HubService, ServiceDeps, ServiceFactory } from './service.ts';
 import { createViewGenerations, type ViewGenerations } from './view-generations.ts';
+import { startWorkers, type RunningWorkers } from './workers.ts';
 
 export interface Runtime {
   /** Provisions topics, serves HTTP, starts every step of every service; announces itself. Resolves with the address. */
@@ -39,6 +42,8 @@ export interface Runtime {
   stop(): Promise<void>;
   /** The deployment's Redis client (caches and the views' markers; each view's keys are under `views`). */
   readonly redis: RedisClient;
+  /** The process's PostgreSQL client (services get it as `deps.postgres`). */
+  readonly postgres: Postgres;
   /** The HTTP server (for `servedRoutes` in tests). */
   readonly http: HttpServer;
   readonly services: readonly HubService[];
@@ -83,6 +88,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     url: config.REDIS_URL,
     keyPrefix: config.REDIS_KEY_PREFIX,
     connectionName: options.name,
+    logger,
+  });
+  // Lazy: no connection until a statement, so a process whose services use no PostgreSQL never opens one.
+  const postgres = createPostgres({
+    url: config.POSTGRES_URL,
+    schema: config.POSTGRES_SCHEMA,
+    applicationName: options.name,
     logger,
   });
   const keyStore = await createKeyStore({
@@ -136,6 +148,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger,
     kafka,
     viewRedis: (view) => views.redisFor(view),
+    postgres,
     auth,
     keyStore,
     directory,
@@ -145,6 +158,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   const services = options.services.map((factory) => factory(deps));
   views.keep(services.flatMap((service) => service.views));
+  const migrations = migrationsOf(services);
 
   const kept = new Set(services.flatMap((service) => service.views));
   for (const binding of services.flatMap((service) => service.routes)) {
@@ -177,6 +191,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       },
     },
     { name: 'redis', check: () => pingRedis(redis, READINESS_TIMEOUT_MS) },
+    // Only where a service keeps tables: a process without any does not depend on PostgreSQL.
+    ...(migrations.length === 0
+      ? []
+      : [{ name: 'postgres', check: () => postgres.ping(READINESS_TIMEOUT_MS) } satisfies ReadinessCheck]),
     {
       name: 'instance-name',
       check: () => (lease?.held() === true ? Promise.resolve() : Promise.reject(new Error('instance name not held'))),
@@ -205,15 +223,19 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   );
 
   const subscriptions: Subscription[] = [];
+  let workers: RunningWorkers | undefined;
   let stopping: Promise<void> | undefined;
   return {
     redis,
+    postgres,
     http,
     services,
     views,
     async start() {
       lease = await holdInstanceName(redis, { name: config.KAFKA_INSTANCE_NAME, instanceId, logger });
       await kafka.provisionTopics(ALL_TOPICS);
+      // The schema the code expects, before any route, view or step touches it.
+      if (migrations.length > 0) await migrate(postgres, migrations, { logger });
       // Listen first: taking incidents and serving inboxes needs only Kafka's producer and Redis, while each
       // consumer group may wait up to a session timeout (15 s) after an unclean stop before it rejoins.
       const address = await listen(http, { host: config.HTTP_HOST, port: config.HTTP_PORT });
@@ -226,6 +248,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           ...(await Promise.all(steps.map((binding) => startStep(kafka, binding, metrics?.stepOptions(binding))))),
         );
       }
+      workers = startWorkers(
+        services.flatMap((service) => service.workers.map((worker) => ({ service: service.name, worker }))),
+        { logger, confirm: (view) => views.confirm(view) },
+      );
       await kafka.publish(serviceStarted, [
         { key: instanceId, value: { service: options.name, instanceId, startedAt: now().toISOString() } },
       ]);
@@ -259,11 +285,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     stop() {
       stopping ??= (async () => {
         await closeGracefully(http, SHUTDOWN_GRACE_MS);
+        await workers?.stop();
         await metrics?.stop();
         await views.stop();
         await kafka.close();
         // After Kafka: the name's transactional producers are closed, so a successor may take the name.
         await lease?.release().catch(() => undefined);
+        await postgres.close();
         await closeRedis(redis);
         logger.info({ instanceId }, `${options.name} stopped`);
       })();

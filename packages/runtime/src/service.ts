@@ -5,9 +5,11 @@ import type { ReadinessCheck, RouteBinding } from '@hub/http';
 import type { KafkaClient, StepBinding } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
 import type { ChildProtectionPolicy, Policy } from '@hub/policy';
+import type { Migration, Postgres } from '@hub/postgres';
 import type { RedisClient } from '@hub/redis';
 import type { HubKeyStore } from '@hub/signing';
 import type { HubConfig } from './config.ts';
+import type { Worker } from './workers.ts';
 
 /** What every service of a process shares: built once by the runtime from the process's configuration. */
 export interface ServiceDeps {
@@ -19,6 +21,8 @@ export interface ServiceDeps {
    * this process serves; it follows the view to each new generation.
    */
   viewRedis(view: HubViewName): RedisClient;
+  /** The process's PostgreSQL client (`POSTGRES_URL`, in schema `POSTGRES_SCHEMA`), one pool per process. */
+  readonly postgres: Postgres;
   readonly auth: Auth;
   readonly keyStore: HubKeyStore;
   readonly directory: FileDirectory;
@@ -29,8 +33,9 @@ export interface ServiceDeps {
 
 /**
  * A service's one face: its routes (bound to their `HTTP_ROUTES` entries), its stages and projectors (bound to
- * their `STEPS` entries, which name their groups and transactional ids), the views it keeps, and its own readiness
- * checks. `createXService(deps)` returns it; a process serves any list of them (services/hub: all of them).
+ * their `STEPS` entries, which name their groups and transactional ids), the views it keeps, its own readiness
+ * checks and its background workers. `createXService(deps)` returns it; a process serves any list of them
+ * (services/hub: all of them).
  */
 export interface HubService {
   readonly name: HubServiceName;
@@ -38,11 +43,18 @@ export interface HubService {
   readonly steps: readonly StepBinding[];
   readonly views: readonly HubViewName[];
   readonly readinessChecks: readonly ReadinessCheck[];
+  /**
+   * The service's PostgreSQL schema changes, in version order (`@hub/postgres` `migrate`): applied at start,
+   * before anything is served or consumed. Versions are hub-wide (src/migrations.ts).
+   */
+  readonly migrations: readonly Migration[];
+  /** Background loops (`src/workers.ts`): started after the steps, aborted and awaited on stop, restarted on a crash. */
+  readonly workers: readonly Worker[];
 }
 
 export type ServiceFactory = (deps: ServiceDeps) => HubService;
 
 /** The face of a service, with nothing it does not have. */
 export function defineService(face: Pick<HubService, 'name'> & Partial<Omit<HubService, 'name'>>): HubService {
-  return Object.freeze({ routes: [], steps: [], views: [], readinessChecks: [], ...face });
+  return Object.freeze({ routes: [], steps: [], views: [], readinessChecks: [], migrations: [], workers: [], ...face });
 }
