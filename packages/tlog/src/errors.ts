@@ -1,4 +1,4 @@
-/** Why a proof, note, checkpoint, key, tile or path was refused. Stable: callers map them to their own answers. */
+/** Why a proof, note, checkpoint, key, tile, path or witness request was refused. Stable: callers map them to their own answers. */
 export const TLOG_ERROR_CODES = [
   'invalid-argument',
   'wrong-proof-length',
@@ -15,6 +15,7 @@ export const TLOG_ERROR_CODES = [
   'malformed-tile',
   'malformed-path',
   'malformed-bundle',
+  'malformed-request',
 ] as const;
 
 export type TlogErrorCode = (typeof TLOG_ERROR_CODES)[number];

@@ -95,3 +95,14 @@ export {
   cosigner,
   cosignerVerifierKey,
 } from './cosignature.ts';
+export {
+  MAX_ADD_CHECKPOINT_BYTES,
+  MAX_PROOF_LINES,
+  TREE_SIZE_CONTENT_TYPE,
+  formatAddCheckpoint,
+  formatTreeSize,
+  parseAddCheckpoint,
+  parseCosignatureLines,
+  parseTreeSize,
+  type AddCheckpointRequest,
+} from './witness-protocol.ts';
