@@ -139,3 +139,39 @@ describe('transaction', () => {
     await expect(main.ping(5_000)).resolves.toBeUndefined();
   });
 });
+
+describe('session', () => {
+  const LOCK = 'SELECT pg_try_advisory_lock(hashtext($1)) AS locked';
+  const key = `session-test-${schema}`;
+
+  it('holds one connection for its work, and its session lock ends with it', async () => {
+    const other = client();
+    await main.session(async (connection) => {
+      const first = await connection.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const locked = await connection.query<{ locked: boolean }>(LOCK, [key]);
+      expect(locked.rows[0]?.locked).toBe(true);
+      // The same connection throughout, and another session cannot take the lock meanwhile.
+      const again = await connection.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      expect(again.rows[0]?.pid).toBe(first.rows[0]?.pid);
+      expect((await other.query<{ locked: boolean }>(LOCK, [key])).rows[0]?.locked).toBe(false);
+      // Never unlocked here: closing the connection must release it.
+    });
+    // The server releases it when the closed connection's backend exits, a moment after the close.
+    await expect
+      .poll(async () => (await other.query<{ locked: boolean }>(LOCK, [key])).rows[0]?.locked, { timeout: 5_000 })
+      .toBe(true);
+    await other.query('SELECT pg_advisory_unlock_all()');
+    await other.close();
+  });
+
+  it('fails as unavailable when the server drops its connection, without crashing', async () => {
+    const failed = main.session(async (connection) => {
+      const { rows } = await connection.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await main.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await eventually(() => logs.lines().some((line) => line['msg'] === 'postgres session connection lost'));
+      await connection.query('SELECT 1');
+    });
+    await expect(failed).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(main.ping(5_000)).resolves.toBeUndefined();
+  });
+});

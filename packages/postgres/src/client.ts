@@ -53,6 +53,13 @@ export interface Postgres extends Queryable {
    * rethrows). The connection is dropped, not reused, when the ROLLBACK itself fails.
    */
   transaction<R>(work: (tx: Queryable) => Promise<R>): Promise<R>;
+  /**
+   * Runs `work` on one connection held for its whole duration, outside any transaction: for session state such as a
+   * session advisory lock (a leader's). The connection is then closed, never returned to the pool, so nothing of the
+   * session (a lock its holder forgot, a `SET`) outlives `work`. When the server drops it meanwhile, the next
+   * statement fails as unavailable (and the server has released the session's locks).
+   */
+  session<R>(work: (connection: Queryable) => Promise<R>): Promise<R>;
   /** Readiness: resolves when `SELECT 1` answers within `timeoutMs`, else rejects with DependencyUnavailableError. */
   ping(timeoutMs: number): Promise<void>;
   /** Ends every connection; waits at most `timeoutMs` (default 5000) for statements in flight. Idempotent, never rejects. */
@@ -156,6 +163,26 @@ export function createPostgres(options: CreatePostgresOptions): Postgres {
       } finally {
         client.off('error', onError);
         client.release(broken);
+      }
+    },
+
+    async session(work) {
+      let client: PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw toHubError(error, secrets);
+      }
+      const onError = (error: Error) => {
+        logger.warn({ applicationName, ...describeError(error, secrets) }, 'postgres session connection lost');
+      };
+      client.on('error', onError);
+      try {
+        return await work({ query: (sql, params) => run(client, sql, params) });
+      } finally {
+        client.off('error', onError);
+        // Closed, not pooled: the session's locks and settings end with it.
+        client.release(true);
       }
     },
 
