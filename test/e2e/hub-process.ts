@@ -1,11 +1,12 @@
 /*
  * The real hub as a child process (`node services/hub/src/main.ts`), for tests that kill and restart it and for
  * benchmarks that must not share a process (or a CPU budget) with the hub. The environment is built the way
- * services/hub/src/testing.ts builds it: an isolated topic namespace and Redis key prefix, a client registry of test
+ * services/hub/src/testing.ts builds it: an isolated topic namespace, Redis key prefix and PostgreSQL schema, a client registry of test
  * clients with their own key pairs, hub signing keys generated into a temp dir. The port is found once, before the
  * first start, and kept, so the hub's URL (and so everything the clients hold) survives a restart.
  *
- * No vitest here (no `inject`): the caller passes the Kafka and Redis endpoints, so benchmarks can use it too.
+ * No vitest here (no `inject`): the caller passes the Kafka, Redis and PostgreSQL endpoints, so benchmarks can use it
+ * too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,8 +15,9 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ClientRole } from '@hub/contracts';
+import { dropTestSchemas } from '@hub/postgres/testing';
 import { verify, type PublicJwks } from '@hub/signing';
-import { isolatedRedisPrefix, isolatedTopicNamespace } from '@hub/testkit';
+import { isolatedPostgresSchema, isolatedRedisPrefix, isolatedTopicNamespace } from '@hub/testkit';
 import {
   createTempDir,
   createTestClient,
@@ -36,15 +38,18 @@ const OUTPUT_LINES = 200;
 export interface Endpoints {
   readonly kafkaBrokers: readonly string[];
   readonly redisUrl: string;
+  readonly postgresUrl: string;
 }
 
-/** `KAFKA_BROKERS` and `REDIS_URL` from the environment, else infra/local's defaults. */
+/** `KAFKA_BROKERS`, `REDIS_URL` and `POSTGRES_URL` from the environment, else infra/local's defaults. */
 export function localEndpoints(env: NodeJS.ProcessEnv = process.env): Endpoints {
   const brokers = env['KAFKA_BROKERS'];
   const redisUrl = env['REDIS_URL'];
+  const postgresUrl = env['POSTGRES_URL'];
   return {
     kafkaBrokers: brokers === undefined || brokers === '' ? ['127.0.0.1:9092'] : brokers.split(','),
     redisUrl: redisUrl === undefined || redisUrl === '' ? 'redis://127.0.0.1:6380' : redisUrl,
+    postgresUrl: postgresUrl === undefined || postgresUrl === '' ? 'postgres://hub@127.0.0.1:5433/hub' : postgresUrl,
   };
 }
 
@@ -116,6 +121,7 @@ export async function createHubProcess(options: HubProcessOptions): Promise<HubP
   const registryFile = await writeClientRegistry(dir.path, Object.values(clients));
   const namespace = isolatedTopicNamespace();
   const redisPrefix = isolatedRedisPrefix();
+  const postgresSchema = isolatedPostgresSchema();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // Built from nothing but PATH, so nothing of the caller's environment (NODE_OPTIONS, POLICY_FILE, ...) leaks in.
@@ -125,6 +131,8 @@ export async function createHubProcess(options: HubProcessOptions): Promise<HubP
     KAFKA_TOPIC_NAMESPACE: namespace,
     REDIS_URL: options.redisUrl,
     REDIS_KEY_PREFIX: redisPrefix,
+    POSTGRES_URL: options.postgresUrl,
+    POSTGRES_SCHEMA: postgresSchema,
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: String(port),
     HUB_CLIENTS_FILE: registryFile,
@@ -268,6 +276,7 @@ export async function createHubProcess(options: HubProcessOptions): Promise<HubP
       if (!removed) {
         removed = true;
         await dir.remove();
+        await dropTestSchemas(options.postgresUrl, postgresSchema);
       }
     },
     token: fetchToken,

@@ -47,7 +47,11 @@ interface Receipt {
 let hub: HubProcess;
 beforeAll(async () => {
   const endpoints = testEndpoints();
-  hub = await createHubProcess({ kafkaBrokers: endpoints.kafkaBrokers, redisUrl: endpoints.redisUrl });
+  hub = await createHubProcess({
+    kafkaBrokers: endpoints.kafkaBrokers,
+    redisUrl: endpoints.redisUrl,
+    postgresUrl: endpoints.postgresUrl,
+  });
   await hub.start(90_000);
 }, 120_000);
 afterAll(async () => {

@@ -59,6 +59,7 @@ describe("the image's build stage, run without Docker", () => {
     hub = await createHubProcess({
       kafkaBrokers: endpoints.kafkaBrokers,
       redisUrl: endpoints.redisUrl,
+      postgresUrl: endpoints.postgresUrl,
       main: { file: join(app, 'main.ts'), cwd: app },
     });
     await hub.start(90_000);

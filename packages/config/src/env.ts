@@ -27,6 +27,22 @@ export const redisEnv = z.object({
     .default('hub:'),
 });
 
+export const postgresEnv = z.object({
+  /**
+   * `postgres://user[:password]@host:port/database` (or `postgresql://`): the audit trail's store. Required: a hub
+   * without its trail must not start. Never logged (@hub/postgres keeps it out of errors too).
+   */
+  POSTGRES_URL: urlString({ protocols: ['postgres:', 'postgresql:'] }),
+  /**
+   * The schema the hub works in (its `schema_migrations`, and the prefix of each view generation's schema, e.g.
+   * `public_audit_<generation>`); several hubs, or test runs, can share one database with a schema each.
+   */
+  POSTGRES_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,29}$/, 'must be 1 to 30 lower-case letters, digits or underscores, not first a digit')
+    .default('public'),
+});
+
 export const httpEnv = z.object({
   /** Interface to listen on; 0.0.0.0 inside a container, loopback elsewhere. */
   HTTP_HOST: hostName().default('127.0.0.1'),

@@ -19,7 +19,15 @@ export {
   type PathKind,
   type UrlStringOptions,
 } from './coerce.ts';
-export { redisEnv, httpEnv, logEnv, LOG_LEVELS, MAX_HTTP_BODY_LIMIT_BYTES, type LogLevelName } from './env.ts';
+export {
+  redisEnv,
+  postgresEnv,
+  httpEnv,
+  logEnv,
+  LOG_LEVELS,
+  MAX_HTTP_BODY_LIMIT_BYTES,
+  type LogLevelName,
+} from './env.ts';
 export {
   kafkaEnv,
   kafkaSecurityProblems,

@@ -8,6 +8,7 @@ import {
   kafkaEnv,
   loadConfig,
   logEnv,
+  postgresEnv,
   redisEnv,
   type ConfigOf,
   type EnvSource,
@@ -21,6 +22,7 @@ export const MAX_RATE_LIMIT_PER_MINUTE = 60_000;
 /** Everything the all-in-one hub process reads from its environment (services/hub/README.md lists the keys). */
 export const hubEnv = kafkaEnv
   .extend(redisEnv.shape)
+  .extend(postgresEnv.shape)
   .extend(httpEnv.shape)
   .extend(logEnv.shape)
   .extend(authEnv.shape)

@@ -14,6 +14,8 @@ export interface TestHub {
   readonly url: string;
   readonly namespace: string;
   readonly redisPrefix: string;
+  /** Its PostgreSQL schema (a `joining` instance shares it). */
+  readonly postgresSchema: string;
   readonly logs: CapturedLogs;
   readonly clients: Readonly<Record<string, TestClient>>;
   /** The files a second instance of the same deployment shares (`joining`). */
@@ -84,7 +86,7 @@ export async function startTestHub(
     ...(Object.keys(env).length > 0 && { env }),
     ...(joining && { joining }),
   });
-  const { config, namespace, redisPrefix, files } = deployment;
+  const { config, namespace, redisPrefix, postgresSchema, files } = deployment;
   const logs = captureLogs('hub');
   const hub = await createHub({
     config,
@@ -113,6 +115,7 @@ export async function startTestHub(
     url: address.url,
     namespace,
     redisPrefix,
+    postgresSchema,
     logs,
     clients,
     files,
