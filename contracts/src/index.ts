@@ -5,6 +5,7 @@ export * from './domestic-abuse.ts';
 export * from './identity.ts';
 export * from './callers.ts';
 export * from './audit.ts';
+export * from './audit-log.ts';
 export * from './ids.ts';
 export * from './inbox.ts';
 export * from './decisions.ts';

@@ -111,7 +111,7 @@ describe('every piece of Redis state is listed (contracts/src/state.ts)', () => 
       'cp.fgm-indicator-recorded.v1',
       'cp.flag-accessed.v1',
     ]);
-    expect(viewTopics('audit')).toEqual(['audit.events.v1']);
+    expect(viewTopics('audit')).toEqual(['audit.events.v1', 'audit.sequence.v1', 'audit.checkpoints.v1']);
     expect(viewTopics('incident-versions')).toEqual(['da.incident-received.v1']);
     expect(viewTopics('inbox')).toContain('notifications.issued.v1');
     // Every view is written by some step, so it has topics to be rebuilt from.

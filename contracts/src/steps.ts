@@ -2,7 +2,9 @@ import type { HttpOperationId } from './http-api.ts';
 import type { HubViewName } from './state.ts';
 import type { TopicSpec } from './topic.ts';
 import {
+  auditCheckpointsTopic,
   auditEventsTopic,
+  auditSequenceTopic,
   cpFlagAccessedTopic,
   cpPlanRecordedTopic,
   cpPlanRefusedTopic,
@@ -277,6 +279,42 @@ export const STEPS = {
     transactionalId: null,
     operations: ['searchAuditEvents', 'verifyAuditChain', 'verifyAuditChains'],
     outputs: [AUDIT],
+  }),
+  auditLogSequencer: step({
+    kind: 'event',
+    service: 'audit',
+    description:
+      'The leader (a PostgreSQL session advisory lock) decides which stored audit events become the next leaves ' +
+      'of the verifiable log, every 500 ms while there are new ones.',
+    outputs: [auditSequenceTopic],
+  }),
+  auditLogApplier: step({
+    kind: 'projector',
+    service: 'audit',
+    description:
+      'Each sequence record assigns its leaf indexes and integrates them into the Merkle tree (tiles); a stale ' +
+      "record (not at the tree's size) changes nothing.",
+    groupId: 'audit-log-applier',
+    input: auditSequenceTopic,
+    view: 'audit',
+  }),
+  auditLogCheckpointer: step({
+    kind: 'event',
+    service: 'audit',
+    description:
+      "The leader signs a checkpoint of the tree's size and root at least every 2 s while the log grows, and " +
+      'the same checkpoint once cosigned by the configured witnesses.',
+    outputs: [auditCheckpointsTopic],
+  }),
+  auditLogCheckpoints: step({
+    kind: 'projector',
+    service: 'audit',
+    description:
+      'Keeps every checkpoint and the latest cosigned one; each is checked against the root the tree has at its ' +
+      'size (after a rebuild too), a mismatch reported loudly.',
+    groupId: 'audit-log-checkpoints',
+    input: auditCheckpointsTopic,
+    view: 'audit',
   }),
   serviceStarted: step({
     kind: 'event',

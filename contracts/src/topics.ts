@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { auditEvent } from './audit.ts';
+import { auditCheckpointRecord, auditSequenceRecord } from './audit-log.ts';
 import { cpFlagAccessed, cpPlanRecorded, cpPlanRefused, fgmIndicatorRecorded } from './child-protection.ts';
 import { daIncidentReceived } from './domestic-abuse.ts';
 import { issuedNotification } from './inbox.ts';
@@ -128,6 +129,35 @@ export const fgmIndicatorRecordedTopic = defineTopic({
   cleanupPolicy: 'delete',
 });
 
+/**
+ * The verifiable log's order: which audit events become which leaves (contracts/src/audit-log.ts). One partition, so
+ * the order is total; a rebuild replays it into the same tree.
+ */
+export const auditSequenceTopic = defineTopic({
+  name: 'audit.sequence.v1',
+  key: "The log's origin (one partition: the key orders nothing).",
+  description:
+    "The audit log sequencer's decisions: leaves fromIndex..toIndex-1 are the audit events up to offsets upTo, by " +
+    'partition then offset. Offsets and counts only, no personal data.',
+  schema: auditSequenceRecord,
+  partitions: 1,
+  retentionMs: FOREVER,
+  cleanupPolicy: 'delete',
+});
+
+/** Every checkpoint the log signed, and each as cosigned by witnesses: hashes and signatures only. */
+export const auditCheckpointsTopic = defineTopic({
+  name: 'audit.checkpoints.v1',
+  key: "The log's origin.",
+  description:
+    "The audit log's C2SP signed checkpoints (size, root hash, the signed note) and their witness cosignatures. " +
+    'Hashes and signatures only, no personal data.',
+  schema: auditCheckpointRecord,
+  partitions: 1,
+  retentionMs: FOREVER,
+  cleanupPolicy: 'delete',
+});
+
 export const ALL_TOPICS: readonly TopicSpec[] = [
   serviceStarted,
   daIncidentReceivedTopic,
@@ -139,6 +169,8 @@ export const ALL_TOPICS: readonly TopicSpec[] = [
   fgmIndicatorRecordedTopic,
   notificationsIssuedTopic,
   auditEventsTopic,
+  auditSequenceTopic,
+  auditCheckpointsTopic,
 ];
 
 export { FOREVER };
