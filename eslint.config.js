@@ -68,7 +68,16 @@ function boundaryRules(except) {
 }
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.cache/**', '.data/**', 'coverage/**', 'eslint.config.js'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '.cache/**',
+      '.data/**',
+      'coverage/**',
+      'eslint.config.js',
+      'services/console/ui/dist/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -30,3 +30,4 @@ export {
 } from './settings.ts';
 export { freePort, portIsOpen } from './processes.ts';
 export { ensureRedisInstalled } from './redis-server.ts';
+export { ensureChromiumInstalled, CHROMIUM_PATH } from './chromium.ts';

@@ -1,0 +1,120 @@
+import type { ConsoleAuditEvent, Timeline } from '../api-types.ts';
+import { timeline } from '../api.ts';
+import { field, h, replace, time, type Child } from '../dom.ts';
+import { errorMessage } from '../errors.ts';
+import { actionLabel, lawfulBasisLabel } from '../vocabulary.ts';
+import { contentButton } from './content.ts';
+import type { Screen } from './screen.ts';
+
+/**
+ * Everything that happened to one incident or plan, oldest first: receipt, matching, each decision (rule, policy
+ * version, outcome, lawful basis, reason: withholds and exceptions too), signing, delivery, who fetched and
+ * acknowledged what and when. A notification's content opens only with a reason.
+ */
+const RECORD_ID = /^(rcpt|cpv|cpr|lkp|fgv)_[a-f0-9]{32}$/;
+
+export const renderTimeline: Screen = async (main, context) => {
+  const receiptId = context.params.get('receiptId');
+  const incidentRef = context.params.get('incidentRef');
+  const record = h('input', {
+    name: 'record',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    maxlength: 80,
+    value: receiptId ?? incidentRef ?? '',
+  });
+  const form = h(
+    'form',
+    { novalidate: true, 'aria-label': 'Find an incident or plan' },
+    field(
+      'Incident or plan',
+      record,
+      'A receipt or plan version id (rcpt_…, cpv_…), or a reference such as ASP:INC-2026-001',
+    ),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Show timeline')),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = record.value.trim();
+    if (value === '') return;
+    location.hash = `#/timeline?${RECORD_ID.test(value) ? 'receiptId' : 'incidentRef'}=${encodeURIComponent(value)}`;
+  });
+  const body = h('div', {});
+  replace(main, h('h1', { tabindex: -1 }, 'Timeline'), form, body);
+  if (receiptId === null && incidentRef === null) return;
+
+  replace(body, h('p', { role: 'status' }, 'Loading the timeline…'));
+  let answer: Timeline;
+  try {
+    answer = await timeline(receiptId === null ? { incidentRef: incidentRef ?? undefined } : { receiptId });
+  } catch (error) {
+    if (context.isCurrent()) replace(body, errorMessage(error));
+    return;
+  }
+  if (!context.isCurrent()) return;
+  const what = receiptId ?? incidentRef ?? '';
+  replace(
+    body,
+    h('h2', {}, `${answer.items.length} step${answer.items.length === 1 ? '' : 's'} for ${what}`),
+    answer.items.length === 0
+      ? h('p', {}, 'Nothing is recorded for this record in your area.')
+      : h(
+          'ol',
+          { class: 'timeline' },
+          answer.items.map((event) => step(event)),
+        ),
+  );
+};
+
+function step(event: ConsoleAuditEvent): HTMLLIElement {
+  const outcome = event.decision?.outcome;
+  const contentSlot = h('div', {});
+  return h(
+    'li',
+    { class: `step${outcome === undefined ? '' : ` outcome-${outcome}`}`, 'data-action': event.action },
+    h('h3', {}, time(event.at), ' ', h('span', { class: 'action' }, actionLabel(event.action))),
+    h(
+      'dl',
+      { class: 'facts' },
+      fact('Service', event.service),
+      fact(
+        'By',
+        event.actor === null ? 'the hub' : `${event.actor.clientId} (${event.actor.role}, ${event.actor.organisation})`,
+      ),
+      fact('Subject', event.subjectRef),
+      fact('NHS number', event.nhsNumber),
+      fact('Recipient', event.recipient),
+      fact('Notification', event.notificationId),
+      fact('Reason', event.reason),
+      event.decision === null
+        ? null
+        : [
+            fact('Decision', h('strong', { class: `badge ${event.decision.outcome}` }, event.decision.outcome)),
+            fact('Rule', event.decision.rule),
+            fact('Policy version', event.decision.policyVersion),
+            fact(
+              'Lawful basis',
+              event.decision.lawfulBasis.length === 0
+                ? 'none'
+                : h(
+                    'ul',
+                    {},
+                    event.decision.lawfulBasis.map((code) => h('li', {}, lawfulBasisLabel(code))),
+                  ),
+            ),
+            fact('Why', event.decision.reason),
+          ],
+    ),
+    event.notificationId === null || !SHOWS_CONTENT.has(event.action)
+      ? null
+      : [contentButton(event.notificationId, contentSlot), contentSlot],
+  );
+}
+
+/** The step after which a notification's content exists to be shown: once per notification, not on every step. */
+const SHOWS_CONTENT = new Set(['notification-signed']);
+
+function fact(label: string, value: Child): Child {
+  if (value === null || value === undefined || value === '') return null;
+  return [h('dt', {}, label), h('dd', {}, value)];
+}
