@@ -7,7 +7,8 @@ import { isoDateTime, nhsNumber, recipient } from './identifiers.ts';
  * The audit trail: one event per step of every service, published in the same Kafka transaction as the step's
  * output, so nothing happens unaudited. Withholds and refusals are events too. The audit trail is an IG record
  * for IG officers (role ig-officer), so it may name NHS numbers to be searchable; it never holds names, dates of
- * birth, addresses or free text, and it is not a log.
+ * birth, addresses or free text (but an IG officer's own note on why they opened a notification, `reasonNote`),
+ * and it is not a log.
  */
 export const AUDIT_ACTIONS = [
   'incident-received',
@@ -39,8 +40,25 @@ export const AUDIT_ACTIONS = [
   'flags-looked-up',
   'fgm-indicator-recorded',
   'fgm-indicator-unchanged',
+  /** A person signed in to the IG console (actor: them; reason: `password` or `oidc`). */
+  'console-signed-in',
+  /**
+   * A console sign-in refused: a `CONSOLE_SIGN_IN_FAILURES` code in `reason`, the source's network in
+   * `sourceNetwork`, never what was typed (a username can be a mistyped password).
+   */
+  'console-sign-in-refused',
+  /** A person signed out of the console, or their session ended (reason `signed-out`). */
+  'console-signed-out',
+  /**
+   * An IG officer opened a notification's content: the officer (actor), the notification, its recipient and
+   * record, the reason code (`reason`) and their optional note (`reasonNote`). Committed before the content is read.
+   */
+  'notification-content-viewed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** The longest `reasonNote` (console.ts `CONSOLE_LIMITS.reasonNoteChars`). */
+export const AUDIT_REASON_NOTE_CHARS = 500;
 
 export const auditDecision = z
   .object({
@@ -98,6 +116,16 @@ export const auditEvent = z
       .string()
       .max(50)
       .regex(/^(\d{1,3}\.\d{1,3}\.\d{1,3}\.0\/24|[0-9a-f:]{2,39}\/48|unknown)$/)
+      .optional(),
+    /**
+     * On a `notification-content-viewed` event only: the officer's own words on why (the one free text of the trail,
+     * bounded, IG-readable like the rest; never logged, never sent back to the request that gave it).
+     */
+    reasonNote: z
+      .string()
+      .min(1)
+      .max(AUDIT_REASON_NOTE_CHARS)
+      .regex(/^[^\p{Cc}]*$/u)
       .optional(),
   })
   .strict();

@@ -7,6 +7,7 @@ import { ERROR_CATALOGUE, PROBLEM_TYPE_BASE as CATALOGUE_TYPE_BASE } from '../..
 import { buildDocuments, GENERATED_DIR, HUB_DOCUMENT_SOURCES, refsIn, type Json, type JsonObject } from './generate.ts';
 import {
   ALL_HTTP_ROUTES,
+  principalsOf,
   HTTP_PROBLEMS,
   HTTP_ROUTES,
   HTTP_SCHEMAS,
@@ -135,7 +136,10 @@ describe('OpenAPI document', () => {
       const op = operation(route.path, route.method);
       expect(op['operationId']).toBe(route.operationId);
       expect(op['x-roles'], route.operationId).toEqual([...route.roles]);
-      expect(op['security'], route.operationId).toEqual(route.roles.length > 0 ? [{ hubOAuth: [] }] : []);
+      const schemes = principalsOf(route).map((principal) => (principal === 'client' ? 'hubOAuth' : 'consoleSession'));
+      expect(op['security'], route.operationId).toEqual(
+        route.roles.length > 0 ? schemes.map((scheme) => ({ [scheme]: [] })) : [],
+      );
       const responses = object(op['responses'], route.operationId);
       const statuses = [
         ...Object.keys(route.responses),

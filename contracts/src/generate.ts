@@ -9,6 +9,7 @@ import {
   HTTP_SCHEMAS,
   HTTP_TAGS,
   PROBLEM_TYPE_BASE,
+  principalsOf,
   type HttpRoute,
   type ProblemResponse,
 } from './http-api.ts';
@@ -140,6 +141,8 @@ function topicJsonSchema(topic: TopicSpec): JsonObject {
 // -----------------------------------------------------------------------------------------------------------------
 
 const SECURITY_SCHEME = 'hubOAuth';
+/** A person's console session cookie (`principals: ['person']`); unsafe methods also send `x-csrf-token`. */
+const SESSION_SCHEME = 'consoleSession';
 
 function componentSchemas(sources: DocumentSources): {
   schemas: JsonObject;
@@ -167,7 +170,8 @@ function componentSchemas(sources: DocumentSources): {
     if (route.body) nameOf(route.body.schema, where);
     for (const response of Object.values(route.responses)) {
       if (requestBodies.has(response.schema)) throw new Error(`${where}: a response schema is also a request body`);
-      nameOf(response.schema, where);
+      // A redirect or a static file has no JSON body to name.
+      if ((response.body ?? 'json') === 'json') nameOf(response.schema, where);
     }
     nameOf(route.problemSchema, where);
   }
@@ -274,10 +278,19 @@ function operation(route: HttpRoute, nameOf: (schema: z.ZodType, where: string) 
     for (const [name, meaning] of Object.entries(response.headers ?? {})) {
       headers[name] = { description: meaning, schema: { type: 'string' } };
     }
+    const body = response.body ?? 'json';
     responses[status] = {
       description: response.description,
       headers,
-      content: { 'application/json': { schema: { $ref: `${COMPONENT_SCHEMAS}${nameOf(response.schema, where)}` } } },
+      ...(body === 'none'
+        ? {}
+        : body === 'file'
+          ? { content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } }
+          : {
+              content: {
+                'application/json': { schema: { $ref: `${COMPONENT_SCHEMAS}${nameOf(response.schema, where)}` } },
+              },
+            }),
     };
   }
   Object.assign(responses, problemResponses(route, nameOf(route.problemSchema, where)));
@@ -287,7 +300,10 @@ function operation(route: HttpRoute, nameOf: (schema: z.ZodType, where: string) 
     summary: route.summary,
     description: `${route.description}\n\n${roles}`,
     tags: [route.tag],
-    security: route.roles.length > 0 ? [{ [SECURITY_SCHEME]: [] }] : [],
+    security:
+      route.roles.length > 0
+        ? principalsOf(route).map((principal) => ({ [principal === 'client' ? SECURITY_SCHEME : SESSION_SCHEME]: [] }))
+        : [],
     'x-roles': [...route.roles],
     parameters: parameters(route),
     ...(route.body
@@ -346,6 +362,15 @@ function buildOpenApi(sources: DocumentSources): JsonObject {
     components: {
       schemas,
       securitySchemes: {
+        [SESSION_SCHEME]: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'hub_console',
+          description:
+            "A person's IG console session (POST /v1/console/session or the OpenID Connect sign-in): an opaque, " +
+            'HttpOnly, SameSite=Strict cookie, `__Host-hub_console` when served over TLS. A POST made with it also ' +
+            "needs the session's csrfToken in the x-csrf-token header. Only routes listing it admit it.",
+        },
         [SECURITY_SCHEME]: {
           type: 'oauth2',
           description:

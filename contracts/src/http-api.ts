@@ -12,6 +12,24 @@ import {
   fgmIndicatorStatus,
   fgmIndicatorSubmission,
 } from './child-protection.ts';
+import {
+  CONSOLE_CONTENT_SECURITY_POLICY,
+  CONSOLE_ROLES,
+  CONSOLE_SCHEMAS,
+  consoleAssetParams,
+  consoleOidcCallbackQuery,
+  consoleSession,
+  consoleSignedOut,
+  consoleSignIn,
+  consoleSignInOptions,
+  consoleTimeline,
+  consoleTimelineQuery,
+  contentViewParams,
+  contentViewRequest,
+  dashboardQuery,
+  notificationContentView,
+  safeguardingDashboard,
+} from './console.ts';
 import { DECISION_LIMITS } from './decisions.ts';
 import { daIncidentSubmission } from './domestic-abuse.ts';
 import { isoDateTime, nhsNumber, recipient } from './identifiers.ts';
@@ -366,9 +384,21 @@ export const HTTP_TAGS = {
     'Local authorities record child protection plans; GP practices and unscheduled-care settings look children ' +
     'up (CP-IS style) and record FGM indicators (FGM-IS style).',
   audit: 'IG officers search the tamper-evident audit trail and verify its hash chains.',
+  console:
+    "The IG console: people sign in (local accounts or OpenID Connect) for a session cookie; the console's " +
+    'timeline, content views and dashboard, and its static files at /console/.',
   health: 'Liveness and readiness probes (no token).',
 } as const;
 export type HttpTag = keyof typeof HTTP_TAGS;
+
+/** Who can be a route's caller: a registered client (bearer token) or a person signed in to the console. */
+export const PRINCIPALS = ['client', 'person'] as const;
+export type Principal = (typeof PRINCIPALS)[number];
+
+/** The principals of a route: its `principals`, or a bearer client only. */
+export function principalsOf(route: HttpRoute): readonly Principal[] {
+  return route.principals ?? ['client'];
+}
 
 export const HTTP_METHODS = ['get', 'post', 'put'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -387,6 +417,11 @@ export interface RouteResponse {
   readonly description: string;
   readonly schema: z.ZodType;
   /**
+   * What the body is: `json` (default; `schema` describes it), `none` (a redirect: no body, `schema` is
+   * `z.undefined()`) or `file` (a static file served as its bytes with its own content type).
+   */
+  readonly body?: 'json' | 'none' | 'file';
+  /**
    * Response headers worth documenting (name -> meaning). For `cache-control` and `pragma` the meaning is the exact
    * value: `@hub/http` `serveRoutes` sends it.
    */
@@ -403,6 +438,12 @@ export interface HttpRoute {
   readonly description: string;
   /** The client roles allowed (`x-roles`); empty for a public route (no token). */
   readonly roles: readonly ClientRole[];
+  /**
+   * Who may present themselves, for a route with roles: `client` (a bearer access token, the default) and/or
+   * `person` (a console session cookie of a person holding one of the roles; unsafe methods also need its CSRF
+   * token). Deny by default: a route admits a session only when its entry says so.
+   */
+  readonly principals?: readonly Principal[];
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
   readonly body?: { readonly contentType: BodyContentType; readonly schema: z.ZodType; readonly required: boolean };
@@ -459,6 +500,21 @@ const INBOX_SCOPE =
   'code> and la:<its ONS code>. Any other inbox is answered 404, as if it did not exist, and the attempt is audited.';
 
 const CACHE_NO_STORE = { 'cache-control': 'no-store' } as const;
+
+const CONSOLE_ROLE_LIST: readonly ClientRole[] = CONSOLE_ROLES;
+
+/** What a console session route may answer besides its own problems (`@hub/auth`'s session guard). */
+const SESSION_PROBLEMS = [
+  problem('unauthenticated', 'No console session, or it has ended (idle timeout, lifetime, signed out).'),
+  problem('forbidden', "An unsafe request without the session's CSRF token in x-csrf-token."),
+] as const;
+
+/** The console's files carry these (services/console serves them); the page also `cache-control: no-cache`. */
+const CONSOLE_ASSET_HEADERS = {
+  'content-security-policy': CONSOLE_CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+} as const;
+const CONSOLE_PAGE_HEADERS = { ...CONSOLE_ASSET_HEADERS, 'cache-control': 'no-cache' } as const;
 
 export const HTTP_ROUTES = {
   requestAccessToken: defineRoute({
@@ -797,6 +853,265 @@ export const HTTP_ROUTES = {
     problems: [...BEARER_PROBLEMS, ...SERVER_PROBLEMS],
   }),
 
+  // -------------------------------------------------------------------------------------------------------------
+  // The IG console (services/console; contracts/src/console.ts)
+  // -------------------------------------------------------------------------------------------------------------
+
+  getConsoleSignInOptions: defineRoute({
+    operationId: 'getConsoleSignInOptions',
+    method: 'get',
+    path: '/v1/console/sign-in-options',
+    tag: 'console',
+    summary: 'What the console sign-in screen offers',
+    description: 'Whether local accounts can sign in with a password, and the OpenID Connect provider if configured.',
+    roles: [],
+    responses: { 200: { description: 'The options.', schema: consoleSignInOptions, headers: CACHE_NO_STORE } },
+    problemSchema: problemDetails,
+    problems: [...SERVER_PROBLEMS],
+  }),
+
+  signInToConsole: defineRoute({
+    operationId: 'signInToConsole',
+    method: 'post',
+    path: '/v1/console/session',
+    tag: 'console',
+    summary: 'Sign a person in with a local account',
+    description:
+      'Checks the username and password against the accounts file (scrypt hashes) and starts a session: an opaque ' +
+      'HttpOnly, SameSite=Strict cookie (Secure when the console is served over TLS), and the CSRF token in the ' +
+      'answer. An unknown username and a wrong password get the same 401. Failures are audited ' +
+      '(console-sign-in-refused, never with what was typed) and limited per account and per network (429).',
+    roles: [],
+    body: { contentType: 'application/json', schema: consoleSignIn, required: true },
+    responses: {
+      200: {
+        description: 'Signed in.',
+        schema: consoleSession,
+        headers: { ...CACHE_NO_STORE, 'set-cookie': 'The session cookie (HttpOnly, SameSite=Strict, Path=/).' },
+      },
+    },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'A field missing or over its length, or an unknown field.'),
+      ...JSON_BODY_PROBLEMS,
+      problem('unauthenticated', 'Unknown username or wrong password (the same answer for both).'),
+      problem('too-many-requests', 'Too many failed sign-ins for this account or from this network; Retry-After.'),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  getConsoleSession: defineRoute({
+    operationId: 'getConsoleSession',
+    method: 'get',
+    path: '/v1/console/session',
+    tag: 'console',
+    summary: 'The signed-in person and their session',
+    description: 'Answers the session of the cookie (and moves its idle timeout on), or 401 when there is none.',
+    roles: CONSOLE_ROLE_LIST,
+    principals: ['person'],
+    responses: { 200: { description: 'The session.', schema: consoleSession, headers: CACHE_NO_STORE } },
+    problemSchema: problemDetails,
+    problems: [...SESSION_PROBLEMS, ...SERVER_PROBLEMS],
+  }),
+
+  signOutOfConsole: defineRoute({
+    operationId: 'signOutOfConsole',
+    method: 'post',
+    path: '/v1/console/sign-out',
+    tag: 'console',
+    summary: 'Sign out: end the session',
+    description: 'Deletes the session and clears the cookie; audited (console-signed-out).',
+    roles: CONSOLE_ROLE_LIST,
+    principals: ['person'],
+    body: { contentType: 'application/json', schema: emptyBody, required: false },
+    responses: {
+      200: {
+        description: 'Signed out.',
+        schema: consoleSignedOut,
+        headers: { ...CACHE_NO_STORE, 'set-cookie': 'Clears the session cookie.' },
+      },
+    },
+    problemSchema: problemDetails,
+    problems: [...JSON_BODY_PROBLEMS, ...SESSION_PROBLEMS, ...SERVER_PROBLEMS],
+  }),
+
+  startConsoleOidcSignIn: defineRoute({
+    operationId: 'startConsoleOidcSignIn',
+    method: 'get',
+    path: '/v1/console/oidc/authorization',
+    tag: 'console',
+    summary: 'Start an OpenID Connect sign-in (authorization code with PKCE)',
+    description:
+      "Redirects the browser to the provider's authorization endpoint with a fresh state, nonce and PKCE " +
+      'challenge (S256), bound to this browser by a short-lived cookie.',
+    roles: [],
+    responses: {
+      303: {
+        description: "To the provider's authorization endpoint.",
+        schema: z.undefined(),
+        body: 'none',
+        headers: { ...CACHE_NO_STORE, location: "The provider's authorization URL." },
+      },
+    },
+    problemSchema: problemDetails,
+    problems: [problem('not-found', 'OpenID Connect is not configured.'), ...SERVER_PROBLEMS],
+  }),
+
+  completeConsoleOidcSignIn: defineRoute({
+    operationId: 'completeConsoleOidcSignIn',
+    method: 'get',
+    path: '/v1/console/oidc/callback',
+    tag: 'console',
+    summary: 'The OpenID Connect redirection endpoint',
+    description:
+      'Checks the state against the browser, exchanges the code (with the PKCE verifier), checks the ID token ' +
+      '(issuer, audience, nonce, signature) and signs in the console account that lists the subject. Always ' +
+      'redirects: to /console/ when signed in, otherwise to the sign-in screen with a failure code (audited).',
+    roles: [],
+    query: consoleOidcCallbackQuery,
+    responses: {
+      303: {
+        description: 'To the console, or to its sign-in screen with a failure code.',
+        schema: z.undefined(),
+        body: 'none',
+        headers: { ...CACHE_NO_STORE, location: '/console/ or /console/#/sign-in?failed=<code>.' },
+      },
+    },
+    problemSchema: problemDetails,
+    problems: [problem('not-found', 'OpenID Connect is not configured.'), ...SERVER_PROBLEMS],
+  }),
+
+  getConsoleTimeline: defineRoute({
+    operationId: 'getConsoleTimeline',
+    method: 'get',
+    path: '/v1/console/timeline',
+    tag: 'console',
+    summary: 'Every audit event of an incident, plan or receipt, oldest first',
+    description:
+      'By receiptId (one version) or incidentRef (every version of an incident or plan): decisions with rule, ' +
+      'policy version and lawful basis, withholds, exceptions, fetches, acknowledgements and content views. ' +
+      'Scoped like a search; audited as one (audit-searched). Never any notification content.',
+    reads: ['audit'],
+    roles: CONSOLE_ROLE_LIST,
+    principals: ['client', 'person'],
+    query: consoleTimelineQuery,
+    responses: { 200: { description: 'The timeline.', schema: consoleTimeline, headers: CACHE_NO_STORE } },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'Neither or both of receiptId and incidentRef, or a malformed one.'),
+      ...BEARER_PROBLEMS,
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  viewNotificationContent: defineRoute({
+    operationId: 'viewNotificationContent',
+    method: 'post',
+    path: '/v1/console/notifications/{notificationId}/content-views',
+    tag: 'console',
+    summary: "Open a notification's content, giving a reason",
+    description:
+      'Records the view on the audit trail first (notification-content-viewed: the officer, the reason code and ' +
+      'note, the notification), then answers the signed payload as its recipient received it. A notification ' +
+      "outside the officer's scope answers 404 as if it did not exist. The note is never sent back.",
+    reads: ['audit', 'inbox'],
+    roles: CONSOLE_ROLE_LIST,
+    principals: ['client', 'person'],
+    params: contentViewParams,
+    body: { contentType: 'application/json', schema: contentViewRequest, required: true },
+    responses: {
+      200: { description: 'The content.', schema: notificationContentView, headers: CACHE_NO_STORE },
+    },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'No reason, an unknown reason code, a note too long, or a malformed id.'),
+      ...JSON_BODY_PROBLEMS,
+      ...BEARER_PROBLEMS,
+      problem('not-found', "No such notification in the caller's scope."),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  getSafeguardingDashboard: defineRoute({
+    operationId: 'getSafeguardingDashboard',
+    method: 'get',
+    path: '/v1/console/dashboard',
+    tag: 'console',
+    summary: 'The safeguarding dashboard, per day',
+    description:
+      'Per day (Europe/London): incidents, plans, notifications by recipient kind, decisions by rule and outcome, ' +
+      'exceptions open, unread notifications, and issue-to-fetch and issue-to-acknowledgement p50/p95. Computed ' +
+      "from the audit trail in the caller's scope; counts only, no personal data.",
+    reads: ['audit'],
+    roles: CONSOLE_ROLE_LIST,
+    principals: ['client', 'person'],
+    query: dashboardQuery,
+    responses: { 200: { description: 'The days.', schema: safeguardingDashboard, headers: CACHE_NO_STORE } },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'A bad date, to before from, or more than 92 days.'),
+      ...BEARER_PROBLEMS,
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  getConsole: defineRoute({
+    operationId: 'getConsole',
+    method: 'get',
+    path: '/console',
+    tag: 'console',
+    summary: 'The console (redirects to /console/)',
+    description: 'A permanent redirect to /console/, so relative URLs resolve under it.',
+    roles: [],
+    responses: {
+      308: { description: 'To /console/.', schema: z.undefined(), body: 'none', headers: { location: '/console/' } },
+    },
+    problemSchema: problemDetails,
+    problems: [...SERVER_PROBLEMS],
+  }),
+
+  getConsolePage: defineRoute({
+    operationId: 'getConsolePage',
+    method: 'get',
+    path: '/console/',
+    tag: 'console',
+    summary: "The console's page",
+    description:
+      'The single page (text/html) under a strict Content-Security-Policy: no inline script or style, nothing ' +
+      'from another origin. It holds no data; everything comes from the console API with the session.',
+    roles: [],
+    responses: {
+      200: { description: 'index.html.', schema: z.string(), body: 'file', headers: CONSOLE_PAGE_HEADERS },
+    },
+    problemSchema: problemDetails,
+    problems: [problem('not-found', 'The console was not built (services/console/ui).'), ...SERVER_PROBLEMS],
+  }),
+
+  getConsoleAsset: defineRoute({
+    operationId: 'getConsoleAsset',
+    method: 'get',
+    path: '/console/assets/{file}',
+    tag: 'console',
+    summary: "The console's scripts, styles, fonts and images",
+    description: 'Built files with a content hash in their names: cached for a year, immutable.',
+    roles: [],
+    params: consoleAssetParams,
+    responses: {
+      200: {
+        description: 'The file, with its content type.',
+        schema: z.string(),
+        body: 'file',
+        headers: { ...CONSOLE_ASSET_HEADERS, 'cache-control': 'public, max-age=31536000, immutable' },
+      },
+    },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'Not a file name the build makes.'),
+      problem('not-found', 'No such file.'),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
   getLiveness: defineRoute({
     operationId: 'getLiveness',
     method: 'get',
@@ -864,6 +1179,7 @@ export const HTTP_SCHEMAS = {
   AuditChainsVerification: auditChainsVerification,
   HealthLive: healthLive,
   HealthReady: healthReady,
+  ...CONSOLE_SCHEMAS,
 } as const satisfies Record<string, z.ZodType>;
 
 /** Fastify's form of an OpenAPI path: `/v1/x/{id}` becomes `/v1/x/:id`. */

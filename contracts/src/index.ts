@@ -13,6 +13,7 @@ export * from './notifications.ts';
 export * from './pipeline.ts';
 export * from './child-protection.ts';
 export * from './http-api.ts';
+export * from './console.ts';
 export * from './steps.ts';
 export * from './state.ts';
 export * from './signed-payloads.ts';

@@ -25,6 +25,7 @@ export const FACE_READMES: Readonly<Record<HubServiceName, string>> = {
   'child-protection': 'services/child-protection/README.md',
   inbox: 'services/inbox/README.md',
   audit: 'services/audit/README.md',
+  console: 'services/console/README.md',
   hub: 'services/hub/README.md',
 };
 

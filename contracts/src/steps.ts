@@ -33,6 +33,7 @@ export const HUB_SERVICES = {
   'child-protection': 'Child protection plans, FGM indicators, the flag look-up and their notifications.',
   inbox: 'Holds each inbox; GP, MARAC and LA systems pull and acknowledge.',
   audit: 'Keeps the searchable audit trail; IG officers search it.',
+  console: "The IG console: people's sign-in and sessions, timelines, content views with a reason, the dashboard.",
   hub: 'The process itself: announces each start.',
 } as const;
 export type HubServiceName = keyof typeof HUB_SERVICES;
@@ -278,6 +279,29 @@ export const STEPS = {
     description: 'Every search is audited before anything is read.',
     transactionalId: null,
     operations: ['searchAuditEvents', 'verifyAuditChain', 'verifyAuditChains'],
+    outputs: [AUDIT],
+  }),
+  consoleRequests: step({
+    kind: 'request',
+    service: 'console',
+    description:
+      'Sign-ins (and refusals) and sign-outs, timeline views (as audit-searched) and content views are audited; a ' +
+      'content view is committed before the content is read.',
+    transactionalId: null,
+    operations: [
+      'getConsoleSignInOptions',
+      'signInToConsole',
+      'getConsoleSession',
+      'signOutOfConsole',
+      'startConsoleOidcSignIn',
+      'completeConsoleOidcSignIn',
+      'getConsoleTimeline',
+      'viewNotificationContent',
+      'getSafeguardingDashboard',
+      'getConsole',
+      'getConsolePage',
+      'getConsoleAsset',
+    ],
     outputs: [AUDIT],
   }),
   auditLogSequencer: step({

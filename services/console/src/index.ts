@@ -1,0 +1,1 @@
+export { createConsoleService } from './service.ts';
