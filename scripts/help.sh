@@ -22,6 +22,7 @@ cycles|check for import cycles between modules (dependency-cruiser)
 format|rewrite files with prettier, then apply eslint fixes
 contracts:generate|regenerate contracts/generated and the service faces in the READMEs
 keys*|rotate the hub signing keys: ./hub keys rotate, then SIGHUP the hub (old keys stay published)
+witness*|run a transparency-log witness (its own key and state; another organisation runs it): ./hub witness [vkey]
 bench|run the benchmarks against the local stack; print a table (test/bench/README.md)
 '
 
