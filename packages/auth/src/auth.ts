@@ -8,6 +8,7 @@ import { DEFAULT_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SECONDS } from './claims.ts'
 import type { AuthCore } from './core.ts';
 import type { AuthEvent, AuthEventListener } from './events.ts';
 import type { ClientRegistry } from './registry.ts';
+import { sessionGuard, type SessionVerifier } from './session.ts';
 import { registerTokenEndpoint } from './token-endpoint.ts';
 
 export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 300;
@@ -51,6 +52,11 @@ export interface Auth {
    * bearer token whose role is one of the route's contract roles, else 401 / 403 (audited); resolves to the caller.
    */
   readonly guard: RouteGuard;
+  /**
+   * The guard of a process that also serves the console: `guard`, except that a route whose contract admits
+   * `person` takes a console session cookie (session.ts). Give it to `serveRoutes` instead of `guard`.
+   */
+  guardWithSessions(sessions: SessionVerifier): RouteGuard;
 }
 
 function inRange(name: string, value: number, min: number, max: number): number {
@@ -112,8 +118,10 @@ export function createAuth(options: AuthOptions): Auth {
     },
   };
 
+  const guard = bearerGuard(core);
   return Object.freeze({
-    guard: bearerGuard(core),
+    guard,
+    guardWithSessions: (sessions: SessionVerifier) => sessionGuard(core, guard, sessions),
     tokenUrl: core.tokenUrl,
     issuer: core.issuer,
     registerTokenEndpoint: (app: HttpServer) => {

@@ -87,7 +87,7 @@ export async function verifyAccessToken(core: AuthCore, token: string): Promise<
  * the address's otherwise). Over it, a 429 is thrown instead and the refusal is counted into the source's report:
  * a flood of bad tokens adds one audit event per window, not one per request.
  */
-async function refuse(
+export async function refuse(
   core: AuthCore,
   request: HttpRequest,
   reply: HttpReply,

@@ -40,6 +40,10 @@ export const ACCESS_REFUSAL_REASONS = [
   'client-removed',
   'client-changed',
   'role-not-allowed',
+  // a console session (session.ts): none on a route that admits only people, unknown or ended, no CSRF token
+  'no-session',
+  'session-invalid',
+  'csrf-token',
 ] as const;
 export type AccessRefusalReason = (typeof ACCESS_REFUSAL_REASONS)[number];
 

@@ -8,6 +8,7 @@ export {
   type AuthOptions,
 } from './auth.ts';
 export { AccessRefusal, REALM } from './bearer.ts';
+export { sessionGuard, type PersonSession, type SessionVerifier } from './session.ts';
 export {
   ACCESS_TOKEN_AUDIENCE,
   ACCESS_TOKEN_TYPE,

@@ -51,8 +51,10 @@ describe('routes bound to their contract entry', () => {
 
   it("guards a protected route with the contract's roles and hands the handler the caller", async () => {
     const asked: (readonly ClientRole[])[] = [];
-    const guard: RouteGuard = (_request, _reply, roles) => {
+    const entries: string[] = [];
+    const guard: RouteGuard = (_request, _reply, roles, route) => {
       asked.push(roles);
+      entries.push(route.operationId);
       return Promise.resolve(police);
     };
     const app = server();
@@ -61,6 +63,8 @@ describe('routes bound to their contract entry', () => {
     expect(answer.statusCode).toBe(200);
     expect(answer.json()).toMatchObject({ receiptId: RECEIPT, incidentId: 'ASP' });
     expect(asked).toEqual([HTTP_ROUTES.getReceiptStatus.roles]);
+    // The whole entry too: its principals say whether a console session may stand for a token.
+    expect(entries).toEqual(['getReceiptStatus']);
     expect(servedRoutes(app)).toEqual([
       'GET /health/live',
       'GET /health/ready',

@@ -60,6 +60,8 @@ export type RouteGuard = (
   request: FastifyRequest,
   reply: FastifyReply,
   roles: readonly ClientRole[],
+  /** The contract entry: its `principals` say whether a console session may stand for a bearer token. */
+  route: HttpRoute,
 ) => Promise<Caller>;
 
 /** The one success status of a route; a contract entry with none or several is refused at start-up. */
@@ -134,7 +136,7 @@ export function serveRoutes(
     if (route.roles.length > 0) {
       const roles = route.roles;
       const guardHook = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-        const caller = await guard(request, reply, roles);
+        const caller = await guard(request, reply, roles, route);
         callers.set(request, caller);
         // After the guard: a client's budget is spent only by requests it made (rate-limit.ts).
         await limitClient(request, reply, caller);

@@ -157,6 +157,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     now,
   };
   const services = options.services.map((factory) => factory(deps));
+    redis,
   views.keep(services.flatMap((service) => service.views));
   const migrations = migrationsOf(services);
 
@@ -218,7 +219,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         }),
   });
   auth.registerTokenEndpoint(http);
-  serveRoutes(http, [jwksRoute(keyStore), ...services.flatMap((service) => service.routes)], auth.guard, (view) =>
+  const sessions = services.flatMap((service) => (service.sessions === undefined ? [] : [service.sessions]));
+  if (sessions.length > 1) throw new Error('at most one service of a process may keep console sessions');
+  const guard = sessions[0] === undefined ? auth.guard : auth.guardWithSessions(sessions[0]);
+  serveRoutes(http, [jwksRoute(keyStore), ...services.flatMap((service) => service.routes)], guard, (view) =>
     views.confirm(view),
   );
 

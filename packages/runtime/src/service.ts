@@ -1,5 +1,5 @@
 import type { HubServiceName, HubViewName } from '@hub/contracts';
-import type { Auth } from '@hub/auth';
+import type { Auth, SessionVerifier } from '@hub/auth';
 import type { FileDirectory } from '@hub/directory';
 import type { ReadinessCheck, RouteBinding } from '@hub/http';
 import type { KafkaClient, StepBinding } from '@hub/kafka';
@@ -21,6 +21,8 @@ export interface ServiceDeps {
    * this process serves; it follows the view to each new generation.
    */
   viewRedis(view: HubViewName): RedisClient;
+  /** The deployment's Redis client, for the caches of `HUB_CACHES` (never a view's keys: those are `viewRedis`'s). */
+  readonly redis: RedisClient;
   /** The process's PostgreSQL client (`POSTGRES_URL`, in schema `POSTGRES_SCHEMA`), one pool per process. */
   readonly postgres: Postgres;
   readonly auth: Auth;
@@ -50,6 +52,11 @@ export interface HubService {
   readonly migrations: readonly Migration[];
   /** Background loops (`src/workers.ts`): started after the steps, aborted and awaited on stop, restarted on a crash. */
   readonly workers: readonly Worker[];
+  /**
+   * People's console sessions (services/console): when a service of the process has them, routes whose contract
+   * admits `person` take a session cookie (`@hub/auth` `guardWithSessions`). At most one service per process.
+   */
+  readonly sessions?: SessionVerifier;
 }
 
 export type ServiceFactory = (deps: ServiceDeps) => HubService;
