@@ -10,5 +10,12 @@ export {
   type ViewGenerations,
   type ViewState,
 } from './view-generations.ts';
-export { startWorkers, WORKER_BACKOFF, type Worker, type WorkerContext, type WorkerBackoff } from './workers.ts';
+export {
+  startWorkers,
+  WORKER_BACKOFF,
+  type RunningWorkers,
+  type Worker,
+  type WorkerBackoff,
+  type WorkerContext,
+} from './workers.ts';
 export { describeProgress, type BuildProgress } from './view-progress.ts';
