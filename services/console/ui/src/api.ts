@@ -1,30 +1,22 @@
 import type {
+  AuditCheckpointRecord,
+  AuditEvent,
   ConsoleSession,
-  ContentView,
-  Dashboard,
-  Integrity,
-  SearchPage,
-  SignInOptions,
-  Timeline,
-} from './api-types.ts';
+  ConsoleTimeline,
+  ContentViewRequest,
+  NotificationContentView,
+  SafeguardingDashboard,
+  consoleSignInOptions,
+} from '@hub/contracts';
+import type { z } from 'zod';
+import { CONTRACT } from './contract.ts';
 
 /**
- * The console API, as the browser calls it: same-origin, the session cookie sent by the browser (HttpOnly, never
- * seen here), and the session's CSRF token in a header on every unsafe request. A 401 means the session is gone
- * (idle timeout, sign-out elsewhere, expiry): the app shows the sign-in screen saying so.
+ * The console API, as the browser calls it: same-origin, the session cookie kept by the browser (HttpOnly, never
+ * seen here), and the session's CSRF token in a header on every unsafe request. A 401 from any route but the
+ * session's own means the session has ended (idle timeout, lifetime, sign-out elsewhere): the app says so.
  */
-export const API = {
-  session: '/console/api/session',
-  signInOptions: '/console/api/sign-in-options',
-  oidcStart: '/console/api/oidc/start',
-  events: '/console/api/events',
-  timeline: '/console/api/timeline',
-  contentView: (notificationId: string) => `/console/api/notifications/${encodeURIComponent(notificationId)}/views`,
-  integrity: '/console/api/integrity',
-  dashboard: '/console/api/dashboard',
-} as const;
-
-export const CSRF_HEADER = 'x-csrf-token';
+const ROUTES = CONTRACT.routes;
 
 /** RFC 9457 problem details as the hub writes them; `errors` point at the fields that were wrong. */
 export interface Problem {
@@ -32,6 +24,7 @@ export interface Problem {
   readonly status: number;
   readonly detail?: string;
   readonly code?: string;
+  readonly reason?: string;
   readonly requestId?: string;
   readonly errors?: readonly { readonly pointer: string; readonly detail: string }[];
 }
@@ -51,24 +44,25 @@ type Query = Readonly<Record<string, string | undefined>>;
 
 let csrfToken: string | null = null;
 let onSignedOut: () => void = () => undefined;
-let onActivity: () => void = () => undefined;
+let onContact: () => void = () => undefined;
 
 export function useSession(session: ConsoleSession | null): void {
   csrfToken = session?.csrfToken ?? null;
 }
 
-/** What the app does when any call finds the session gone, and when a call kept it alive. */
-export function watchSession(handlers: { signedOut: () => void; activity: () => void }): void {
+/** What the app does when a call finds the session gone, and when a call reached the server with it. */
+export function watchSession(handlers: { signedOut: () => void; contact: () => void }): void {
   onSignedOut = handlers.signedOut;
-  onActivity = handlers.activity;
+  onContact = handlers.contact;
 }
 
-async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, query?: Query, body?: unknown): Promise<T> {
+async function request<T>(method: 'GET' | 'POST', path: string, query?: Query, body?: unknown): Promise<T> {
   const url = new URL(path, location.origin);
-  for (const [name, value] of Object.entries(query ?? {}))
+  for (const [name, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== '') url.searchParams.set(name, value);
+  }
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (method !== 'GET' && csrfToken !== null) headers[CSRF_HEADER] = csrfToken;
+  if (method !== 'GET' && csrfToken !== null) headers[CONTRACT.csrfHeader] = csrfToken;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(url, {
     method,
@@ -77,13 +71,12 @@ async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, query
     cache: 'no-store',
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  if (response.status === 401 && path !== API.session) {
+  if (response.status === 401 && path !== ROUTES.session && path !== ROUTES.signIn) {
     onSignedOut();
     throw new SignedOutError('signed out');
   }
   if (!response.ok) throw new ApiError(await problemOf(response));
-  onActivity();
-  if (response.status === 204) return undefined as T;
+  if (csrfToken !== null) onContact();
   return (await response.json()) as T;
 }
 
@@ -100,20 +93,45 @@ async function problemOf(response: Response): Promise<Problem> {
 /** The current session, or null when nobody is signed in. */
 export async function currentSession(): Promise<ConsoleSession | null> {
   try {
-    return await request<ConsoleSession>('GET', API.session);
+    return await request<ConsoleSession>('GET', ROUTES.session);
   } catch (error) {
     if (error instanceof ApiError && error.problem.status === 401) return null;
     throw error;
   }
 }
 
-export const signInOptions = () => request<SignInOptions>('GET', API.signInOptions);
+export type SignInOptions = z.infer<typeof consoleSignInOptions>;
+
+/** A page of the audit search: the events as recorded (never content) and the next page's cursor. */
+export interface SearchPage {
+  readonly items: readonly AuditEvent[];
+  readonly nextCursor: string | null;
+}
+
+/** The last full verification of the log (11c): when, and whether it passed. Provisional until its contract lands. */
+export interface LogVerification {
+  readonly ok: boolean;
+  readonly at?: string;
+  readonly verifiedAt?: string;
+  readonly treeSize?: number;
+  readonly detail?: string;
+  readonly failures?: readonly unknown[];
+}
+
+export const signInOptions = () => request<SignInOptions>('GET', ROUTES.signInOptions);
 export const signIn = (username: string, password: string) =>
-  request<ConsoleSession>('POST', API.session, undefined, { username, password });
-export const signOut = () => request<undefined>('DELETE', API.session);
-export const searchEvents = (query: Query) => request<SearchPage>('GET', API.events, query);
-export const timeline = (query: Query) => request<Timeline>('GET', API.timeline, query);
-export const viewContent = (notificationId: string, reason: string) =>
-  request<ContentView>('POST', API.contentView(notificationId), undefined, { reason });
-export const integrity = () => request<Integrity>('GET', API.integrity);
-export const dashboard = (query: Query) => request<Dashboard>('GET', API.dashboard, query);
+  request<ConsoleSession>('POST', ROUTES.signIn, undefined, { username, password });
+export const signOut = () => request<{ signedOut: true }>('POST', ROUTES.signOut, undefined, {});
+export const searchEvents = (query: Query) => request<SearchPage>('GET', ROUTES.search, query);
+export const timeline = (query: Query) => request<ConsoleTimeline>('GET', ROUTES.timeline, query);
+export const viewContent = (notificationId: string, body: ContentViewRequest) =>
+  request<NotificationContentView>(
+    'POST',
+    ROUTES.contentViews.replace('{notificationId}', encodeURIComponent(notificationId)),
+    undefined,
+    body,
+  );
+export const cosignedCheckpoint = () => request<AuditCheckpointRecord>('GET', ROUTES.cosignedCheckpoint);
+export const logVerification = () => request<LogVerification>('GET', ROUTES.verification);
+export const dashboard = (query: { from: string; to: string }) =>
+  request<SafeguardingDashboard>('GET', ROUTES.dashboard, query);

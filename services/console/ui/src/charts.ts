@@ -34,7 +34,8 @@ export const PALETTE = [
 
 export interface Series {
   readonly label: string;
-  readonly values: readonly number[];
+  /** One per category; null where there is nothing to measure (a gap, "—" in the table). */
+  readonly values: readonly (number | null)[];
 }
 
 export interface BarChart {
@@ -47,6 +48,10 @@ export interface BarChart {
   readonly series: readonly Series[];
   readonly stacked?: boolean;
   readonly horizontal?: boolean;
+  /** The value axis's title, e.g. "minutes"; counts need none. */
+  readonly valueTitle?: string;
+  /** How a value reads in the table (default: a count). */
+  readonly format?: (value: number) => string;
 }
 
 export interface DrawnFigure {
@@ -55,11 +60,17 @@ export interface DrawnFigure {
   draw(): void;
 }
 
+function axisTitle(text: string | undefined) {
+  return text === undefined ? {} : { title: { display: true, text } };
+}
+
 export function barChart(spec: BarChart): DrawnFigure {
+  const format = (value: number | null) =>
+    value === null ? '—' : (spec.format ?? ((count: number) => count.toLocaleString('en-GB')))(value);
   const canvas = h('canvas', { role: 'img', 'aria-label': spec.summary, id: `${spec.id}-canvas` });
   const rows: Child[][] = spec.categories.map((category, index) => [
     category,
-    ...spec.series.map((series) => (series.values[index] ?? 0).toLocaleString('en-GB')),
+    ...spec.series.map((series) => format(series.values[index] ?? null)),
   ]);
   const figure = h(
     'figure',
@@ -76,7 +87,7 @@ export function barChart(spec: BarChart): DrawnFigure {
       ),
     ),
   );
-  const config: ChartConfiguration<'bar', number[], string> = {
+  const config: ChartConfiguration<'bar', (number | null)[], string> = {
     type: 'bar',
     data: {
       labels: [...spec.categories],
@@ -91,8 +102,17 @@ export function barChart(spec: BarChart): DrawnFigure {
       maintainAspectRatio: false,
       indexAxis: spec.horizontal === true ? 'y' : 'x',
       scales: {
-        x: { stacked: spec.stacked === true, ticks: { precision: 0 } },
-        y: { stacked: spec.stacked === true, ticks: { precision: 0 }, beginAtZero: true },
+        x: {
+          stacked: spec.stacked === true,
+          ticks: { precision: 0 },
+          ...axisTitle(spec.horizontal ? spec.valueTitle : undefined),
+        },
+        y: {
+          stacked: spec.stacked === true,
+          ticks: { precision: 0 },
+          beginAtZero: true,
+          ...axisTitle(spec.horizontal ? undefined : spec.valueTitle),
+        },
       },
       plugins: { legend: { position: 'bottom' } },
     },

@@ -1,5 +1,6 @@
-import type { ConsoleSession } from './api-types.ts';
+import type { ConsoleSession } from '@hub/contracts';
 import { currentSession, signOut, useSession, watchSession } from './api.ts';
+import { isSignInFailure, SIGN_IN_FAILURE_MESSAGES } from './contract.ts';
 import { h, replace } from './dom.ts';
 import { errorMessage } from './errors.ts';
 import { watchIdle, type IdleWatch } from './idle.ts';
@@ -12,8 +13,9 @@ import type { Screen } from './screens/screen.ts';
 
 /**
  * The console's shell: who is signed in, the navigation, and a hash router (`#/search`, `#/timeline?receiptId=…`,
- * `#/integrity`, `#/dashboard`), so the hub serves one page and a reload keeps the screen. Search filters stay in
- * memory, never in the address: an NHS number does not belong in the browser's history.
+ * `#/integrity`, `#/dashboard`; `#/sign-in?failed=<code>` is where a failed OpenID Connect sign-in comes back), so
+ * the hub serves one page and a reload keeps the screen. Search filters stay in memory, never in the address: an
+ * NHS number does not belong in the browser's history.
  */
 const SCREENS: Readonly<Record<string, { readonly label: string; readonly render: Screen }>> = {
   search: { label: 'Search', render: renderSearch },
@@ -41,6 +43,9 @@ function parseHash(): { name: string; params: URLSearchParams } {
 
 async function route(moveFocus: boolean): Promise<void> {
   if (session === null) return;
+  if (location.hash.startsWith('#/sign-in')) {
+    history.replaceState(null, '', `#/${DEFAULT_SCREEN}`);
+  }
   const { name, params } = parseHash();
   const screen = SCREENS[name] ?? SCREENS[DEFAULT_SCREEN];
   if (screen === undefined) return;
@@ -73,7 +78,7 @@ function renderNav(current: ConsoleSession): void {
     h(
       'p',
       { class: 'who' },
-      h('span', {}, `${current.user.name} (${current.user.role}, ${current.user.organisation})`),
+      h('span', {}, `${current.user.displayName} (${current.user.role}, ${current.user.organisation})`),
       h('button', { type: 'button', class: 'link-button', onclick: () => void end('signed-out') }, 'Sign out'),
     ),
   );
@@ -139,7 +144,7 @@ watchSession({
   signedOut: () => {
     if (session !== null) void end('expired');
   },
-  activity: () => idle?.serverContact(),
+  contact: () => idle?.serverContact(),
 });
 
 window.addEventListener('hashchange', () => void route(true));
@@ -152,8 +157,14 @@ document.getElementById('skip-link')?.addEventListener('click', (event) => {
 async function boot(): Promise<void> {
   try {
     const current = await currentSession();
-    if (current === null) await showSignIn(null);
-    else start(current);
+    if (current !== null) {
+      start(current);
+      return;
+    }
+    // Back from the identity provider with a failure: say why, then drop it from the address.
+    const failed = /^#\/sign-in\?failed=([a-z-]+)$/.exec(location.hash)?.[1];
+    if (failed !== undefined) history.replaceState(null, '', location.pathname);
+    await showSignIn(isSignInFailure(failed) ? SIGN_IN_FAILURE_MESSAGES[failed] : null);
   } catch (error) {
     replace(main, h('h1', { tabindex: -1 }, 'IG console'), errorMessage(error));
   }

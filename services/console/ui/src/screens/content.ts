@@ -1,15 +1,15 @@
-import type { ContentView } from '../api-types.ts';
+import type { ContentViewRequest, NotificationContentView } from '@hub/contracts';
 import { viewContent } from '../api.ts';
-import { field, h, replace, type Child } from '../dom.ts';
+import { CONTENT_VIEW_REASON_LABELS, CONTRACT } from '../contract.ts';
+import { field, h, replace, time, type Child } from '../dom.ts';
 import { errorMessage } from '../errors.ts';
 
 /**
  * Opening a notification's content: a modal dialog asks for the reason first (native <dialog>: focus stays inside,
- * Escape cancels, focus returns to the button that opened it). The hub records the officer, the reason and what was
- * shown before it answers; the content is then drawn under the event it belongs to.
+ * Escape cancels, focus returns to the button that opened it): one of the contract's reason codes, and an optional
+ * note in the officer's own words. The hub records the officer, the reason and what was shown before it answers;
+ * the content is then drawn under the step it belongs to, with the id of the audit event that recorded the view.
  */
-export const REASON_LIMITS = { min: 10, max: 500 } as const;
-
 export function contentButton(notificationId: string, target: HTMLElement): HTMLButtonElement {
   const button = h(
     'button',
@@ -24,32 +24,36 @@ export function contentButton(notificationId: string, target: HTMLElement): HTML
 }
 
 function openReasonDialog(notificationId: string, opener: HTMLButtonElement, target: HTMLElement): void {
-  const reason = h('textarea', {
-    name: 'reason',
-    required: true,
-    minlength: REASON_LIMITS.min,
-    maxlength: REASON_LIMITS.max,
-    rows: 4,
-  });
+  const reasons = CONTRACT.contentViewReasons.map((code) =>
+    h(
+      'div',
+      { class: 'radio' },
+      h('input', { type: 'radio', name: 'reason', value: code, id: `reason-${code}`, required: true }),
+      h('label', { for: `reason-${code}` }, CONTENT_VIEW_REASON_LABELS[code]),
+    ),
+  );
+  const note = h('textarea', { name: 'note', maxlength: CONTRACT.reasonNoteChars, rows: 3 });
   const errors = h('div', {});
   const submit = h('button', { type: 'submit' }, 'Record reason and view');
   const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
+  const form = h(
+    'form',
+    { method: 'dialog', novalidate: true },
+    h('h2', { id: 'reason-heading' }, 'Why do you need to see this content?'),
+    h(
+      'p',
+      { id: 'reason-intro' },
+      `Notification ${notificationId}. Your name, your reason and what you are shown are recorded in the audit trail.`,
+    ),
+    errors,
+    h('fieldset', { class: 'radios' }, h('legend', {}, 'Reason'), reasons),
+    field('Note (optional)', note, `In your own words, at most ${CONTRACT.reasonNoteChars} characters.`),
+    h('div', { class: 'actions' }, submit, cancel),
+  );
   const dialog = h(
     'dialog',
     { 'aria-labelledby': 'reason-heading', 'aria-describedby': 'reason-intro', class: 'reason-dialog' },
-    h(
-      'form',
-      { method: 'dialog', novalidate: true },
-      h('h2', { id: 'reason-heading' }, 'Why do you need to see this content?'),
-      h(
-        'p',
-        { id: 'reason-intro' },
-        `Notification ${notificationId}. Your name, your reason and what you are shown are recorded in the audit trail.`,
-      ),
-      errors,
-      field('Reason', reason, `At least ${REASON_LIMITS.min} characters, at most ${REASON_LIMITS.max}.`),
-      h('div', { class: 'actions' }, submit, cancel),
-    ),
+    form,
   );
   const close = () => {
     dialog.close();
@@ -61,22 +65,20 @@ function openReasonDialog(notificationId: string, opener: HTMLButtonElement, tar
     event.preventDefault();
     close();
   });
-  dialog.querySelector('form')?.addEventListener('submit', (event) => {
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const text = reason.value.trim();
-    if (text.length < REASON_LIMITS.min) {
-      const message = h(
-        'div',
-        { class: 'error-summary', role: 'alert' },
-        h('p', {}, `Give a reason of at least ${REASON_LIMITS.min} characters.`),
-      );
+    const chosen = form.querySelector<HTMLInputElement>('input[name="reason"]:checked');
+    const code = CONTRACT.contentViewReasons.find((reason) => reason === chosen?.value);
+    if (code === undefined) {
+      const message = h('div', { class: 'error-summary', role: 'alert' }, h('p', {}, 'Choose a reason.'));
       replace(errors, message);
-      reason.setAttribute('aria-invalid', 'true');
-      reason.focus();
+      form.querySelector<HTMLInputElement>('input[name="reason"]')?.focus();
       return;
     }
+    const request: ContentViewRequest =
+      note.value.trim() === '' ? { reason: code } : { reason: code, note: note.value.trim() };
     submit.disabled = true;
-    viewContent(notificationId, text).then(
+    viewContent(notificationId, request).then(
       (view) => {
         dialog.close();
         dialog.remove();
@@ -92,16 +94,24 @@ function openReasonDialog(notificationId: string, opener: HTMLButtonElement, tar
   });
   document.body.append(dialog);
   dialog.showModal();
-  reason.focus();
+  form.querySelector<HTMLInputElement>('input[name="reason"]')?.focus();
 }
 
-function drawContent(view: ContentView, opener: HTMLButtonElement): HTMLElement {
+function drawContent(view: NotificationContentView, opener: HTMLButtonElement): HTMLElement {
   const headingId = `content-${view.notificationId}`;
   const section = h(
     'section',
     { class: 'content-view', 'aria-labelledby': headingId, tabindex: -1 },
     h('h4', { id: headingId }, `Content of ${view.kind} notification to ${view.recipient}`),
-    h('p', { class: 'hint' }, 'This view is recorded in the audit trail.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Issued ',
+      time(view.issuedAt),
+      `, now ${view.status}. This view is recorded in the audit trail as `,
+      h('span', { class: 'event-id' }, view.auditEventId),
+      '.',
+    ),
     describe(view.payload),
     h(
       'button',

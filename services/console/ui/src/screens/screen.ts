@@ -1,4 +1,4 @@
-import type { ConsoleSession } from '../api-types.ts';
+import type { ConsoleSession } from '@hub/contracts';
 
 export interface ScreenContext {
   readonly params: URLSearchParams;

@@ -1,8 +1,8 @@
-import type { ConsoleAuditEvent, SearchPage } from '../api-types.ts';
-import { searchEvents } from '../api.ts';
+import type { AuditEvent } from '@hub/contracts';
+import { searchEvents, type SearchPage } from '../api.ts';
+import { actionLabel, CONTRACT } from '../contract.ts';
 import { field, h, replace, scrollTable, table, time, type Child } from '../dom.ts';
 import { errorMessage } from '../errors.ts';
-import { actionLabel, VOCABULARY } from '../vocabulary.ts';
 import type { Screen } from './screen.ts';
 
 /**
@@ -75,9 +75,9 @@ const GROUPS: readonly { readonly legend: string; readonly filters: readonly Fil
   {
     legend: 'What happened',
     filters: [
-      { name: 'action', label: 'Action', control: select('action', VOCABULARY.actions, actionLabel) },
-      { name: 'rule', label: 'Decision rule', control: select('rule', VOCABULARY.rules) },
-      { name: 'outcome', label: 'Outcome', control: select('outcome', VOCABULARY.outcomes) },
+      { name: 'action', label: 'Action', control: select('action', CONTRACT.actions, actionLabel) },
+      { name: 'rule', label: 'Decision rule', control: select('rule', CONTRACT.rules) },
+      { name: 'outcome', label: 'Outcome', control: select('outcome', CONTRACT.outcomes) },
     ],
   },
   {
@@ -268,7 +268,7 @@ function drawResults(
   );
 }
 
-function eventsTable(items: readonly ConsoleAuditEvent[]): HTMLTableElement {
+function eventsTable(items: readonly AuditEvent[]): HTMLTableElement {
   return table(
     'Audit events (no content)',
     ['Time', 'Action', 'Record', 'NHS number', 'Recipient', 'Actor', 'Decision', 'Reason'],
@@ -287,7 +287,7 @@ function eventsTable(items: readonly ConsoleAuditEvent[]): HTMLTableElement {
   );
 }
 
-function recordCell(event: ConsoleAuditEvent): Child {
+function recordCell(event: AuditEvent): Child {
   const links: Child[] = [];
   if (event.receiptId !== null)
     links.push(h('a', { href: `#/timeline?receiptId=${encodeURIComponent(event.receiptId)}` }, event.receiptId));

@@ -1,5 +1,6 @@
-import type { ConsoleSession } from '../api-types.ts';
-import { API, signIn, signInOptions } from '../api.ts';
+import type { ConsoleSession } from '@hub/contracts';
+import { ApiError, signIn, signInOptions } from '../api.ts';
+import { CONTRACT, isSignInFailure, SIGN_IN_FAILURE_MESSAGES } from '../contract.ts';
 import { field, h, replace } from '../dom.ts';
 import { errorMessage } from '../errors.ts';
 
@@ -29,11 +30,11 @@ export async function renderSignIn(
         'section',
         { 'aria-labelledby': 'oidc-heading' },
         h('h2', { id: 'oidc-heading' }, 'With your organisation'),
-        h('a', { class: 'button', href: API.oidcStart, id: 'oidc-sign-in' }, `Sign in with ${offered.oidc.label}`),
+        h('a', { class: 'button', href: offered.oidc.start, id: 'oidc-sign-in' }, `Sign in with ${offered.oidc.name}`),
       ),
     );
   }
-  if (offered.local) main.append(localForm(options.signedIn));
+  if (offered.password) main.append(localForm(options.signedIn));
   if (options.message !== null) notice?.focus();
 }
 
@@ -42,7 +43,7 @@ function localForm(signedIn: (session: ConsoleSession) => void): HTMLElement {
     name: 'username',
     autocomplete: 'username',
     required: true,
-    maxlength: 100,
+    maxlength: CONTRACT.usernameChars,
     spellcheck: 'false',
   });
   const password = h('input', {
@@ -50,13 +51,13 @@ function localForm(signedIn: (session: ConsoleSession) => void): HTMLElement {
     type: 'password',
     autocomplete: 'current-password',
     required: true,
-    maxlength: 200,
+    maxlength: CONTRACT.passwordChars,
   });
   const errors = h('div', {});
   const submit = h('button', { type: 'submit' }, 'Sign in');
   const form = h(
     'form',
-    { novalidate: true, 'aria-labelledby': 'local-heading' },
+    { novalidate: true, 'aria-labelledby': 'local-heading', class: 'narrow' },
     h('h2', { id: 'local-heading' }, 'With a console account'),
     errors,
     field('Username', username),
@@ -83,11 +84,19 @@ function localForm(signedIn: (session: ConsoleSession) => void): HTMLElement {
       (error: unknown) => {
         submit.disabled = false;
         password.value = '';
-        const message = errorMessage(error);
+        const message = failureMessage(error) ?? errorMessage(error);
         replace(errors, message);
         message?.focus();
       },
     );
   });
   return form;
+}
+
+/** A refused sign-in says which of the contract's reasons, in words (never whether the username exists). */
+function failureMessage(error: unknown): HTMLElement | null {
+  if (!(error instanceof ApiError)) return null;
+  const code = error.problem.reason ?? error.problem.code;
+  if (!isSignInFailure(code)) return null;
+  return h('div', { class: 'error-summary', role: 'alert', tabindex: -1 }, h('p', {}, SIGN_IN_FAILURE_MESSAGES[code]));
 }

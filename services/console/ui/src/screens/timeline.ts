@@ -1,17 +1,19 @@
-import type { ConsoleAuditEvent, Timeline } from '../api-types.ts';
+import type { ConsoleTimeline } from '@hub/contracts';
 import { timeline } from '../api.ts';
+import { actionLabel, CONTENT_VIEW_REASON_LABELS, lawfulBasisLabel } from '../contract.ts';
 import { field, h, replace, time, type Child } from '../dom.ts';
 import { errorMessage } from '../errors.ts';
-import { actionLabel, lawfulBasisLabel } from '../vocabulary.ts';
 import { contentButton } from './content.ts';
 import type { Screen } from './screen.ts';
 
 /**
  * Everything that happened to one incident or plan, oldest first: receipt, matching, each decision (rule, policy
  * version, outcome, lawful basis, reason: withholds and exceptions too), signing, delivery, who fetched and
- * acknowledged what and when. A notification's content opens only with a reason.
+ * acknowledged what and when, and who opened content and why. A notification's content opens only with a reason.
  */
 const RECORD_ID = /^(rcpt|cpv|cpr|lkp|fgv)_[a-f0-9]{32}$/;
+
+type Entry = ConsoleTimeline['items'][number];
 
 export const renderTimeline: Screen = async (main, context) => {
   const receiptId = context.params.get('receiptId');
@@ -29,7 +31,7 @@ export const renderTimeline: Screen = async (main, context) => {
     field(
       'Incident or plan',
       record,
-      'A receipt or plan version id (rcpt_…, cpv_…), or a reference such as ASP:INC-2026-001',
+      'A receipt or plan version id (rcpt_…, cpv_…), or a reference such as ASP:ASP-2026-004417',
     ),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Show timeline')),
   );
@@ -44,7 +46,7 @@ export const renderTimeline: Screen = async (main, context) => {
   if (receiptId === null && incidentRef === null) return;
 
   replace(body, h('p', { role: 'status' }, 'Loading the timeline…'));
-  let answer: Timeline;
+  let answer: ConsoleTimeline;
   try {
     answer = await timeline(receiptId === null ? { incidentRef: incidentRef ?? undefined } : { receiptId });
   } catch (error) {
@@ -53,25 +55,28 @@ export const renderTimeline: Screen = async (main, context) => {
   }
   if (!context.isCurrent()) return;
   const what = receiptId ?? incidentRef ?? '';
+  const count = answer.items.length;
   replace(
     body,
-    h('h2', {}, `${answer.items.length} step${answer.items.length === 1 ? '' : 's'} for ${what}`),
-    answer.items.length === 0
+    h('h2', {}, `${count} step${count === 1 ? '' : 's'} for ${what}`),
+    answer.truncated ? h('p', { class: 'notice' }, 'Only the oldest steps are shown: this record has more.') : null,
+    count === 0
       ? h('p', {}, 'Nothing is recorded for this record in your area.')
-      : h(
-          'ol',
-          { class: 'timeline' },
-          answer.items.map((event) => step(event)),
-        ),
+      : h('ol', { class: 'timeline' }, answer.items.map(step)),
   );
 };
 
-function step(event: ConsoleAuditEvent): HTMLLIElement {
+function step(event: Entry): HTMLLIElement {
   const outcome = event.decision?.outcome;
   const contentSlot = h('div', {});
+  const viewReason = event.action === 'notification-content-viewed' ? reasonLabel(event.reason) : null;
   return h(
     'li',
-    { class: `step${outcome === undefined ? '' : ` outcome-${outcome}`}`, 'data-action': event.action },
+    {
+      class: `step${outcome === undefined ? '' : ` outcome-${outcome}`}`,
+      'data-action': event.action,
+      'data-event': event.eventId,
+    },
     h('h3', {}, time(event.at), ' ', h('span', { class: 'action' }, actionLabel(event.action))),
     h(
       'dl',
@@ -85,7 +90,8 @@ function step(event: ConsoleAuditEvent): HTMLLIElement {
       fact('NHS number', event.nhsNumber),
       fact('Recipient', event.recipient),
       fact('Notification', event.notificationId),
-      fact('Reason', event.reason),
+      viewReason === null ? fact('Reason', event.reason) : fact('Reason given', viewReason),
+      fact('Note', event.reasonNote),
       event.decision === null
         ? null
         : [
@@ -104,15 +110,21 @@ function step(event: ConsoleAuditEvent): HTMLLIElement {
             ),
             fact('Why', event.decision.reason),
           ],
+      fact('Log entry', event.leafIndex === null ? 'not yet in the log' : `#${event.leafIndex}`),
     ),
-    event.notificationId === null || !SHOWS_CONTENT.has(event.action)
+    event.notificationId === null || event.action !== CONTENT_STEP
       ? null
       : [contentButton(event.notificationId, contentSlot), contentSlot],
   );
 }
 
-/** The step after which a notification's content exists to be shown: once per notification, not on every step. */
-const SHOWS_CONTENT = new Set(['notification-signed']);
+/** The step after which a notification's content is in its inbox to be shown: one button per notification. */
+const CONTENT_STEP = 'notification-stored';
+
+function reasonLabel(code: string | null): string | null {
+  if (code === null) return null;
+  return (CONTENT_VIEW_REASON_LABELS as Readonly<Record<string, string>>)[code] ?? code;
+}
 
 function fact(label: string, value: Child): Child {
   if (value === null || value === undefined || value === '') return null;
