@@ -118,6 +118,8 @@ const END_MESSAGES = {
 /** Ends the session (sign-out, idle timeout, or the server saying it is gone) and shows why on the sign-in screen. */
 async function end(why: keyof typeof END_MESSAGES): Promise<void> {
   const minutes = Math.round((session?.idleTimeoutSeconds ?? 0) / 60);
+  // A screen still waiting for an answer must not draw over the sign-in screen.
+  generation += 1;
   idle?.stop();
   idle = null;
   if (why !== 'expired' && session !== null) {
