@@ -106,3 +106,27 @@ export {
   parseTreeSize,
   type AddCheckpointRequest,
 } from './witness-protocol.ts';
+export { Frontier } from './frontier.ts';
+export {
+  CHECKPOINT_FAILURES,
+  UntrustedCheckpointError,
+  openTrustedCheckpoint,
+  type CheckpointFailure,
+  type Cosignature,
+  type TrustPolicy,
+  type TrustedCheckpoint,
+} from './trust.ts';
+export { VERIFICATION_FAILURES, type VerificationFailure, type VerificationFailureCode } from './verification.ts';
+export { verifyLog, type LogSource, type LogVerification, type VerifyLogOptions } from './verify-log.ts';
+export {
+  BUNDLE_FORMAT,
+  MAX_BUNDLE_ENTRIES,
+  MAX_BUNDLE_PREVIOUS,
+  MalformedBundleError,
+  formatBundle,
+  parseBundle,
+  verifyBundle,
+  type BundleEntry,
+  type BundleVerification,
+  type ProofBundle,
+} from './bundle.ts';
