@@ -541,6 +541,12 @@ export const HTTP_ROUTES = {
     problems: [
       problem(
         'validation-failed',
+/**
+ * A static file's bytes, for a response whose `body` is `file`: sent as they are with their own content type
+ * (fastify sends a Buffer unserialized).
+ */
+export const fileBody = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'must be the bytes of a file');
+
         'Not form-encoded, a parameter missing or repeated, or the wrong client_assertion_type ' +
           '(error=invalid_request); grant_type other than client_credentials (error=unsupported_grant_type).',
       ),
@@ -1081,7 +1087,7 @@ export const HTTP_ROUTES = {
       'from another origin. It holds no data; everything comes from the console API with the session.',
     roles: [],
     responses: {
-      200: { description: 'index.html.', schema: z.string(), body: 'file', headers: CONSOLE_PAGE_HEADERS },
+      200: { description: 'index.html.', schema: fileBody, body: 'file', headers: CONSOLE_PAGE_HEADERS },
     },
     problemSchema: problemDetails,
     problems: [problem('not-found', 'The console was not built (services/console/ui).'), ...SERVER_PROBLEMS],
@@ -1099,7 +1105,7 @@ export const HTTP_ROUTES = {
     responses: {
       200: {
         description: 'The file, with its content type.',
-        schema: z.string(),
+        schema: fileBody,
         body: 'file',
         headers: { ...CONSOLE_ASSET_HEADERS, 'cache-control': 'public, max-age=31536000, immutable' },
       },
