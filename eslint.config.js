@@ -36,6 +36,14 @@ const BOUNDARIES = [
     owners: ['packages/metrics/**'],
     via: '@hub/metrics',
   },
+  // Spans only where the hub decides (a request, a record a step handles), attributes checked against allow-lists
+  // (no personal data in a trace), one tracer provider per runtime: all of it in @hub/tracing.
+  {
+    library: 'OpenTelemetry',
+    modules: ['@opentelemetry/*'],
+    owners: ['packages/tracing/**'],
+    via: '@hub/tracing',
+  },
   {
     library: 'testcontainers',
     modules: ['testcontainers', 'testcontainers/*', '@testcontainers/*'],

@@ -471,17 +471,19 @@ function buildAsyncApi(sources: DocumentSources): JsonObject {
       description:
         'Headers `@hub/kafka` writes on every message, plus at most ' +
         `${KAFKA_FACTS.maxCallerHeaders} headers of the publisher's own (lower-case names, values at most ` +
-        `${KAFKA_FACTS.maxHeaderValueBytes} bytes; trace-id, content-type, schema and dlq-* are reserved).`,
+        `${KAFKA_FACTS.maxHeaderValueBytes} bytes; traceparent, content-type, schema and dlq-* are reserved).`,
       properties: {
-        'trace-id': {
+        traceparent: {
           type: 'string',
-          pattern: '^[A-Za-z0-9._-]{1,64}$',
-          description: 'The trace id, carried from the HTTP request across every hop.',
+          pattern: '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+          description:
+            'W3C trace-context: the span that published the record, parent of the span of whatever handles it; ' +
+            'the trace runs from the HTTP request across every hop.',
         },
         'content-type': { type: 'string', const: 'application/json' },
         schema: { type: 'string', description: 'The logical topic name whose contract the value satisfies.' },
       },
-      required: ['trace-id', 'content-type', 'schema'],
+      required: ['traceparent', 'content-type', 'schema'],
       additionalProperties: { type: 'string' },
     },
     DeadLetterHeaders: {

@@ -31,6 +31,13 @@ describe('library boundaries (eslint.config.js)', () => {
     { module: 'pino', library: 'pino', owner: 'packages/logger/src/x.ts', via: '@hub/logger' },
     { module: 'pino-pretty', library: 'pino', owner: 'packages/logger/src/x.ts', via: '@hub/logger' },
     { module: 'prom-client', library: 'prom-client', owner: 'packages/metrics/src/x.ts', via: '@hub/metrics' },
+    { module: '@opentelemetry/api', library: 'OpenTelemetry', owner: 'packages/tracing/src/x.ts', via: '@hub/tracing' },
+    {
+      module: '@opentelemetry/sdk-trace',
+      library: 'OpenTelemetry',
+      owner: 'packages/tracing/src/x.ts',
+      via: '@hub/tracing',
+    },
     { module: 'testcontainers', library: 'testcontainers', owner: 'packages/testkit/src/x.ts', via: '@hub/testkit' },
     { module: '@testcontainers/kafka', library: 'testcontainers', owner: 'test/setup/x.ts', via: '@hub/testkit' },
   ];

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { currentTraceId } from '@hub/logger';
 import { createHttpServer, type HttpServer } from './index.ts';
-import { requestIdFromHeader, traceIdFromTraceparent } from './request-context.ts';
+import { requestIdFromHeader } from './request-context.ts';
 import { captureLogs, type CapturedLogs } from '@hub/testkit';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -193,13 +193,5 @@ describe('header parsing', () => {
     expect(requestIdFromHeader([uuid, uuid])).toBeUndefined();
     expect(requestIdFromHeader('abcd1234\r\nx: y')).toBeUndefined();
     expect(requestIdFromHeader(undefined)).toBeUndefined();
-  });
-
-  it('parses W3C traceparent', () => {
-    expect(traceIdFromTraceparent(TRACEPARENT)).toBe(TRACE_ID);
-    expect(traceIdFromTraceparent(`01-${TRACE_ID}-00f067aa0ba902b7-01-future`)).toBe(TRACE_ID);
-    expect(traceIdFromTraceparent(`00-${TRACE_ID}-${'0'.repeat(16)}-01`)).toBeUndefined();
-    expect(traceIdFromTraceparent(`00-${TRACE_ID.slice(1)}-00f067aa0ba902b7-01`)).toBeUndefined();
-    expect(traceIdFromTraceparent([TRACEPARENT, TRACEPARENT])).toBeUndefined();
   });
 });

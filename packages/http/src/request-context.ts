@@ -9,7 +9,8 @@ import {
   type FastifyRequest,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { newTraceId, withContext, type LogContext } from '@hub/logger';
+import { withContext, type LogContext } from '@hub/logger';
+import { NO_TRACING, parseTraceparent, spanContext, type HubSpan, type HubTracer } from '@hub/tracing';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -20,47 +21,56 @@ export const REQUEST_ID_HEADER = 'x-request-id';
  */
 export const SAFE_REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/**
- * W3C trace-context `traceparent`: version-traceid-parentid-flags. Version `ff` is invalid; version `00` has
- * exactly four fields, later versions may append more. All-zero trace ids and parent ids are invalid.
- */
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
-
-export function traceIdFromTraceparent(header: string | string[] | undefined): string | undefined {
-  if (typeof header !== 'string' || header.length > 512) return undefined;
-  const match = TRACEPARENT.exec(header.trim());
-  if (match === null) return undefined;
-  const [, version, traceId, parentId, , rest] = match;
-  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
-  if (traceId === '0'.repeat(32) || parentId === '0'.repeat(16)) return undefined;
-  return traceId;
-}
-
 export function requestIdFromHeader(header: string | string[] | undefined): string | undefined {
   return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : undefined;
 }
 
 /**
- * The log context of each request, computed once from the raw request when fastify asks for the request id (the
- * first thing it does) and looked up again by every hook and log call. A WeakMap, so nothing outlives the request.
+ * The log context and span of each request, made once from the raw request when fastify asks for the request id (the
+ * first thing it does) and looked up again by every hook and log call. WeakMaps, so nothing outlives the request.
  */
 const contexts = new WeakMap<IncomingMessage, LogContext>();
+const spans = new WeakMap<IncomingMessage, HubSpan>();
 
-export function contextOf(raw: IncomingMessage): LogContext {
+/**
+ * Health probes arrive every few seconds from the orchestrator: their spans are ids only, never recorded. (The raw
+ * path is read only to decide this; it is never recorded or logged.)
+ */
+const untraced = (raw: IncomingMessage) => raw.url?.startsWith('/health/') === true;
+
+/**
+ * The request's span (a child of the caller's `traceparent` when it sent a valid one) and its log context: the
+ * span's trace and span ids, and the request id. Everything the request publishes names this span as its parent.
+ */
+function openContext(raw: IncomingMessage, tracer: HubTracer): LogContext {
   let context = contexts.get(raw);
   if (context === undefined) {
-    context = {
-      requestId: requestIdFromHeader(raw.headers[REQUEST_ID_HEADER]) ?? randomUUID(),
-      traceId: traceIdFromTraceparent(raw.headers['traceparent']) ?? newTraceId(),
-    };
+    const parent = parseTraceparent(raw.headers['traceparent']);
+    const span = (untraced(raw) ? NO_TRACING : tracer).serverSpan(raw.method ?? '', parent);
+    context = spanContext(span, { requestId: requestIdFromHeader(raw.headers[REQUEST_ID_HEADER]) ?? randomUUID() });
     contexts.set(raw, context);
+    spans.set(raw, span);
   }
   return context;
 }
 
-/** fastify `genReqId`: the incoming `x-request-id` when it is a UUID, else a new UUID. */
-export function genReqId(raw: IncomingMessage): string {
-  return contextOf(raw)['requestId'] ?? randomUUID();
+export function contextOf(raw: IncomingMessage): LogContext {
+  return openContext(raw, NO_TRACING);
+}
+
+/** fastify `genReqId` for a server tracing with `tracer`: the incoming `x-request-id` when it is a UUID, else a new UUID. */
+export function genReqIdWith(tracer: HubTracer): (raw: IncomingMessage) => string {
+  return (raw) => openContext(raw, tracer)['requestId'] ?? randomUUID();
+}
+
+/** Ends the request's span with its route template and status; once, whichever of answer or abort comes first. */
+export function endRequestSpan(request: FastifyRequest, status: number | 'aborted'): void {
+  const span = spans.get(request.raw);
+  if (span === undefined) return;
+  spans.delete(request.raw);
+  if (status === 'aborted') span.fail('aborted');
+  else span.answered(routeTemplate(request), status);
+  span.end();
 }
 
 /**

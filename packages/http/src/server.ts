@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { HttpRoute } from '@hub/contracts';
 import { HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
+import { NO_TRACING, type HubTracer } from '@hub/tracing';
 import { registerHealthRoutes, type ReadinessCheck } from './health.ts';
 import { createClientErrorHandler, handleFrameworkError, problemPlugin } from './problem.ts';
 import { registerRateLimits, type RateLimitOptions } from './rate-limit.ts';
@@ -11,7 +12,8 @@ import { refuseUnservable } from './request-guards.ts';
 import { catalogueCheck } from './routes.ts';
 import {
   childLoggerFactory,
-  genReqId,
+  endRequestSpan,
+  genReqIdWith,
   HubLogController,
   requestContextPlugin,
   routeTemplate,
@@ -54,6 +56,11 @@ export interface HttpServerOptions {
    * peer is the source and `X-Forwarded-For` is ignored, since any client can write one.
    */
   readonly trustedProxies?: readonly string[];
+  /**
+   * A span per request (`@hub/tracing`), child of the caller's `traceparent`, named by its route template; default
+   * none (ids only: the request's trace id still reaches its logs and what it publishes).
+   */
+  readonly tracer?: HubTracer;
   /** Told of every answered request (metrics); what it gets holds nothing a client wrote but the method. */
   readonly observeResponse?: (response: ObservedResponse) => void;
 }
@@ -157,7 +164,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     loggerInstance: logger,
     logController: new HubLogController(),
     childLoggerFactory,
-    genReqId,
+    genReqId: genReqIdWith(options.tracer ?? NO_TRACING),
     requestIdHeader: false,
     bodyLimit,
     onProtoPoisoning: 'error',
@@ -213,6 +220,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   app.addHook('onRequest', refuseUnservable);
+
+  app.addHook('onResponse', (request, reply, done) => {
+    endRequestSpan(request, reply.statusCode);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    endRequestSpan(request, 'aborted');
+    done();
+  });
 
   const observe = options.observeResponse;
   if (observe !== undefined) {

@@ -3,6 +3,7 @@ import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions } fr
 import kafkajs, { type Admin, type ISocketFactory, type Kafka, type Producer } from 'kafkajs';
 import { DependencyUnavailableError, HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
+import { NO_TRACING, type HubTracer } from '@hub/tracing';
 import type { DurabilityProfile, TopicSpec } from '@hub/contracts';
 import { groupLag, provisionTopics, ping, waitUntilReady, type GroupLag } from './admin.ts';
 import { kafkajsSecurityOptions, lazyConnection, type KafkaSecurity, type LazyConnection } from './connection.ts';
@@ -70,6 +71,11 @@ export interface KafkaClientOptions {
    * For tests that put a cuttable proxy in front of the broker (testkit `startTcpProxy`): the broker advertises its
    * own address, so without this only the bootstrap connection would go through the proxy.
    */
+  /**
+   * Spans of each record a stage or projector handles (`@hub/tracing`), children of the span that published it;
+   * default none (ids only: the trace still travels in each record's `traceparent`).
+   */
+  readonly tracer?: HubTracer;
   readonly resolveBroker?: (broker: { readonly host: string; readonly port: number }) => {
     readonly host: string;
     readonly port: number;
@@ -175,6 +181,7 @@ export interface ClientCore {
   readonly kafka: Kafka;
   readonly names: TopicNamer;
   readonly logger: Logger;
+  readonly tracer: HubTracer;
   producer(): Promise<Producer>;
   admin(): Promise<Admin>;
   /** A transactional producer (idempotent, one request in flight); the caller owns and disconnects it. */
@@ -226,6 +233,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     kafka,
     names,
     logger,
+    tracer: options.tracer ?? NO_TRACING,
     producer: () => producer.get(),
     admin: () => admin.get(),
     createTransactionalProducer: (transactionalId, transactionTimeout) =>

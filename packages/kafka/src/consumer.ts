@@ -1,10 +1,10 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { TopicSpec } from '@hub/contracts';
-import { withContext } from '@hub/logger';
+import { inSpan, type HubSpan } from '@hub/tracing';
 import type { ClientCore } from './client.ts';
 import { consumerConfig } from './consumer-config.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
-import { nextOffset, readInbound } from './inbound.ts';
+import { nextOffset, readInbound, type InboundResult } from './inbound.ts';
 import { DEFAULTS, LIMITS } from './limits.ts';
 import { runInBatch, type FailedFirst } from './handler-retry.ts';
 import { checkRetryPolicy } from './retry.ts';
@@ -92,37 +92,58 @@ export async function consume<T extends TopicSpec>(
   ): Promise<'done' | 'abandoned' | FailedFirst> {
     const { partition } = payload.batch;
     const inbound = readInbound(topic, partition, message);
-    const traceId = inbound.ok ? inbound.message.traceId : inbound.traceId;
-    return withContext({ traceId }, async () => {
-      if (!inbound.ok) {
-        await deadLetter(partition, message, inbound.reason, inbound.detail);
-        return 'done';
-      }
-      const handled = inbound.message;
-      const outcome = await runInBatch(
-        () => options.handle(handled),
-        {
-          log,
-          policy,
-          partition,
-          offset: message.offset,
-          heartbeat: () => payload.heartbeat(),
-          heartbeatIntervalMs: config.heartbeatInterval,
-          signal: stopping.signal,
-          ...(firstFailure === undefined ? {} : { firstFailure }),
-        },
-        holdOnFailure,
-      );
-      if (outcome === 'abandoned') {
-        log.info({ partition, offset: message.offset }, 'stopping: retry abandoned, offset not committed');
-        return 'abandoned';
-      }
-      if ('failedFirst' in outcome) return outcome;
-      if (!outcome.ok) {
-        await deadLetter(partition, message, 'handler-failed', handlerFailedDetail(outcome.error, policy.attempts));
-      }
+    // The record's span, child of the one that published it; ended however the record ends (even abandoned).
+    const span = core.tracer.processSpan(
+      { topic: topic.name, group: options.groupId, partition, offset: message.offset },
+      inbound.parent,
+    );
+    try {
+      return await inSpan(span, () => handleInSpan(payload, message, inbound, span, holdOnFailure, firstFailure));
+    } finally {
+      span.end();
+    }
+  }
+
+  /** handleMessage's work, inside the record's span (its log lines and its publishes carry the span). */
+  async function handleInSpan(
+    payload: EachBatchPayload,
+    message: KafkaMessage,
+    inbound: InboundResult<T>,
+    span: HubSpan,
+    holdOnFailure: boolean,
+    firstFailure: FailedFirst['failedFirst'] | undefined,
+  ): Promise<'done' | 'abandoned' | FailedFirst> {
+    const { partition } = payload.batch;
+    if (!inbound.ok) {
+      span.fail(inbound.reason);
+      await deadLetter(partition, message, inbound.reason, inbound.detail);
       return 'done';
-    });
+    }
+    const handled = inbound.message;
+    const outcome = await runInBatch(
+      () => options.handle(handled),
+      {
+        log,
+        policy,
+        partition,
+        offset: message.offset,
+        heartbeat: () => payload.heartbeat(),
+        heartbeatIntervalMs: config.heartbeatInterval,
+        signal: stopping.signal,
+        ...(firstFailure === undefined ? {} : { firstFailure }),
+      },
+      holdOnFailure,
+    );
+    if (outcome === 'abandoned') {
+      log.info({ partition, offset: message.offset }, 'stopping: retry abandoned, offset not committed');
+      return 'abandoned';
+    }
+    if ('failedFirst' in outcome) return outcome;
+    if (!outcome.ok) {
+      span.fail('handler-failed');
+      await deadLetter(partition, message, 'handler-failed', handlerFailedDetail(outcome.error, policy.attempts));
+    }
+    return 'done';
   }
 
   /**

@@ -57,6 +57,8 @@ afterAll(async () => {
   await raw.close();
 });
 
+/** A W3C trace id per request (32 hex), so each record's traceparent carries its caller's trace. */
+const traceIdOf = (request: number) => request.toString(16).padStart(32, 'a');
 const noteOf = (record: RawRecord): Note => JSON.parse(record.value?.toString() ?? 'null') as Note;
 const settle = (promises: readonly Promise<unknown>[]) =>
   Promise.all(
@@ -74,7 +76,7 @@ describe('group commit of transaction()', () => {
     const transactionalId = uniqueId('grouped');
     const requests = 20;
     const runs = Array.from({ length: requests }, (_, request) =>
-      withContext({ traceId: `trace-${request}` }, () =>
+      withContext({ traceId: traceIdOf(request) }, () =>
         client.transaction(transactionalId, async (tx) => {
           const offsets: string[] = [];
           for (let seq = 0; seq < 3; seq++) {
@@ -102,7 +104,9 @@ describe('group commit of transaction()', () => {
       const own = records.filter((record) => noteOf(record).request === request);
       expect(own.map((record) => noteOf(record).seq)).toEqual([0, 1, 2]);
       expect(own.map((record) => record.offset)).toEqual(answered[request]?.offsets);
-      expect(new Set(own.map((record) => record.headers[HEADERS.traceId]))).toEqual(new Set([`trace-${request}`]));
+      expect(new Set(own.map((record) => record.headers[HEADERS.traceparent]?.split('-')[1]))).toEqual(
+        new Set([traceIdOf(request)]),
+      );
     }
     // Across partitions too: each publish is answered, per partition, the offset of its first record there.
     const spreadReader = await raw.read([client.physicalTopic(spread)]);

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Producer, Transaction } from 'kafkajs';
-import { currentTraceId } from '@hub/logger';
+import { currentTraceparent } from '@hub/tracing';
 import type { ClientCore } from './client.ts';
 import type { LazyConnection } from './connection.ts';
 import { prepareBatch } from './outbound.ts';
@@ -131,7 +131,7 @@ export function createGroupCommit(core: ClientCore, pool: TransactionPool, optio
             mine.stopped = true;
             throw new NeighbourFailed('a neighbour spoiled the transaction; this work runs again');
           }
-          const prepared = prepareBatch(topic, messages, currentTraceId());
+          const prepared = prepareBatch(topic, messages, currentTraceparent());
           if (prepared.length === 0) return [];
           mine.sent = true;
           try {

@@ -1,19 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { buildPublishHeaders, copyRawHeaders, readHeaders, traceIdFrom } from './headers.ts';
+import { buildPublishHeaders, copyRawHeaders, parentFrom, readHeaders } from './headers.ts';
 import { LIMITS } from './limits.ts';
 
+const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
 describe('buildPublishHeaders', () => {
-  it('adds trace-id, content-type and schema after the caller headers', () => {
-    expect(buildPublishHeaders('hub.thing.v1', 'trace-1', { 'x-source': 'police' })).toEqual({
+  it('adds traceparent, content-type and schema after the caller headers', () => {
+    expect(buildPublishHeaders('hub.thing.v1', TRACEPARENT, { 'x-source': 'police' })).toEqual({
       'x-source': 'police',
-      'trace-id': 'trace-1',
+      traceparent: TRACEPARENT,
       'content-type': 'application/json',
       schema: 'hub.thing.v1',
     });
   });
 
   it('refuses caller headers that collide with ours or the dead-letter ones', () => {
-    for (const name of ['trace-id', 'content-type', 'schema', 'dlq-reason']) {
+    for (const name of ['traceparent', 'content-type', 'schema', 'dlq-reason']) {
       expect(() => buildPublishHeaders('t.v1', 'x', { [name]: 'v' })).toThrow(/set by @hub\/kafka/);
     }
   });
@@ -48,15 +50,23 @@ describe('readHeaders', () => {
   });
 });
 
-describe('traceIdFrom', () => {
-  it('keeps a well-formed trace id', () => {
-    expect(traceIdFrom({ 'trace-id': '0af7651916cd43dd8448eb211c80319c' })).toBe('0af7651916cd43dd8448eb211c80319c');
+describe('parentFrom', () => {
+  it('reads the publishing span from a well-formed traceparent', () => {
+    expect(parentFrom({ traceparent: TRACEPARENT })).toEqual({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      sampled: true,
+    });
   });
 
-  it('replaces a missing or malformed one with a new 32-hex id, never echoing the input', () => {
-    for (const headers of [{}, { 'trace-id': 'line\nbreak' }, { 'trace-id': 'x'.repeat(65) }]) {
-      const id = traceIdFrom(headers);
-      expect(id).toMatch(/^[0-9a-f]{32}$/);
+  it('has none when traceparent is missing or malformed (the record starts a trace), the old trace-id included', () => {
+    for (const headers of [
+      {},
+      { traceparent: 'line\nbreak' },
+      { traceparent: 'x'.repeat(65) },
+      { 'trace-id': '0af7651916cd43dd8448eb211c80319c' },
+    ]) {
+      expect(parentFrom(headers)).toBeUndefined();
     }
   });
 });

@@ -1,11 +1,12 @@
 import type { IHeaders } from 'kafkajs';
-import { newTraceId } from '@hub/logger';
+import { parseTraceparent, type SpanParent } from '@hub/tracing';
 import { decodeUtf8 } from './codec.ts';
 import { LIMITS } from './limits.ts';
 
 /** Headers this package writes on every message it publishes. */
 export const HEADERS = {
-  traceId: 'trace-id',
+  /** W3C trace-context: the span that published the record, so its consumer's span continues the trace. */
+  traceparent: 'traceparent',
   contentType: 'content-type',
   /** The logical topic name whose contract the value satisfies, e.g. `hub.service-started.v1`. */
   schema: 'schema',
@@ -18,16 +19,13 @@ const RESERVED = new Set<string>(Object.values(HEADERS));
 const RESERVED_PREFIX = 'dlq-';
 const HEADER_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
-/** The trace id form we accept from the wire; anything else (or nothing) gets a fresh id, never echoed into logs. */
-const TRACE_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
 /**
  * Headers for one outgoing message: the caller's own (checked), then ours. A caller header that collides with ours
  * is a programming error and throws, rather than being silently overwritten.
  */
 export function buildPublishHeaders(
   logicalTopic: string,
-  traceId: string,
+  traceparent: string,
   extra: Readonly<Record<string, string>> | undefined,
 ): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -49,7 +47,7 @@ export function buildPublishHeaders(
     }
     headers[name] = value;
   }
-  headers[HEADERS.traceId] = traceId;
+  headers[HEADERS.traceparent] = traceparent;
   headers[HEADERS.contentType] = CONTENT_TYPE_JSON;
   headers[HEADERS.schema] = logicalTopic;
   return headers;
@@ -70,10 +68,9 @@ export function readHeaders(raw: IHeaders | undefined): Record<string, string> {
   return Object.fromEntries(out);
 }
 
-/** The message's trace id when it carries a well-formed one, else a new one. */
-export function traceIdFrom(headers: Readonly<Record<string, string>>): string {
-  const candidate = headers[HEADERS.traceId];
-  return candidate !== undefined && TRACE_ID.test(candidate) ? candidate : newTraceId();
+/** The span that published the message, when it carries a well-formed `traceparent` (else its trace starts here). */
+export function parentFrom(headers: Readonly<Record<string, string>>): SpanParent | undefined {
+  return parseTraceparent(headers[HEADERS.traceparent]);
 }
 
 /** Copies kafkajs headers as they are (bytes untouched, undefined entries dropped). */

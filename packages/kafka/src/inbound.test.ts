@@ -13,17 +13,19 @@ const topic = defineTopic({
   cleanupPolicy: 'delete',
 });
 
+const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
 function record(value: Buffer | null, headers: IHeaders = {}, key: Buffer | null = Buffer.from('k')): KafkaMessage {
   return { key, value, headers, offset: '41', timestamp: '0', attributes: 0 };
 }
 
 describe('readInbound', () => {
-  it('answers the typed value with coordinates and the carried trace id', () => {
+  it('answers the typed value with coordinates and the span that published it', () => {
     const result = readInbound(
       topic,
       3,
       record(Buffer.from('{"ref":"r","nhsNumber":"9434765919"}'), {
-        'trace-id': Buffer.from('abc123'),
+        traceparent: Buffer.from(TRACEPARENT),
         other: Buffer.from('x'),
       }),
     );
@@ -32,12 +34,12 @@ describe('readInbound', () => {
       message: {
         key: 'k',
         value: { ref: 'r', nhsNumber: '9434765919' },
-        headers: { 'trace-id': 'abc123', other: 'x' },
+        headers: { traceparent: TRACEPARENT, other: 'x' },
         topic: 'test.inbound.v1',
         partition: 3,
         offset: '41',
-        traceId: 'abc123',
       },
+      parent: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', sampled: true },
     });
   });
 
@@ -48,7 +50,7 @@ describe('readInbound', () => {
     expect(result.reason).toBe('contract-violation');
     expect(JSON.parse(result.detail)).toEqual({ issues: [{ path: '/nhsNumber', code: 'invalid_format' }] });
     expect(result.detail).not.toContain('Smithson');
-    expect(result.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(result.parent).toBeUndefined();
   });
 
   it('calls bytes that are not UTF-8 JSON, a missing value or a binary key undecodable', () => {

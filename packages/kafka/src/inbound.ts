@@ -2,31 +2,38 @@ import type { KafkaMessage } from 'kafkajs';
 import type { MessageOf, TopicSpec } from '@hub/contracts';
 import { decodeUtf8, decodeValue, UNDECODABLE, validate } from './codec.ts';
 import { contractViolationDetail, undecodableDetail, type DeadLetterReason } from './dead-letter.ts';
-import { readHeaders, traceIdFrom } from './headers.ts';
+import type { SpanParent } from '@hub/tracing';
+import { parentFrom, readHeaders } from './headers.ts';
 import type { InboundMessage } from './types.ts';
 
+/** `parent`: the span that published the record (its `traceparent`), whatever became of the record. */
 export type InboundResult<T extends TopicSpec> =
-  | { readonly ok: true; readonly message: InboundMessage<T> }
-  | { readonly ok: false; readonly reason: DeadLetterReason; readonly detail: string; readonly traceId: string };
+  | { readonly ok: true; readonly message: InboundMessage<T>; readonly parent: SpanParent | undefined }
+  | {
+      readonly ok: false;
+      readonly reason: DeadLetterReason;
+      readonly detail: string;
+      readonly parent: SpanParent | undefined;
+    };
 
 /** Raw record -> typed message, or the reason it must be dead-lettered. The boundary check for every consumer. */
 export function readInbound<T extends TopicSpec>(spec: T, partition: number, raw: KafkaMessage): InboundResult<T> {
   const headers = readHeaders(raw.headers);
-  const traceId = traceIdFrom(headers);
+  const parent = parentFrom(headers);
   let key: string | null = null;
   if (raw.key !== null) {
     const decodedKey = decodeUtf8(raw.key);
     if (decodedKey === undefined) {
-      return { ok: false, reason: 'undecodable-message', detail: undecodableDetail(UNDECODABLE.keyNotUtf8), traceId };
+      return { ok: false, reason: 'undecodable-message', detail: undecodableDetail(UNDECODABLE.keyNotUtf8), parent };
     }
     key = decodedKey;
   }
   const decoded = decodeValue(raw.value);
   if (!decoded.ok)
-    return { ok: false, reason: 'undecodable-message', detail: undecodableDetail(decoded.cause), traceId };
+    return { ok: false, reason: 'undecodable-message', detail: undecodableDetail(decoded.cause), parent };
   const checked = validate(spec.schema, decoded.json);
   if (!checked.ok) {
-    return { ok: false, reason: 'contract-violation', detail: contractViolationDetail(checked.issues), traceId };
+    return { ok: false, reason: 'contract-violation', detail: contractViolationDetail(checked.issues), parent };
   }
   return {
     ok: true,
@@ -37,8 +44,8 @@ export function readInbound<T extends TopicSpec>(spec: T, partition: number, raw
       topic: spec.name,
       partition,
       offset: raw.offset,
-      traceId,
     },
+    parent,
   };
 }
 

@@ -14,13 +14,15 @@ const flagged = defineTopic({
   cleanupPolicy: 'delete',
 });
 
+const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
 describe('prepareBatch', () => {
   it('encodes each value as JSON with our headers', () => {
-    const [message] = prepareBatch(flagged, [{ key: 'k1', value: { ref: 'r', nhsNumber: '9434765919' } }], 'trace-9');
+    const [message] = prepareBatch(flagged, [{ key: 'k1', value: { ref: 'r', nhsNumber: '9434765919' } }], TRACEPARENT);
     expect(message?.key).toBe('k1');
     expect(JSON.parse((message?.value as Buffer).toString('utf8'))).toEqual({ ref: 'r', nhsNumber: '9434765919' });
     expect(message?.headers).toEqual({
-      'trace-id': 'trace-9',
+      traceparent: TRACEPARENT,
       'content-type': 'application/json',
       schema: 'test.flagged.v1',
     });

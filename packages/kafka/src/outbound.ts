@@ -37,7 +37,8 @@ export class ContractViolationError extends HubError {
 export function prepareBatch<T extends TopicSpec>(
   topic: T,
   messages: readonly OutboundMessage<T>[],
-  traceId: string,
+  /** The publishing span (`currentTraceparent()` of @hub/tracing), parent of whatever handles each record. */
+  traceparent: string,
 ): Message[] {
   if (messages.length > LIMITS.maxMessagesPerBatch) {
     throw new RangeError(`at most ${LIMITS.maxMessagesPerBatch} messages per batch, got ${messages.length}`);
@@ -48,7 +49,7 @@ export function prepareBatch<T extends TopicSpec>(
     if (!checked.ok) throw new ContractViolationError(topic.name, index, checked.issues);
     const value = encodeValue(checked.value);
     checkValueSize(value, topic.name);
-    return { key: message.key, value, headers: buildPublishHeaders(topic.name, traceId, message.headers) };
+    return { key: message.key, value, headers: buildPublishHeaders(topic.name, traceparent, message.headers) };
   });
 }
 

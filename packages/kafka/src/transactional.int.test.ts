@@ -1,5 +1,5 @@
 import { DAYS, defineTopic } from '@hub/contracts';
-import { withContext } from '@hub/logger';
+import { currentTraceId, withContext } from '@hub/logger';
 import { captureLogs, isolatedTopicNamespace, testEndpoints, uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -152,7 +152,7 @@ describe('transactions', () => {
     const transactionalId = uniqueId('doubler-tx');
     const total = 30;
     const traceIds = new Map<number, string>();
-    for (let seq = 0; seq < total; seq++) traceIds.set(seq, `trace${String(seq).padStart(27, '0')}`);
+    for (let seq = 0; seq < total; seq++) traceIds.set(seq, String(seq).padStart(32, 'e'));
     let invocations = 0;
     let failedOnce = false;
     // The first instance is stopped while seq 12 is in flight: that message must still finish and commit.
@@ -188,7 +188,7 @@ describe('transactions', () => {
       groupId: uniqueId('doubled-reader'),
       ...FAST_CONSUMER,
       handle: (message) => {
-        seen.push({ seq: message.value.seq, traceId: message.traceId });
+        seen.push({ seq: message.value.seq, traceId: currentTraceId() });
         return Promise.resolve();
       },
     });

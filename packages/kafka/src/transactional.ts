@@ -1,6 +1,7 @@
 import type { EachBatchPayload, KafkaMessage, Message, TopicMessages, Transaction } from 'kafkajs';
 import type { TopicSpec } from '@hub/contracts';
-import { withContext, type Logger } from '@hub/logger';
+import type { Logger } from '@hub/logger';
+import { inSpan } from '@hub/tracing';
 import type { ClientCore } from './client.ts';
 import { consumerConfig } from './consumer-config.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
@@ -106,34 +107,47 @@ export async function processTransactionally<T extends TopicSpec>(
   ): Promise<InputRecords | 'abandoned' | FailedFirst> {
     const { partition } = payload.batch;
     const inbound = readInbound(topic, partition, message);
-    if (!inbound.ok) return deadLetterRecords(partition, message, inbound.reason, inbound.detail);
-    const handled = inbound.message;
-    return withContext({ traceId: handled.traceId }, async () => {
-      const computed = await runInBatch(
-        async () => toTopicMessages(core, await options.handle(handled), handled.traceId),
-        {
-          log,
-          policy,
-          partition,
-          offset: message.offset,
-          heartbeat: () => payload.heartbeat(),
-          heartbeatIntervalMs: config.heartbeatInterval,
-          signal: stopping.signal,
-          ...(firstFailure === undefined ? {} : { firstFailure }),
-        },
-        holdOnFailure,
-      );
-      if (computed === 'abandoned' || !('ok' in computed)) return computed;
-      if (!computed.ok) {
-        return deadLetterRecords(
-          partition,
-          message,
-          'handler-failed',
-          handlerFailedDetail(computed.error, policy.attempts),
+    // The input's span, child of the one that published it; its outputs name it as their parent.
+    const span = core.tracer.processSpan(
+      { topic: topic.name, group: options.groupId, partition, offset: message.offset },
+      inbound.parent,
+    );
+    try {
+      return await inSpan(span, async () => {
+        if (!inbound.ok) {
+          span.fail(inbound.reason);
+          return deadLetterRecords(partition, message, inbound.reason, inbound.detail);
+        }
+        const handled = inbound.message;
+        const computed = await runInBatch(
+          async () => toTopicMessages(core, await options.handle(handled), span.traceparent),
+          {
+            log,
+            policy,
+            partition,
+            offset: message.offset,
+            heartbeat: () => payload.heartbeat(),
+            heartbeatIntervalMs: config.heartbeatInterval,
+            signal: stopping.signal,
+            ...(firstFailure === undefined ? {} : { firstFailure }),
+          },
+          holdOnFailure,
         );
-      }
-      return inputRecords(message.offset, computed.value);
-    });
+        if (computed === 'abandoned' || !('ok' in computed)) return computed;
+        if (!computed.ok) {
+          span.fail('handler-failed');
+          return deadLetterRecords(
+            partition,
+            message,
+            'handler-failed',
+            handlerFailedDetail(computed.error, policy.attempts),
+          );
+        }
+        return inputRecords(message.offset, computed.value);
+      });
+    } finally {
+      span.end();
+    }
   }
 
   type Committed =
@@ -387,8 +401,8 @@ export async function processTransactionally<T extends TopicSpec>(
   return subscription;
 }
 
-/** Checks each output against its contract and groups them per physical topic, all carrying the input's trace id. */
-function toTopicMessages(core: ClientCore, outputs: readonly Output[], traceId: string): TopicMessages[] {
+/** Checks each output against its contract and groups them per physical topic, each naming the input's span as parent. */
+function toTopicMessages(core: ClientCore, outputs: readonly Output[], traceparent: string): TopicMessages[] {
   if (outputs.length > LIMITS.maxMessagesPerBatch) {
     throw new RangeError(`at most ${LIMITS.maxMessagesPerBatch} outputs per input, got ${outputs.length}`);
   }
@@ -400,6 +414,6 @@ function toTopicMessages(core: ClientCore, outputs: readonly Output[], traceId: 
   }
   return [...byTopic.values()].map(({ topic, messages }) => ({
     topic: core.names.topic(topic.name),
-    messages: prepareBatch(topic, messages, traceId),
+    messages: prepareBatch(topic, messages, traceparent),
   }));
 }

@@ -6,7 +6,7 @@ export interface OutboundMessage<T extends TopicSpec> {
   /** Partitioning key (ordering is per key). Not personal data: it is logged nowhere, but it is visible to operators. */
   readonly key: string;
   readonly value: MessageOf<T>;
-  /** Extra headers; `trace-id`, `content-type`, `schema` and `dlq-*` are ours and may not be set. */
+  /** Extra headers; `traceparent`, `content-type`, `schema` and `dlq-*` are ours and may not be set. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -19,8 +19,6 @@ export interface InboundMessage<T extends TopicSpec> {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
-  /** From the `trace-id` header, or new; also the log context's trace id while the handler runs. */
-  readonly traceId: string;
 }
 
 export interface ConsumerTuning {

@@ -15,6 +15,7 @@ import {
 } from '@hub/config';
 import { directoryEnv } from '@hub/directory';
 import { MAX_TRUSTED_PROXIES, trustedProxy } from '@hub/http';
+import { tracingEnv } from '@hub/tracing';
 
 /** The largest rate limit accepted: 1,000 requests a second, beyond what one instance serves. */
 export const MAX_RATE_LIMIT_PER_MINUTE = 60_000;
@@ -27,6 +28,7 @@ export const hubEnv = kafkaEnv
   .extend(logEnv.shape)
   .extend(authEnv.shape)
   .extend(directoryEnv.shape)
+  .extend(tracingEnv.shape)
   .extend({
     /** A domestic-abuse policy JSON file; the shipped default policy when unset. */
     POLICY_FILE: existingPath('file').optional(),

@@ -22,6 +22,7 @@ import {
 } from '@hub/policy';
 import { createPostgres, migrate, type Postgres } from '@hub/postgres';
 import { closeRedis, createRedis, pingRedis, type RedisClient } from '@hub/redis';
+import { startTracing } from '@hub/tracing';
 import { createKeyStore, retiredKeyKeepMs } from '@hub/signing';
 import { auditAuthEvents, auditRateLimits } from './audit-auth.ts';
 import { rateLimitsOf, type HubConfig } from './config.ts';
@@ -74,6 +75,13 @@ const READINESS_TIMEOUT_MS = 1_000;
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, logger, now = () => new Date(), version = '0.1.0' } = options;
   const instanceId = randomUUID();
+  // Off unless an OTLP endpoint is configured (OTEL_*): then a span per request and per record each step handles.
+  const tracing = await startTracing(config, {
+    serviceName: options.name,
+    instanceName: config.KAFKA_INSTANCE_NAME,
+    version,
+    logger,
+  });
   const kafka = createKafkaClient({
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID,
@@ -82,6 +90,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     security: kafkaSecurityOf(config),
     durability: config.KAFKA_DURABILITY,
     logger,
+    tracer: tracing.tracer,
     ...(options.resolveKafkaBroker === undefined ? {} : { resolveBroker: options.resolveKafkaBroker }),
   });
   const redis = createRedis({
@@ -148,6 +157,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger,
     kafka,
     viewRedis: (view) => views.redisFor(view),
+    redis,
     postgres,
     auth,
     keyStore,
@@ -157,7 +167,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     now,
   };
   const services = options.services.map((factory) => factory(deps));
-    redis,
   views.keep(services.flatMap((service) => service.views));
   const migrations = migrationsOf(services);
 
@@ -204,6 +213,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const http = createHttpServer({
     logger,
     serviceName: options.name,
+    tracer: tracing.tracer,
     bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
     readinessTimeoutMs: READINESS_TIMEOUT_MS,
     readinessChecks: [...shared, ...views.readinessChecks, ...services.flatMap((service) => service.readinessChecks)],
@@ -293,6 +303,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         await metrics?.stop();
         await views.stop();
         await kafka.close();
+        // Last spans exported (bounded by the export timeout) once nothing makes more.
+        await tracing.shutdown();
         // After Kafka: the name's transactional producers are closed, so a successor may take the name.
         await lease?.release().catch(() => undefined);
         await postgres.close();

@@ -9,3 +9,4 @@ export {
 export { captureLogs, type CapturedLogs } from './capture-logs.ts';
 export { policeCaller, sampleIncident } from './fixtures.ts';
 export { startTcpProxy, parseHostPort, type TcpProxy } from './tcp-proxy.ts';
+export { startOtlpReceiver, type AttributeValue, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.ts';
