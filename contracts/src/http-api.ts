@@ -503,6 +503,12 @@ const CACHE_NO_STORE = { 'cache-control': 'no-store' } as const;
 
 const CONSOLE_ROLE_LIST: readonly ClientRole[] = CONSOLE_ROLES;
 
+/**
+ * A static file's bytes, for a response whose `body` is `file`: sent as they are with their own content type
+ * (fastify sends a Buffer unserialized).
+ */
+export const fileBody = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'must be the bytes of a file');
+
 /** What a console session route may answer besides its own problems (`@hub/auth`'s session guard). */
 const SESSION_PROBLEMS = [
   problem('unauthenticated', 'No console session, or it has ended (idle timeout, lifetime, signed out).'),
@@ -541,12 +547,6 @@ export const HTTP_ROUTES = {
     problems: [
       problem(
         'validation-failed',
-/**
- * A static file's bytes, for a response whose `body` is `file`: sent as they are with their own content type
- * (fastify sends a Buffer unserialized).
- */
-export const fileBody = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'must be the bytes of a file');
-
         'Not form-encoded, a parameter missing or repeated, or the wrong client_assertion_type ' +
           '(error=invalid_request); grant_type other than client_credentials (error=unsupported_grant_type).',
       ),
