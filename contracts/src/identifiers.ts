@@ -68,24 +68,28 @@ export const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an I
 /**
  * Inbox addresses. `gp:<ODS>` a GP practice; `marac:<ONS>` the MARAC of a local authority area;
  * `exceptions:<ONS>` the area's safeguarding team for people who cannot be matched; `la:<ONS>` the local
- * authority's children's social care.
+ * authority's children's social care. `force:<code>` is a police force's own inbox: the hub's reports back to it
+ * (non-delivery reports), never a recipient a policy routes to.
  */
 export const RECIPIENT_KINDS = ['gp', 'marac', 'exceptions', 'la'] as const;
 export type RecipientKind = (typeof RECIPIENT_KINDS)[number];
+/** Every kind of inbox: the recipients the policies route to, and a sender's own (`force`). */
+export const INBOX_KINDS = [...RECIPIENT_KINDS, 'force'] as const;
+export type InboxKind = (typeof INBOX_KINDS)[number];
 
 export const recipient = z
   .string()
   .regex(
-    /^(gp:[A-Z0-9]{1,9}|(marac|exceptions|la):[EWSN]\d{8})$/,
-    'must be gp:<ODS code>, marac:<ONS code>, exceptions:<ONS code> or la:<ONS code>',
+    /^(gp:[A-Z0-9]{1,9}|(marac|exceptions|la):[EWSN]\d{8}|force:[A-Z0-9]{2,12})$/,
+    'must be gp:<ODS code>, marac:<ONS code>, exceptions:<ONS code>, la:<ONS code> or force:<force code>',
   );
 export type Recipient = z.infer<typeof recipient>;
 
-export function recipientOf(kind: RecipientKind, code: string): Recipient {
+export function recipientOf(kind: InboxKind, code: string): Recipient {
   return recipient.parse(`${kind}:${code}`);
 }
 
-export function parseRecipient(value: Recipient): { kind: RecipientKind; code: string } {
-  const [kind, code] = value.split(':') as [RecipientKind, string];
+export function parseRecipient(value: Recipient): { kind: InboxKind; code: string } {
+  const [kind, code] = value.split(':') as [InboxKind, string];
   return { kind, code };
 }

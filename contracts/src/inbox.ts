@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issuedDeadlines } from './delivery-deadlines.ts';
 import { isoDateTime, recipient } from './identifiers.ts';
 
 /**
@@ -15,6 +16,10 @@ export const NOTIFICATION_KINDS = [
   'cp-exception',
   'cp-access-notification',
   'cp-plan-refused',
+  // The deadline stage's notices (deadlines.ts): to the escalation recipient, and to the sender's own inbox.
+  'delivery-escalation',
+  'escalation-closed',
+  'non-delivery-report',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -77,6 +82,12 @@ export const issuedNotification = z
      * child-protection notifications and on records issued before the field existed.
      */
     lineage: issuedLineage.optional(),
+    /**
+     * Its delivery deadlines, computed when it was issued under the policy that decided it: on every notification
+     * issued under a policy with deadlines; absent on the deadline stage's own notices and on records issued before
+     * the field existed (those have no deadlines).
+     */
+    deadlines: issuedDeadlines.optional(),
   })
   .strict()
   .refine(({ kind, lineage }) => lineage === undefined || kind === lineage.slotKind || kind === 'da-withdrawal', {

@@ -17,3 +17,5 @@ export * from './console.ts';
 export * from './steps.ts';
 export * from './state.ts';
 export * from './signed-payloads.ts';
+export * from './delivery-deadlines.ts';
+export * from './deadlines.ts';

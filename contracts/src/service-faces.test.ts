@@ -25,7 +25,7 @@ describe('service faces in the READMEs', () => {
 
   it('lists the routes a service serves with their roles', () => {
     expect(renderServiceFace('inbox')).toContain(
-      '| `GET /v1/inboxes/{recipient}/notifications` | gp, marac, local-authority | `listInboxNotifications` |',
+      '| `GET /v1/inboxes/{recipient}/notifications` | gp, marac, local-authority, police | `listInboxNotifications` |',
     );
   });
 });

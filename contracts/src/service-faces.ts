@@ -26,6 +26,7 @@ export const FACE_READMES: Readonly<Record<HubServiceName, string>> = {
   inbox: 'services/inbox/README.md',
   audit: 'services/audit/README.md',
   console: 'services/console/README.md',
+  deadlines: 'services/deadlines/README.md',
   hub: 'services/hub/README.md',
 };
 

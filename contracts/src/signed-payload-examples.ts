@@ -1,4 +1,5 @@
 import type { CpAccessNotification, CpException, CpGpNotification, CpPlanRefusedNotice } from './child-protection.ts';
+import type { DeliveryEscalation, EscalationClosed, NonDeliveryReport } from './deadlines.ts';
 import { contentHash, contentId } from './ids.ts';
 import type { DaWithdrawal, GpDaNotification, IdentityExceptionItem, MaracReferral } from './notifications.ts';
 
@@ -384,6 +385,57 @@ const cpRefused = {
   markers: { confidential: true },
 } satisfies CpPlanRefusedNotice;
 
+// ---------------------------------------------------------------------------------------------------------------
+// Deadlines: the victim's practice did not fetch its high-risk notification (DL-DA-GP-HIGH, da-2026.12.1)
+// ---------------------------------------------------------------------------------------------------------------
+
+const LATE = {
+  notificationId: gpVictim.notificationId,
+  kind: 'da-gp-notification',
+  recipient: 'gp:L85901',
+  receiptId: RECEIPT,
+  issuedAt: '2026-12-04T17:00:00.000Z',
+} as const;
+const LATE_RULE = { rule: 'DL-DA-GP-HIGH', policyVersion: 'da-2026.12.1' } as const;
+const ESCALATION_ID = contentId('ntf', LATE.notificationId, 'delivery-escalation', 'fetch');
+
+const deliveryEscalation = {
+  kind: 'delivery-escalation',
+  notificationId: ESCALATION_ID,
+  recipient: `exceptions:${SOMERSET.ons}`,
+  concerns: LATE,
+  deadline: 'fetch',
+  ...LATE_RULE,
+  due: '2026-12-07T10:30:00.000Z',
+  sender: `force:${FORCE}`,
+  markers: { confidential: true },
+} satisfies DeliveryEscalation;
+
+const escalationClosed = {
+  kind: 'escalation-closed',
+  notificationId: contentId('ntf', LATE.notificationId, 'escalation-closed', 'fetch'),
+  recipient: `exceptions:${SOMERSET.ons}`,
+  closes: ESCALATION_ID,
+  concerns: LATE,
+  deadline: 'fetch',
+  ...LATE_RULE,
+  closedBy: 'fetched',
+  at: '2026-12-07T11:05:12.000Z',
+  markers: { confidential: true },
+} satisfies EscalationClosed;
+
+const nonDeliveryReport = {
+  kind: 'non-delivery-report',
+  notificationId: contentId('ntf', LATE.notificationId, 'non-delivery-report'),
+  recipient: `force:${FORCE}`,
+  concerns: { ...LATE, subjectRef: 'V1' },
+  ...LATE_RULE,
+  due: '2026-12-08T17:00:00.000Z',
+  reached: 'delivered',
+  escalatedTo: `exceptions:${SOMERSET.ons}`,
+  markers: { confidential: true },
+} satisfies NonDeliveryReport;
+
 export interface PayloadExample {
   /** Short, for the documents' example lists. */
   readonly summary: string;
@@ -406,4 +458,11 @@ export const SIGNED_PAYLOAD_EXAMPLES = {
   'cp-exception': [{ summary: 'A plan for a child with no registered practice', value: cpException }],
   'cp-access-notification': [{ summary: 'An emergency department looked the child up', value: cpAccess }],
   'cp-plan-refused': [{ summary: 'A plan refused: the NHS number is not known', value: cpRefused }],
+  'delivery-escalation': [
+    { summary: "The victim's practice did not fetch a high-risk notification in time", value: deliveryEscalation },
+  ],
+  'escalation-closed': [{ summary: 'The practice fetched it after the escalation', value: escalationClosed }],
+  'non-delivery-report': [
+    { summary: "To the force: its notification to the victim's practice was not delivered", value: nonDeliveryReport },
+  ],
 } as const satisfies Record<string, readonly PayloadExample[]>;

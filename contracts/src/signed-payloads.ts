@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cpAccessNotification, cpException, cpGpNotification, cpPlanRefusedNotice } from './child-protection.ts';
+import { deliveryEscalation, escalationClosed, nonDeliveryReport } from './deadlines.ts';
 import type { NotificationKind } from './inbox.ts';
 import { daWithdrawal, gpDaNotification, identityExceptionItem, maracReferral } from './notifications.ts';
 import { SIGNED_PAYLOAD_EXAMPLES, type PayloadExample } from './signed-payload-examples.ts';
@@ -84,6 +85,28 @@ export const SIGNED_PAYLOADS = {
     schema: cpPlanRefusedNotice,
     examples: SIGNED_PAYLOAD_EXAMPLES['cp-plan-refused'],
   },
+  'delivery-escalation': {
+    kind: 'delivery-escalation',
+    summary:
+      "Deadlines: to the area's safeguarding team (exceptions inbox, or the escalation recipient the policy names), " +
+      'a notification not fetched (or not acknowledged) by its deadline. Ids, inboxes, rule and times only.',
+    schema: deliveryEscalation,
+    examples: SIGNED_PAYLOAD_EXAMPLES['delivery-escalation'],
+  },
+  'escalation-closed': {
+    kind: 'escalation-closed',
+    summary: 'Deadlines: to whoever an escalation went to, the late notification has now been fetched or acknowledged.',
+    schema: escalationClosed,
+    examples: SIGNED_PAYLOAD_EXAMPLES['escalation-closed'],
+  },
+  'non-delivery-report': {
+    kind: 'non-delivery-report',
+    summary:
+      "Deadlines: to the sender's own inbox (force:<code>, la:<ONS code>), a notification not acknowledged by its " +
+      'final deadline: not delivered.',
+    schema: nonDeliveryReport,
+    examples: SIGNED_PAYLOAD_EXAMPLES['non-delivery-report'],
+  },
 } as const satisfies { readonly [K in NotificationKind]: SignedPayloadSpec & { readonly kind: K } };
 
 export const ALL_SIGNED_PAYLOADS: readonly SignedPayloadSpec[] = Object.values(SIGNED_PAYLOADS);
@@ -98,5 +121,8 @@ export const signedPayload = z.discriminatedUnion('kind', [
   cpException,
   cpAccessNotification,
   cpPlanRefusedNotice,
+  deliveryEscalation,
+  escalationClosed,
+  nonDeliveryReport,
 ]);
 export type SignedPayload = z.infer<typeof signedPayload>;

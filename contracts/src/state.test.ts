@@ -74,6 +74,7 @@ describe('every piece of Redis state is listed (contracts/src/state.ts)', () => 
     const files = new Set(found.map((literal) => literal.file));
     for (const file of [
       'services/inbox/src/store.ts',
+      'services/audit/src/store.ts',
       'services/police-gateway/src/receipt-status.ts',
       'services/dispatcher/src/lineage.ts',
       'packages/auth/src/token-endpoint.ts',
@@ -81,6 +82,7 @@ describe('every piece of Redis state is listed (contracts/src/state.ts)', () => 
     ]) {
       expect(files).toContain(file);
     }
+    expect(found).toContainEqual({ file: 'services/audit/src/store.ts', key: 'audit:index:time' });
     expect(found).toContainEqual({ file: 'services/inbox/src/store.ts', key: 'inbox:*:lock' });
   });
 

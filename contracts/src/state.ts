@@ -23,13 +23,7 @@ interface StateEntry {
   readonly owner: string;
 }
 
-export interface ViewEntry extends StateEntry {
-  /**
-   * Where the view is kept: Redis (the default: its keys under a generation's key space) or PostgreSQL (its tables,
-   * made by its service's migrations, in a schema per generation; `keys` empty). Either is rebuilt the same way.
-   */
-  readonly store?: 'redis' | 'postgres';
-}
+export type ViewEntry = StateEntry;
 
 export interface CacheEntry extends StateEntry {
   /** Why losing it (a Redis wipe or restart) is harmless. */
@@ -44,10 +38,9 @@ export const HUB_VIEWS = {
     owner: 'services/inbox/src/store.ts',
   },
   audit: {
-    description: 'The audit trail, searchable, and its verifiable log (PostgreSQL).',
-    store: 'postgres',
-    keys: [],
-    owner: 'services/audit/src/store.ts, services/audit/src/log',
+    description: 'The audit trail, searchable, hash-chained per partition.',
+    keys: ['audit:*'],
+    owner: 'services/audit/src/store.ts',
   },
   'incident-versions': {
     description:
@@ -75,6 +68,21 @@ export const HUB_VIEWS = {
       'from the issued notifications.',
     keys: ['da:lineage:*', 'da:issued:*'],
     owner: 'services/dispatcher/src/lineage.ts',
+  },
+  deadlines: {
+    description:
+      "Each issued notification's delivery deadlines with what met them (fetch, acknowledgement) and what fired " +
+      '(overdue, escalated, closed, not delivered), the notifications with something still to come by when it ' +
+      'falls, and the notifications open in each state (for metrics).',
+    keys: ['dl:ntf:*', 'dl:pending', 'dl:state:*'],
+    owner: 'services/deadlines/src/store.ts',
+  },
+  'plan-status': {
+    description:
+      "Each plan's versions and the look-ups that found it, with their notifications and how far each has got, " +
+      'for the owning authority.',
+    keys: ['cp:status:*'],
+    owner: 'services/child-protection/src/plan-status.ts',
   },
 } as const satisfies Record<string, ViewEntry>;
 export type HubViewName = keyof typeof HUB_VIEWS;
@@ -122,6 +130,18 @@ export const HUB_CACHES = {
       'Every key expires with its window: a lost counter lets a client or an address make at most one ' +
       "window's worth more requests, and a lost tally at most drops one window's aggregate count from the trail.",
   },
+  'deadline-firings': {
+    description:
+      "Per notification and action, the offset of the deadline clock's tick that fired it (the deadline stage's " +
+      'claim, written in its transaction before the commit), so a later tick does not fire it again before the ' +
+      'firing is back in the deadlines view from the audit trail.',
+    keys: ['dl:fired:*'],
+    owner: 'services/deadlines/src/store.ts',
+    harmless:
+      'What fired is in the audit trail and the deadlines view, which the stage checks first; a claim only covers ' +
+      'the moment until the view has it. Lost in that moment, a repeated tick may fire again: the same ' +
+      'content-derived notification and audit event ids, which the inboxes and the audit store keep once.',
+  },
 } as const satisfies Record<string, CacheEntry>;
 export type HubCacheName = keyof typeof HUB_CACHES;
 
@@ -154,12 +174,6 @@ export const VIEW_KEY_PATTERNS = [
   'views:redis-run-id',
   'gen:*',
 ] as const;
-
-/** Where a view is kept (`ViewEntry.store`). */
-export function viewStore(view: HubViewName): 'redis' | 'postgres' {
-  const entry: ViewEntry = HUB_VIEWS[view];
-  return entry.store ?? 'redis';
-}
 
 type ViewStep = (StageStep & { readonly view: HubViewName }) | ProjectorStep;
 

@@ -11,6 +11,7 @@ import {
   daIncidentDecidedTopic,
   daIncidentIdentifiedTopic,
   daIncidentReceivedTopic,
+  deadlinesDueTopic,
   fgmIndicatorRecordedTopic,
   notificationsIssuedTopic,
   serviceStarted,
@@ -34,6 +35,8 @@ export const HUB_SERVICES = {
   inbox: 'Holds each inbox; GP, MARAC and LA systems pull and acknowledge.',
   audit: 'Keeps the searchable audit trail; IG officers search it.',
   console: "The IG console: people's sign-in and sessions, timelines, content views with a reason, the dashboard.",
+  deadlines:
+    'Delivery deadlines: escalates what is not fetched or acknowledged in time, reports what is not delivered.',
   hub: 'The process itself: announces each start.',
 } as const;
 export type HubServiceName = keyof typeof HUB_SERVICES;
@@ -167,7 +170,7 @@ export const STEPS = {
     service: 'child-protection',
     description: 'A plan version (or its refusal) with its audit event in one transaction; denials audited.',
     transactionalId: 'cp-plans',
-    operations: ['putChildProtectionPlan', 'getChildProtectionPlan'],
+    operations: ['putChildProtectionPlan', 'getChildProtectionPlan', 'getChildProtectionPlanStatus'],
     outputs: [cpPlanRecordedTopic, cpPlanRefusedTopic, AUDIT],
   }),
   fgmIntake: step({
@@ -237,6 +240,24 @@ export const STEPS = {
     input: cpFlagAccessedTopic,
     view: 'cp-flags',
   }),
+  planStatusProjector: step({
+    kind: 'projector',
+    service: 'child-protection',
+    description:
+      "The plan status view: each plan version's and look-up's notifications and how far each has got (stored, " +
+      'fetched, acknowledged, overdue, escalated, not delivered), from the audit trail.',
+    groupId: 'cp-plan-status',
+    input: AUDIT,
+    view: 'plan-status',
+  }),
+  planStatusAccesses: step({
+    kind: 'projector',
+    service: 'child-protection',
+    description: 'Which plans each unscheduled-care look-up found, so its access notifications show on those plans.',
+    groupId: 'cp-plan-status-accesses',
+    input: cpFlagAccessedTopic,
+    view: 'plan-status',
+  }),
   inboxStore: step({
     kind: 'stage',
     service: 'inbox',
@@ -268,7 +289,7 @@ export const STEPS = {
   auditStore: step({
     kind: 'projector',
     service: 'audit',
-    description: 'Every audit event into the searchable store (PostgreSQL), one transaction per fetched batch.',
+    description: 'Every audit event into the searchable, hash-chained store.',
     groupId: 'audit-store',
     input: AUDIT,
     view: 'audit',
@@ -278,7 +299,7 @@ export const STEPS = {
     service: 'audit',
     description: 'Every search is audited before anything is read.',
     transactionalId: null,
-    operations: ['searchAuditEvents'],
+    operations: ['searchAuditEvents', 'verifyAuditChain', 'verifyAuditChains'],
     outputs: [AUDIT],
   }),
   consoleRequests: step({
@@ -339,6 +360,45 @@ export const STEPS = {
     groupId: 'audit-log-checkpoints',
     input: auditCheckpointsTopic,
     view: 'audit',
+  }),
+  deadlineSchedule: step({
+    kind: 'projector',
+    service: 'deadlines',
+    description: "Each issued notification's deadlines into the deadlines view (when each falls, what then).",
+    groupId: 'deadlines-schedule',
+    input: notificationsIssuedTopic,
+    view: 'deadlines',
+  }),
+  deadlineProgress: step({
+    kind: 'projector',
+    service: 'deadlines',
+    description:
+      "Fetches and acknowledgements, and the deadline stage's own decisions, from the audit trail into the " +
+      'deadlines view, so what was met and what fired is rebuilt from the record.',
+    groupId: 'deadlines-progress',
+    input: AUDIT,
+    view: 'deadlines',
+  }),
+  deadlineClock: step({
+    kind: 'event',
+    service: 'deadlines',
+    description:
+      "The deadline clock (a worker, the hub's clock): a tick for each notification with something due, once the " +
+      'deadlines view has caught up with the audit trail of that instant. Ticks may repeat.',
+    outputs: [deadlinesDueTopic],
+  }),
+  deadlineFirer: step({
+    kind: 'stage',
+    service: 'deadlines',
+    description:
+      'Tick -> what fell due, decided from the deadlines view: overdue, escalation notices, closures, non-delivery ' +
+      'reports, each signed and audited with its rule, once per deadline however many ticks.',
+    groupId: 'deadlines-firer',
+    transactionalId: 'deadlines-firer',
+    input: deadlinesDueTopic,
+    outputs: [notificationsIssuedTopic, AUDIT],
+    // Never decide on a view being rebuilt: a deadline would look unmet.
+    reads: ['deadlines'],
   }),
   serviceStarted: step({
     kind: 'event',

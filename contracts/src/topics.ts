@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { auditEvent } from './audit.ts';
 import { auditCheckpointRecord, auditSequenceRecord } from './audit-log.ts';
 import { cpFlagAccessed, cpPlanRecorded, cpPlanRefused, fgmIndicatorRecorded } from './child-protection.ts';
+import { deadlineTick } from './deadlines.ts';
 import { daIncidentReceived } from './domestic-abuse.ts';
 import { issuedNotification } from './inbox.ts';
 import { daIncidentDecided, daIncidentIdentified } from './pipeline.ts';
@@ -158,6 +159,20 @@ export const auditCheckpointsTopic = defineTopic({
   cleanupPolicy: 'delete',
 });
 
+/** The deadline clock's ticks: the deadline stage fires what has fallen due (services/deadlines). */
+export const deadlinesDueTopic = defineTopic({
+  name: 'deadlines.due.v1',
+  key: 'The notification id, so the ticks of one notification are handled in order, by one consumer.',
+  description:
+    "A notification's deadline may have passed (as of observedAt): the deadline stage decides and fires, once. " +
+    'Ticks repeat until it has; none holds personal data.',
+  schema: deadlineTick,
+  partitions: 6,
+  // Transient: the clock ticks again from the deadlines view for as long as something is still due.
+  retentionMs: 7 * DAYS,
+  cleanupPolicy: 'delete',
+});
+
 export const ALL_TOPICS: readonly TopicSpec[] = [
   serviceStarted,
   daIncidentReceivedTopic,
@@ -168,6 +183,7 @@ export const ALL_TOPICS: readonly TopicSpec[] = [
   cpFlagAccessedTopic,
   fgmIndicatorRecordedTopic,
   notificationsIssuedTopic,
+  deadlinesDueTopic,
   auditEventsTopic,
   auditSequenceTopic,
   auditCheckpointsTopic,

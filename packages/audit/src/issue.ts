@@ -2,6 +2,7 @@ import {
   auditEventsTopic,
   notificationsIssuedTopic,
   signedPayloadType,
+  type IssuedDeadlines,
   type IssuedLineage,
   type SignedPayload,
 } from '@hub/contracts';
@@ -25,6 +26,8 @@ export interface IssueSource {
   readonly at: Date;
   /** A domestic-abuse notification's place in its incident's amendment lineage (the issued record's `lineage`). */
   readonly lineage?: IssuedLineage;
+  /** Its delivery deadlines (the issued record's `deadlines`), for everything issued under a policy with deadlines. */
+  readonly deadlines?: IssuedDeadlines;
 }
 
 /**
@@ -61,6 +64,7 @@ export async function issueNotification(
         issuedAt: source.at.toISOString(),
         jws,
         ...(source.lineage === undefined ? {} : { lineage: source.lineage }),
+        ...(source.deadlines === undefined ? {} : { deadlines: source.deadlines }),
       },
     }),
     output(auditEventsTopic, {

@@ -9,8 +9,15 @@ import {
   CP_PAYLOAD_KINDS,
   DASH_LEVELS,
   DA_PAYLOAD_KINDS,
+  DEADLINE_UNITS,
+  ESCALATION_ACTIONS,
+  FINAL_ACTIONS,
   onsCode,
   type DashLevel,
+  type DeadlineUnit,
+  type EscalationAction,
+  type FinalAction,
+  type IssuedDeadlines,
   type NotificationKind,
   type Recipient,
 } from '@hub/contracts';
@@ -31,15 +38,9 @@ export const DEADLINE_LIMITS = {
   basisChars: 300,
 } as const;
 
-export const DEADLINE_UNITS = ['working-hours', 'calendar-hours'] as const;
-export type DeadlineUnit = (typeof DEADLINE_UNITS)[number];
-
-/** When the fetch or acknowledgement deadline passes unmet. */
-export const ESCALATION_ACTIONS = ['escalate', 'record-only'] as const;
-/** When the final deadline passes unacknowledged. */
-export const FINAL_ACTIONS = ['non-delivery-report', 'record-only'] as const;
-export type EscalationAction = (typeof ESCALATION_ACTIONS)[number];
-export type FinalAction = (typeof FINAL_ACTIONS)[number];
+// Units and actions are declared once, in the contracts: the issued record carries them (`IssuedDeadlines`).
+export { DEADLINE_UNITS, ESCALATION_ACTIONS, FINAL_ACTIONS };
+export type { DeadlineUnit, EscalationAction, FinalAction };
 
 /** Kinds addressed to an area's exceptions inbox: that inbox is where escalations go, so they cannot escalate. */
 const ADDRESSED_TO_EXCEPTIONS: readonly NotificationKind[] = ['da-exception', 'cp-exception'];
@@ -321,4 +322,16 @@ export function deadlinesFor(
     final: { due: dueAfter(rule.final.within), within: rule.final.within, then: rule.final.then },
     bankHolidays: { source: holidays.source, takenOn: holidays.takenOn },
   };
+}
+
+/**
+ * The deadlines as the issued record carries them (`IssuedNotification.deadlines`): `deadlinesFor`'s answer without
+ * `issuedAt` (the record has it), with the sender's own inbox for a non-delivery report (null: none).
+ */
+export function issuedDeadlinesOf(
+  deadlines: DeliveryDeadlines,
+  reportTo: IssuedDeadlines['reportTo'],
+): IssuedDeadlines {
+  const { issuedAt: _issuedAt, ...rest } = deadlines;
+  return { ...rest, reportTo };
 }

@@ -95,6 +95,7 @@ export {
   FINAL_ACTIONS,
   NoDeadlineRuleError,
   deadlinesFor,
+  issuedDeadlinesOf,
   type DeadlineFacts,
   type DeadlinePolicy,
   type DeadlineRule,

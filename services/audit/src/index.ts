@@ -1,13 +1,11 @@
 export {
   createAuditStore,
-  entryOf,
-  leafHash,
+  chainHash,
   type AuditStore,
   type AuditQuery,
-  type AuditOrder,
-  type AuditPosition,
-  type AuditRecord,
-  type FoundAuditRow,
+  type AuditSearchResult,
+  type StoredAuditEvent,
+  type UnreadableAuditEvent,
 } from './store.ts';
 export { auditSearchPageOf, type AuditSearchPage } from './page.ts';
 export {
@@ -21,5 +19,4 @@ export {
 export { createAuditService } from './service.ts';
 export { auditProjector } from './projector.ts';
 export { auditRoutes, AUDIT_PAGE_LIMITS, type AuditRoutesDeps } from './routes.ts';
-export { encodeAuditCursor, decodeAuditCursor, auditCursorFromQuery, type AuditCursor } from './cursor.ts';
-export { AUDIT_MIGRATIONS, AUDIT_STORE_MIGRATIONS } from './migrations.ts';
+export { encodeAuditCursor, decodeAuditCursor, type AuditCursor } from './cursor.ts';

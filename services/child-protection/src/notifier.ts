@@ -1,6 +1,7 @@
 import { auditEvent, incidentRef, issueNotification } from '@hub/audit';
 import {
   auditEventsTopic,
+  parseRecipient,
   STEPS,
   type CpDecision,
   type CpNotificationPayload,
@@ -14,6 +15,8 @@ import {
   decidePlanNotification,
   decidePlanOutOfScope,
   decideRefusalNotice,
+  deadlinesFor,
+  issuedDeadlinesOf,
   type ChildProtectionPolicy,
   type Decided,
   type PlanRoute,
@@ -131,10 +134,25 @@ async function issue(
         nhsNumber: source.nhsNumber,
         routedReason: null,
         at,
+        deadlines: deadlinesOf(deps.policy, payload, at),
       })),
     );
   }
   return outputs;
+}
+
+/**
+ * A notification's deadlines, fixed when issued. A plan's notification reports non-delivery to its authority's own
+ * inbox; an access notification (the look-up came from a care setting) and a refusal notice (the hub's own) have no
+ * sender inbox, so their final deadline is recorded only.
+ */
+function deadlinesOf(policy: ChildProtectionPolicy, payload: CpNotificationPayload, at: Date) {
+  const plan = payload.kind === 'cp-gp-notification' || payload.kind === 'cp-exception' ? payload.plan : null;
+  const area = plan?.localAuthority ?? parseRecipient(payload.recipient).code;
+  return issuedDeadlinesOf(
+    deadlinesFor(policy, { kind: payload.kind, area, recipient: payload.recipient }, at),
+    plan === null ? null : `la:${plan.localAuthority}`,
+  );
 }
 
 function auditDecision(source: Source, decision: CpDecision, at: Date): Output {

@@ -5,6 +5,7 @@ import { uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFgmIntake } from './fgm.ts';
 import { createFlagLookup } from './lookup.ts';
+import { createPlanStatusView } from './plan-status.ts';
 import { createPlanIntake } from './plans.ts';
 import { childProtectionRoutes } from './routes.ts';
 import { BRISTOL, SEED, SEED_PERSONAL_DATA, SOMERSET, TEST_NOW, samplePlan } from './test-support.ts';
@@ -35,6 +36,7 @@ beforeAll(async () => {
         plans: createPlanIntake({ ...shared, transactionalId: STEPS.planIntake.transactionalId }),
         fgm: createFgmIntake({ ...shared, transactionalId: STEPS.fgmIntake.transactionalId }),
         lookup: createFlagLookup({ ...shared, transactionalId: STEPS.flagLookup.transactionalId }),
+        planStatus: createPlanStatusView(deps.viewRedis('plan-status')),
       });
     },
   });

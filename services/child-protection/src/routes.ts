@@ -2,12 +2,14 @@ import { HTTP_ROUTES } from '@hub/contracts';
 import { bindRoute, type RouteBinding } from '@hub/http';
 import type { FgmIntake } from './fgm.ts';
 import type { FlagLookup } from './lookup.ts';
+import type { PlanStatusView } from './plan-status.ts';
 import type { PlanIntake } from './plans.ts';
 
 export interface ChildProtectionRouteDeps {
   readonly plans: PlanIntake;
   readonly fgm: FgmIntake;
   readonly lookup: FlagLookup;
+  readonly planStatus: PlanStatusView;
 }
 
 /**
@@ -22,6 +24,9 @@ export function childProtectionRoutes(deps: ChildProtectionRouteDeps): RouteBind
       return status;
     }),
     bindRoute(HTTP_ROUTES.getChildProtectionPlan, ({ caller, params }) => deps.plans.get(caller, params.planId)),
+    bindRoute(HTTP_ROUTES.getChildProtectionPlanStatus, ({ caller, params }) =>
+      deps.planStatus.status(caller, params.planId),
+    ),
     bindRoute(HTTP_ROUTES.putFgmIndicator, async ({ caller, params, body, request }) => {
       const status = await deps.fgm.put(caller, params.indicatorId, body);
       request.log.info({ versionId: status.versionId, outcome: status.outcome }, 'fgm indicator put');

@@ -4,13 +4,14 @@ import { createFgmIntake } from './fgm.ts';
 import { createFlagView } from './flag-view.ts';
 import { createFlagLookup } from './lookup.ts';
 import { notifierStages } from './notifier.ts';
+import { createPlanStatusView, planStatusProjectors } from './plan-status.ts';
 import { createPlanIntake } from './plans.ts';
 import { flagViewProjectors } from './projector.ts';
 import { childProtectionRoutes } from './routes.ts';
 
 /**
  * Child protection: plans, FGM indicators and the flag look-up (routes and their request steps), the notifier's three
- * stages and the flag view's three projectors.
+ * stages, the flag view's three projectors, and the plan status view (what became of each plan's notifications).
  */
 export function createChildProtectionService(deps: ServiceDeps): HubService {
   const shared = {
@@ -20,17 +21,20 @@ export function createChildProtectionService(deps: ServiceDeps): HubService {
     policy: deps.cpPolicy,
     now: deps.now,
   };
+  const planStatus = createPlanStatusView(deps.viewRedis('plan-status'));
   return defineService({
     name: 'child-protection',
     routes: childProtectionRoutes({
       plans: createPlanIntake({ ...shared, transactionalId: STEPS.planIntake.transactionalId }),
       fgm: createFgmIntake({ ...shared, transactionalId: STEPS.fgmIntake.transactionalId }),
       lookup: createFlagLookup({ ...shared, transactionalId: STEPS.flagLookup.transactionalId }),
+      planStatus,
     }),
     steps: [
       ...notifierStages({ keys: deps.keyStore, policy: deps.cpPolicy, directory: deps.directory, now: deps.now }),
       ...flagViewProjectors(createFlagView(shared.redis), { logger: deps.logger }),
+      ...planStatusProjectors(planStatus),
     ],
-    views: ['cp-flags'],
+    views: ['cp-flags', 'plan-status'],
   });
 }

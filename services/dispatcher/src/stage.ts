@@ -12,6 +12,8 @@ import { bindStage, OUTAGE_TOLERANT_RETRY, output, type Output, type StageBindin
 import {
   buildNotifications,
   buildWithdrawals,
+  deadlinesFor,
+  issuedDeadlinesOf,
   slotKeyOf,
   slotOf,
   type IncidentContext,
@@ -123,6 +125,20 @@ export async function dispatch(
         routedReason,
         at,
         lineage: lineageOf(ref, offset, slot),
+        // Fixed when issued, under the policy that decided it; a non-delivery report goes back to the force.
+        deadlines: issuedDeadlinesOf(
+          deadlinesFor(
+            deps.policy,
+            {
+              kind: payload.kind,
+              risk: decisions.effectiveRisk,
+              area: decisions.localAuthority,
+              recipient: payload.recipient,
+            },
+            at,
+          ),
+          `force:${received.force}`,
+        ),
       })),
     );
   };

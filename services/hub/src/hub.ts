@@ -1,5 +1,6 @@
 import { createAuditService } from '@hub/audit-service';
 import { createChildProtectionService } from '@hub/child-protection';
+import { createDeadlinesService } from '@hub/deadlines';
 import { createDispatcherService } from '@hub/dispatcher';
 import { createIdentityService } from '@hub/identity';
 import { createIgEngineService } from '@hub/ig-engine';
@@ -17,6 +18,7 @@ export const HUB_SERVICE_FACTORIES: readonly ServiceFactory[] = [
   createChildProtectionService,
   createInboxService,
   createAuditService,
+  (deps) => createDeadlinesService(deps),
 ];
 
 export type Hub = Runtime;

@@ -30,10 +30,19 @@ describe('inbox scope', () => {
     expect(mayUseInbox(la, 'la:E09000001')).toBe(false);
   });
 
+  it('a police force uses only its own force inbox (its non-delivery reports)', () => {
+    const police = caller('police', 'ASP');
+    expect(mayUseInbox(police, 'force:ASP')).toBe(true);
+    expect(mayUseInbox(police, 'force:WMP')).toBe(false);
+    expect(mayUseInbox(caller('police', 'E06000066'), 'la:E06000066')).toBe(false);
+    expect(mayUseInbox(caller('gp', 'ASP'), 'force:ASP')).toBe(false);
+    expect(mayUseInbox(caller('local-authority', 'ASP'), 'force:ASP')).toBe(false);
+  });
+
   it('no other role uses any inbox, even with a matching organisation code', () => {
     const inboxes: Recipient[] = ['gp:E06000066', 'marac:E06000066', 'exceptions:E06000066', 'la:E06000066'];
-    const others = CLIENT_ROLES.filter((role) => !['gp', 'marac', 'local-authority'].includes(role));
-    expect(others).toEqual(['police', 'unscheduled-care', 'ig-officer', 'ig-officer-national']);
+    const others = CLIENT_ROLES.filter((role) => !['gp', 'marac', 'local-authority', 'police'].includes(role));
+    expect(others).toEqual(['unscheduled-care', 'ig-officer', 'ig-officer-national']);
     for (const role of others) {
       for (const inbox of inboxes) expect(mayUseInbox(caller(role, 'E06000066'), inbox)).toBe(false);
     }

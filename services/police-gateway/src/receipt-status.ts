@@ -1,80 +1,78 @@
-import type { AuditEvent, RecipientStatus } from '@hub/contracts';
+import {
+  DELIVERY_MARKS,
+  deliveryMarkOf,
+  deliveryViewOf,
+  type AuditEvent,
+  type DeliveryMark,
+  type DeliveryMarks,
+  type ReceiptRecipientStatus,
+} from '@hub/contracts';
 import type { RedisClient } from '@hub/redis';
 
 /**
  * Per-recipient delivery status of each receipt, for the submitting force: a Redis view projected from the audit
- * trail (so it can be rebuilt by replaying `audit.events.v1`). Holds recipients, the force's own subject refs,
- * statuses and reason codes: no personal data.
+ * trail (so it can be rebuilt by replaying `audit.events.v1`). Per recipient and subject it keeps each delivery
+ * mark (decided, delivered, fetched, acknowledged, overdue, escalated, closed, not delivered: `DELIVERY_MARKS`) with
+ * the time it first happened, and shows the status they add up to (`deliveryViewOf`). Holds recipients, the
+ * force's own subject refs, reason codes and times: no personal data.
  */
 
-export interface RecipientStatusEntry {
-  readonly recipient: string;
-  readonly subjectRef: string | null;
-  readonly status: RecipientStatus;
-  /** For exceptions: the identity reason code (e.g. `no-match`). */
-  readonly reason: string | null;
-  readonly updatedAt: string;
-}
+export type RecipientStatusEntry = ReceiptRecipientStatus;
 
 const key = (receiptId: string) => `da:receipt:${receiptId}:status`;
 
-// Replaces the entry only when the new status ranks higher, so redelivered or reordered events never go back.
-const ADVANCE = `
-local current = redis.call('hget', KEYS[1], ARGV[1])
-if current then
-  local rank = tonumber(string.match(current, '"rank":(%d+)'))
-  if rank >= tonumber(ARGV[3]) then return 0 end
-end
-redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
-return 1`;
+/** One hash field per recipient, subject and mark (`<recipient>|<subjectRef>|<mark>`), set once: first time kept. */
+const markField = (recipient: string, subjectRef: string | null, mark: DeliveryMark | 'reason') =>
+  `${recipient}|${subjectRef ?? ''}|${mark}`;
 
-// `exception` ranks with `decided`: an unmatched person's item is decided, then delivered to the exceptions inbox.
-const RANK: Record<RecipientStatus, number> = { decided: 1, exception: 1, delivered: 2, fetched: 3, acknowledged: 4 };
+const MARKS = new Set<string>(DELIVERY_MARKS);
 
-/** The status an audit event moves a recipient to, if any. */
-export function statusFromAudit(event: AuditEvent): RecipientStatus | undefined {
-  switch (event.action) {
-    case 'decision-recorded':
-      if (event.decision?.outcome === 'share') return 'decided';
-      if (event.decision?.outcome === 'exception') return 'exception';
-      return undefined;
-    case 'notification-stored':
-      return 'delivered';
-    case 'notification-fetched':
-      return 'fetched';
-    case 'notification-acknowledged':
-      return 'acknowledged';
-    default:
-      return undefined;
-  }
+/** The mark an audit event sets on a police receipt's recipient, if any. */
+export function statusFromAudit(event: AuditEvent): DeliveryMark | undefined {
+  return deliveryMarkOf(event);
 }
 
 export function createReceiptStatusView(redis: RedisClient) {
   return {
-    /** Applies one audit event; idempotent and order-tolerant. */
+    /** Applies one audit event; idempotent and order-tolerant (each mark keeps its first time). */
     async apply(event: AuditEvent): Promise<void> {
-      const status = statusFromAudit(event);
+      const mark = deliveryMarkOf(event);
       // Only police receipts have a status view; plan versions, look-ups and refusals (cpv_, lkp_, cpr_) do not.
-      if (status === undefined || event.receiptId?.startsWith('rcpt_') !== true || event.recipient === null) return;
-      const field = `${event.recipient}|${event.subjectRef ?? ''}`;
-      const entry = {
-        rank: RANK[status],
-        recipient: event.recipient,
-        subjectRef: event.subjectRef,
-        status,
-        reason: status === 'exception' ? event.reason : null,
-        updatedAt: event.at,
-      };
-      await redis.eval(ADVANCE, 1, key(event.receiptId), field, JSON.stringify(entry), String(RANK[status]));
+      if (mark === undefined || event.receiptId?.startsWith('rcpt_') !== true || event.recipient === null) return;
+      const receipt = key(event.receiptId);
+      await redis.hsetnx(receipt, markField(event.recipient, event.subjectRef, mark), event.at);
+      if (mark === 'exception' && event.reason !== null) {
+        await redis.hsetnx(receipt, markField(event.recipient, event.subjectRef, 'reason'), event.reason);
+      }
     },
 
     async entries(receiptId: string): Promise<RecipientStatusEntry[]> {
-      const raw = await redis.hvals(key(receiptId));
-      return raw
-        .map((value) => {
-          const { rank: _rank, ...entry } = JSON.parse(value) as RecipientStatusEntry & { rank: number };
-          return entry;
+      const fields = await redis.hgetall(key(receiptId));
+      const byRecipient = new Map<string, { marks: DeliveryMarks; reason: string | null }>();
+      for (const [field, value] of Object.entries(fields)) {
+        const [recipient, subjectRef, mark] = field.split('|');
+        if (recipient === undefined || subjectRef === undefined || mark === undefined) continue;
+        const id = `${recipient}|${subjectRef}`;
+        const entry = byRecipient.get(id) ?? { marks: {}, reason: null };
+        byRecipient.set(id, entry);
+        if (mark === 'reason') entry.reason = value;
+        else if (MARKS.has(mark)) entry.marks[mark as DeliveryMark] = value;
+      }
+      return [...byRecipient.entries()]
+        .map(([id, { marks, reason }]) => {
+          const [recipient = '', subjectRef = ''] = id.split('|');
+          const view = deliveryViewOf(marks);
+          return {
+            recipient,
+            subjectRef: subjectRef === '' ? null : subjectRef,
+            status: view.status,
+            reason: view.status === 'exception' ? reason : null,
+            updatedAt: Object.values(marks).sort().at(-1) ?? '',
+            deadline: view.deadline,
+            times: view.times,
+          };
         })
+        .filter((entry) => entry.updatedAt !== '')
         .sort(
           (a, b) => a.recipient.localeCompare(b.recipient) || (a.subjectRef ?? '').localeCompare(b.subjectRef ?? ''),
         );

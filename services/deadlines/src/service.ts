@@ -1,0 +1,23 @@
+import { defineService, type HubService, type ServiceDeps } from '@hub/runtime';
+import { deadlineClock, type ClockDeps } from './clock.ts';
+import { deadlineFirer } from './firer.ts';
+import { progressProjector, scheduleProjector } from './projectors.ts';
+import { createDeadlineStore } from './store.ts';
+
+/**
+ * The deadline stage: the deadlines view (each issued notification's deadlines, from `notifications.issued.v1`, and
+ * what met them and what fired, from `audit.events.v1`), the clock that ticks what falls due (a worker, on the hub's
+ * clock `deps.now`), and the stage that fires each tick's due actions once.
+ */
+export function createDeadlinesService(
+  deps: ServiceDeps,
+  clock: Pick<ClockDeps, 'pollMs' | 'batch' | 'retickMs'> = {},
+): HubService {
+  const store = createDeadlineStore(deps.viewRedis('deadlines'));
+  return defineService({
+    name: 'deadlines',
+    steps: [scheduleProjector(store), progressProjector(store), deadlineFirer({ keys: deps.keyStore, store })],
+    workers: [deadlineClock({ store, kafka: deps.kafka, logger: deps.logger, now: deps.now, ...clock })],
+    views: ['deadlines'],
+  });
+}
