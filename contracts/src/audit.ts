@@ -109,6 +109,23 @@ export const auditEvent = z
       .max(200)
       .regex(/^\/[A-Za-z0-9/{}._-]*$/)
       .optional(),
+    /**
+     * On an `audit-searched` event: the search's other filters and order (those naming a record, a person or an inbox
+     * are the event's own `receiptId`, `incidentRef`, `nhsNumber` and `recipient`). Absent on every other event.
+     */
+    searchFilters: z
+      .object({
+        actorClientId: z.string().max(100).optional(),
+        actorOrganisation: z.string().max(12).optional(),
+        action: z.enum(AUDIT_ACTIONS).optional(),
+        rule: z.string().max(40).optional(),
+        outcome: z.enum(DECISION_OUTCOMES).optional(),
+        from: isoDateTime.optional(),
+        to: isoDateTime.optional(),
+        order: z.enum(['oldest', 'newest']),
+      })
+      .strict()
+      .optional(),
     /** On a `rate-limited` event: how many requests of the source were refused in the window. */
     refusedCount: z.int().min(1).optional(),
     /**
@@ -134,37 +151,34 @@ export const auditEvent = z
   .strict();
 export type AuditEvent = z.infer<typeof auditEvent>;
 
-/** An audit event as the audit store keeps it, with its link in its Kafka partition's hash chain. */
+/** Where a stored audit event was recorded: its Kafka record (one event, one record, one leaf). */
+export const auditEventPosition = z.object({ partition: z.int().min(0), offset: z.int().min(0) }).strict();
+
+/**
+ * An audit event as the audit store answers it: the event (the leaf entry's content), where it was recorded, and
+ * its leaf index in the verifiable log (null until the sequencer has placed it, within a second or so).
+ */
 export const storedAuditEvent = auditEvent
-  .extend({
-    chain: z
-      .object({
-        partition: z.int().min(0),
-        position: z.int().min(0),
-        hash: z.string().regex(/^[a-f0-9]{64}$/),
-      })
-      .strict(),
-  })
+  .extend({ position: auditEventPosition, leafIndex: z.int().min(0).nullable() })
   .strict();
+export type StoredAuditEvent = z.infer<typeof storedAuditEvent>;
 
 /** Bounds of a search page's integrity report: the count is exact, the positions listed are at most this many. */
 export const AUDIT_INTEGRITY_LIMITS = { positions: 50 } as const;
 
 /**
- * Stored events the search met but could not read (missing, or no longer a stored audit event): how many, and
- * where they sit in their partition's chain. Never their content.
+ * Stored events the search met but could not read (an entry that is no longer an audit event, does not hash to its
+ * leaf hash, or is not the event its row names): how many, and where each was recorded. Never their content.
  */
 export const auditSearchIntegrity = z
   .object({
     unreadable: z.int().min(0),
-    positions: z
-      .array(z.object({ partition: z.int().min(0), position: z.int().min(0) }).strict())
-      .max(AUDIT_INTEGRITY_LIMITS.positions),
+    positions: z.array(auditEventPosition).max(AUDIT_INTEGRITY_LIMITS.positions),
   })
   .strict();
 
 /**
- * One page of `GET /v1/audit/events`, oldest first; `nextCursor` is null on the last page. `integrity` reports the
+ * One page of `GET /v1/audit/events`, in the order asked for; `nextCursor` is null on the last page. `integrity` reports the
  * unreadable events among those this page read (zero and empty when all were readable).
  */
 export const auditSearchPage = z
@@ -174,28 +188,3 @@ export const auditSearchPage = z
     integrity: auditSearchIntegrity,
   })
   .strict();
-
-const intactChain = z.object({ partition: z.int().min(0), ok: z.literal(true), length: z.int().min(0) }).strict();
-const brokenChain = z.object({ partition: z.int().min(0), ok: z.literal(false), brokenAt: z.int().min(0) }).strict();
-
-/** Answer of `GET /v1/audit/chains/{partition}/verification`. */
-export const auditChainVerification = z.discriminatedUnion('ok', [intactChain, brokenChain]);
-
-/** Bound of `GET /v1/audit/chains/verification`'s list: one entry per partition of the audit topic, far fewer. */
-export const AUDIT_CHAINS_LIMITS = { partitions: 1000 } as const;
-
-/**
- * Answer of `GET /v1/audit/chains/verification`: every partition's result, in partition order; `ok` only when every
- * chain is intact, otherwise the broken ones are those with `ok: false` (each with its first broken position).
- */
-export const auditChainsVerification = z.discriminatedUnion('ok', [
-  z
-    .object({ ok: z.literal(true), partitions: z.array(intactChain).min(1).max(AUDIT_CHAINS_LIMITS.partitions) })
-    .strict(),
-  z
-    .object({
-      ok: z.literal(false),
-      partitions: z.array(auditChainVerification).min(1).max(AUDIT_CHAINS_LIMITS.partitions),
-    })
-    .strict(),
-]);

@@ -12,7 +12,6 @@ import {
   HTTP_ROUTES,
   HTTP_SCHEMAS,
   PROBLEM_TYPE_BASE,
-  auditChainParams,
   auditSearchQuery,
   inboxQuery,
   problemDetails,
@@ -24,7 +23,7 @@ import { NOTIFICATION_KINDS } from './inbox.ts';
 import { ALL_SIGNED_PAYLOADS, SIGNED_PAYLOADS, signedPayload } from './signed-payloads.ts';
 import { STEPS, type Step } from './steps.ts';
 import { deadLetterTopicName, defineTopic, DAYS, type TopicSpec } from './topic.ts';
-import { ALL_TOPICS, auditEventsTopic, daIncidentReceivedTopic, serviceStarted } from './topics.ts';
+import { ALL_TOPICS, daIncidentReceivedTopic, serviceStarted } from './topics.ts';
 
 const documents = buildDocuments();
 const { openapi, asyncapi } = documents;
@@ -188,20 +187,23 @@ describe('OpenAPI document', () => {
       'police',
     ]);
     expect(operation('/v1/audit/events', 'get')['x-roles']).toEqual(['ig-officer', 'ig-officer-national']);
-    expect(operation('/v1/audit/chains/{partition}/verification', 'get')['x-roles']).toEqual([
-      'ig-officer',
-      'ig-officer-national',
-    ]);
     for (const path of ['/.well-known/jwks.json', '/health/live', '/health/ready']) {
       expect(operation(path, 'get')['x-roles'], path).toEqual([]);
     }
     const query = operation('/v1/audit/events', 'get')['parameters'];
     expect(Array.isArray(query) ? query.map((p) => object(p, 'parameter')['name'] ?? null) : []).toEqual([
       'receiptId',
+      'incidentRef',
       'nhsNumber',
       'recipient',
+      'actorClientId',
+      'actorOrganisation',
+      'action',
+      'rule',
+      'outcome',
       'from',
       'to',
+      'order',
       'cursor',
       'limit',
       null,
@@ -608,8 +610,11 @@ describe('http-api.ts', () => {
     expect(inboxQuery.safeParse({ page: '2' }).success).toBe(false);
     expect(auditSearchQuery.safeParse({ nhsNumber: '9990000018' }).success).toBe(true);
     expect(auditSearchQuery.safeParse({ nhsNumber: '9990000019' }).success).toBe(false);
-    expect(auditChainParams.parse({ partition: '5' })).toEqual({ partition: auditEventsTopic.partitions - 1 });
-    expect(auditChainParams.safeParse({ partition: String(auditEventsTopic.partitions) }).success).toBe(false);
+    expect(auditSearchQuery.parse({ action: 'audit-searched', outcome: 'withhold' })).toMatchObject({
+      order: 'oldest',
+    });
+    expect(auditSearchQuery.safeParse({ order: 'sideways' }).success).toBe(false);
+    expect(auditSearchQuery.safeParse({ incidentRef: 'ASP:INC 1' }).success).toBe(false);
   });
 
   it('accepts the documented problem and token shapes, and refuses extra token fields', () => {

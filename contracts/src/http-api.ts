@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { auditChainVerification, auditChainsVerification, auditSearchPage, storedAuditEvent } from './audit.ts';
+import { AUDIT_ACTIONS, auditSearchPage, storedAuditEvent } from './audit.ts';
 import type { ClientRole } from './callers.ts';
 import {
   FGM_REFUSAL_REASONS,
@@ -30,7 +30,7 @@ import {
   notificationContentView,
   safeguardingDashboard,
 } from './console.ts';
-import { DECISION_LIMITS } from './decisions.ts';
+import { DECISION_LIMITS, DECISION_OUTCOMES } from './decisions.ts';
 import {
   DELIVERY_STATUSES,
   cpPlanDeliveryStatus,
@@ -42,7 +42,6 @@ import { daIncidentSubmission } from './domestic-abuse.ts';
 import { isoDateTime, nhsNumber, recipient } from './identifiers.ts';
 import { INBOX_LIMITS, inboxAcknowledgement, inboxItem, inboxPage, notificationId } from './inbox.ts';
 import type { HubViewName } from './state.ts';
-import { auditEventsTopic } from './topics.ts';
 
 /**
  * The hub's public HTTP API as data, in one place: every route with its method, path (OpenAPI form,
@@ -335,19 +334,44 @@ export type Jwks = z.infer<typeof jwks>;
 
 export const AUDIT_SEARCH_LIMITS = { pageSize: 200, defaultPageSize: 50 } as const;
 
-/** Filters of `GET /v1/audit/events`; every filter given must match. Times are inclusive. */
 /** Any record id an audit event can concern: DA receipt, plan version, plan refusal, flag look-up, FGM version. */
 const auditRecordId = z
   .string()
   .regex(/^(rcpt|cpv|cpr|lkp|fgv)_[a-f0-9]{32}$/, 'must be a receipt, plan version, refusal, look-up or FGM id');
 
+/** The orders of a search: by the time of the event, then where it was recorded (partition, offset). */
+export const AUDIT_SEARCH_ORDERS = ['oldest', 'newest'] as const;
+
+/** Filters of `GET /v1/audit/events`; every filter given must match (AND). Times are inclusive. */
 export const auditSearchQuery = z
   .object({
     receiptId: auditRecordId.optional(),
+    /** The submitter's reference: `<force>:<incidentId>`, `<ONS code>:<planId>` or `<ODS code>:<indicatorId>`. */
+    incidentRef: z
+      .string()
+      .regex(/^[A-Z0-9]{1,12}:[A-Za-z0-9/._-]{1,64}$/, 'must be an organisation code, a colon and a reference')
+      .optional(),
     nhsNumber: nhsNumber.optional(),
     recipient: recipient.optional(),
+    actorClientId: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1 to 100 letters, digits or . _ -')
+      .optional(),
+    actorOrganisation: z
+      .string()
+      .regex(/^[A-Z0-9]{1,12}$/, 'must be an organisation code')
+      .optional(),
+    action: z.enum(AUDIT_ACTIONS).optional(),
+    /** A decision's rule (e.g. `DA-GP-VICTIM`). */
+    rule: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be a rule id')
+      .optional(),
+    /** A decision's outcome. */
+    outcome: z.enum(DECISION_OUTCOMES).optional(),
     from: isoDateTime.optional(),
     to: isoDateTime.optional(),
+    order: z.enum(AUDIT_SEARCH_ORDERS).default('oldest'),
     cursor: pageCursor.optional(),
     limit: pageLimit(AUDIT_SEARCH_LIMITS.pageSize, AUDIT_SEARCH_LIMITS.defaultPageSize),
   })
@@ -357,22 +381,6 @@ export const auditSearchQuery = z
       ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
     }
   });
-
-export const auditChainParams = z
-  .object({
-    partition: z
-      .string()
-      .regex(/^\d{1,4}$/, 'must be a partition number')
-      .transform(Number)
-      .pipe(
-        z
-          .int()
-          .min(0)
-          .max(auditEventsTopic.partitions - 1),
-      )
-      .describe(`A partition of ${auditEventsTopic.name}: 0 to ${auditEventsTopic.partitions - 1}.`),
-  })
-  .strict();
 
 // ---------------------------------------------------------------------------------------------------------------
 // Health
@@ -394,7 +402,7 @@ export const HTTP_TAGS = {
   'child-protection':
     'Local authorities record child protection plans; GP practices and unscheduled-care settings look children ' +
     'up (CP-IS style) and record FGM indicators (FGM-IS style).',
-  audit: 'IG officers search the tamper-evident audit trail and verify its hash chains.',
+  audit: 'IG officers search the audit trail; anyone may check the verifiable log it is a part of.',
   console:
     "The IG console: people sign in (local accounts or OpenID Connect) for a session cookie; the console's " +
     'timeline, content views and dashboard, and its static files at /console/.',
@@ -846,8 +854,9 @@ export const HTTP_ROUTES = {
     tag: 'audit',
     summary: 'Search the audit trail',
     description:
-      "Events matching every filter given, oldest first, each with its link in its partition's hash chain. " +
-      'The search itself is audited (audit-searched).',
+      'Events matching every filter given (AND), oldest or newest first, each with where it was recorded and its ' +
+      "leaf index in the verifiable log. An area IG officer sees only what concerns their organisation's area. " +
+      'The search itself is audited (audit-searched) before anything is read.',
     reads: ['audit'],
     roles: ['ig-officer', 'ig-officer-national'],
     query: auditSearchQuery,
@@ -858,47 +867,6 @@ export const HTTP_ROUTES = {
       ...BEARER_PROBLEMS,
       ...SERVER_PROBLEMS,
     ],
-  }),
-
-  verifyAuditChain: defineRoute({
-    operationId: 'verifyAuditChain',
-    method: 'get',
-    path: '/v1/audit/chains/{partition}/verification',
-    tag: 'audit',
-    summary: "Verify one partition's audit hash chain",
-    description:
-      'Recomputes the chain (chainHash = sha256(previous chainHash + canonical event)) over every stored event ' +
-      'of the partition; answers the first broken position, if any.',
-    reads: ['audit'],
-    roles: ['ig-officer', 'ig-officer-national'],
-    params: auditChainParams,
-    responses: {
-      200: { description: 'The verification result.', schema: auditChainVerification, headers: CACHE_NO_STORE },
-    },
-    problemSchema: problemDetails,
-    problems: [
-      problem('validation-failed', 'Not a partition of the audit topic.'),
-      ...BEARER_PROBLEMS,
-      ...SERVER_PROBLEMS,
-    ],
-  }),
-
-  verifyAuditChains: defineRoute({
-    operationId: 'verifyAuditChains',
-    method: 'get',
-    path: '/v1/audit/chains/verification',
-    tag: 'audit',
-    summary: "Verify every partition's audit hash chain in one call",
-    description:
-      `Verifies the chain of each partition of ${auditEventsTopic.name} (0 to ${auditEventsTopic.partitions - 1}) as ` +
-      'verifyAuditChain does, and answers each result in partition order; ok only when every chain is intact.',
-    reads: ['audit'],
-    roles: ['ig-officer', 'ig-officer-national'],
-    responses: {
-      200: { description: "Every partition's result.", schema: auditChainsVerification, headers: CACHE_NO_STORE },
-    },
-    problemSchema: problemDetails,
-    problems: [...BEARER_PROBLEMS, ...SERVER_PROBLEMS],
   }),
 
   // -------------------------------------------------------------------------------------------------------------
@@ -1226,8 +1194,6 @@ export const HTTP_SCHEMAS = {
   Jwk: jwk,
   AuditSearchPage: auditSearchPage,
   StoredAuditEvent: storedAuditEvent,
-  AuditChainVerification: auditChainVerification,
-  AuditChainsVerification: auditChainsVerification,
   HealthLive: healthLive,
   HealthReady: healthReady,
   ...CONSOLE_SCHEMAS,

@@ -74,7 +74,6 @@ describe('every piece of Redis state is listed (contracts/src/state.ts)', () => 
     const files = new Set(found.map((literal) => literal.file));
     for (const file of [
       'services/inbox/src/store.ts',
-      'services/audit/src/store.ts',
       'services/police-gateway/src/receipt-status.ts',
       'services/dispatcher/src/lineage.ts',
       'packages/auth/src/token-endpoint.ts',
@@ -82,7 +81,6 @@ describe('every piece of Redis state is listed (contracts/src/state.ts)', () => 
     ]) {
       expect(files).toContain(file);
     }
-    expect(found).toContainEqual({ file: 'services/audit/src/store.ts', key: 'audit:index:time' });
     expect(found).toContainEqual({ file: 'services/inbox/src/store.ts', key: 'inbox:*:lock' });
   });
 

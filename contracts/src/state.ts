@@ -23,7 +23,13 @@ interface StateEntry {
   readonly owner: string;
 }
 
-export type ViewEntry = StateEntry;
+export interface ViewEntry extends StateEntry {
+  /**
+   * Where the view is kept: Redis (the default: its keys under a generation's key space) or PostgreSQL (its tables,
+   * made by its service's migrations, in a schema per generation; `keys` empty). Either is rebuilt the same way.
+   */
+  readonly store?: 'redis' | 'postgres';
+}
 
 export interface CacheEntry extends StateEntry {
   /** Why losing it (a Redis wipe or restart) is harmless. */
@@ -38,9 +44,10 @@ export const HUB_VIEWS = {
     owner: 'services/inbox/src/store.ts',
   },
   audit: {
-    description: 'The audit trail, searchable, hash-chained per partition.',
-    keys: ['audit:*'],
-    owner: 'services/audit/src/store.ts',
+    description: 'The audit trail, searchable, and its verifiable log (PostgreSQL).',
+    store: 'postgres',
+    keys: [],
+    owner: 'services/audit/src/store.ts, services/audit/src/log',
   },
   'incident-versions': {
     description:
@@ -174,6 +181,12 @@ export const VIEW_KEY_PATTERNS = [
   'views:redis-run-id',
   'gen:*',
 ] as const;
+
+/** Where a view is kept (`ViewEntry.store`). */
+export function viewStore(view: HubViewName): 'redis' | 'postgres' {
+  const entry: ViewEntry = HUB_VIEWS[view];
+  return entry.store ?? 'redis';
+}
 
 type ViewStep = (StageStep & { readonly view: HubViewName }) | ProjectorStep;
 

@@ -289,7 +289,7 @@ export const STEPS = {
   auditStore: step({
     kind: 'projector',
     service: 'audit',
-    description: 'Every audit event into the searchable, hash-chained store.',
+    description: 'Every audit event into the searchable store (PostgreSQL), one transaction per fetched batch.',
     groupId: 'audit-store',
     input: AUDIT,
     view: 'audit',
@@ -299,7 +299,7 @@ export const STEPS = {
     service: 'audit',
     description: 'Every search is audited before anything is read.',
     transactionalId: null,
-    operations: ['searchAuditEvents', 'verifyAuditChain', 'verifyAuditChains'],
+    operations: ['searchAuditEvents'],
     outputs: [AUDIT],
   }),
   consoleRequests: step({

@@ -1,11 +1,13 @@
 export {
   createAuditStore,
-  chainHash,
+  entryOf,
+  leafHash,
   type AuditStore,
   type AuditQuery,
-  type AuditSearchResult,
-  type StoredAuditEvent,
-  type UnreadableAuditEvent,
+  type AuditOrder,
+  type AuditPosition,
+  type AuditRecord,
+  type FoundAuditRow,
 } from './store.ts';
 export { auditSearchPageOf, type AuditSearchPage } from './page.ts';
 export {
@@ -19,4 +21,5 @@ export {
 export { createAuditService } from './service.ts';
 export { auditProjector } from './projector.ts';
 export { auditRoutes, AUDIT_PAGE_LIMITS, type AuditRoutesDeps } from './routes.ts';
-export { encodeAuditCursor, decodeAuditCursor, type AuditCursor } from './cursor.ts';
+export { encodeAuditCursor, decodeAuditCursor, auditCursorFromQuery, type AuditCursor } from './cursor.ts';
+export { AUDIT_MIGRATIONS, AUDIT_STORE_MIGRATIONS } from './migrations.ts';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { actorOf, auditEvent } from '@hub/audit';
-import { AUDIT_SEARCH_LIMITS, auditEventsTopic, HTTP_ROUTES, STEPS } from '@hub/contracts';
+import { AUDIT_SEARCH_LIMITS, auditEventsTopic, HTTP_ROUTES, STEPS, type AuditEvent } from '@hub/contracts';
 import { bindRoute, type RouteBinding } from '@hub/http';
 import { requestPublish, type KafkaClient } from '@hub/kafka';
-import { auditCursor } from './cursor.ts';
+import { auditCursorFromQuery } from './cursor.ts';
 import { auditSearchPageOf } from './page.ts';
 import { auditScopeOf, scopeReason } from './scope.ts';
 import type { AuditStore } from './store.ts';
@@ -20,50 +20,69 @@ export interface AuditRoutesDeps {
 }
 
 /**
- * `searchAuditEvents`, `verifyAuditChain` and `verifyAuditChains` (contracts/src/http-api.ts), for IG officers. A
- * search is scoped to the officer's area (a national IG officer sees all: scope.ts); a verification reveals positions
- * and counts only, never content, so any IG officer may run it, for one partition or for all in one call. Every
- * filter is optional and they combine with AND; with none, an officer browses the trail by time, oldest first. A
- * search is itself audited (`audit-searched`, with what was searched for) and the event is committed to Kafka before
- * anything is read, so nobody looks at the trail unaudited; if Kafka fails, 503.
+ * `searchAuditEvents` (contracts/src/http-api.ts), for IG officers. A search is scoped to the officer's area (a
+ * national IG officer sees all: scope.ts). Every filter is optional and they combine with AND; with none, an officer
+ * browses the trail by time. A search is itself audited (`audit-searched`, with everything searched for) and the
+ * event is committed to Kafka before anything is read, so nobody looks at the trail unaudited; if Kafka fails, 503.
  */
 export function auditRoutes(deps: AuditRoutesDeps): RouteBinding[] {
   const { store, kafka } = deps;
   return [
     bindRoute(HTTP_ROUTES.searchAuditEvents, async ({ caller, query, request }) => {
-      const after = query.cursor === undefined ? undefined : auditCursor.fromQuery(query.cursor);
+      const after = query.cursor === undefined ? undefined : auditCursorFromQuery(query.cursor, query.order);
       const scope = auditScopeOf(caller);
+      const searchFilters: NonNullable<AuditEvent['searchFilters']> = {
+        ...(query.actorClientId === undefined ? {} : { actorClientId: query.actorClientId }),
+        ...(query.actorOrganisation === undefined ? {} : { actorOrganisation: query.actorOrganisation }),
+        ...(query.action === undefined ? {} : { action: query.action }),
+        ...(query.rule === undefined ? {} : { rule: query.rule }),
+        ...(query.outcome === undefined ? {} : { outcome: query.outcome }),
+        ...(query.from === undefined ? {} : { from: query.from }),
+        ...(query.to === undefined ? {} : { to: query.to }),
+        order: query.order,
+      };
       // Each search is its own act (two identical searches are two events): a nonce keeps them apart.
-      const searched = auditEvent(
-        SERVICE,
-        'audit-searched',
-        deps.now(),
-        {
-          actor: actorOf(caller),
-          receiptId: query.receiptId ?? null,
-          nhsNumber: query.nhsNumber ?? null,
-          recipient: query.recipient ?? null,
-          reason: scopeReason(scope),
-        },
-        [randomUUID()],
-      );
+      const searched: AuditEvent = {
+        ...auditEvent(
+          SERVICE,
+          'audit-searched',
+          deps.now(),
+          {
+            actor: actorOf(caller),
+            receiptId: query.receiptId ?? null,
+            incidentRef: query.incidentRef ?? null,
+            nhsNumber: query.nhsNumber ?? null,
+            recipient: query.recipient ?? null,
+            reason: scopeReason(scope),
+          },
+          [randomUUID()],
+        ),
+        searchFilters,
+      };
       // Kafka unavailable: DependencyUnavailableError, 503 `not-ready`, and nothing is read.
       await requestPublish(kafka, STEPS.auditRequests, auditEventsTopic, [
         { key: query.receiptId ?? caller.organisation, value: searched },
       ]);
 
-      // One more than the page, to know whether there is a next page without a trailing empty one.
+      // One more row than the page, to know whether there is a next page without a trailing empty one.
       const found = await store.search({
         receiptId: query.receiptId,
+        incidentRef: query.incidentRef,
         nhsNumber: query.nhsNumber,
         recipient: query.recipient,
+        actorClientId: query.actorClientId,
+        actorOrganisation: query.actorOrganisation,
+        action: query.action,
+        rule: query.rule,
+        outcome: query.outcome,
         from: query.from === undefined ? undefined : new Date(query.from),
         to: query.to === undefined ? undefined : new Date(query.to),
+        order: query.order,
         after,
         limit: query.limit + 1,
         scope,
       });
-      const page = auditSearchPageOf(found, query.limit);
+      const page = auditSearchPageOf(found, query.limit, query.order);
       request.log.info({ results: page.items.length, auditEventId: searched.eventId }, 'audit searched');
       if (page.integrity.unreadable > 0) {
         // Positions only: an unreadable event's content is never logged.
@@ -73,26 +92,6 @@ export function auditRoutes(deps: AuditRoutesDeps): RouteBinding[] {
         );
       }
       return page;
-    }),
-
-    bindRoute(HTTP_ROUTES.verifyAuditChain, async ({ params, request }) => {
-      const { partition } = params;
-      const result = await store.verifyChain(partition);
-      request.log.info({ partition, ok: result.ok }, 'audit chain verified');
-      return { partition, ...result };
-    }),
-
-    bindRoute(HTTP_ROUTES.verifyAuditChains, async ({ request }) => {
-      const partitions = await Promise.all(
-        Array.from({ length: auditEventsTopic.partitions }, async (_, partition) => ({
-          partition,
-          ...(await store.verifyChain(partition)),
-        })),
-      );
-      const intact = partitions.filter((result): result is Extract<typeof result, { ok: true }> => result.ok);
-      const broken = partitions.filter((result) => !result.ok).map((result) => result.partition);
-      request.log.info({ partitions: partitions.length, broken }, 'audit chains verified');
-      return broken.length === 0 ? { ok: true as const, partitions: intact } : { ok: false as const, partitions };
     }),
   ];
 }

@@ -1,320 +1,303 @@
 import { createHash } from 'node:crypto';
-import { AUDIT_INTEGRITY_LIMITS, canonicalJson, storedAuditEvent, type AuditEvent } from '@hub/contracts';
-import type { RedisClient } from '@hub/redis';
+import { auditEvent, canonicalJson, type AuditEvent, type StoredAuditEvent } from '@hub/contracts';
+import type { Postgres } from '@hub/postgres';
 import { placeEvent, type AuditScope, type EventPlacement, type PracticeAreas } from './scope.ts';
 
 /**
- * The audit store: a Redis view of `audit.events.v1`, searchable by receipt, NHS number, recipient and time, and
- * tamper-evident. Each Kafka partition's events form a hash chain (`chainHash = sha256(previous chainHash +
- * canonical event)`), so editing or deleting a stored event breaks every later link; `verifyChain` checks it.
- * Kafka stays the record: the store can be rebuilt by replaying the topic.
+ * The audit store: a PostgreSQL view of `audit.events.v1`, one row per Kafka record (services/audit/src/migrations.ts).
+ * Each row keeps the event's canonical bytes (`entry`, the leaf of the verifiable log) and the columns that find it;
+ * search answers what the entry says, never the columns. Kafka stays the record: the store is rebuilt by replaying
+ * the topic into a new generation (README "Generations").
  */
-export interface StoredAuditEvent extends AuditEvent {
-  readonly chain: { readonly partition: number; readonly position: number; readonly hash: string };
+
+/** One record of audit.events.v1 as the projector hands it over. */
+export interface AuditRecord {
+  readonly partition: number;
+  /** Kafka's offset, a decimal string. */
+  readonly offset: string;
+  readonly event: AuditEvent;
 }
+
+/** Where a search continues from: the last row of the previous page, in the search's order. */
+export interface AuditPosition {
+  readonly time: number;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export type AuditOrder = 'oldest' | 'newest';
 
 export interface AuditQuery {
   readonly receiptId?: string | undefined;
+  readonly incidentRef?: string | undefined;
   readonly nhsNumber?: string | undefined;
   readonly recipient?: string | undefined;
+  readonly actorClientId?: string | undefined;
+  readonly actorOrganisation?: string | undefined;
+  readonly action?: AuditEvent['action'] | undefined;
+  readonly rule?: string | undefined;
+  readonly outcome?: NonNullable<AuditEvent['decision']>['outcome'] | undefined;
   readonly from?: Date | undefined;
   readonly to?: Date | undefined;
-  /** Continue after this event (the last one of the previous page). */
-  readonly after?: { readonly time: number; readonly eventId: string } | undefined;
+  readonly order: AuditOrder;
+  /** Continue after this row (the last one of the previous page). */
+  readonly after?: AuditPosition | undefined;
+  /** Rows to read (readable or not). */
   readonly limit: number;
   /** Whose events may be returned (see scope.ts). */
   readonly scope: AuditScope;
 }
 
-/** A stored event the search met but could not read; where it sits in its chain, if recorded. Never content. */
-export interface UnreadableAuditEvent {
-  /** Its index score (event time, ms) and id: where it falls in the search order. */
-  readonly time: number;
-  readonly eventId: string;
-  readonly partition: number | undefined;
-  readonly position: number | undefined;
+/** One row a search read: its event, or undefined when the stored entry cannot be trusted (see `readEntry`). */
+export interface FoundAuditRow {
+  readonly position: AuditPosition;
+  readonly stored: StoredAuditEvent | undefined;
 }
 
-export interface AuditSearchResult {
-  /** Matching events, oldest first, at most `limit`. */
-  readonly events: StoredAuditEvent[];
-  /** Unreadable events among those scanned, in search order. */
-  readonly unreadable: UnreadableAuditEvent[];
+/** Leaf hash of RFC 9162 (2.1.1): SHA-256 of 0x00 and the entry. */
+export function leafHash(entry: Buffer): Buffer {
+  return createHash('sha256').update(Buffer.of(0)).update(entry).digest();
 }
 
-const GENESIS = '0'.repeat(64);
-/** Links read per round trip by verifyChain. */
-const CHAIN_BATCH = 500;
-
-/** A stored event, or undefined when the stored text is not one (tampering shows as a broken link, not a 500). */
-function parseStored(value: string): StoredAuditEvent | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-  const chain: unknown = typeof parsed === 'object' && parsed !== null ? Reflect.get(parsed, 'chain') : undefined;
-  return typeof chain === 'object' && chain !== null ? (parsed as StoredAuditEvent) : undefined;
+/** The leaf entry of an event: its canonical JSON, UTF-8. */
+export function entryOf(event: AuditEvent): Buffer {
+  return Buffer.from(canonicalJson(event), 'utf8');
 }
 
-/** A stored event for search: it must be a whole stored audit event, and the one its key names. */
-function readStored(value: string | null, eventId: string): StoredAuditEvent | undefined {
-  if (value === null) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-  const stored = storedAuditEvent.safeParse(parsed);
-  return stored.success && stored.data.eventId === eventId ? stored.data : undefined;
-}
+/** A column of the row insert, as an array parameter of `unnest`. */
+const COLUMNS = [
+  ['kafka_partition', 'int'],
+  ['kafka_offset', 'bigint'],
+  ['event_id', 'text'],
+  ['at', 'timestamptz'],
+  ['service', 'text'],
+  ['action', 'text'],
+  ['trace_id', 'text'],
+  ['receipt_id', 'text'],
+  ['incident_ref', 'text'],
+  ['subject_ref', 'text'],
+  ['nhs_number', 'text'],
+  ['recipient', 'text'],
+  ['notification_id', 'text'],
+  ['actor_client_id', 'text'],
+  ['actor_role', 'text'],
+  ['actor_organisation', 'text'],
+  ['decision_rule', 'text'],
+  ['policy_version', 'text'],
+  ['outcome', 'text'],
+  ['reason', 'text'],
+  ['scopes', 'text'], // comma-joined codes ([A-Z0-9] only): unnest takes no ragged array of arrays
+  ['inherits_areas', 'boolean'],
+  ['entry', 'bytea'],
+  ['leaf_hash', 'bytea'],
+] as const;
 
-const keys = {
-  event: (eventId: string) => `audit:event:${eventId}`,
-  head: (partition: number) => `audit:chain:${partition}:head`,
-  link: (partition: number) => `audit:chain:${partition}:links`,
-  byTime: 'audit:index:time',
-  byReceipt: (receiptId: string) => `audit:index:receipt:${receiptId}`,
-  byNhsNumber: (nhsNumber: string) => `audit:index:nhs:${nhsNumber}`,
-  byRecipient: (recipient: string) => `audit:index:recipient:${recipient}`,
-  byScope: (code: string) => `audit:index:scope:${code}`,
-  /** Hash: event id -> `<partition>:<position>`, so an event that no longer parses can still be located. */
-  positions: 'audit:positions',
-  /** Set: the areas a record (receipt, plan version, …) reached. */
-  recordAreas: (record: string) => `audit:record:${record}:areas`,
-  /** Sorted set: the record's events with no area of their own; they take each area the record reaches. */
-  recordArealess: (record: string) => `audit:record:${record}:arealess`,
-};
+const INSERT_EVENTS = `
+INSERT INTO audit_events (${COLUMNS.map(([name]) => name).join(', ')})
+SELECT ${COLUMNS.map(([name], i) => (name === 'scopes' ? `string_to_array(c${i}, ',')` : `c${i}`)).join(', ')}
+FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
+  AS r(${COLUMNS.map((_, i) => `c${i}`).join(', ')})
+ON CONFLICT (kafka_partition, kafka_offset) DO NOTHING`;
 
-// Stores the event and extends its partition's chain atomically, only if the chain head is still `previous`.
-// Returns 1 stored, 0 already stored (redelivery), -1 head moved (a concurrent writer; retry).
-const APPEND = `
-if redis.call('exists', KEYS[1]) == 1 then return 0 end
-local head = redis.call('get', KEYS[2]) or ARGV[1]
-if head ~= ARGV[2] then return -1 end
-redis.call('set', KEYS[1], ARGV[3])
-redis.call('set', KEYS[2], ARGV[4])
-redis.call('rpush', KEYS[3], ARGV[5])
-redis.call('hset', KEYS[4], ARGV[5], ARGV[7])
-local score = tonumber(ARGV[6])
-for i = 5, #KEYS do redis.call('zadd', KEYS[i], score, ARGV[5]) end
-return 1`;
-
-// Adds every member of KEYS[2] (a record's area-less events) to KEYS[1] (an area's scope index), with its score.
-const COPY_INTO = `
-local items = redis.call('zrange', KEYS[2], 0, -1, 'WITHSCORES')
-for i = 1, #items, 2 do redis.call('zadd', KEYS[1], items[i + 1], items[i]) end
-return #items / 2`;
-
-function indexKeys(event: AuditEvent): string[] {
+function rowOf(record: AuditRecord, placement: EventPlacement): unknown[] {
+  const { event } = record;
+  const entry = entryOf(event);
   return [
-    keys.byTime,
-    ...(event.receiptId === null ? [] : [keys.byReceipt(event.receiptId)]),
-    ...(event.nhsNumber === null ? [] : [keys.byNhsNumber(event.nhsNumber)]),
-    ...(event.recipient === null ? [] : [keys.byRecipient(event.recipient)]),
+    record.partition,
+    record.offset,
+    event.eventId,
+    event.at,
+    event.service,
+    event.action,
+    event.traceId,
+    event.receiptId,
+    event.incidentRef,
+    event.subjectRef,
+    event.nhsNumber,
+    event.recipient,
+    event.notificationId,
+    event.actor?.clientId ?? null,
+    event.actor?.role ?? null,
+    event.actor?.organisation ?? null,
+    event.decision?.rule ?? null,
+    event.decision?.policyVersion ?? null,
+    event.decision?.outcome ?? null,
+    event.reason,
+    [...placement.scopes].sort().join(','),
+    inheritsAreas(placement),
+    entry,
+    leafHash(entry),
   ];
 }
 
-export function chainHash(previous: string, event: AuditEvent): string {
-  return createHash('sha256').update(previous).update(canonicalJson(event)).digest('hex');
+/** An event with no area of its own that belongs to a record takes every area the record reaches (scope.ts). */
+function inheritsAreas(placement: EventPlacement): boolean {
+  return placement.record !== null && placement.areas.length === 0;
 }
 
-/** Parses `<partition>:<position>` as kept in `audit:positions`. */
-function positionOf(value: string | null): { partition: number | undefined; position: number | undefined } {
-  const match = value === null ? null : /^(\d{1,4}):(\d{1,15})$/.exec(value);
-  return match === null
-    ? { partition: undefined, position: undefined }
-    : { partition: Number(match[1]), position: Number(match[2]) };
+/** Columns of a search's filters, with the event field each must match (checked again on the entry). */
+const FILTERS = [
+  ['receiptId', 'receipt_id', (e: AuditEvent) => e.receiptId],
+  ['incidentRef', 'incident_ref', (e: AuditEvent) => e.incidentRef],
+  ['nhsNumber', 'nhs_number', (e: AuditEvent) => e.nhsNumber],
+  ['recipient', 'recipient', (e: AuditEvent) => e.recipient],
+  ['actorClientId', 'actor_client_id', (e: AuditEvent) => e.actor?.clientId ?? null],
+  ['actorOrganisation', 'actor_organisation', (e: AuditEvent) => e.actor?.organisation ?? null],
+  ['action', 'action', (e: AuditEvent) => e.action],
+  ['rule', 'decision_rule', (e: AuditEvent) => e.decision?.rule ?? null],
+  ['outcome', 'outcome', (e: AuditEvent) => e.decision?.outcome ?? null],
+] as const satisfies readonly (readonly [keyof AuditQuery, string, (event: AuditEvent) => string | null])[];
+
+interface Row {
+  kafka_partition: number;
+  kafka_offset: string;
+  at: Date;
+  event_id: string;
+  leaf_index: string | null;
+  entry: Buffer;
+  leaf_hash: Buffer;
 }
 
 /**
- * `directory` maps practices to their local authorities when an event is placed in the scope indexes (scope.ts).
+ * The event a row's entry holds, or undefined when it cannot be trusted: not an audit event, not the bytes its leaf
+ * hash was computed from, not the event the row names, or not matching the filters that found it (an edited column).
  */
-export function createAuditStore(redis: RedisClient, directory: PracticeAreas) {
-  /** Stores and chains the event, then places it in the scope indexes (again on a redelivery: idempotent). */
-  async function append(event: AuditEvent, partition: number): Promise<'stored' | 'duplicate'> {
-    const result = await chain(event, partition);
-    await place(event, await placeEvent(event, directory));
-    return result;
+function readEntry(row: Row, query: AuditQuery): AuditEvent | undefined {
+  if (!leafHash(row.entry).equals(row.leaf_hash)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(row.entry.toString('utf8'));
+  } catch {
+    return undefined;
   }
+  const checked = auditEvent.safeParse(parsed);
+  if (!checked.success || checked.data.eventId !== row.event_id) return undefined;
+  const event = checked.data;
+  for (const [name, , field] of FILTERS) {
+    if (query[name] !== undefined && field(event) !== query[name]) return undefined;
+  }
+  return event;
+}
 
-  async function chain(event: AuditEvent, partition: number): Promise<'stored' | 'duplicate'> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const previous = (await redis.get(keys.head(partition))) ?? GENESIS;
-      const position = await redis.llen(keys.link(partition));
-      const hash = chainHash(previous, event);
-      const stored: StoredAuditEvent = { ...event, chain: { partition, position, hash } };
-      const index = indexKeys(event);
-      const result = (await redis.eval(
-        APPEND,
-        4 + index.length,
-        keys.event(event.eventId),
-        keys.head(partition),
-        keys.link(partition),
-        keys.positions,
-        ...index,
-        GENESIS,
-        previous,
-        JSON.stringify(stored),
-        hash,
-        event.eventId,
-        String(Date.parse(event.at)),
-        `${partition}:${position}`,
-      )) as number;
-      if (result === 1) return 'stored';
-      if (result === 0) return 'duplicate';
+/** `directory` maps practices to their local authorities when an event is placed (scope.ts). */
+export function createAuditStore(postgres: Postgres, directory: PracticeAreas) {
+  /**
+   * Stores records (any partitions), in one transaction with each partition's progress (`audit_projection`):
+   * every record once (a redelivered one changes nothing), and the scope of each event, inherited record areas
+   * included, whatever order the records of one record id arrive in (the records touched are locked first, in order,
+   * so two batches placing the same record take turns).
+   */
+  async function project(records: readonly AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    // The directory is read before the transaction: no connection held while it answers.
+    const placed = await Promise.all(
+      records.map(async (record) => ({ record, placement: await placeEvent(record.event, directory) })),
+    );
+    const placements = placed.map(({ placement }) => placement);
+    const rows = placed.map(({ record, placement }) => rowOf(record, placement));
+    const columns = COLUMNS.map((_, c) => rows.map((row) => row[c]));
+    const recordAreas = placements.flatMap(({ record, recordAreas: areas }) =>
+      record === null ? [] : areas.map((area) => [record, area] as const),
+    );
+    const touched = [
+      ...new Set(
+        placements.flatMap((placement) =>
+          placement.record !== null && (placement.recordAreas.length > 0 || inheritsAreas(placement))
+            ? [placement.record]
+            : [],
+        ),
+      ),
+    ].sort();
+    const progress = new Map<number, bigint>();
+    for (const { partition, offset } of records) {
+      const next = BigInt(offset) + 1n;
+      if ((progress.get(partition) ?? 0n) < next) progress.set(partition, next);
     }
-    throw new Error('audit chain head kept moving; is a second writer consuming the same partition?');
+
+    await postgres.transaction(async (tx) => {
+      if (touched.length > 0) {
+        await tx.query(
+          `SELECT count(pg_advisory_xact_lock(hashtext('hub.audit.record'), hashtext($1 || ':' || record)))
+           FROM (SELECT record FROM unnest($2::text[]) AS record ORDER BY record) AS sorted`,
+          [postgres.schema, touched],
+        );
+      }
+      await tx.query(INSERT_EVENTS, columns);
+      if (recordAreas.length > 0) {
+        await tx.query(
+          `INSERT INTO audit_record_areas (record_id, area)
+           SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+          [recordAreas.map(([record]) => record), recordAreas.map(([, area]) => area)],
+        );
+      }
+      if (touched.length > 0) {
+        // Every area-less event of the records touched takes each area its record reaches (sorted, so a rebuild
+        // writes the same array whatever the arrival order).
+        await tx.query(
+          `UPDATE audit_events AS e
+           SET scopes = ARRAY(SELECT DISTINCT code FROM unnest(e.scopes || r.areas) AS code ORDER BY code)
+           FROM (SELECT record_id, array_agg(area) AS areas FROM audit_record_areas
+                 WHERE record_id = ANY($1::text[]) GROUP BY record_id) AS r
+           WHERE e.receipt_id = r.record_id AND e.inherits_areas AND NOT e.scopes @> r.areas`,
+          [touched],
+        );
+      }
+      await tx.query(
+        `INSERT INTO audit_projection (kafka_partition, next_offset)
+         SELECT * FROM unnest($1::int[], $2::bigint[])
+         ON CONFLICT (kafka_partition) DO UPDATE
+         SET next_offset = GREATEST(audit_projection.next_offset, excluded.next_offset)`,
+        [[...progress.keys()], [...progress.values()].map(String)],
+      );
+    });
   }
 
   /**
-   * Adds the event to its scope indexes. A record's area-less events (the police intake, identity matching) take
-   * every area the record reaches, whichever arrives first: an area is added to the record before its area-less
-   * events are copied into it, and an area-less event joins the record's list before reading its areas, so
-   * neither order misses one.
+   * Rows matching every given filter and the scope, in the query's order (time, then partition and offset), from
+   * the row after `after`, at most `limit`. Each filter and the order are one index range (migrations.ts). A row
+   * whose entry cannot be trusted comes back without its event, for the page's integrity report; never thrown.
    */
-  async function place(event: AuditEvent, placement: EventPlacement): Promise<void> {
-    const score = Date.parse(event.at);
-    const { record } = placement;
-    const own = redis.multi();
-    for (const code of placement.scopes) own.zadd(keys.byScope(code), score, event.eventId);
-    if (record !== null && placement.recordAreas.length > 0)
-      own.sadd(keys.recordAreas(record), ...placement.recordAreas);
-    await own.exec();
-    if (record === null) return;
-    for (const area of placement.recordAreas) {
-      await redis.eval(COPY_INTO, 2, keys.byScope(area), keys.recordArealess(record));
+  async function search(query: AuditQuery): Promise<FoundAuditRow[]> {
+    const params: unknown[] = [];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const where: string[] = [];
+    for (const [name, column] of FILTERS) {
+      const value = query[name];
+      if (value !== undefined) where.push(`${column} = ${param(value)}`);
     }
-    if (placement.areas.length > 0) return;
-    const joined = await redis
-      .multi()
-      .zadd(keys.recordArealess(record), score, event.eventId)
-      .smembers(keys.recordAreas(record))
-      .exec();
-    const areas = (joined?.[1]?.[1] as string[] | undefined) ?? [];
-    if (areas.length === 0) return;
-    const inherit = redis.multi();
-    for (const area of areas) inherit.zadd(keys.byScope(area), score, event.eventId);
-    await inherit.exec();
-  }
-
-  /**
-   * The stored events, in the order given; one that is missing, does not parse as a stored audit event or is not
-   * the event its key names is reported as unreadable (with its chain position when known), not thrown.
-   */
-  async function load(
-    entries: readonly { id: string; time: number }[],
-  ): Promise<{ id: string; time: number; event: StoredAuditEvent | undefined }[]> {
-    if (entries.length === 0) return [];
-    const raw = await redis.mget(...entries.map((entry) => keys.event(entry.id)));
-    return entries.map((entry, i) => ({ ...entry, event: readStored(raw[i] ?? null, entry.id) }));
-  }
-
-  /** Chain positions of the first unreadable events (as many as a page reports); the rest are only counted. */
-  async function locate(unreadable: readonly { id: string; time: number }[]): Promise<UnreadableAuditEvent[]> {
-    const listed = unreadable.slice(0, AUDIT_INTEGRITY_LIMITS.positions);
-    const found = listed.length === 0 ? [] : await redis.hmget(keys.positions, ...listed.map((entry) => entry.id));
-    return unreadable.map((entry, i) => ({ time: entry.time, eventId: entry.id, ...positionOf(found[i] ?? null) }));
-  }
-
-  /**
-   * Events matching every given filter and the scope, oldest first. Uses the most selective index (a scoped
-   * search with no filter uses the scope's own index), checks the scope by index membership, filters by the rest.
-   * Unreadable events met on the way are reported beside the page, never thrown.
-   */
-  async function search(query: AuditQuery): Promise<AuditSearchResult> {
-    const scopeKey = query.scope.kind === 'hub' ? undefined : keys.byScope(query.scope.organisation);
-    const index =
-      query.receiptId !== undefined
-        ? keys.byReceipt(query.receiptId)
-        : query.nhsNumber !== undefined
-          ? keys.byNhsNumber(query.nhsNumber)
-          : query.recipient !== undefined
-            ? keys.byRecipient(query.recipient)
-            : (scopeKey ?? keys.byTime);
-    const checkScope = scopeKey !== undefined && index !== scopeKey;
-    // A cursor continues from its event, but never before `from` (a cursor reused with a later `from`).
-    const from = query.from?.getTime();
-    const min =
-      query.after === undefined
-        ? (from ?? '-inf')
-        : from === undefined
-          ? query.after.time
-          : Math.max(from, query.after.time);
-    const max = query.to?.getTime() ?? '+inf';
-    const events: StoredAuditEvent[] = [];
-    const unreadable: { id: string; time: number }[] = [];
-    // Events stored while the scan runs can land before `offset` (same or earlier time), shifting already-read ids
-    // into the next batch; `seen` keeps each event once. Nothing is ever removed from an index, so nothing is skipped.
-    const seen = new Set<string>();
-    let offset = 0;
-    const batch = Math.max(query.limit * 2, 50);
-    // Scan the chosen index in time order until the page is full; bounded by the index's own size.
-    scan: for (;;) {
-      const flat = await redis.zrangebyscore(index, min, max, 'WITHSCORES', 'LIMIT', offset, batch);
-      if (flat.length === 0) break;
-      offset += flat.length / 2;
-      let entries: { id: string; time: number }[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const id = flat[i] ?? '';
-        const time = Number(flat[i + 1]);
-        if (seen.has(id)) continue;
-        seen.add(id);
-        // The index score is the event's time, so the cursor applies before reading (and to unreadable events).
-        if (query.after !== undefined && time === query.after.time && id <= query.after.eventId) continue;
-        entries.push({ id, time });
-      }
-      if (checkScope && entries.length > 0) {
-        const inScope = await redis.zmscore(scopeKey, ...entries.map((entry) => entry.id));
-        entries = entries.filter((_, i) => inScope[i] !== null);
-      }
-      for (const { id, time, event } of await load(entries)) {
-        if (event === undefined) {
-          unreadable.push({ id, time });
-          continue;
-        }
-        if (query.receiptId !== undefined && event.receiptId !== query.receiptId) continue;
-        if (query.nhsNumber !== undefined && event.nhsNumber !== query.nhsNumber) continue;
-        if (query.recipient !== undefined && event.recipient !== query.recipient) continue;
-        events.push(event);
-        if (events.length === query.limit) break scan;
-      }
+    if (query.from !== undefined) where.push(`at >= ${param(query.from)}`);
+    if (query.to !== undefined) where.push(`at <= ${param(query.to)}`);
+    if (query.scope.kind === 'organisation') where.push(`scopes @> ARRAY[${param(query.scope.organisation)}]::text[]`);
+    const newest = query.order === 'newest';
+    if (query.after !== undefined) {
+      const { time, partition, offset } = query.after;
+      where.push(
+        `(at, kafka_partition, kafka_offset) ${newest ? '<' : '>'} (${param(new Date(time))}, ${param(partition)}, ${param(String(offset))})`,
+      );
     }
-    return { events, unreadable: await locate(unreadable) };
+    const direction = newest ? 'DESC' : 'ASC';
+    const { rows } = await postgres.query<Row>(
+      `SELECT kafka_partition, kafka_offset, at, event_id, leaf_index, entry, leaf_hash FROM audit_events
+       ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+       ORDER BY at ${direction}, kafka_partition ${direction}, kafka_offset ${direction}
+       LIMIT ${param(query.limit)}`,
+      params,
+    );
+    return rows.map((row) => {
+      const position = { time: row.at.getTime(), partition: row.kafka_partition, offset: Number(row.kafka_offset) };
+      const event = readEntry(row, query);
+      const leafIndex = row.leaf_index === null ? null : Number(row.leaf_index);
+      return {
+        position,
+        stored:
+          event === undefined
+            ? undefined
+            : { ...event, position: { partition: position.partition, offset: position.offset }, leafIndex },
+      };
+    });
   }
 
-  /**
-   * Recomputes a partition's chain from its stored events; answers the first broken position, if any. The length
-   * and head are read together (MULTI), so events appended while it runs are left for the next verification
-   * instead of looking like a broken head. Events are read in batches of CHAIN_BATCH.
-   */
-  async function verifyChain(
-    partition: number,
-  ): Promise<{ ok: true; length: number } | { ok: false; brokenAt: number }> {
-    const snapshot = await redis.multi().llen(keys.link(partition)).get(keys.head(partition)).exec();
-    const length = Number(snapshot?.[0]?.[1] ?? 0);
-    const head = (snapshot?.[1]?.[1] as string | null | undefined) ?? GENESIS;
-    let previous = GENESIS;
-    for (let start = 0; start < length; start += CHAIN_BATCH) {
-      const ids = await redis.lrange(keys.link(partition), start, Math.min(start + CHAIN_BATCH, length) - 1);
-      const raw = ids.length === 0 ? [] : await redis.mget(...ids.map(keys.event));
-      for (const [offset, value] of raw.entries()) {
-        const position = start + offset;
-        const stored = value === null ? undefined : parseStored(value);
-        if (stored === undefined) return { ok: false, brokenAt: position };
-        const { chain, ...event } = stored;
-        const expected = chainHash(previous, event);
-        if (chain.hash !== expected || chain.position !== position) return { ok: false, brokenAt: position };
-        previous = expected;
-      }
-      if (ids.length < Math.min(CHAIN_BATCH, length - start)) return { ok: false, brokenAt: start + ids.length };
-    }
-    return head === previous ? { ok: true, length } : { ok: false, brokenAt: length };
-  }
-
-  return { append, search, verifyChain };
+  return { project, search };
 }
 
 export type AuditStore = ReturnType<typeof createAuditStore>;
