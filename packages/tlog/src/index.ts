@@ -130,3 +130,4 @@ export {
   type BundleVerification,
   type ProofBundle,
 } from './bundle.ts';
+export { buildBundle, type BundleRequest } from './export.ts';
