@@ -84,7 +84,8 @@ function renderNav(current: ConsoleSession): void {
   );
 }
 
-function start(current: ConsoleSession): void {
+/** `signedIn`: the officer has just signed in here, so focus moves to the first screen's heading. */
+function start(current: ConsoleSession, signedIn = false): void {
   session = current;
   useSession(current);
   renderNav(current);
@@ -106,7 +107,7 @@ function start(current: ConsoleSession): void {
     expire: () => void end('idle'),
     keepAlive: () => void currentSession(),
   });
-  void route(false);
+  void route(signedIn);
 }
 
 const END_MESSAGES = {
@@ -139,7 +140,12 @@ async function end(why: keyof typeof END_MESSAGES): Promise<void> {
 async function showSignIn(message: string | null): Promise<void> {
   document.title = 'Sign in: IG console';
   main.replaceChildren();
-  await renderSignIn(main, { message, signedIn: start });
+  await renderSignIn(main, {
+    message,
+    signedIn: (current) => {
+      start(current, true);
+    },
+  });
 }
 
 watchSession({
