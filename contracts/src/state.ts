@@ -149,6 +149,23 @@ export const HUB_CACHES = {
       'the moment until the view has it. Lost in that moment, a repeated tick may fire again: the same ' +
       'content-derived notification and audit event ids, which the inboxes and the audit store keep once.',
   },
+  'console-sessions': {
+    description:
+      "Each console session (by the SHA-256 of its cookie's id): the person, CSRF token, idle and absolute expiry.",
+    keys: ['console:session:*'],
+    owner: 'services/console/src/sessions.ts',
+    harmless: 'Losing it only signs people out: they sign in again. Nothing of the record is in it.',
+  },
+  'console-sign-in': {
+    description:
+      'Failed console sign-ins per account and per network in the current window, and the pending OpenID Connect ' +
+      'sign-ins (state, nonce, PKCE verifier) for 10 minutes.',
+    keys: ['console:sign-in-failures:*', 'console:oidc:*'],
+    owner: 'services/console/src/sign-in-limits.ts, services/console/src/oidc.ts',
+    harmless:
+      'Counters expire with their window: a loss allows at most one more window of attempts. A lost pending ' +
+      'OpenID Connect sign-in fails at its callback and the person starts again.',
+  },
 } as const satisfies Record<string, CacheEntry>;
 export type HubCacheName = keyof typeof HUB_CACHES;
 

@@ -35,3 +35,4 @@ export {
   KAFKA_SASL_MECHANISMS,
   MAX_KAFKA_BROKERS,
 } from './kafka-env.ts';
+export { consoleEnv } from './console-env.ts';

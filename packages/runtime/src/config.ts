@@ -1,6 +1,7 @@
 import { authEnv } from '@hub/auth';
 import {
   commaList,
+  consoleEnv,
   existingPath,
   hostName,
   httpEnv,
@@ -28,6 +29,7 @@ export const hubEnv = kafkaEnv
   .extend(logEnv.shape)
   .extend(authEnv.shape)
   .extend(directoryEnv.shape)
+  .extend(consoleEnv.shape)
   .extend(tracingEnv.shape)
   .extend({
     /** A domestic-abuse policy JSON file; the shipped default policy when unset. */

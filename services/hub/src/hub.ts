@@ -1,5 +1,6 @@
 import { createAuditService } from '@hub/audit-service';
 import { createChildProtectionService } from '@hub/child-protection';
+import { createConsoleService } from '@hub/console';
 import { createDeadlinesService } from '@hub/deadlines';
 import { createDispatcherService } from '@hub/dispatcher';
 import { createIdentityService } from '@hub/identity';
@@ -18,8 +19,17 @@ export const HUB_SERVICE_FACTORIES: readonly ServiceFactory[] = [
   createChildProtectionService,
   createInboxService,
   createAuditService,
+  createConsoleService,
   (deps) => createDeadlinesService(deps),
 ];
+
+/**
+ * The services a service cannot run without in its process, because its routes read views they keep: the console
+ * reads the inbox and audit views (its main.ts runs them beside it).
+ */
+export const COMPANIONS: ReadonlyMap<ServiceFactory, readonly ServiceFactory[]> = new Map([
+  [createConsoleService, [createInboxService, createAuditService]],
+]);
 
 export type Hub = Runtime;
 
