@@ -859,6 +859,7 @@ export const HTTP_ROUTES = {
       'The search itself is audited (audit-searched) before anything is read.',
     reads: ['audit'],
     roles: ['ig-officer', 'ig-officer-national'],
+    principals: ['client', 'person'],
     query: auditSearchQuery,
     responses: { 200: { description: 'A page of audit events.', schema: auditSearchPage, headers: CACHE_NO_STORE } },
     problemSchema: problemDetails,
