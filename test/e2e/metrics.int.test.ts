@@ -196,6 +196,17 @@ describe('/metrics after a run with real data', () => {
     }
   });
 
+  it('counts notifications by deadline state (none overdue right after a run), deployment-wide', async () => {
+    const { series } = await scrape();
+    const states = find(series, 'hub_notifications', {});
+    expect(Object.fromEntries(states.map((one) => [one.labels['notification_state'], one.value]))).toEqual({
+      overdue: 0,
+      escalated: 0,
+      'not-delivered': 0,
+    });
+    expect(find(series, 'hub_metrics_reading_failures_total', {})[0]?.value).toBe(0);
+  });
+
   it('holds no personal data, no path parameter, no query string and no token', async () => {
     const { text } = await scrape();
     expect(secrets.length).toBeGreaterThan(20);

@@ -86,6 +86,42 @@ export const METRICS = {
     labels: ['group'],
     buckets: LATENCY_BUCKETS,
   },
+  notifications: {
+    kind: 'gauge',
+    name: 'hub_notifications',
+    help: 'Notifications whose delivery deadline went by unmet, across the deployment (the deadlines view): overdue (recorded), escalated (an escalation notice open), not-delivered (the final deadline passed; the sender was sent a non-delivery report). Every instance reports the same count: take max, not sum.',
+    labels: ['notification_state'],
+  },
+  auditLogLeaves: {
+    kind: 'gauge',
+    name: 'hub_audit_log_leaves',
+    help: 'Audit events in the verifiable audit log (its Merkle tree size), across the deployment. Every instance reports the same: take max.',
+    labels: [],
+  },
+  auditLogCheckpointLeaves: {
+    kind: 'gauge',
+    name: 'hub_audit_log_checkpoint_leaves',
+    help: 'The tree size the latest signed checkpoint commits to; below hub_audit_log_leaves while a checkpoint is due.',
+    labels: [],
+  },
+  auditLogCheckpointAge: {
+    kind: 'gauge',
+    name: 'hub_audit_log_checkpoint_age_seconds',
+    help: 'Seconds since the latest checkpoint was signed, as of the scrape (absent before the first). A log that does not grow is not checkpointed again: compare the two sizes.',
+    labels: [],
+  },
+  auditLogCheckpointMismatches: {
+    kind: 'gauge',
+    name: 'hub_audit_log_checkpoint_mismatches',
+    help: "Stored checkpoints whose root is not the tree's root at their size: 0 unless the audit log was rewritten.",
+    labels: [],
+  },
+  scrapeReadingFailures: {
+    kind: 'counter',
+    name: 'hub_metrics_reading_failures_total',
+    help: "Scrapes at which a service's readings (deadline counts, audit log) failed or took over a second; their series keep the last values read.",
+    labels: [],
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;

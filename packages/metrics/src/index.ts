@@ -4,11 +4,13 @@ export {
   HTTP_METHODS,
   MetricLabelError,
   methodLabel,
+  NOTIFICATION_STATES,
   OTHER_METHOD,
   UNMATCHED_ROUTE,
   VIEW_STATES,
   type LabelName,
   type LabelTypes,
+  type NotificationStateLabel,
   type ViewStateLabel,
 } from './labels.ts';
 export {

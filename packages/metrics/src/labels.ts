@@ -15,6 +15,9 @@ export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'O
 /** A view's state as `@hub/runtime`'s view generations tell it. */
 export const VIEW_STATES = ['ready', 'rebuilding', 'unchecked'] as const;
 export type ViewStateLabel = (typeof VIEW_STATES)[number];
+/** A notification's deadline state as the deadlines view counts it. */
+export const NOTIFICATION_STATES = ['overdue', 'escalated', 'not-delivered'] as const;
+export type NotificationStateLabel = (typeof NOTIFICATION_STATES)[number];
 
 const consumerGroups = ALL_STEPS.flatMap((step) =>
   step.kind === 'stage' || step.kind === 'projector' ? [step.groupId] : [],
@@ -40,6 +43,7 @@ const ALLOWED = {
   partition: shape(/^[0-9]{1,4}$/),
   view: oneOf(HUB_VIEW_NAMES),
   state: oneOf(VIEW_STATES),
+  notification_state: oneOf(NOTIFICATION_STATES),
 } as const satisfies Record<string, (value: string) => boolean>;
 
 export type LabelName = keyof typeof ALLOWED;
@@ -54,6 +58,7 @@ export interface LabelTypes {
   readonly partition: number;
   readonly view: HubViewName;
   readonly state: ViewStateLabel;
+  readonly notification_state: NotificationStateLabel;
 }
 
 /** A label value outside its allow-list: a bug in the caller. The message never holds the value itself. */

@@ -94,4 +94,29 @@ describe('createMetrics', () => {
     expect(methodLabel('PROPFIND')).toBe('other');
     expect(methodLabel('get')).toBe('other');
   });
+
+  it('takes notification deadline states and label-less audit log gauges; nothing else as a state', async () => {
+    const metrics = createMetrics();
+    metrics.notifications.set({ notification_state: 'overdue' }, 2);
+    metrics.notifications.set({ notification_state: 'not-delivered' }, 1);
+    metrics.auditLogLeaves.set({}, 1234);
+    metrics.auditLogCheckpointAge.set({}, 4.5);
+    expect(() => {
+      metrics.notifications.set({ notification_state: 'ready' as 'overdue' }, 1);
+    }).toThrow(MetricLabelError);
+    const { body } = await metrics.exposition();
+    expect(body).toContain('hub_notifications{notification_state="overdue"} 2');
+    expect(body).toContain('hub_notifications{notification_state="not-delivered"} 1');
+    expect(body).toMatch(/^hub_audit_log_leaves 1234$/m);
+    expect(body).toMatch(/^hub_audit_log_checkpoint_age_seconds 4\.5$/m);
+  });
+
+  it('awaits an async collector before answering', async () => {
+    const metrics = createMetrics();
+    metrics.beforeScrape(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      metrics.auditLogLeaves.set({}, 7);
+    });
+    expect((await metrics.exposition()).body).toMatch(/^hub_audit_log_leaves 7$/m);
+  });
 });

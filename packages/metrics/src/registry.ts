@@ -30,8 +30,11 @@ export interface Exposition {
 
 /** One process's metrics: a handle per declared metric, and the text a scrape answers. */
 export type HubMetrics = { readonly [K in MetricName]: HandleOf<(typeof METRICS)[K]> } & {
-  /** Run before each scrape (gauges read from in-memory state, e.g. each view's state). */
-  beforeScrape(collect: () => void): void;
+  /**
+   * Run before each scrape, in order (gauges read from in-memory state, e.g. each view's state, or read from a store:
+   * an async collector is awaited, so it must bound its own time).
+   */
+  beforeScrape(collect: () => void | Promise<void>): void;
   /** The Prometheus text exposition of every series. */
   exposition(): Promise<Exposition>;
 };
@@ -80,7 +83,7 @@ function handleOf(registry: Registry, spec: MetricSpec): unknown {
 export function createMetrics(): HubMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const collectors: (() => void)[] = [];
+  const collectors: (() => void | Promise<void>)[] = [];
   const handles = Object.fromEntries(Object.entries(METRICS).map(([key, spec]) => [key, handleOf(registry, spec)])) as {
     readonly [K in MetricName]: HandleOf<(typeof METRICS)[K]>;
   };
@@ -90,7 +93,7 @@ export function createMetrics(): HubMetrics {
       collectors.push(collect);
     },
     async exposition() {
-      for (const collect of collectors) collect();
+      for (const collect of collectors) await collect();
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };

@@ -1,6 +1,12 @@
 /** @hub/runtime: the shared pieces of a hub process, the service face, and the process's start and stop. */
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.ts';
-export { defineService, type HubService, type ServiceDeps, type ServiceFactory } from './service.ts';
+export {
+  defineService,
+  type HubService,
+  type ServiceDeps,
+  type ServiceFactory,
+  type ServiceReadings,
+} from './service.ts';
 export { runMain } from './main.ts';
 export { hubEnv, loadHubConfig, type HubConfig } from './config.ts';
 export { holdInstanceName, INSTANCE_LEASE_MS, type InstanceNameLease } from './instance-name.ts';

@@ -8,14 +8,18 @@ import {
   serveMetrics,
   UNMATCHED_ROUTE,
   VIEW_STATES,
+  type HubMetrics,
   type MetricsServer,
 } from '@hub/metrics';
+import type { ServiceReadings } from './service.ts';
 import type { ViewGenerations } from './view-generations.ts';
 
 /** How often each consumer group's lag is read from Kafka (an admin request per group). */
 export const LAG_POLL_INTERVAL_MS = 10_000;
 /** Stopping waits this long at most for a poll in flight (Kafka down makes each group's request slow to fail). */
 const STOP_POLL_WAIT_MS = 1_000;
+/** A service's readings (a Redis or PostgreSQL read) must answer within this at a scrape, else the last values stay. */
+export const READINGS_TIMEOUT_MS = 1_000;
 
 export interface ProcessMetrics {
   /** For `createHttpServer({ observeResponse })`. */
@@ -36,6 +40,49 @@ export interface ProcessMetricsOptions {
   readonly steps: readonly StepBinding[];
   readonly views: ViewGenerations;
   readonly keptViews: readonly HubViewName[];
+  /** The services' readings (`HubService.readings`), read at each scrape. */
+  readonly readings?: readonly (() => Promise<ServiceReadings>)[];
+  /** The clock checkpoint ages are measured on (the runtime's). */
+  readonly now?: () => Date;
+}
+
+/** One service's readings onto the gauges. */
+function setReadings(metrics: HubMetrics, readings: ServiceReadings, now: Date): void {
+  const { notifications, auditLog } = readings;
+  if (notifications !== undefined) {
+    metrics.notifications.set({ notification_state: 'overdue' }, notifications.overdue);
+    metrics.notifications.set({ notification_state: 'escalated' }, notifications.escalated);
+    metrics.notifications.set({ notification_state: 'not-delivered' }, notifications.notDelivered);
+  }
+  if (auditLog !== undefined) {
+    metrics.auditLogLeaves.set({}, auditLog.leaves);
+    metrics.auditLogCheckpointMismatches.set({}, auditLog.checkpointMismatches);
+    const { checkpoint } = auditLog;
+    if (checkpoint === undefined) {
+      metrics.auditLogCheckpointLeaves.remove({});
+      metrics.auditLogCheckpointAge.remove({});
+    } else {
+      metrics.auditLogCheckpointLeaves.set({}, checkpoint.leaves);
+      metrics.auditLogCheckpointAge.set({}, Math.max(0, (now.getTime() - checkpoint.signedAt.getTime()) / 1000));
+    }
+  }
+}
+
+/** `read()` or a rejection after `ms`, the timer cleared either way. */
+async function within<T>(ms: number, read: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      read(),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error(`no answer within ${ms} ms`));
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -61,6 +108,21 @@ export function createProcessMetrics(options: ProcessMetricsOptions): ProcessMet
         metrics.viewBuildEventsRemaining.set({ view }, progress.remaining);
       }
     }
+  });
+
+  const now = options.now ?? (() => new Date());
+  // Deployment-wide counts read from the services' stores; a failed or slow read keeps the last values (and counts).
+  metrics.beforeScrape(async () => {
+    await Promise.all(
+      (options.readings ?? []).map(async (read) => {
+        try {
+          setReadings(metrics, await within(READINGS_TIMEOUT_MS, read), now());
+        } catch (error) {
+          metrics.scrapeReadingFailures.inc({});
+          logger.warn({ errorName: error instanceof Error ? error.name : typeof error }, 'metrics reading failed');
+        }
+      }),
+    );
   });
 
   let stopped = false;

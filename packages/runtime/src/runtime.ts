@@ -191,6 +191,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           steps: services.flatMap((service) => service.steps),
           views,
           keptViews: [...kept],
+          readings: services.flatMap((service) => (service.readings === undefined ? [] : [service.readings])),
+          now,
         });
   let lease: InstanceNameLease | undefined;
   const shared: ReadinessCheck[] = [

@@ -57,6 +57,24 @@ export interface HubService {
    * admits `person` take a session cookie (`@hub/auth` `guardWithSessions`). At most one service per process.
    */
   readonly sessions?: SessionVerifier;
+  /** Read at each scrape of `/metrics` when metrics are on; must answer within a second (else the last values stay). */
+  readonly readings?: () => Promise<ServiceReadings>;
+}
+
+/**
+ * What a service reports at each scrape of `/metrics` (`src/metrics.ts`), read from the views it keeps: counts only,
+ * deployment-wide (every instance reads the same store). Each part is optional: a service fills in its own.
+ */
+export interface ServiceReadings {
+  /** Notifications open in each deadline state (the deadlines view). */
+  readonly notifications?: { readonly overdue: number; readonly escalated: number; readonly notDelivered: number };
+  /** The verifiable audit log: its tree size, and its latest signed checkpoint (none before the first). */
+  readonly auditLog?: {
+    readonly leaves: number;
+    readonly checkpoint: { readonly leaves: number; readonly signedAt: Date } | undefined;
+    /** Stored checkpoints whose root is not the tree's at their size (0 unless the log was rewritten). */
+    readonly checkpointMismatches: number;
+  };
 }
 
 export type ServiceFactory = (deps: ServiceDeps) => HubService;

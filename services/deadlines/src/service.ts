@@ -1,5 +1,6 @@
 import { defineService, type HubService, type ServiceDeps } from '@hub/runtime';
 import { deadlineClock, type ClockDeps } from './clock.ts';
+import { deadlineCounts } from './counts.ts';
 import { deadlineFirer } from './firer.ts';
 import { progressProjector, scheduleProjector } from './projectors.ts';
 import { createDeadlineStore } from './store.ts';
@@ -19,5 +20,7 @@ export function createDeadlinesService(
     steps: [scheduleProjector(store), progressProjector(store), deadlineFirer({ keys: deps.keyStore, store })],
     workers: [deadlineClock({ store, kafka: deps.kafka, logger: deps.logger, now: deps.now, ...clock })],
     views: ['deadlines'],
+    // Operators see how many are overdue, escalated and not delivered (`hub_notifications` on /metrics).
+    readings: async () => ({ notifications: await deadlineCounts(deps.viewRedis('deadlines')) }),
   });
 }
