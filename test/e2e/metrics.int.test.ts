@@ -138,6 +138,17 @@ describe('/metrics after a run with real data', () => {
     }
   });
 
+  it("reports each step's committed offsets and each input topic's dead letters: none after a clean run", async () => {
+    const { series } = await scrape();
+    const committed = find(series, 'hub_kafka_consumer_committed_offset', { group: 'identity' });
+    expect(committed.reduce((sum, one) => sum + one.value, 0)).toBeGreaterThanOrEqual(1);
+    const inputs = new Set(GROUPS.map(({ topic }) => topic.name));
+    const dead = find(series, 'hub_dead_letter_records', {});
+    expect(dead.filter((one) => one.value !== 0)).toEqual([]);
+    expect(dead.map((one) => one.labels['topic'])).toContain('da.incident-received.v1');
+    for (const one of dead) expect(inputs.has(one.labels['topic'] ?? '')).toBe(true);
+  });
+
   it('counts HTTP requests by route template, method and status, with latencies', async () => {
     const { series } = await scrape();
     const count = (route: string, method: string, status: string) =>

@@ -292,6 +292,17 @@ export async function groupLag(core: ClientCore, groupId: string, topic: TopicSp
   return { progressed, lag: partitions.reduce((sum, p) => sum + p.lag, 0), partitions };
 }
 
+/**
+ * How many offsets `<topic>.dlq` holds (end minus start, over its partitions): 0 exactly when it holds no dead letter.
+ * Dead letters a stage writes in its transaction carry a commit marker each, so this is an upper bound of the records
+ * (at most twice as many); `deadLetters` lists them.
+ */
+export async function deadLetterDepth(core: ClientCore, topic: TopicSpec): Promise<number> {
+  const admin = await core.admin();
+  const offsets = await retryTransient(() => admin.fetchTopicOffsets(core.names.deadLetter(topic.name)));
+  return offsets.reduce((sum, { offset, low }) => sum + Math.max(0, Number(offset) - Number(low)), 0);
+}
+
 const LAG_ATTEMPTS = 5;
 
 /** A new group's coordinator moves while the broker starts it ("not the correct coordinator"): ask again. */

@@ -5,7 +5,7 @@ import { DependencyUnavailableError, HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
 import { NO_TRACING, type HubTracer } from '@hub/tracing';
 import type { DurabilityProfile, TopicSpec } from '@hub/contracts';
-import { groupLag, provisionTopics, ping, waitUntilReady, type GroupLag } from './admin.ts';
+import { deadLetterDepth, groupLag, provisionTopics, ping, waitUntilReady, type GroupLag } from './admin.ts';
 import { kafkajsSecurityOptions, lazyConnection, type KafkaSecurity, type LazyConnection } from './connection.ts';
 import { DEFAULTS } from './limits.ts';
 import { consume } from './consumer.ts';
@@ -150,6 +150,8 @@ export interface KafkaClient {
   waitUntilReady(timeoutMs: number): Promise<void>;
   /** How far consumer group `groupId` (logical, as in `STEPS`) is behind on `topic`, from its committed offsets. */
   lag(groupId: string, topic: TopicSpec | string): Promise<GroupLag>;
+  /** Offsets `<topic>.dlq` holds (its dead letters and their transaction markers): 0 exactly when it is empty. */
+  deadLetterDepth(topic: TopicSpec): Promise<number>;
   /** How many members consumer group `groupId` (logical) has now; 0 when it has none or does not exist. */
   groupMembers(groupId: string): Promise<number>;
   /** Deletes group `groupId` (logical) and its offsets; false if there was none. GroupActiveError while it has members. */
@@ -303,6 +305,10 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     lag: async (groupId, topic) => {
       core.assertOpen();
       return groupLag(core, groupId, topic);
+    },
+    deadLetterDepth: async (topic) => {
+      core.assertOpen();
+      return deadLetterDepth(core, topic);
     },
     groupMembers: async (groupId) => {
       core.assertOpen();

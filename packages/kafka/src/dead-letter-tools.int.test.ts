@@ -34,6 +34,7 @@ afterAll(async () => {
 describe('dead letters for operators', () => {
   it('lists what was dead-lettered and why, and redrives a handler failure once it is fixed: handled once', async () => {
     expect(await client.deadLetters(orders)).toEqual({ entries: [], more: false });
+    expect(await client.deadLetterDepth(orders)).toBe(0);
 
     // Seq 3's handler fails on every attempt (a bug, an outage) until `fixed`; a contract violation beside it.
     let fixed = false;
@@ -74,6 +75,10 @@ describe('dead letters for operators', () => {
       original: { topic: client.physicalTopic(orders), offset: '3' },
     });
     expect(violation).toMatchObject({ reason: 'contract-violation', original: { offset: '5' } });
+    // Two dead letters, each with at most one transaction marker: what /metrics reports as not empty.
+    expect(await client.deadLetterDepth(orders)).toBeGreaterThanOrEqual(2);
+    expect(await client.deadLetterDepth(orders)).toBeLessThanOrEqual(4);
+    expect(await client.deadLetterDepth(shipped)).toBe(0);
     // Coordinates and reasons only: the value of the record is not in the listing.
     expect(JSON.stringify(listed)).not.toContain('"seq"');
 

@@ -30,6 +30,18 @@ export const METRICS = {
     help: "Records (and transaction markers) between a consumer group's committed offset and the end of a partition, as of the last poll. A caught-up group may stand 1 behind per partition (the last transaction's marker).",
     labels: ['group', 'topic', 'partition'],
   },
+  consumerCommittedOffset: {
+    kind: 'gauge',
+    name: 'hub_kafka_consumer_committed_offset',
+    help: "A consumer group's committed offset per partition, as of the last poll (absent before its first commit): a partition with lag whose offset does not move is a stalled step.",
+    labels: ['group', 'topic', 'partition'],
+  },
+  deadLetterRecords: {
+    kind: 'gauge',
+    name: 'hub_dead_letter_records',
+    help: 'Offsets <topic>.dlq holds (dead letters and their transaction markers), polled with the lag: 0 exactly when it is empty; ./hub dlq lists them. Every instance reports the same: take max.',
+    labels: ['topic'],
+  },
   viewState: {
     kind: 'gauge',
     name: 'hub_view_state',

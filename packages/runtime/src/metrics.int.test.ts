@@ -105,6 +105,9 @@ describe('consumer lag on /metrics', () => {
     expect(partitions.sort()).toEqual(
       Array.from({ length: cpPlanRefusedTopic.partitions }, (_, p) => String(p)).sort(),
     );
+    // Nothing committed: no offset series for the group, and nothing dead-lettered.
+    expect(text).not.toContain(`hub_kafka_consumer_committed_offset{group="${GROUP}"`);
+    expect(text).toContain(`hub_dead_letter_records{topic="${cpPlanRefusedTopic.name}"} 0`);
     expect(text).not.toContain(NHS_NUMBER);
     expect(text).not.toContain('CP-LAG');
   });

@@ -133,12 +133,28 @@ export function createProcessMetrics(options: ProcessMetricsOptions): ProcessMet
       if (stopping()) return;
       try {
         const lag = await kafka.lag(group, topic);
-        for (const { partition, lag: behind } of lag.partitions) {
+        for (const { partition, lag: behind, committed } of lag.partitions) {
           metrics.consumerLag.set({ group, topic: topic.name, partition }, behind);
+          if (committed !== null) {
+            metrics.consumerCommittedOffset.set({ group, topic: topic.name, partition }, Number(committed));
+          }
         }
       } catch (error) {
         if (stopping()) return; // Kafka closed under the poll
         logger.warn({ group, errorName: error instanceof Error ? error.name : typeof error }, 'lag poll failed');
+      }
+    }
+    // Each input topic's dead letters, once per topic however many groups read it.
+    for (const topic of new Map([...groups.values()].map((spec) => [spec.name, spec])).values()) {
+      if (stopping()) return;
+      try {
+        metrics.deadLetterRecords.set({ topic: topic.name }, await kafka.deadLetterDepth(topic));
+      } catch (error) {
+        if (stopping()) return;
+        logger.warn(
+          { topic: topic.name, errorName: error instanceof Error ? error.name : typeof error },
+          'dead-letter poll failed',
+        );
       }
     }
   }
