@@ -58,18 +58,18 @@ export function deadlineClock(deps: ClockDeps): Worker {
     name: 'clock',
     reads: ['deadlines'],
     async run(signal, context) {
-      /** The previous poll: the clock then, and where the audit trail ended just after. */
-      let previous: { readonly at: Date; readonly ends: ReadonlyMap<number, number> } | undefined;
+      /** The previous poll: the clock then, and where the audit trail ended and the group stood just after. */
+      let previous: { readonly at: Date; readonly lag: GroupLag } | undefined;
       while (!signal.aborted) {
         const at = now();
         // Nothing due by now: no need to know where the audit trail ends (the common case costs one Redis read).
         if ((await context.ready()) && (await store.due(at.getTime(), 1)).length > 0) {
           const lag = await kafka.lag(STEPS.deadlineProgress.groupId, auditEventsTopic);
-          if (previous !== undefined && caughtUp(lag, previous.ends)) {
+          if (previous !== undefined && caughtUp(previous.lag, lag)) {
             const ticked = await tickDueBy(previous.at);
             if (ticked > 0) logger.info({ ticked, observedAt: previous.at.toISOString() }, 'deadlines ticked');
           }
-          previous = { at, ends: new Map(lag.partitions.map((p) => [p.partition, Number(p.end)])) };
+          previous = { at, lag };
         } else {
           previous = undefined;
         }
@@ -80,13 +80,19 @@ export function deadlineClock(deps: ClockDeps): Worker {
 }
 
 /**
- * The group has applied every record before `ends` on every partition. One short is enough: the last record of a
- * partition may be a transaction's marker, which a consumer never commits past, and a fetch or acknowledgement is
- * always written in a transaction (the inbox routes'), so it is never that last record.
+ * Whether the group has applied every record that was in the log at `before` (its lag then), judged `now`, per
+ * partition: it has committed up to one short of where the log ended then (the last offset may be a transaction's
+ * marker, which a consumer never commits past; a fetch or acknowledgement is always written in a transaction, so
+ * it is never that last offset); or nothing moved between the two (the same committed offset and the same end: the
+ * consumer has nothing left to read, e.g. the markers an aborted transaction leaves at the end of a quiet partition,
+ * which it skips without committing).
  */
-export function caughtUp(lag: GroupLag, ends: ReadonlyMap<number, number>): boolean {
-  return [...ends.entries()].every(([partition, end]) => {
-    const committed = lag.partitions.find((p) => p.partition === partition)?.committed ?? null;
-    return end === 0 || (committed !== null && Number(committed) >= end - 1);
+export function caughtUp(before: GroupLag, now: GroupLag): boolean {
+  return before.partitions.every((then) => {
+    const current = now.partitions.find((p) => p.partition === then.partition);
+    if (current === undefined) return false;
+    const committed = current.committed === null ? 0 : Number(current.committed);
+    const idle = current.committed === then.committed && current.end === then.end;
+    return committed >= Number(then.end) - 1 || idle;
   });
 }

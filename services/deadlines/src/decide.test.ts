@@ -118,3 +118,17 @@ describe('deliveryViewOf', () => {
     expect(deliveryViewOf({ exception: 't1' }).status).toBe('exception');
   });
 });
+
+describe('as of the tick', () => {
+  it('a fetch after the tick instant has not happened yet for that tick: overdue then, closed at a later tick', () => {
+    const fetchedLater = record({ fetched: '2026-12-07T12:30:00.000Z' });
+    expect(dueActions(fetchedLater, at('2026-12-07T12:00:01.000Z'))).toEqual([{ type: 'overdue', deadline: 'fetch' }]);
+    const escalated = record({
+      'overdue:fetch': '2026-12-07T12:00:00.000Z',
+      'escalated:fetch': '2026-12-07T12:00:01.000Z',
+      fetched: '2026-12-07T12:30:00.000Z',
+    });
+    expect(dueActions(escalated, at('2026-12-07T12:00:01.000Z'))).toEqual([]);
+    expect(dueActions(escalated, at('2026-12-07T12:30:00.000Z'))).toEqual([{ type: 'close', deadline: 'fetch' }]);
+  });
+});

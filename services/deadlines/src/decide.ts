@@ -47,11 +47,28 @@ function met(marks: DeliveryMarks, deadline: EscalatedDeadline | 'final'): boole
   return deadline === 'fetch' ? fetched(marks) : acknowledged(marks);
 }
 
-/** The actions due for `record` at `at`, in the order the deadlines fall; none without a schedule. */
+/**
+ * The marks as of `at`: a fetch or acknowledgement after it had not happened yet at `at` (the view may already hold
+ * it; the next tick sees it). What fired counts whenever it fired.
+ */
+function asOf(marks: DeliveryMarks, at: number): DeliveryMarks {
+  const happened = (time: string | undefined) => (time !== undefined && Date.parse(time) <= at ? time : undefined);
+  const { fetched: _fetched, acknowledged: _acknowledged, ...fired } = marks;
+  const fetched = happened(marks.fetched);
+  const acknowledged = happened(marks.acknowledged);
+  return {
+    ...fired,
+    ...(fetched === undefined ? {} : { fetched }),
+    ...(acknowledged === undefined ? {} : { acknowledged }),
+  };
+}
+
+/** The actions due for `record` at `at`, as of `at`, in the order the deadlines fall; none without a schedule. */
 export function dueActions(record: DeliveryRecord, at: Date): DeadlineAction[] {
-  const { schedule, marks } = record;
+  const { schedule } = record;
   if (schedule === undefined) return [];
   const now = at.getTime();
+  const marks = asOf(record.marks, now);
   const passed = (due: string) => Date.parse(due) <= now;
   const actions: DeadlineAction[] = [];
   for (const deadline of ESCALATED_DEADLINES) {
