@@ -355,7 +355,11 @@ export const auditSearchQuery = z
     recipient: recipient.optional(),
     actorClientId: z
       .string()
-      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1 to 100 letters, digits or . _ -')
+      .max(100)
+      .regex(
+        /^(?:[A-Za-z0-9._-]{1,100}|(?:local|oidc):[A-Za-z0-9._@-]{1,90})$/,
+        'must be a client id (letters, digits, . _ -) or a console person id (local:<id>, oidc:<id>)',
+      )
       .optional(),
     actorOrganisation: z
       .string()
