@@ -21,8 +21,8 @@ export interface WitnessKey {
 
 /**
  * Reads the key file; when it does not exist and `generateName` is given, writes a new key under that name first
- * (0600, never over an existing file) and its vkey beside it (`<file>.vkey`, 0644). A key file others can read is
- * refused: a witness whose key leaked vouches for nothing.
+ * (0600, never over an existing file) and its vkey beside it (`<file>.vkey`, 0644). A key file the world can read
+ * is refused: a witness whose key leaked vouches for nothing.
  */
 export async function loadWitnessKey(file: string, generateName?: string): Promise<WitnessKey> {
   let text: string;
@@ -37,7 +37,8 @@ export async function loadWitnessKey(file: string, generateName?: string): Promi
     await writeFileAtomically(`${file}.vkey`, `${cosignerVerifierKey(skey)}\n`, { mode: 0o644 });
     text = `${skey}\n`;
   }
-  if (((await stat(file)).mode & 0o077) !== 0) {
+  // Owner and group only (a Kubernetes Secret mounted 0440 for the pod's group passes); never the world.
+  if (((await stat(file)).mode & 0o007) !== 0) {
     throw new WitnessKeyError('the key file is readable by others (chmod 600)');
   }
   let name: string;
