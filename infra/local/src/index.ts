@@ -31,3 +31,4 @@ export {
 export { freePort, portIsOpen } from './processes.ts';
 export { ensureRedisInstalled } from './redis-server.ts';
 export { ensureChromiumInstalled, CHROMIUM_PATH } from './chromium.ts';
+export { ensurePromtool, CACHED_PROMTOOL } from './promtool.ts';
