@@ -13,7 +13,7 @@ import {
   parseVerifierKey,
   type NoteSignature,
 } from '@hub/tlog';
-import { readLimited } from './read-limited.ts';
+import { ResponseTooLargeError, readLimited } from './read-limited.ts';
 
 // The log's side of C2SP tlog-witness add-checkpoint: what the hub's checkpointer calls for each configured witness.
 
@@ -229,6 +229,7 @@ async function post(
   } catch (error) {
     if (options.signal?.aborted === true) throw error;
     if (error instanceof WitnessError) throw error;
+    if (error instanceof ResponseTooLargeError) throw new WitnessError('bad-response', 'the answer is too large');
     throw new WitnessError('unavailable', timeout.aborted ? 'no answer in time' : 'the witness could not be reached');
   }
 }
