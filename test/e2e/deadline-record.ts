@@ -5,9 +5,11 @@
  */
 import {
   auditEventsTopic,
+  deadlinesDueTopic,
   notificationsIssuedTopic,
   type AuditEvent,
   type DeadlineNoticePayload,
+  type DeadlineTick,
   type IssuedNotification,
 } from '@hub/contracts';
 import { createKafkaClient, type KafkaClient } from '@hub/kafka';
@@ -19,6 +21,8 @@ export interface DeadlineRecord {
   readonly notices: readonly IssuedNotification[];
   /** Every audit event of the deadline stage (service `deadlines`), in arrival order (repeats kept). */
   readonly decisions: readonly AuditEvent[];
+  /** Every tick the clocks published (`deadlines.due.v1`). */
+  readonly ticks: readonly DeadlineTick[];
   /** How many records of `kind` concern each notification (by its id and deadline): one each when fired once. */
   noticeCounts(jwks: PublicJwks, kind: DeadlineNoticePayload['kind']): Promise<Map<string, number>>;
   stop(): Promise<void>;
@@ -35,6 +39,7 @@ export async function readDeadlineRecord(namespace: string): Promise<DeadlineRec
   });
   const notices: IssuedNotification[] = [];
   const decisions: AuditEvent[] = [];
+  const ticks: DeadlineTick[] = [];
   const subscriptions = await Promise.all([
     kafka.consume(notificationsIssuedTopic, {
       groupId: uniqueId('test-deadline-notices'),
@@ -50,10 +55,18 @@ export async function readDeadlineRecord(namespace: string): Promise<DeadlineRec
         return Promise.resolve();
       },
     }),
+    kafka.consume(deadlinesDueTopic, {
+      groupId: uniqueId('test-deadline-ticks'),
+      handle: (message) => {
+        ticks.push(message.value);
+        return Promise.resolve();
+      },
+    }),
   ]);
   return {
     notices,
     decisions,
+    ticks,
     async noticeCounts(jwks, kind) {
       const counts = new Map<string, number>();
       for (const notice of notices.filter((record) => record.kind === kind)) {

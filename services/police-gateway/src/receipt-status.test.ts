@@ -25,4 +25,18 @@ describe('receipt status from audit events', () => {
     expect(statusFromAudit(auditEvent('inbox', 'notification-acknowledged', at, {}))).toBe('acknowledged');
     expect(statusFromAudit(auditEvent('gw', 'incident-received', at, {}))).toBeUndefined();
   });
+
+  it("maps the deadline stage's decisions to their deadline's mark", () => {
+    const deadline = (
+      action: 'notification-overdue' | 'notification-escalated' | 'escalation-closed',
+      reason: string,
+    ) => statusFromAudit(auditEvent('deadlines', action, at, { reason }));
+    expect(deadline('notification-overdue', 'fetch')).toBe('overdue:fetch');
+    expect(deadline('notification-escalated', 'acknowledge')).toBe('escalated:acknowledge');
+    expect(deadline('escalation-closed', 'fetch')).toBe('closed:fetch');
+    expect(deadline('notification-overdue', 'final')).toBeUndefined();
+    expect(statusFromAudit(auditEvent('deadlines', 'notification-not-delivered', at, { reason: 'final' }))).toBe(
+      'not-delivered',
+    );
+  });
 });
