@@ -1,0 +1,409 @@
+/*
+ * The IG console end to end in real Chromium (Debian's, driven by playwright-core) against a real hub: real Kafka,
+ * Redis and PostgreSQL, the console's real sign-in, sessions and API, and the built page as the hub serves it.
+ * Each screen is written to .cache/console-screenshots/ for a person to look at.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, ConsoleMessage, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashPassword } from '@hub/console';
+import { startTestHub, type TestHub } from '@hub/hub/testing';
+import { freePort } from '@hub/infra-local';
+import { ensureConsoleBuilt, launchChromium, screenshot } from './browser.ts';
+import { OFFICERS, runIncident, VICTIM_NHS_NUMBER, writeAccountsFile } from './hub-data.ts';
+
+const officer = OFFICERS.somerset;
+/** A laptop's window; the zoom check shows the same window at 200%. */
+const WINDOW = { width: 1280, height: 900 } as const;
+
+let hub!: TestHub;
+let browser!: Browser;
+/** What beforeAll started, stopped in reverse order (also when it failed half-way). */
+const started: (() => Promise<unknown>)[] = [];
+let incident: Awaited<ReturnType<typeof runIncident>>;
+/** Every page opened, the latest last: a failing test leaves a screenshot of it. */
+const pages: Page[] = [];
+beforeEach(({ task, onTestFailed }) => {
+  onTestFailed(async () => {
+    const page = pages.at(-1);
+    if (page !== undefined && !page.isClosed())
+      await screenshot(page, `failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}`);
+  });
+});
+/** What the page said that a person would not want: script errors and refused resources (CSP). */
+const pageProblems: string[] = [];
+
+beforeAll(async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'console-ui-'));
+  started.push(() => rm(dir, { recursive: true, force: true }));
+  const [accountsFile, port] = await Promise.all([
+    writeAccountsFile(dir, hashPassword),
+    freePort(),
+    ensureConsoleBuilt(),
+  ]);
+  browser = await launchChromium();
+  started.push(() => browser.close());
+  hub = await startTestHub({
+    env: {
+      HTTP_PORT: String(port),
+      CONSOLE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      CONSOLE_ACCOUNTS_FILE: accountsFile,
+    },
+  });
+  started.push(() => hub.stop());
+  incident = await runIncident(hub, 'ASP-2026-CONSOLE-1');
+}, 180_000);
+
+afterAll(async () => {
+  for (const stop of started.reverse()) await stop();
+});
+
+async function newPage(options: { zoom?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    // 200% zoom of the same window: half the CSS pixels, each drawn twice as large.
+    viewport: options.zoom === true ? { width: WINDOW.width / 2, height: WINDOW.height / 2 } : WINDOW,
+    deviceScaleFactor: options.zoom === true ? 2 : 1,
+    locale: 'en-GB',
+    timezoneId: 'Europe/London',
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  pages.push(page);
+  page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`));
+  page.on('console', (message: ConsoleMessage) => {
+    if (/Content.Security.Policy|Refused to/i.test(message.text())) pageProblems.push(message.text());
+  });
+  return { context, page };
+}
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto(`${hub.url}/console/`);
+  await page.getByLabel('Username').fill(officer.username);
+  await page.getByLabel('Password').fill(officer.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Search the audit trail' }).waitFor();
+}
+
+const texts = (locator: Locator) => locator.allInnerTexts();
+
+describe('the IG console in Chromium', () => {
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    ({ context, page } = await newPage());
+  });
+  afterAll(async () => {
+    await context.close();
+  });
+
+  it('signs an officer in with a local account, after refusing a wrong password', async () => {
+    await page.goto(`${hub.url}/console/`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in to the IG console' }).waitFor();
+    await page.getByLabel('Username').fill(officer.username);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').innerText()).toContain('The username or password is not right.');
+    await screenshot(page, '01-sign-in-refused');
+
+    await page.getByLabel('Password').fill(officer.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Search the audit trail' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Console' }).innerText()).toContain(officer.displayName);
+    // The session is an HttpOnly cookie: the page's script cannot read it.
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    const cookies = await context.cookies();
+    expect(cookies.length).toBeGreaterThan(0);
+    expect(cookies.every((cookie) => cookie.httpOnly && cookie.sameSite === 'Strict')).toBe(true);
+  });
+
+  it('finds the incident by NHS number, showing no content', async () => {
+    await page.getByLabel('NHS number').fill(VICTIM_NHS_NUMBER);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const rows = page.getByRole('table', { name: /Audit events/ }).locator('tbody tr');
+    await rows.first().waitFor();
+    const actions = await texts(rows.locator('td:nth-child(2)'));
+    expect(actions).toEqual(expect.arrayContaining(['subject matched', 'decision recorded']));
+    expect(await texts(rows.locator('td:nth-child(4)'))).toEqual(actions.map(() => VICTIM_NHS_NUMBER));
+    // The payload's personal data (the victim's name, the officer's circumstances) is nowhere on the page.
+    const page_text = await page.locator('main').innerText();
+    expect(page_text).not.toContain('Test Victim');
+    expect(page_text).not.toContain('Test incident.');
+    await screenshot(page, '02-search-by-nhs-number');
+  });
+
+  it("shows the incident's timeline: each decision with rule, policy version and lawful basis, the fetch and the acknowledgement", async () => {
+    await page.getByRole('link', { name: incident.receiptId }).first().click();
+    const steps = page.locator('ol.timeline > li');
+    await steps.first().waitFor();
+    const actions = await steps.evaluateAll((items) => items.map((item) => item.getAttribute('data-action')));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'incident-received',
+        'subject-matched',
+        'decision-recorded',
+        'notification-signed',
+        'notification-stored',
+        'notification-fetched',
+        'notification-acknowledged',
+      ]),
+    );
+    expect(actions.indexOf('incident-received')).toBeLessThan(actions.indexOf('notification-acknowledged'));
+    const decisionText = await page.locator('li[data-action="decision-recorded"]').first().innerText();
+    expect(decisionText).toMatch(/Rule\s+DA-[A-Z-]+/);
+    expect(decisionText).toMatch(/Policy version\s+da-\d{4}\.\d{2}\.\d+/);
+    expect(decisionText).toContain('UK GDPR Article 6(1)(e)');
+    const fetched = await page.locator('li[data-action="notification-fetched"]').first().innerText();
+    expect(fetched).toContain('gpVictim-client');
+    await screenshot(page, '03-timeline');
+  });
+
+  it('opens a notification’s content only with a reason, and the view is then in the trail', async () => {
+    await page
+      .getByRole('button', { name: /View content/ })
+      .first()
+      .click();
+    const dialog = page.getByRole('dialog', { name: 'Why do you need to see this content?' });
+    await dialog.waitFor();
+    // No reason, no content.
+    await dialog.getByRole('button', { name: 'Record reason and view' }).click();
+    await expect.poll(() => dialog.getByRole('alert').innerText()).toContain('Choose a reason.');
+    await dialog.getByLabel('Safeguarding review').check();
+    await dialog.getByLabel('Note (optional)').fill('Case review for the MARAC on Thursday');
+    await screenshot(page, '04-reason-dialog');
+    await dialog.getByRole('button', { name: 'Record reason and view' }).click();
+
+    const content = page.locator('section.content-view');
+    await content.waitFor();
+    const shown = await content.innerText();
+    expect(shown).toContain(VICTIM_NHS_NUMBER);
+    const auditEventId = await content.locator('.event-id').innerText();
+    expect(auditEventId).toMatch(/^aud_[a-f0-9]{32}$/);
+    await screenshot(page, '05-content');
+
+    // The view is on the record's timeline: who, why, which notification, and the event id the page was told.
+    await page.reload();
+    const viewed = page.locator('li[data-action="notification-content-viewed"]');
+    await viewed.first().waitFor();
+    expect(await viewed.getAttribute('data-event')).toBe(auditEventId);
+    const step = await viewed.innerText();
+    expect(step).toContain(`local:${officer.id}`);
+    expect(step).toContain('Safeguarding review');
+    expect(step).toContain(incident.notificationId);
+    await viewed.scrollIntoViewIfNeeded();
+    await screenshot(page, '06-content-view-on-timeline');
+
+    // And the search finds it by its action, with the officer as the actor.
+    await page.getByRole('link', { name: 'Search' }).click();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByLabel('Action').selectOption('notification-content-viewed');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const row = page
+      .getByRole('table', { name: /Audit events/ })
+      .locator('tbody tr', { hasText: `local:${officer.id}` });
+    await row.first().waitFor();
+    expect(await row.first().innerText()).toContain('notification content viewed');
+    await screenshot(page, '06-content-view-in-search');
+  });
+
+  // Needs the log's routes (cosigned checkpoint, verification) in the hub: issue 11 items 2-4.
+  it.todo('shows the integrity panel green on an untouched log, red after a tamper');
+
+  it('draws the safeguarding dashboard with the data, each chart with its table', async () => {
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.locator('#chart-delays canvas').waitFor();
+    expect(Number(await page.locator('#stat-incidents dd').innerText())).toBeGreaterThanOrEqual(1);
+    expect(Number(await page.locator('#stat-notifications dd').innerText())).toBeGreaterThanOrEqual(1);
+    // Every chart has its numbers as a table too.
+    const figures = page.locator('figure.chart');
+    expect(await figures.count()).toBe(5);
+    for (const figure of await figures.all()) {
+      expect(await figure.locator('canvas[role="img"]').getAttribute('aria-label')).toBeTruthy();
+      await figure.getByText('Show the data').click();
+      expect(await figure.locator('table tbody tr').count()).toBeGreaterThan(0);
+    }
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
+    const todayRow = page.locator('#chart-notifications table tbody tr', { hasText: today });
+    const gpToday = Number((await todayRow.locator('td').first().innerText()).replaceAll(',', ''));
+    expect(gpToday).toBeGreaterThanOrEqual(1);
+    await page.locator('#chart-notifications').scrollIntoViewIfNeeded();
+    await screenshot(page, '08-dashboard');
+  });
+
+  it('signs the officer out after the idle timeout and says why', async () => {
+    const { context: idleContext, page: idlePage } = await newPage();
+    await idlePage.clock.install();
+    await signIn(idlePage);
+    const { idleTimeoutSeconds } = (await (await idlePage.request.get(`${hub.url}/v1/console/session`)).json()) as {
+      idleTimeoutSeconds: number;
+    };
+    await idlePage.clock.fastForward((idleTimeoutSeconds + 5) * 1000);
+    await expect
+      .poll(() => idlePage.locator('main').innerText())
+      .toContain(`You were signed out after ${Math.round(idleTimeoutSeconds / 60)} minutes without activity.`);
+    await idlePage.getByRole('heading', { level: 1, name: 'Sign in to the IG console' }).waitFor();
+    await screenshot(idlePage, '09-idle-signed-out');
+    // Signed out on the server too: the session answers 401.
+    expect((await idlePage.request.get(`${hub.url}/v1/console/session`)).status()).toBe(401);
+    await idleContext.close();
+  });
+
+  it('says so when the session has ended elsewhere', async () => {
+    const { context: other, page: otherPage } = await newPage();
+    await signIn(otherPage);
+    const session = (await (await otherPage.request.get(`${hub.url}/v1/console/session`)).json()) as {
+      csrfToken: string;
+    };
+    const out = await otherPage.request.post(`${hub.url}/v1/console/sign-out`, {
+      headers: { 'x-csrf-token': session.csrfToken },
+      data: {},
+    });
+    expect(out.status()).toBe(200);
+    await otherPage.getByRole('link', { name: 'Dashboard' }).click();
+    await expect.poll(() => otherPage.locator('main').innerText()).toContain('Your session has ended.');
+    await other.close();
+  });
+});
+
+describe('the console with the keyboard alone', () => {
+  it('signs in, searches, opens a timeline and a content view, with focus always visible', async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${hub.url}/console/`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in to the IG console' }).waitFor();
+
+    await tabTo(page, 'Username');
+    await page.keyboard.type(officer.username);
+    await tabTo(page, 'Password');
+    await page.keyboard.type(officer.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Search the audit trail' }).waitFor();
+    // Signed in, focus is on the first screen's heading.
+    expect(await focusedName(page)).toBe('Search the audit trail');
+
+    // The skip link, first in the page, moves focus to the main content.
+    await tabTo(page, 'Skip to main content', { backwards: true });
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+
+    await tabTo(page, 'NHS number');
+    await page.keyboard.type(VICTIM_NHS_NUMBER);
+    await page.keyboard.press('Enter');
+    await page.getByRole('table', { name: /Audit events/ }).waitFor();
+    await tabTo(page, incident.receiptId);
+    await page.keyboard.press('Enter');
+    await page.locator('ol.timeline > li').first().waitFor();
+    // A screen's heading takes focus when it opens.
+    expect(await focusedName(page)).toBe('Timeline');
+
+    await tabTo(page, /^View content/);
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Why do you need to see this content?' });
+    await dialog.waitFor();
+    expect(await focusedName(page)).toBe('Safeguarding review');
+    await page.keyboard.press('ArrowDown');
+    expect(await focusedName(page)).toBe('Investigating a complaint');
+    await expectFocusVisible(page);
+    // Escape closes the dialog and gives focus back to the button that opened it.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focusedName(page)).toMatch(/^View content/);
+
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Space');
+    await tabTo(page, 'Record reason and view');
+    await page.keyboard.press('Enter');
+    await page.locator('section.content-view').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('content-view'))).toBe(true);
+
+    // The navigation works from the keyboard too.
+    await tabTo(page, 'Dashboard', { backwards: true });
+    await page.keyboard.press('Enter');
+    await page.locator('#chart-intake canvas').waitFor();
+    expect(await focusedName(page)).toBe('Safeguarding dashboard');
+    await screenshot(page, '10-keyboard-dashboard');
+    await context.close();
+  });
+});
+
+describe('the console at 200% zoom', () => {
+  it('reflows every screen without sideways scrolling, and keeps every control reachable', async () => {
+    const { context, page } = await newPage({ zoom: true });
+    await page.goto(`${hub.url}/console/`);
+    await expectReflows(page, '11-zoom-sign-in');
+    await signIn(page);
+    await page.getByLabel('NHS number').fill(VICTIM_NHS_NUMBER);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('table', { name: /Audit events/ }).waitFor();
+    await expectReflows(page, '12-zoom-search');
+    for (const [name, ready] of [
+      ['timeline', 'ol.timeline'],
+      ['integrity', 'section.integrity-status'],
+      ['dashboard', '#chart-delays canvas'],
+    ] as const) {
+      await page.goto(`${hub.url}/console/#/${name}${name === 'timeline' ? `?receiptId=${incident.receiptId}` : ''}`);
+      await page.locator(ready).first().waitFor();
+      await expectReflows(page, `13-zoom-${name}`);
+    }
+    await context.close();
+  });
+});
+
+/** The accessible name of the focused element (its label, its text, or its aria-label). */
+async function focusedName(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const element = document.activeElement as HTMLElement | null;
+    if (element === null) return '';
+    const labelled = element.getAttribute('aria-labelledby');
+    if (labelled !== null) return document.getElementById(labelled)?.innerText.trim() ?? '';
+    const label = element.id === '' ? null : document.querySelector(`label[for="${element.id}"]`);
+    return (label?.textContent ?? element.getAttribute('aria-label') ?? element.innerText).trim();
+  });
+}
+
+/** Presses Tab (or Shift+Tab) until the focused element has that name, checking focus is visible on the way. */
+async function tabTo(page: Page, name: string | RegExp, options: { backwards?: boolean } = {}): Promise<void> {
+  for (let presses = 0; presses < 80; presses += 1) {
+    await page.keyboard.press(options.backwards === true ? 'Shift+Tab' : 'Tab');
+    const focused = await focusedName(page);
+    if (typeof name === 'string' ? focused === name : name.test(focused)) {
+      await expectFocusVisible(page);
+      return;
+    }
+  }
+  throw new Error(`no element named ${String(name)} reached with the keyboard`);
+}
+
+/** The focused element shows a focus indicator: an outline at least 3 px wide (WCAG 2.4.7, 2.4.13's size). */
+async function expectFocusVisible(page: Page): Promise<void> {
+  const outline = await page.evaluate(() => {
+    const element = document.activeElement;
+    if (element === null) return 0;
+    const style = getComputedStyle(element);
+    return style.outlineStyle === 'none' ? 0 : parseFloat(style.outlineWidth);
+  });
+  expect(outline).toBeGreaterThanOrEqual(3);
+}
+
+/** At 200% zoom: no sideways scrolling of the page, the navigation and headings inside the window. */
+async function expectReflows(page: Page, name: string): Promise<void> {
+  const layout = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const outside = [...document.querySelectorAll('nav a, nav button, h1, label, main button')]
+      .map((element) => ({ element, box: element.getBoundingClientRect() }))
+      .filter(({ box }) => box.width > 0 && (box.left < 0 || box.right > width + 1))
+      .map(({ element }) => (element as HTMLElement).innerText);
+    return { width, scrollWidth: document.documentElement.scrollWidth, outside };
+  });
+  await screenshot(page, name);
+  expect(layout.scrollWidth).toBeLessThanOrEqual(layout.width);
+  expect(layout.outside).toEqual([]);
+}
+
+describe('every page above', () => {
+  it('met no script error and no resource refused by the Content-Security-Policy', () => {
+    expect(pageProblems).toEqual([]);
+  });
+});
