@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLIENT_ROLES, type ClientRole } from './callers.ts';
 import { isoDateTime } from './identifiers.ts';
 
 /**
@@ -74,6 +75,18 @@ export const auditCheckpointRecord = z
 export type AuditCheckpointRecord = z.infer<typeof auditCheckpointRecord>;
 
 // HTTP --------------------------------------------------------------------------------------------------------------
+
+/** The checkpoint, tiles and consistency proofs carry hashes only: any authenticated caller may check the log. */
+export const AUDIT_LOG_READER_ROLES: readonly ClientRole[] = CLIENT_ROLES;
+/** Inclusion proofs are asked for by event: the IG officers, whose trail it is. */
+export const AUDIT_LOG_PROOF_ROLES = ['ig-officer', 'ig-officer-national'] as const satisfies readonly ClientRole[];
+/** Entry bundles hold 256 events of any area: only the hub-wide IG officer (an area officer's scope is its area). */
+export const AUDIT_LOG_ENTRY_ROLES = ['ig-officer-national'] as const satisfies readonly ClientRole[];
+
+/** A signed note as text (`text/plain; charset=utf-8`): what the checkpoint routes answer. */
+export const auditLogNote = z.string().max(AUDIT_LOG_LIMITS.noteBytes);
+/** Bytes (`application/octet-stream`): a tile or an entry bundle. */
+export const auditLogBytes = z.instanceof(Buffer);
 
 /** A decimal below 2^53 in a query, digits only, without leading zeroes. */
 function decimalParameter(min: number, what: string) {

@@ -35,6 +35,11 @@ export const AUDIT_ACTIONS = [
    */
   'rate-limited',
   'audit-searched',
+  /**
+   * A national IG officer read an entry bundle of the verifiable log (up to 256 events of any area): the actor, and
+   * in `reason` the leaves read, `leaves:<first>-<last>`.
+   */
+  'audit-log-entries-read',
   'plan-recorded',
   'plan-unchanged',
   'plan-refused',

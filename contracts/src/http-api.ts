@@ -41,6 +41,19 @@ import {
 import { daIncidentSubmission } from './domestic-abuse.ts';
 import { isoDateTime, nhsNumber, recipient } from './identifiers.ts';
 import { INBOX_LIMITS, inboxAcknowledgement, inboxItem, inboxPage, notificationId } from './inbox.ts';
+import {
+  AUDIT_LOG_ENTRY_ROLES,
+  AUDIT_LOG_PROOF_ROLES,
+  AUDIT_LOG_READER_ROLES,
+  auditConsistencyProof,
+  auditConsistencyQuery,
+  auditInclusionProof,
+  auditInclusionQuery,
+  auditLogBundleParams,
+  auditLogBytes,
+  auditLogNote,
+  auditLogTileParams,
+} from './audit-log.ts';
 import type { HubViewName } from './state.ts';
 
 /**
@@ -467,6 +480,11 @@ export interface HttpRoute {
    * token). Deny by default: a route admits a session only when its entry says so.
    */
   readonly principals?: readonly Principal[];
+  /**
+   * The path's last parameter takes the rest of the path, slashes included (fastify's wildcard): C2SP tlog-tiles
+   * paths such as `tile/0/x001/234.p/7`. OpenAPI cannot say so; the parameter's description does.
+   */
+  readonly pathRest?: true;
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
   readonly body?: { readonly contentType: BodyContentType; readonly schema: z.ZodType; readonly required: boolean };
@@ -1133,6 +1151,171 @@ export const HTTP_ROUTES = {
     ],
   }),
 
+  // -------------------------------------------------------------------------------------------------------------
+  // The audit trail's verifiable log (services/audit/src/log; contracts/src/audit-log.ts)
+  // -------------------------------------------------------------------------------------------------------------
+
+  getAuditLogCheckpoint: defineRoute({
+    operationId: 'getAuditLogCheckpoint',
+    method: 'get',
+    path: '/v1/audit/log/checkpoint',
+    tag: 'audit',
+    summary: "The audit log's latest checkpoint (C2SP tlog-checkpoint)",
+    description:
+      "The latest signed note: origin, tree size, root hash, signed with the log's Ed25519 key (a new one each " +
+      'second the log grows). Hashes only, no personal data.',
+    reads: ['audit'],
+    roles: AUDIT_LOG_READER_ROLES,
+    principals: ['client', 'person'],
+    responses: {
+      200: {
+        description: 'The signed checkpoint (text/plain; charset=utf-8).',
+        schema: auditLogNote,
+        body: 'file',
+        headers: { ...CACHE_NO_STORE, 'content-type': 'text/plain; charset=utf-8' },
+      },
+    },
+    problemSchema: problemDetails,
+    problems: [...BEARER_PROBLEMS, ...SERVER_PROBLEMS],
+  }),
+
+  getAuditLogCosignedCheckpoint: defineRoute({
+    operationId: 'getAuditLogCosignedCheckpoint',
+    method: 'get',
+    path: '/v1/audit/log/cosigned-checkpoint',
+    tag: 'audit',
+    summary: 'The latest checkpoint a witness cosigned (C2SP tlog-cosignature)',
+    description:
+      "The latest checkpoint with the log's signature and each configured witness's cosignature that it got.",
+    reads: ['audit'],
+    roles: AUDIT_LOG_READER_ROLES,
+    principals: ['client', 'person'],
+    responses: {
+      200: {
+        description: 'The cosigned checkpoint (text/plain; charset=utf-8).',
+        schema: auditLogNote,
+        body: 'file',
+        headers: { ...CACHE_NO_STORE, 'content-type': 'text/plain; charset=utf-8' },
+      },
+    },
+    problemSchema: problemDetails,
+    problems: [
+      ...BEARER_PROBLEMS,
+      problem('not-found', 'No witness has cosigned a checkpoint yet (or none is configured).'),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  getAuditLogTile: defineRoute({
+    operationId: 'getAuditLogTile',
+    method: 'get',
+    path: '/v1/audit/log/tile/{tilePath}',
+    pathRest: true,
+    tag: 'audit',
+    summary: 'A tile of the Merkle tree (C2SP tlog-tiles)',
+    description:
+      'Up to 256 hashes of one tree level, as C2SP tlog-tiles serves them (`tile/<L>/<N>[.p/<W>]`): with the ' +
+      'checkpoint, enough to compute any root or proof offline. Hashes only. A tile never changes once served.',
+    reads: ['audit'],
+    roles: AUDIT_LOG_READER_ROLES,
+    params: auditLogTileParams,
+    responses: {
+      200: {
+        description: 'The hashes, 32 bytes each (application/octet-stream).',
+        schema: auditLogBytes,
+        body: 'file',
+        headers: {
+          'cache-control': 'private, max-age=31536000, immutable',
+          'content-type': 'application/octet-stream',
+        },
+      },
+    },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'Not a tile path in its one canonical spelling.'),
+      ...BEARER_PROBLEMS,
+      problem('not-found', 'The tree does not have that tile (at that width) yet.'),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  getAuditLogEntries: defineRoute({
+    operationId: 'getAuditLogEntries',
+    method: 'get',
+    path: '/v1/audit/log/tile/entries/{bundlePath}',
+    pathRest: true,
+    tag: 'audit',
+    summary: 'An entry bundle: the audit events of 256 leaves (C2SP tlog-tiles)',
+    description:
+      "The leaves' entries, each the event's canonical JSON with a 2-byte big-endian length (C2SP tlog-tiles " +
+      '`tile/entries/<N>[.p/<W>]`). They hold personal data of every area, so only a national IG officer reads ' +
+      'them, and each read is audited (audit-log-entries-read) before anything is read.',
+    reads: ['audit'],
+    roles: AUDIT_LOG_ENTRY_ROLES,
+    params: auditLogBundleParams,
+    responses: {
+      200: {
+        description: 'The entry bundle (application/octet-stream).',
+        schema: auditLogBytes,
+        body: 'file',
+        headers: { ...CACHE_NO_STORE, 'content-type': 'application/octet-stream' },
+      },
+    },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'Not an entry bundle path in its one canonical spelling.'),
+      ...BEARER_PROBLEMS,
+      problem('not-found', 'The tree does not have those leaves yet.'),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  getAuditLogInclusionProof: defineRoute({
+    operationId: 'getAuditLogInclusionProof',
+    method: 'get',
+    path: '/v1/audit/log/proofs/inclusion',
+    tag: 'audit',
+    summary: 'Prove an audit event is in the log (RFC 9162 inclusion proof)',
+    description:
+      'By leaf index, or by event id (every leaf recording it, at most 16), in the tree of treeSize leaves (the ' +
+      "latest checkpoint's when absent, that checkpoint included). Hashes only.",
+    reads: ['audit'],
+    roles: AUDIT_LOG_PROOF_ROLES,
+    query: auditInclusionQuery,
+    responses: {
+      200: { description: 'The proofs.', schema: auditInclusionProof, headers: CACHE_NO_STORE },
+    },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'Neither or both of eventId and leafIndex, or a malformed value.'),
+      ...BEARER_PROBLEMS,
+      problem('not-found', 'No such leaf or event in the tree of that size (not sequenced yet, or beyond the log).'),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
+  getAuditLogConsistencyProof: defineRoute({
+    operationId: 'getAuditLogConsistencyProof',
+    method: 'get',
+    path: '/v1/audit/log/proofs/consistency',
+    tag: 'audit',
+    summary: 'Prove one tree size extends another (RFC 9162 consistency proof)',
+    description: 'Between any two sizes of the log from 1 up to its size, e.g. two checkpoints. Hashes only.',
+    reads: ['audit'],
+    roles: AUDIT_LOG_READER_ROLES,
+    query: auditConsistencyQuery,
+    responses: {
+      200: { description: 'The proof.', schema: auditConsistencyProof, headers: CACHE_NO_STORE },
+    },
+    problemSchema: problemDetails,
+    problems: [
+      problem('validation-failed', 'A size that is not a whole number from 1, or from above to.'),
+      ...BEARER_PROBLEMS,
+      problem('not-found', 'The log is not that large yet.'),
+      ...SERVER_PROBLEMS,
+    ],
+  }),
+
   getLiveness: defineRoute({
     operationId: 'getLiveness',
     method: 'get',
@@ -1198,6 +1381,8 @@ export const HTTP_SCHEMAS = {
   Jwks: jwks,
   Jwk: jwk,
   AuditSearchPage: auditSearchPage,
+  AuditInclusionProof: auditInclusionProof,
+  AuditConsistencyProof: auditConsistencyProof,
   StoredAuditEvent: storedAuditEvent,
   HealthLive: healthLive,
   HealthReady: healthReady,
@@ -1207,4 +1392,10 @@ export const HTTP_SCHEMAS = {
 /** Fastify's form of an OpenAPI path: `/v1/x/{id}` becomes `/v1/x/:id`. */
 export function routePattern(path: string): string {
   return path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
+}
+
+/** Where fastify serves a route: `routePattern`, with a `pathRest` route's last parameter as its wildcard `*`. */
+export function routeUrl(route: Pick<HttpRoute, 'path' | 'pathRest'>): string {
+  const pattern = routePattern(route.path);
+  return route.pathRest === true ? pattern.replace(/:[A-Za-z0-9_]+$/, '*') : pattern;
 }

@@ -361,6 +361,23 @@ export const STEPS = {
     input: auditCheckpointsTopic,
     view: 'audit',
   }),
+  auditLogRequests: step({
+    kind: 'request',
+    service: 'audit',
+    description:
+      "The log's checkpoints, tiles and proofs (hashes only); every read of an entry bundle is audited before " +
+      'anything is read.',
+    transactionalId: null,
+    operations: [
+      'getAuditLogCheckpoint',
+      'getAuditLogCosignedCheckpoint',
+      'getAuditLogTile',
+      'getAuditLogEntries',
+      'getAuditLogInclusionProof',
+      'getAuditLogConsistencyProof',
+    ],
+    outputs: [AUDIT],
+  }),
   deadlineSchedule: step({
     kind: 'projector',
     service: 'deadlines',

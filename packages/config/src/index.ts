@@ -35,4 +35,5 @@ export {
   KAFKA_SASL_MECHANISMS,
   MAX_KAFKA_BROKERS,
 } from './kafka-env.ts';
+export { auditLogEnv, MAX_AUDIT_WITNESSES } from './audit-log-env.ts';
 export { consoleEnv } from './console-env.ts';

@@ -1,4 +1,4 @@
-import { routePattern, type Caller, type ClientRole, type HttpRoute, type HubViewName } from '@hub/contracts';
+import { routeUrl, type Caller, type ClientRole, type HttpRoute, type HubViewName } from '@hub/contracts';
 import { HubError } from '@hub/errors';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { z } from 'zod';
@@ -105,18 +105,20 @@ export function serveRoutes(
     }
     const status = successStatus(route);
     const response = route.responses[status];
-    // `cache-control` and `pragma`, when a contract lists them, are the exact values sent.
+    // `cache-control`, `pragma` and `content-type`, when a contract lists them, are the exact values sent.
     const fixed = Object.entries(response?.headers ?? {}).filter(
-      ([name]) => name === 'cache-control' || name === 'pragma',
+      ([name]) => name === 'cache-control' || name === 'pragma' || name === 'content-type',
     );
+    // A file (its bytes or text) or no body is sent as the handler answers it; only JSON has a schema to serialise.
+    const json = (response?.body ?? 'json') === 'json';
     const options: RouteOptions = {
       method: route.method.toUpperCase(),
-      url: routePattern(route.path),
+      url: routeUrl(route),
       schema: {
         ...(route.params === undefined ? {} : { params: route.params }),
         ...(route.query === undefined ? {} : { querystring: route.query }),
         ...(route.body === undefined ? {} : { body: route.body.schema }),
-        response: { [status]: response?.schema },
+        ...(json ? { response: { [status]: response?.schema } } : {}),
       },
       config: { operationId: route.operationId },
       handler: async (request, reply) => {
@@ -132,6 +134,14 @@ export function serveRoutes(
         } as RouteInput<HttpRoute>);
       },
     };
+    const rest = route.pathRest === true ? /\{([A-Za-z0-9_]+)\}$/.exec(route.path)?.[1] : undefined;
+    if (rest !== undefined) {
+      // fastify names a wildcard `*`: the contract's name for it, before the params schema checks it.
+      options.preValidation = (request, _reply, done) => {
+        request.params = { [rest]: (request.params as Record<string, string | undefined>)['*'] ?? '' };
+        done();
+      };
+    }
     const onRequest: ((request: FastifyRequest, reply: FastifyReply) => Promise<void>)[] = [];
     if (route.roles.length > 0) {
       const roles = route.roles;
@@ -181,7 +191,8 @@ export function catalogueCheck(catalogue: readonly HttpRoute[]): {
   readonly onRoute: (route: { method: string | string[]; url: string; onRequest?: unknown }) => void;
   readonly served: () => readonly string[];
 } {
-  const known = new Map(catalogue.map((route) => [routeKey(route.method, route.path), route]));
+  // By where fastify serves each (a `pathRest` route's last parameter is its wildcard); recorded in OpenAPI form.
+  const known = new Map(catalogue.map((route) => [routeKey(route.method, routeUrl(route)), route]));
   const served: string[] = [];
   return {
     onRoute(route) {
@@ -194,7 +205,7 @@ export function catalogueCheck(catalogue: readonly HttpRoute[]): {
         if (entry.roles.length > 0 && !guarded(route.onRequest)) {
           throw new Error(`route ${key} has roles in the catalogue: serve it with serveRoutes and a guard`);
         }
-        served.push(key);
+        served.push(routeKey(entry.method, entry.path));
       }
     },
     served: () => [...served].sort(),

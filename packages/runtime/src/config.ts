@@ -1,5 +1,6 @@
 import { authEnv } from '@hub/auth';
 import {
+  auditLogEnv,
   commaList,
   consoleEnv,
   existingPath,
@@ -29,6 +30,7 @@ export const hubEnv = kafkaEnv
   .extend(logEnv.shape)
   .extend(authEnv.shape)
   .extend(directoryEnv.shape)
+  .extend(auditLogEnv.shape)
   .extend(consoleEnv.shape)
   .extend(tracingEnv.shape)
   .extend({

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   SIGNATURE_TYPE,
@@ -30,25 +30,28 @@ const codeOf = (error: unknown): string | undefined =>
 
 /**
  * Reads the log's Ed25519 signer key (a golang.org/x/mod/sumdb/note skey, `PRIVATE+KEY+<origin>+<id>+<base64>`)
- * from `file`. Its name must be the log's origin: C2SP checkpoints are signed by a key named as the log. With
+ * from `file`, once at start (synchronously: a service's face is built synchronously). Its name must be the log's origin: C2SP checkpoints are signed by a key named as the log. With
  * `generateIfMissing` (local development and tests only) a missing file is created with a new key, 0600, never
  * overwriting one that appeared meanwhile.
  */
-export async function loadLogKey(file: string, origin: string, generateIfMissing: boolean): Promise<LogKey> {
+export function loadLogKey(file: string, origin: string, generateIfMissing: boolean): LogKey {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     if (codeOf(error) !== 'ENOENT') throw new LogKeyError(`the audit log key file cannot be read (${codeOf(error)})`);
     if (!generateIfMissing) throw new LogKeyError('the audit log key file does not exist');
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     try {
-      await writeFile(file, `${generateSignerKey(origin).skey}\n`, { mode: 0o600, flag: 'wx' });
+      writeFileSync(file, `${generateSignerKey(origin).skey}\n`, { mode: 0o600, flag: 'wx' });
     } catch (writeError) {
       if (codeOf(writeError) !== 'EEXIST') throw writeError;
     }
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   }
+  // A signing key others can read is a key others may have: refused, as the witness refuses its own.
+  if ((statSync(file).mode & 0o077) !== 0)
+    throw new LogKeyError('the audit log key file is readable by others (chmod 600)');
   if (Buffer.byteLength(text) > MAX_KEY_FILE_BYTES) throw new LogKeyError('the audit log key file is too large');
   let key: ReturnType<typeof parseSignerKey>;
   try {

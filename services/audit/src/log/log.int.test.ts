@@ -10,8 +10,8 @@ import {
   canonicalJson,
   type AuditEvent,
 } from '@hub/contracts';
-import { createKafkaClient, startStep, type KafkaClient, type Subscription } from '@hub/kafka';
-import { createPostgres, migrate, type Migration, type Postgres } from '@hub/postgres';
+import { createKafkaClient, startStep, type KafkaClient } from '@hub/kafka';
+import { createPostgres, migrate, type Postgres } from '@hub/postgres';
 import { startWorkers } from '@hub/runtime';
 import { captureLogs, isolatedPostgresSchema, isolatedTopicNamespace, testEndpoints, uniqueId } from '@hub/testkit';
 import { MemoryTree, leafHash, noteVerifier, openCheckpoint, verifyConsistency, verifyInclusion } from '@hub/tlog';
@@ -20,6 +20,7 @@ import { auditLogCheckpoints, createCheckpointer, latestCheckpoint } from './che
 import { loadLogKey, type LogKey } from './keys.ts';
 import { auditLogLeader } from './leader.ts';
 import { AUDIT_LOG_MIGRATIONS } from './migrations.ts';
+import { EVENTS_FIXTURE, projectEvents as projectStore } from './test-fixture.ts';
 import { readLogState } from './state.ts';
 import { consistencyProofAt, inclusionProofAt, rootAt } from './tree.ts';
 
@@ -35,18 +36,6 @@ const opened: { close(): Promise<unknown> }[] = [];
 const schemas: string[] = [];
 let keyDir: string;
 let key: LogKey;
-
-/** The store's two tables as the log reads them (the store's own migration has more columns). */
-const EVENTS_FIXTURE: Migration = {
-  version: 1,
-  name: 'events_fixture',
-  sql: `
-    CREATE TABLE audit_events (
-      kafka_partition integer NOT NULL, kafka_offset bigint NOT NULL, event_id text NOT NULL,
-      entry bytea NOT NULL, leaf_hash bytea NOT NULL, leaf_index bigint UNIQUE,
-      PRIMARY KEY (kafka_partition, kafka_offset));
-    CREATE TABLE audit_projection (kafka_partition integer PRIMARY KEY, next_offset bigint NOT NULL);`,
-};
 
 async function database(): Promise<Postgres> {
   const schema = isolatedPostgresSchema();
@@ -74,32 +63,13 @@ function kafkaClient(instanceName: string): KafkaClient {
   return kafka;
 }
 
-/** The events projector's part the log relies on: each event's row and the partition's progress, in one transaction. */
 async function projectEvents(
   kafka: KafkaClient,
   postgres: Postgres,
-  alter: (event: AuditEvent) => AuditEvent = (event) => event,
-): Promise<Subscription> {
-  const subscription = await kafka.consume(auditEventsTopic, {
-    groupId: uniqueId('events-fixture'),
-    maxWaitTimeMs: 100,
-    handle: (message) =>
-      postgres.transaction(async (tx) => {
-        const entry = Buffer.from(canonicalJson(alter(message.value)), 'utf8');
-        await tx.query(
-          `INSERT INTO audit_events (kafka_partition, kafka_offset, event_id, entry, leaf_hash)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-          [message.partition, message.offset, message.value.eventId, entry, leafHash(entry)],
-        );
-        await tx.query(
-          `INSERT INTO audit_projection (kafka_partition, next_offset) VALUES ($1, $2)
-           ON CONFLICT (kafka_partition) DO UPDATE SET next_offset = GREATEST(audit_projection.next_offset, $2)`,
-          [message.partition, Number(message.offset) + 1],
-        );
-      }),
-  });
+  alter?: (event: AuditEvent) => AuditEvent,
+): Promise<void> {
+  const subscription = await projectStore(kafka, postgres, alter);
   opened.push({ close: () => subscription.stop() });
-  return subscription;
 }
 
 /**
@@ -211,7 +181,7 @@ const published: AuditEvent[] = [];
 
 beforeAll(async () => {
   keyDir = await mkdtemp(join(tmpdir(), 'audit-log-key-'));
-  key = await loadLogKey(join(keyDir, 'log.skey'), ORIGIN, true);
+  key = loadLogKey(join(keyDir, 'log.skey'), ORIGIN, true);
   publisher = kafkaClient('publisher');
   await publisher.provisionTopics([auditEventsTopic, auditSequenceTopic, auditCheckpointsTopic]);
   live = await database();
