@@ -16,7 +16,8 @@ test|run what CI runs: typecheck, lint, unit and integration tests (real Kafka a
 test:unit|run the unit tests only (no Kafka, no Redis)
 test:int|run the integration tests only (real Kafka and Redis, found or started)
 typecheck|type-check the whole workspace (tsc, no output files)
-console:build|build the IG console's browser app into services/console/ui/dist (vite; ./hub start and ./hub test run it)
+console*|add a person to the IG console (local password or OIDC subject): ./hub console add-user --help
+console:build|build the IG console browser app into services/console/ui/dist (vite; ./hub start and ./hub test run it)
 lint|run eslint (type-aware, library boundaries), prettier --check and the cycle check
 cycles|check for import cycles between modules (dependency-cruiser)
 format|rewrite files with prettier, then apply eslint fixes

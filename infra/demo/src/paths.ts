@@ -11,6 +11,9 @@ export function demoFiles(dir: string) {
     hubKeys: path.join(dir, 'hub-signing-keys.json'),
     env: path.join(dir, 'hub.env'),
     clientKey: (clientId: string) => path.join(dir, 'clients', `${clientId}.private.jwk.json`),
+    /** The IG console's people (services/console), and the demo officer's generated password. */
+    consoleAccounts: path.join(dir, 'console-accounts.json'),
+    consolePassword: path.join(dir, 'console-password'),
   } as const;
 }
 export type DemoFiles = ReturnType<typeof demoFiles>;

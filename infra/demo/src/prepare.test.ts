@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileAccounts } from '@hub/console/accounts';
 import { readSettings } from '@hub/infra-local/settings';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoFiles } from './paths.ts';
@@ -36,6 +37,8 @@ describe('prepareDemo (./hub start runs it through setup.ts)', () => {
       POSTGRES_URL: 'postgres://hub@127.0.0.1:15433/hub',
       HTTP_PORT: '18080',
       HUB_TOKEN_URL: 'http://127.0.0.1:18080/oauth2/token',
+      CONSOLE_ACCOUNTS_FILE: files.consoleAccounts,
+      CONSOLE_PUBLIC_URL: 'http://127.0.0.1:18080',
     });
     const key = readFileSync(files.clientKey('gp-l85901'), 'utf8');
 
@@ -50,5 +53,20 @@ describe('prepareDemo (./hub start runs it through setup.ts)', () => {
     expect(readFileSync(files.clientKey('gp-l85901'), 'utf8')).toBe(key);
     const registry = JSON.parse(readFileSync(files.registry, 'utf8')) as { clients: { jwks: { keys: object[] } }[] };
     for (const client of registry.clients) expect(JSON.stringify(client.jwks)).not.toContain('"d"');
+  });
+
+  it('makes the console officer once, with a random password kept beside the accounts (0600), hashed in them', async () => {
+    const files = demoFiles(dir);
+    prepareDemo(files, readSettings({}));
+    const password = readFileSync(files.consolePassword, 'utf8').trim();
+    expect(password).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    expect(statSync(files.consolePassword).mode & 0o777).toBe(0o600);
+    expect(statSync(files.consoleAccounts).mode & 0o777).toBe(0o600);
+    expect(readFileSync(files.consoleAccounts, 'utf8')).not.toContain(password);
+    const officer = await fileAccounts(files.consoleAccounts).checkPassword('somerset.ig', password);
+    expect(officer).toMatchObject({ id: 'ig-demo-somerset', role: 'ig-officer', organisation: 'E06000066' });
+    // Kept across starts: the same password signs in after the next one.
+    prepareDemo(files, readSettings({}));
+    expect(readFileSync(files.consolePassword, 'utf8').trim()).toBe(password);
   });
 });

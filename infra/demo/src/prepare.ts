@@ -1,5 +1,6 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hashPasswordSync } from '@hub/console/accounts';
 import { localHubEnv, type LocalStackSettings } from '@hub/infra-local/settings';
 import { DEMO_CLIENTS } from './clients.ts';
 import type { DemoFiles } from './paths.ts';
@@ -31,13 +32,37 @@ function publicPart(jwk: Jwk): Jwk {
  * infra/local (so LOCAL_KAFKA_PORT, LOCAL_REDIS_PORT and LOCAL_HUB_PORT move the hub with the stack).
  */
 export function hubEnvFile(files: DemoFiles, settings: LocalStackSettings): string {
+  const local = localHubEnv(settings);
   const lines = Object.entries({
     HUB_CLIENTS_FILE: files.registry,
     HUB_SIGNING_KEYS_FILE: files.hubKeys,
     HUB_SIGNING_KEYS_GENERATE: 'true',
-    ...localHubEnv(settings),
+    ...local,
+    CONSOLE_ACCOUNTS_FILE: files.consoleAccounts,
+    CONSOLE_PUBLIC_URL: new URL(local.HUB_TOKEN_URL).origin,
   }).map(([key, value]) => `${key}=${value}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The demo's IG officer: Somerset's area, signing in to the console with a password. */
+export const DEMO_CONSOLE_OFFICER = {
+  id: 'ig-demo-somerset',
+  displayName: 'Somerset IG officer (demo)',
+  role: 'ig-officer',
+  organisation: 'E06000066',
+  username: 'somerset.ig',
+} as const;
+
+/**
+ * The console's accounts file with the demo officer, once: the password is made at random (never a default anyone
+ * could guess on a machine left running) and kept beside it, mode 0600, for the person running the demo to read.
+ */
+function ensureConsoleAccounts(files: DemoFiles): void {
+  if (existsSync(files.consoleAccounts)) return;
+  const password = randomBytes(15).toString('base64url');
+  writeFileSync(files.consolePassword, `${password}\n`, { mode: 0o600 });
+  const accounts = [{ ...DEMO_CONSOLE_OFFICER, passwordHash: hashPasswordSync(password) }];
+  writeFileSync(files.consoleAccounts, `${JSON.stringify({ accounts }, null, 2)}\n`, { mode: 0o600 });
 }
 
 /**
@@ -52,5 +77,6 @@ export function prepareDemo(files: DemoFiles, settings: LocalStackSettings): voi
     jwks: { keys: [publicPart(ensureClientKey(files.clientKey(client.clientId)))] },
   }));
   writeFileSync(files.registry, JSON.stringify({ clients }, null, 2), { mode: 0o600 });
+  ensureConsoleAccounts(files);
   writeFileSync(files.env, hubEnvFile(files, settings));
 }
