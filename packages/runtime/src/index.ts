@@ -25,3 +25,4 @@ export {
   type WorkerContext,
 } from './workers.ts';
 export { describeProgress, type BuildProgress } from './view-progress.ts';
+export { generationSchema, postgresMarkers, type PostgresMarkers } from './view-postgres.ts';

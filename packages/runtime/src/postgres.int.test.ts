@@ -1,7 +1,7 @@
 import { createPostgres } from '@hub/postgres';
 import { captureLogs, testEndpoints } from '@hub/testkit';
 import { describe, expect, it } from 'vitest';
-import { migrationsOf } from './migrations.ts';
+import { baseMigrationsOf } from './migrations.ts';
 import { defineService } from './service.ts';
 import { startRouteHarness } from './testing.ts';
 
@@ -37,7 +37,9 @@ describe('PostgreSQL in the runtime', () => {
   it('refuses one migration version declared by two services', () => {
     const audit = defineService({ name: 'audit', migrations: [noteTable] });
     const inbox = defineService({ name: 'inbox', migrations: [{ ...noteTable, name: 'create_inbox_notes' }] });
-    expect(() => migrationsOf([audit, inbox])).toThrow('migration version 1 is declared by both audit and inbox');
-    expect(migrationsOf([audit, defineService({ name: 'inbox' })])).toEqual([noteTable]);
+    expect(() => baseMigrationsOf([audit, inbox])).toThrow(
+      'migration version 1 of the schema is declared by both audit and inbox',
+    );
+    expect(baseMigrationsOf([audit, defineService({ name: 'inbox' })])).toEqual([noteTable]);
   });
 });

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createAuth, loadClientRegistry } from '@hub/auth';
-import { ALL_HTTP_ROUTES, ALL_TOPICS, notificationsIssuedTopic, serviceStarted, VIEW_KEYS } from '@hub/contracts';
+import {
+  ALL_HTTP_ROUTES,
+  ALL_TOPICS,
+  notificationsIssuedTopic,
+  serviceStarted,
+  VIEW_KEYS,
+  viewStore,
+} from '@hub/contracts';
 import { directoryFiles, loadFileDirectory } from '@hub/directory';
 import {
   closeGracefully,
@@ -28,10 +35,11 @@ import { auditAuthEvents, auditRateLimits } from './audit-auth.ts';
 import { rateLimitsOf, type HubConfig } from './config.ts';
 import { holdInstanceName, type InstanceNameLease } from './instance-name.ts';
 import { jwksRoute } from './jwks.ts';
-import { migrationsOf } from './migrations.ts';
+import { baseMigrationsOf, viewMigrationsOf } from './migrations.ts';
 import { createProcessMetrics } from './metrics.ts';
 import type { HubService, ServiceDeps, ServiceFactory } from './service.ts';
 import { createViewGenerations, type ViewGenerations } from './view-generations.ts';
+import { generationSchema } from './view-postgres.ts';
 import { startWorkers, type RunningWorkers } from './workers.ts';
 
 export interface Runtime {
@@ -134,6 +142,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const views = createViewGenerations({
     redis,
+    postgres,
     kafka,
     logger,
     instanceId,
@@ -144,10 +153,33 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         connectionName: `${options.name}.${view}`,
         logger,
       }),
-    // A build's steps: the services keeping the view, made again with the view on the new key space.
+    // A PostgreSQL view's generation: its own schema, with the migrations of the services keeping the view.
+    openPostgresSpace: async (view, generation) => {
+      const space = createPostgres({
+        url: config.POSTGRES_URL,
+        schema: generationSchema(config.POSTGRES_SCHEMA, view, generation),
+        applicationName: `${options.name}.${view}`,
+        logger,
+      });
+      try {
+        await migrate(space, viewMigrationsOf(services, view), { logger });
+      } catch (error) {
+        await space.close();
+        throw error;
+      }
+      return space;
+    },
+    // A build's steps: the services keeping the view, made again with the view on the new key space (or schema).
     buildSteps: (view, space) =>
       options.services
-        .map((factory) => factory({ ...deps, viewRedis: (other) => (other === view ? space : views.redisFor(other)) }))
+        .map((factory) =>
+          factory({
+            ...deps,
+            viewRedis: (other) => (other === view && 'redis' in space ? space.redis : views.redisFor(other)),
+            viewPostgres: (other) =>
+              other === view && 'postgres' in space ? space.postgres : views.postgresFor(other),
+          }),
+        )
         .filter((service) => service.views.includes(view))
         .flatMap((service) => service.steps)
         .filter((binding) => binding.step.view === view),
@@ -157,6 +189,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger,
     kafka,
     viewRedis: (view) => views.redisFor(view),
+    viewPostgres: (view) => views.postgresFor(view),
     redis,
     postgres,
     auth,
@@ -168,7 +201,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   const services = options.services.map((factory) => factory(deps));
   views.keep(services.flatMap((service) => service.views));
-  const migrations = migrationsOf(services);
+  const migrations = baseMigrationsOf(services);
+  const postgresViews = [...new Set(services.flatMap((service) => service.views))].filter(
+    (view) => viewStore(view) === 'postgres',
+  );
+  // A view kept in PostgreSQL without tables could never be told apart from a lost one.
+  for (const view of postgresViews) viewMigrationsOf(services, view);
 
   const kept = new Set(services.flatMap((service) => service.views));
   for (const binding of services.flatMap((service) => service.routes)) {
@@ -204,7 +242,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     { name: 'redis', check: () => pingRedis(redis, READINESS_TIMEOUT_MS) },
     // Only where a service keeps tables: a process without any does not depend on PostgreSQL.
-    ...(migrations.length === 0
+    ...(migrations.length === 0 && postgresViews.length === 0
       ? []
       : [{ name: 'postgres', check: () => postgres.ping(READINESS_TIMEOUT_MS) } satisfies ReadinessCheck]),
     {

@@ -23,8 +23,16 @@ export interface ServiceDeps {
   viewRedis(view: HubViewName): RedisClient;
   /** The deployment's Redis client, for the caches of `HUB_CACHES` (never a view's keys: those are `viewRedis`'s). */
   readonly redis: RedisClient;
-  /** The process's PostgreSQL client (`POSTGRES_URL`, in schema `POSTGRES_SCHEMA`), one pool per process. */
+  /**
+   * The process's PostgreSQL client (`POSTGRES_URL`, in schema `POSTGRES_SCHEMA`), one pool per process: the runtime's
+   * bookkeeping and the tables of services that keep no view in PostgreSQL.
+   */
   readonly postgres: Postgres;
+  /**
+   * For a view kept in PostgreSQL (`HUB_VIEWS[view].store`): the client on the schema of the generation this process
+   * serves (its services' migrations applied); it follows the view to each new generation.
+   */
+  viewPostgres(view: HubViewName): Postgres;
   readonly auth: Auth;
   readonly keyStore: HubKeyStore;
   readonly directory: FileDirectory;
@@ -46,8 +54,9 @@ export interface HubService {
   readonly views: readonly HubViewName[];
   readonly readinessChecks: readonly ReadinessCheck[];
   /**
-   * The service's PostgreSQL schema changes, in version order (`@hub/postgres` `migrate`): applied at start,
-   * before anything is served or consumed. Versions are hub-wide (src/migrations.ts).
+   * The service's PostgreSQL schema changes, in version order (`@hub/postgres` `migrate`): for a service keeping a view
+   * in PostgreSQL, its view's tables, applied to each generation's schema; otherwise applied to `POSTGRES_SCHEMA` at
+   * start. Either way before anything is served or consumed (src/migrations.ts).
    */
   readonly migrations: readonly Migration[];
   /** Background loops (`src/workers.ts`): started after the steps, aborted and awaited on stop, restarted on a crash. */

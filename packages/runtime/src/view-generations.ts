@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { HUB_VIEW_NAMES, VIEW_KEYS, type HubViewName } from '@hub/contracts';
+import { HUB_VIEW_NAMES, VIEW_KEYS, viewStore, type HubViewName } from '@hub/contracts';
 import type { ReadinessCheck } from '@hub/http';
 import { NotYetError, type KafkaClient, type StepBinding } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
+import type { Postgres } from '@hub/postgres';
 import {
   closeRedis,
   deleteMatching,
@@ -12,6 +13,7 @@ import {
   type SwitchableRedis,
 } from '@hub/redis';
 import { startViewBuild, type ViewBuild } from './view-build.ts';
+import { noGenerationPostgres, postgresMarkers, switchablePostgres, type SwitchablePostgres } from './view-postgres.ts';
 import { describeProgress, type BuildProgress } from './view-progress.ts';
 
 /** How often each view's marker is checked and a build driven, besides each readiness probe. */
@@ -52,6 +54,8 @@ export interface ViewGenerations {
   buildProgress(view: HubViewName): BuildProgress | undefined;
   /** The client a view's modules keep: always the key space of the generation this process serves. */
   redisFor(view: HubViewName): RedisClient;
+  /** For a view kept in PostgreSQL: always the schema of the generation this process serves. */
+  postgresFor(view: HubViewName): Postgres;
   /** A live step that waits (`NotYetError`) while the view it writes or reads is not ready. */
   gate(binding: StepBinding): StepBinding;
   /** One check per view, named view:<name>, failing while it is not ready. */
@@ -60,17 +64,24 @@ export interface ViewGenerations {
   stop(): Promise<void>;
 }
 
+/** Where a build of a view writes: a Redis key space, or a PostgreSQL schema (`HUB_VIEWS[view].store`). */
+export type ViewSpace = { readonly redis: RedisClient } | { readonly postgres: Postgres };
+
 export interface ViewGenerationsOptions {
-  /** Under the deployment's key prefix. */
+  /** Under the deployment's key prefix: the markers of Redis views, and every view's builds (lease, progress). */
   readonly redis: RedisClient;
+  /** The deployment's schema: the markers of the views kept in PostgreSQL (view-postgres.ts). */
+  readonly postgres: Postgres;
   readonly kafka: KafkaClient;
   readonly logger: Logger;
   /** This process, as a builder's lease names it. */
   readonly instanceId: string;
   /** A new client on a generation's key space (the deployment's prefix + `VIEW_KEYS.space`). */
   openSpace(view: HubViewName, generation: string): RedisClient;
-  /** The view's projecting steps, writing through `redis` (a new generation's key space). */
-  buildSteps(view: HubViewName, redis: RedisClient): readonly StepBinding[];
+  /** A new client on a PostgreSQL view generation's schema, made and migrated when new (`generationSchema`). */
+  openPostgresSpace(view: HubViewName, generation: string): Promise<Postgres>;
+  /** The view's projecting steps, writing into `space` (a new generation's key space or schema). */
+  buildSteps(view: HubViewName, space: ViewSpace): readonly StepBinding[];
   readonly intervalMs?: number;
   /** How long a build goes on replaying after its switch, for records live instances applied to the old one. */
   readonly switchGraceMs?: number;
@@ -80,6 +91,10 @@ interface ViewRun {
   state: ViewState;
   served: string | undefined;
   readonly live: SwitchableRedis;
+  /** For a view kept in PostgreSQL: its generation's schema. */
+  readonly livePostgres: SwitchablePostgres | undefined;
+  /** A generation being opened (a PostgreSQL schema is migrated first): checks wait for it rather than open twice. */
+  opening: Promise<void> | undefined;
   build: (ViewBuild & { switchedAt?: number; progress?: BuildProgress }) | undefined;
   lastProgressLog: number;
 }
@@ -95,6 +110,12 @@ redis.call('set', KEYS[1], ARGV[1])
 local gone = 0
 for i = 2, #KEYS do gone = gone + redis.call('del', KEYS[i]) end
 return gone`;
+
+// A PostgreSQL view's switch may go ahead: the generation is still the one asked for and this instance still holds
+// the lease. KEYS: building, builder.
+const MAY_SWITCH = `
+if redis.call('get', KEYS[1]) ~= ARGV[1] or redis.call('get', KEYS[2]) ~= ARGV[2] then return 0 end
+return 1`;
 
 // Takes the build lease, or renews it if held: 1 if this instance holds it now.
 const HOLD_LEASE = `
@@ -145,6 +166,8 @@ function noGeneration(view: HubViewName, redis: RedisClient): RedisClient {
  */
 export function createViewGenerations(options: ViewGenerationsOptions): ViewGenerations {
   const { redis, kafka, instanceId } = options;
+  const markers = postgresMarkers(options.postgres);
+  const inPostgres = (view: HubViewName) => viewStore(view) === 'postgres';
   const intervalMs = options.intervalMs ?? VIEW_CHECK_INTERVAL_MS;
   const switchGraceMs = options.switchGraceMs ?? 3 * intervalMs;
   const logger = options.logger.child({ component: 'view-generations' });
@@ -163,6 +186,8 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
         state: 'unchecked',
         served: undefined,
         live: switchableRedis(noGeneration(view, redis)),
+        livePostgres: inPostgres(view) ? switchablePostgres(noGenerationPostgres(view, options.postgres)) : undefined,
+        opening: undefined,
         build: undefined,
         lastProgressLog: 0,
       };
@@ -173,7 +198,11 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
 
   async function noticeRestart(): Promise<void> {
     const runId = await serverRunId(redis);
-    const keys = HUB_VIEW_NAMES.flatMap((view) => [VIEW_KEYS.generation(view), VIEW_KEYS.building(view)]);
+    // A view kept in PostgreSQL loses nothing when Redis restarts.
+    const keys = HUB_VIEW_NAMES.filter((view) => !inPostgres(view)).flatMap((view) => [
+      VIEW_KEYS.generation(view),
+      VIEW_KEYS.building(view),
+    ]);
     const gone = (await redis.eval(NOTICE_RESTART, 1 + keys.length, VIEW_KEYS.redisRunId, ...keys, runId)) as number;
     if (gone > 0) {
       logger.warn(
@@ -210,16 +239,35 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
   }
   watchReconnects(redis);
 
-  function serve(view: HubViewName, generation: string): void {
+  /** Serves `generation` of the view: its key space (or schema) becomes the one its modules' client talks to. */
+  function serve(view: HubViewName, generation: string): Promise<void> {
     const run = runOf(view);
-    const space = options.openSpace(view, generation);
-    watchReconnects(space);
-    const replaced = run.live.switchTo(space);
-    const first = run.served === undefined;
-    run.served = generation;
-    run.state = 'ready';
-    if (!first) setTimeout(() => void closeRedis(replaced).catch(() => undefined), CLOSE_REPLACED_AFTER_MS).unref();
-    logger.info({ view, generation }, `view ${view}: serving generation ${generation}`);
+    run.opening ??= (async () => {
+      const first = run.served === undefined;
+      let replaced: { close(): Promise<unknown> };
+      if (run.livePostgres === undefined) {
+        const space = options.openSpace(view, generation);
+        watchReconnects(space);
+        const old = run.live.switchTo(space);
+        replaced = { close: () => closeRedis(old) };
+      } else {
+        // Migrated on opening: a generation built by an older release gets this release's new migrations.
+        const old = run.livePostgres.switchTo(await options.openPostgresSpace(view, generation));
+        replaced = { close: () => old.close() };
+      }
+      run.served = generation;
+      run.state = 'ready';
+      if (!first) setTimeout(() => void replaced.close().catch(() => undefined), CLOSE_REPLACED_AFTER_MS).unref();
+      logger.info({ view, generation }, `view ${view}: serving generation ${generation}`);
+    })().finally(() => {
+      run.opening = undefined;
+    });
+    return run.opening;
+  }
+
+  /** The generation served as its marker says (null: lost or never built). */
+  async function markerOf(view: HubViewName): Promise<string | null> {
+    return inPostgres(view) ? markers.read(view) : redis.get(VIEW_KEYS.generation(view));
   }
 
   async function holdLease(view: HubViewName): Promise<boolean> {
@@ -237,9 +285,15 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
     if (how === 'finished' && run.served !== undefined) {
       // Every other generation's keys (the one replaced, any abandoned build's) but one asked for since.
       const building = await redis.get(VIEW_KEYS.building(view));
-      const except = [run.served, ...(building === null ? [] : [building])].map((g) => VIEW_KEYS.space(view, g));
-      const deleted = await deleteMatching(redis, `gen:${view}:*`, { except });
-      logger.info({ view, generation: build.generation, keysDeleted: deleted }, `view ${view}: rebuild finished`);
+      const keep = [run.served, ...(building === null ? [] : [building])];
+      if (inPostgres(view)) {
+        const dropped = await markers.dropOthers(view, keep);
+        logger.info({ view, generation: build.generation, schemasDropped: dropped }, `view ${view}: rebuild finished`);
+      } else {
+        const except = keep.map((g) => VIEW_KEYS.space(view, g));
+        const deleted = await deleteMatching(redis, `gen:${view}:*`, { except });
+        logger.info({ view, generation: build.generation, keysDeleted: deleted }, `view ${view}: rebuild finished`);
+      }
     } else {
       logger.warn({ view, generation: build.generation }, `view ${view}: build of ${build.generation} abandoned`);
     }
@@ -257,23 +311,28 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
       return;
     }
     if (run.build === undefined) {
-      const space = options.openSpace(view, generation);
+      const opened = inPostgres(view)
+        ? { space: { postgres: await options.openPostgresSpace(view, generation) } as ViewSpace }
+        : { space: { redis: options.openSpace(view, generation) } as ViewSpace };
+      const close = () =>
+        ('postgres' in opened.space ? opened.space.postgres.close() : closeRedis(opened.space.redis)).catch(
+          () => undefined,
+        );
       try {
         const build = await startViewBuild({
           view,
           generation,
-          steps: options.buildSteps(view, space),
+          steps: options.buildSteps(view, opened.space),
           kafka,
           logger,
         });
-        const close = () => closeRedis(space).catch(() => undefined);
         run.build = {
           ...build,
           stop: () => build.stop().then(close),
           discard: () => build.discard().then(close),
         };
       } catch (error) {
-        await closeRedis(space).catch(() => undefined);
+        await close();
         throw error;
       }
     }
@@ -286,19 +345,36 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
       logger.info({ view, ...progress }, describeProgress(view, progress));
     }
     if (!caughtUp) return;
-    const keys = [VIEW_KEYS.building(view), VIEW_KEYS.generation(view), VIEW_KEYS.builder(view)];
-    if ((await redis.eval(SWITCH, 3, ...keys, generation, instanceId)) !== 1) return;
+    if (!(await switchMarker(view, generation))) return;
     build.switchedAt = Date.now();
     logger.info({ view, ...progress }, `view ${view}: switched to generation ${generation}`);
-    serve(view, generation);
+    await serve(view, generation);
+  }
+
+  /**
+   * The switch: the generation built becomes the one served, if it is still the one asked for and this instance still
+   * holds the lease. For a view in PostgreSQL the marker is written there between the check and the end of the ask:
+   * a crash in between leaves an ask naming the generation served, which the next check ends (checkBuild).
+   */
+  async function switchMarker(view: HubViewName, generation: string): Promise<boolean> {
+    const building = VIEW_KEYS.building(view);
+    const builder = VIEW_KEYS.builder(view);
+    if (!inPostgres(view)) {
+      return (await redis.eval(SWITCH, 3, building, VIEW_KEYS.generation(view), builder, generation, instanceId)) === 1;
+    }
+    if ((await redis.eval(MAY_SWITCH, 2, building, builder, generation, instanceId)) !== 1) return false;
+    await markers.write(view, generation);
+    await redis.eval(RELEASE_LEASE, 1, building, generation); // deletes the ask if it still names this generation
+    return true;
   }
 
   /** The marker: served, switched to another generation, or missing (lost). Quick: readiness probes wait for it. */
   async function checkMarker(view: HubViewName): Promise<void> {
     const run = runOf(view);
-    const marker = await redis.get(VIEW_KEYS.generation(view));
+    if (run.opening !== undefined) await run.opening;
+    const marker = await markerOf(view);
     if (marker !== null) {
-      if (marker !== run.served) serve(view, marker);
+      if (marker !== run.served) await serve(view, marker);
       else run.state = 'ready'; // confirmed after a reconnection
     } else if (run.state !== 'rebuilding') {
       if (run.state === 'ready') {
@@ -318,10 +394,15 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
       else await holdLease(view);
       return;
     }
-    const [marker, building] = await redis.mget(VIEW_KEYS.generation(view), VIEW_KEYS.building(view));
-    let asked = building ?? null;
+    const marker = await markerOf(view);
+    let asked = await redis.get(VIEW_KEYS.building(view));
+    if (asked !== null && asked === marker && run.build === undefined) {
+      // Switched (in PostgreSQL) by an instance that stopped before it ended the ask: nothing to build.
+      await redis.eval(RELEASE_LEASE, 1, VIEW_KEYS.building(view), asked);
+      return;
+    }
     if (asked === null && run.build !== undefined) await endBuild(view, 'abandoned'); // wiped under it
-    if (asked === null && (marker ?? null) === null) {
+    if (asked === null && marker === null) {
       await redis.set(VIEW_KEYS.building(view), newGeneration(), 'NX');
       asked = await redis.get(VIEW_KEYS.building(view));
     }
@@ -357,7 +438,14 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
       await checkAll();
       if (driving === undefined) await driveAll();
     } catch (error) {
-      logger.warn({ errorName: error instanceof Error ? error.name : typeof error }, 'view check failed');
+      const code: unknown = error instanceof Error ? Reflect.get(error, 'code') : undefined;
+      logger.warn(
+        {
+          errorName: error instanceof Error ? error.name : typeof error,
+          ...(typeof code === 'string' ? { errorCode: code } : {}),
+        },
+        'view check failed',
+      );
     }
   }
 
@@ -388,14 +476,23 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
     },
     ready: (view) => runs.get(view)?.state === 'ready',
     async confirm(view) {
-      if (runs.get(view)?.state !== 'ready') return false;
-      if ((await redis.exists(VIEW_KEYS.generation(view))) === 1) return true;
+      const run = runs.get(view);
+      if (run?.state !== 'ready') return false;
+      const present = inPostgres(view)
+        ? (await markers.read(view)) === run.served
+        : (await redis.exists(VIEW_KEYS.generation(view))) === 1;
+      if (present) return true;
       void checkQuietly(); // lost: every route and step of the view waits from now, not from the next interval
       return false;
     },
     state: (view) => runs.get(view)?.state ?? 'unchecked',
     buildProgress: (view) => runs.get(view)?.build?.progress,
     redisFor: (view) => runOf(view).live.client,
+    postgresFor(view) {
+      const live = runOf(view).livePostgres;
+      if (live === undefined) throw new Error(`view ${view} is kept in Redis, not PostgreSQL`);
+      return live.client;
+    },
     gate(binding) {
       const step = binding.step;
       const needs = [
@@ -425,8 +522,11 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
           await (run.build.switchedAt === undefined ? run.build.stop() : run.build.discard());
           await redis.eval(RELEASE_LEASE, 1, VIEW_KEYS.builder(view), instanceId).catch(() => undefined);
         }
-        if (run.served !== undefined)
+        if (run.served !== undefined && run.livePostgres !== undefined) {
+          await run.livePostgres.switchTo(noGenerationPostgres(view, options.postgres)).close();
+        } else if (run.served !== undefined) {
           await closeRedis(run.live.switchTo(noGeneration(view, redis))).catch(() => undefined);
+        }
       }
     },
   };

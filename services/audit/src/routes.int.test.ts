@@ -83,10 +83,11 @@ async function record(events: readonly AuditEvent[]): Promise<void> {
   const count = async () =>
     Number(
       (
-        await h.deps.postgres.query<{ n: string }>(
-          'SELECT count(DISTINCT event_id) AS n FROM audit_events WHERE event_id = ANY($1)',
-          [ids],
-        )
+        await h.deps
+          .viewPostgres('audit')
+          .query<{ n: string }>('SELECT count(DISTINCT event_id) AS n FROM audit_events WHERE event_id = ANY($1)', [
+            ids,
+          ])
       ).rows[0]?.n,
     );
   // Polled by hand: this also runs in beforeAll, where expect.poll is not allowed.
@@ -95,10 +96,12 @@ async function record(events: readonly AuditEvent[]): Promise<void> {
     if (Date.now() > deadline) throw new Error('the projector did not store the events in time');
     await sleep(100);
   }
-  const { rows } = await h.deps.postgres.query<{ event_id: string; kafka_partition: number; kafka_offset: string }>(
-    'SELECT event_id, kafka_partition, kafka_offset FROM audit_events WHERE event_id = ANY($1)',
-    [ids],
-  );
+  const { rows } = await h.deps
+    .viewPostgres('audit')
+    .query<{ event_id: string; kafka_partition: number; kafka_offset: string }>(
+      'SELECT event_id, kafka_partition, kafka_offset FROM audit_events WHERE event_id = ANY($1)',
+      [ids],
+    );
   for (const row of rows)
     positions.set(row.event_id, { partition: row.kafka_partition, offset: Number(row.kafka_offset) });
 }
@@ -122,6 +125,12 @@ beforeAll(async () => {
     services: [createAuditService],
   });
   appWithoutKafka = await h.withoutKafka();
+  // A fresh deployment builds its first generation of the view (its schema) before it serves it.
+  const deadline = Date.now() + 30_000;
+  while (!h.runtime.views.ready('audit')) {
+    if (Date.now() > deadline) throw new Error('the audit view was not built in time');
+    await sleep(100);
+  }
   await record(seeded);
   ordered = sortStored(seeded);
 }, 60_000);
@@ -443,16 +452,18 @@ describe('audit search integrity', () => {
     const corrupt = `{"eventId":"${events[1]!.eventId}","nhsNumber":"${N2}","receip`;
     const at = (i: number) => positions.get(events[i]!.eventId)!;
     const edited = Buffer.from(canonicalJson({ ...events[2], recipient: 'gp:L81901' }), 'utf8');
-    await h.deps.postgres.query(
+    await h.deps.viewPostgres('audit').query(
       `UPDATE audit_events SET entry = $1, leaf_hash = sha256('\\x00'::bytea || $1)
        WHERE kafka_partition = $2 AND kafka_offset = $3`,
       [Buffer.from(corrupt, 'utf8'), at(1).partition, at(1).offset],
     );
-    await h.deps.postgres.query('UPDATE audit_events SET entry = $1 WHERE kafka_partition = $2 AND kafka_offset = $3', [
-      edited,
-      at(2).partition,
-      at(2).offset,
-    ]);
+    await h.deps
+      .viewPostgres('audit')
+      .query('UPDATE audit_events SET entry = $1 WHERE kafka_partition = $2 AND kafka_offset = $3', [
+        edited,
+        at(2).partition,
+        at(2).offset,
+      ]);
 
     const response = await search(`receiptId=${receipt}`);
     expect(response.statusCode).toBe(200);

@@ -6,8 +6,8 @@ import { createAuditStore } from './store.ts';
 
 /** The audit trail: the projector that keeps the searchable store, and the IG officers' routes. */
 export function createAuditService(deps: ServiceDeps): HubService {
-  // The directory places each event in the areas of the practices it names (scope.ts).
-  const store = createAuditStore(deps.postgres, deps.directory);
+  // The view's generation served (README "Generations"); the directory places each event in its areas (scope.ts).
+  const store = createAuditStore(deps.viewPostgres('audit'), deps.directory);
   return defineService({
     name: 'audit',
     routes: auditRoutes({ store, kafka: deps.kafka, now: deps.now }),

@@ -3,15 +3,17 @@
  * named; `rebuild.ts`), then follows each build until it is served, printing its progress (events read, events/s,
  * time left). The running hub builds it beside the generation it serves and switches when caught up; a stopped hub
  * builds it at its next start. Prints view names, generation ids and counts, never keys or values.
- * Reads REDIS_URL, REDIS_KEY_PREFIX and LOG_LEVEL (default warn). `./hub rebuild` runs it with
- * infra/local/src/local-env.ts preloaded, so REDIS_URL defaults to the local stack's (LOCAL_REDIS_PORT).
+ * Reads REDIS_URL, REDIS_KEY_PREFIX, LOG_LEVEL (default warn) and, for a view kept in PostgreSQL (audit),
+ * POSTGRES_URL and POSTGRES_SCHEMA. `./hub rebuild` runs it with infra/local/src/local-env.ts preloaded, so REDIS_URL
+ * and POSTGRES_URL default to the local stack's.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HUB_VIEW_NAMES, type HubViewName } from '@hub/contracts';
-import { ConfigError, loadConfig, logEnv, redisEnv } from '@hub/config';
+import { HUB_VIEW_NAMES, viewStore, type HubViewName } from '@hub/contracts';
+import { ConfigError, loadConfig, logEnv, postgresEnv, redisEnv } from '@hub/config';
 import { createLogger } from '@hub/logger';
+import { createPostgres } from '@hub/postgres';
 import { closeRedis, createRedis } from '@hub/redis';
-import { describeProgress, type BuildProgress } from '@hub/runtime';
+import { describeProgress, postgresMarkers, type BuildProgress } from '@hub/runtime';
 import { askForRebuild, rebuildState } from './rebuild.ts';
 
 const POLL_MS = 1_000;
@@ -31,6 +33,7 @@ switch to it once it has caught up; then follows each build until it is served, 
 A hub that is not running builds the view at its next start. Safe to run again: a build under way is followed.
 
 Redis: REDIS_URL (the local stack's unless set), REDIS_KEY_PREFIX (the hub's; default hub:).
+PostgreSQL, for the audit view: POSTGRES_URL (the local stack's unless set), POSTGRES_SCHEMA (default public).
 `);
   process.exit(0);
 }
@@ -44,16 +47,24 @@ if (unknown.length > 0 || unknownFlags.length > 0) {
 }
 const views = (named.length === 0 ? HUB_VIEW_NAMES : named) as readonly HubViewName[];
 
-let config;
-try {
-  config = loadConfig(redisEnv.extend(logEnv.shape), { LOG_LEVEL: 'warn', ...process.env });
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
+/** The configuration, or exit 1 with every problem listed. */
+function load<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
   }
-  throw error;
 }
+const env = { LOG_LEVEL: 'warn', ...process.env };
+const config = load(() => loadConfig(redisEnv.extend(logEnv.shape), env));
+// PostgreSQL's keys only when a view kept there is asked for.
+const postgresConfig = views.some((view) => viewStore(view) === 'postgres')
+  ? load(() => loadConfig(postgresEnv, env))
+  : undefined;
 const logger = createLogger({ service: 'hub-rebuild', level: config.LOG_LEVEL });
 const redis = createRedis({
   url: config.REDIS_URL,
@@ -61,9 +72,22 @@ const redis = createRedis({
   connectionName: 'hub-rebuild',
   logger,
 });
+const postgres =
+  postgresConfig === undefined
+    ? undefined
+    : createPostgres({
+        url: postgresConfig.POSTGRES_URL,
+        schema: postgresConfig.POSTGRES_SCHEMA,
+        applicationName: 'hub-rebuild',
+        logger,
+      });
+const markers = postgres === undefined ? undefined : postgresMarkers(postgres);
 
 try {
-  const asked = await askForRebuild(redis, views, { discard: flags.includes('--discard') });
+  const asked = await askForRebuild(redis, views, {
+    discard: flags.includes('--discard'),
+    ...(markers === undefined ? {} : { postgres: markers }),
+  });
   for (const { view, generation, asked: fresh, discarded } of asked) {
     const what = fresh ? 'asked for generation' : 'a build is already under way: generation';
     process.stdout.write(`${view}: ${what} ${generation}${discarded ? ' (current generation discarded)' : ''}\n`);
@@ -73,7 +97,7 @@ try {
     let lastReport = Date.now();
     while (pending.size > 0) {
       for (const [view, generation] of pending) {
-        const state = await rebuildState(redis, view, generation);
+        const state = await rebuildState(redis, view, generation, markers);
         if (state.state === 'served') {
           process.stdout.write(`${view}: generation ${generation} is served\n`);
           pending.delete(view);
@@ -93,4 +117,5 @@ try {
   }
 } finally {
   await closeRedis(redis);
+  await postgres?.close();
 }

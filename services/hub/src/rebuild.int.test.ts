@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { HUB_VIEW_NAMES, VIEW_KEYS } from '@hub/contracts';
+import { HUB_VIEW_NAMES, VIEW_KEYS, viewStore, type HubViewName } from '@hub/contracts';
+import { createPostgres, type Postgres } from '@hub/postgres';
 import { closeRedis, createRedis, scanKeys, type RedisClient } from '@hub/redis';
+import { generationSchema, postgresMarkers } from '@hub/runtime';
 import { captureLogs, testEndpoints } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, VICTIM_NHS_NUMBER, victimOnlyIncident, type TestHub } from './testing.ts';
@@ -18,6 +20,8 @@ const CLI = fileURLToPath(new URL('./rebuild-cli.ts', import.meta.url));
 let first: TestHub;
 /** The hubs' own keys only (their isolated prefix): the shared Redis is never flushed. */
 let redis: RedisClient;
+/** The hub's own schema: the marker of the audit view, kept in PostgreSQL. */
+let postgres: Postgres;
 
 beforeAll(async () => {
   first = await startTestHub();
@@ -27,12 +31,32 @@ beforeAll(async () => {
     connectionName: 'rebuild-test',
     logger: captureLogs().logger,
   });
+  postgres = createPostgres({
+    url: testEndpoints().postgresUrl,
+    schema: first.postgresSchema,
+    applicationName: 'rebuild-test',
+    logger: captureLogs().logger,
+  });
 });
 
 afterAll(async () => {
   await closeRedis(redis);
+  await postgres.close();
   await first.stop();
 });
+
+/** The generation of a view served, from its marker wherever the view is kept. */
+function markerOf(view: HubViewName): Promise<string | null> {
+  return viewStore(view) === 'postgres' ? postgresMarkers(postgres).read(view) : redis.get(VIEW_KEYS.generation(view));
+}
+
+/** What is left of a replaced generation: its keys, or its schema. */
+async function leftOf(view: HubViewName, generation: string | null): Promise<number> {
+  if (generation === null) return 0;
+  if (viewStore(view) === 'redis') return (await scanKeys(redis, `gen:${view}:${generation}:*`)).length;
+  const schema = generationSchema(first.postgresSchema, view, generation);
+  return (await postgres.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount;
+}
 
 /** `./hub rebuild` on the test's deployment, as a process of its own. */
 async function runCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -43,6 +67,8 @@ async function runCli(...args: string[]): Promise<{ code: number; stdout: string
         PATH: process.env['PATH'] ?? '',
         REDIS_URL: endpoints.redisUrl,
         REDIS_KEY_PREFIX: first.redisPrefix,
+        POSTGRES_URL: endpoints.postgresUrl,
+        POSTGRES_SCHEMA: first.postgresSchema,
       },
       timeout: 120_000,
     });
@@ -139,7 +165,7 @@ describe('./hub rebuild', () => {
         { timeout: 30_000, interval: 500 },
       )
       .toBe(true);
-    const markers = await Promise.all(HUB_VIEW_NAMES.map((view) => redis.get(VIEW_KEYS.generation(view))));
+    const markers = await Promise.all(HUB_VIEW_NAMES.map(markerOf));
 
     // Readiness sampled all the while the CLI asks for and follows the rebuild.
     const statuses: number[] = [];
@@ -163,20 +189,19 @@ describe('./hub rebuild', () => {
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.every((status) => status === 200)).toBe(true);
 
-    const after = await Promise.all(HUB_VIEW_NAMES.map((view) => redis.get(VIEW_KEYS.generation(view))));
+    const after = await Promise.all(HUB_VIEW_NAMES.map(markerOf));
     after.forEach((marker, index) => {
       expect(marker).not.toBe(markers[index]);
     });
     expect(JSON.stringify(await answers(first, receiptId, to))).toBe(JSON.stringify(before));
-    // After the switch's grace period, the replaced generations' keys are deleted.
+    // After the switch's grace period, the replaced generations' keys (and the audit view's schema) are deleted.
     await expect
       .poll(
         async () =>
-          (
-            await Promise.all(
-              markers.map((marker, index) => scanKeys(redis, `gen:${HUB_VIEW_NAMES[index] ?? ''}:${marker ?? ''}:*`)),
-            )
-          ).flat().length,
+          (await Promise.all(HUB_VIEW_NAMES.map((view, index) => leftOf(view, markers[index] ?? null)))).reduce(
+            (sum, left) => sum + left,
+            0,
+          ),
         { timeout: 30_000, interval: 500 },
       )
       .toBe(0);

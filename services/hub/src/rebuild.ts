@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { VIEW_KEYS, type HubViewName } from '@hub/contracts';
+import { VIEW_KEYS, viewStore, type HubViewName } from '@hub/contracts';
 import type { RedisClient } from '@hub/redis';
+import type { PostgresMarkers } from '@hub/runtime';
 
 /** What `./hub rebuild` asked for one view. */
 export interface RebuildAsked {
@@ -23,14 +24,19 @@ export interface RebuildAsked {
 export async function askForRebuild(
   redis: RedisClient,
   views: readonly HubViewName[],
-  options: { readonly discard?: boolean } = {},
+  options: { readonly discard?: boolean; readonly postgres?: PostgresMarkers } = {},
 ): Promise<RebuildAsked[]> {
   const asked: RebuildAsked[] = [];
   for (const view of new Set(views)) {
     const mine = randomBytes(6).toString('hex');
     const set = await redis.set(VIEW_KEYS.building(view), mine, 'NX');
     const generation = set === 'OK' ? mine : await redis.get(VIEW_KEYS.building(view));
-    const discarded = options.discard === true && (await redis.del(VIEW_KEYS.generation(view))) === 1;
+    // The marker of a view kept in PostgreSQL is there (the builds are coordinated in Redis either way).
+    const discarded =
+      options.discard === true &&
+      (viewStore(view) === 'postgres'
+        ? await markersFor(view, options.postgres).discard(view)
+        : (await redis.del(VIEW_KEYS.generation(view))) === 1);
     asked.push({ view, generation: generation ?? mine, asked: set === 'OK', discarded });
   }
   return asked;
@@ -42,13 +48,25 @@ export type RebuildState =
   | { readonly state: 'building'; readonly generation: string; readonly progress: unknown }
   | { readonly state: 'waiting'; readonly generation: string };
 
+/** The markers of the views kept in PostgreSQL: needed for one. */
+function markersFor(view: HubViewName, markers: PostgresMarkers | undefined): PostgresMarkers {
+  if (markers === undefined) throw new Error(`view ${view} is kept in PostgreSQL: POSTGRES_URL is needed`);
+  return markers;
+}
+
 /** One look at a view's build of `generation`. */
-export async function rebuildState(redis: RedisClient, view: HubViewName, generation: string): Promise<RebuildState> {
-  const [served, building, progress] = await redis.mget(
+export async function rebuildState(
+  redis: RedisClient,
+  view: HubViewName,
+  generation: string,
+  postgres?: PostgresMarkers,
+): Promise<RebuildState> {
+  const [marker, building, progress] = await redis.mget(
     VIEW_KEYS.generation(view),
     VIEW_KEYS.building(view),
     VIEW_KEYS.progress(view),
   );
+  const served = viewStore(view) === 'postgres' ? await markersFor(view, postgres).read(view) : marker;
   if (served === generation) return { state: 'served', generation };
   if (building === generation && progress !== null && progress !== undefined) {
     return { state: 'building', generation, progress: JSON.parse(progress) as unknown };
