@@ -20,7 +20,7 @@ export const HUB_SERVICE_FACTORIES: readonly ServiceFactory[] = [
   createInboxService,
   createAuditService,
   createConsoleService,
-  (deps) => createDeadlinesService(deps),
+  createDeadlinesService,
 ];
 
 /**

@@ -26,13 +26,14 @@ const localAuthority = createTestClient({
   organisation: 'E06000066',
 });
 const police = createTestClient({ clientId: 'police-asp', role: 'police', organisation: 'ASP' });
+const ed = createTestClient({ clientId: 'ed-rz9', role: 'unscheduled-care', organisation: 'RZ9' });
 /** The page-size test's own authority: its exceptions inbox holds only what that test delivers. */
 const sedgemoor = createTestClient({ clientId: 'la-sedgemoor', role: 'local-authority', organisation: 'E07000188' });
 
 beforeAll(async () => {
   h = await startRouteHarness({
     service: 'inbox',
-    clients: [gp, otherGp, marac, localAuthority, police, sedgemoor],
+    clients: [gp, otherGp, marac, localAuthority, police, sedgemoor, ed],
     services: [createInboxService],
     now: () => clock.now,
   });
@@ -292,11 +293,35 @@ describe('inbox routes', () => {
     ).toEqual(['notification-stored', 'access-denied']);
   });
 
-  it('refuses a police client with 403 and a caller without a token with 401 on every inbox route', async () => {
+  it('a police force reads only its own force inbox (its non-delivery reports): any other is 404', async () => {
     const notification = await deliver('gp:A81001');
+    expect((await listInbox(police, 'force:ASP')).statusCode).toBe(200);
     for (const response of [
       await listInbox(police, 'gp:A81001'),
       await acknowledge(police, 'gp:A81001', notification.notificationId),
+      await listInbox(police, 'force:WMP'),
+    ]) {
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toMatchObject({ code: 'not-found' });
+    }
+    expect((await store.get('gp:A81001', notification.notificationId))?.status).toBe('delivered');
+    // Each attempt is audited as another's inbox.
+    const denied = await h.auditedWhere(
+      (event) => event.action === 'access-denied' && event.actor?.clientId === police.clientId,
+      3,
+    );
+    expect(denied.map((event) => [event.recipient, event.reason]).sort()).toEqual([
+      ['force:WMP', 'inbox-not-yours'],
+      ['gp:A81001', 'inbox-not-yours'],
+      ['gp:A81001', 'inbox-not-yours'],
+    ]);
+  });
+
+  it('refuses a role without inboxes with 403 and a caller without a token with 401 on every inbox route', async () => {
+    const notification = await deliver('gp:A81001');
+    for (const response of [
+      await listInbox(ed, 'gp:A81001'),
+      await acknowledge(ed, 'gp:A81001', notification.notificationId),
     ]) {
       expect(response.statusCode).toBe(403);
       expect(response.json()).toMatchObject({ code: 'forbidden' });
@@ -311,9 +336,9 @@ describe('inbox routes', () => {
       expect(response.headers['www-authenticate']).toBe('Bearer realm="safeguarding-hub"');
     }
     expect((await store.get('gp:A81001', notification.notificationId))?.status).toBe('delivered');
-    // Both refusals reached the audit trail, naming the police client and each route (its template, not the URL).
+    // Both refusals reached the audit trail, naming the client and each route (its template, not the URL).
     const refused = await h.auditedWhere(
-      (event) => event.action === 'access-denied' && event.actor?.clientId === police.clientId,
+      (event) => event.action === 'access-denied' && event.actor?.clientId === ed.clientId,
       2,
     );
     expect(refused.map((event) => [event.service, event.reason, event.route]).sort()).toEqual([

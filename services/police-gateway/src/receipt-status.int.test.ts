@@ -36,7 +36,24 @@ describe('receipt status view', () => {
     await view.apply(auditEvent('inbox', 'notification-acknowledged', at, gp));
     await view.apply(auditEvent('inbox', 'notification-acknowledged', at, gp));
     expect(await view.entries('rcpt_s')).toEqual([
-      { recipient: 'gp:A81001', subjectRef: 'S1', status: 'acknowledged', reason: null, updatedAt: at.toISOString() },
+      {
+        recipient: 'gp:A81001',
+        subjectRef: 'S1',
+        status: 'acknowledged',
+        reason: null,
+        updatedAt: at.toISOString(),
+        deadline: null,
+        times: {
+          decided: at.toISOString(),
+          delivered: at.toISOString(),
+          fetched: at.toISOString(),
+          acknowledged: at.toISOString(),
+          overdue: null,
+          escalated: null,
+          escalationClosed: null,
+          notDelivered: null,
+        },
+      },
     ]);
   });
 
