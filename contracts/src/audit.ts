@@ -61,6 +61,8 @@ export const AUDIT_ACTIONS = [
    * record, the reason code (`reason`) and their optional note (`reasonNote`). Committed before the content is read.
    */
   'notification-content-viewed',
+  /** An IG officer looked at the safeguarding dashboard (counts only): the officer, and their scope in `reason`. */
+  'console-dashboard-viewed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

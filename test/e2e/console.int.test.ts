@@ -417,6 +417,13 @@ describe('from real traffic: timeline, content view with a reason, dashboard', (
     // The audit search takes the session too (its route admits people).
     const search = await asPerson(signed, `/v1/audit/events?receiptId=${receiptId}`);
     expect(search.status).toBe(200);
+    // Each look at the timeline is on the trail as a search of the record, by the officer.
+    await expect
+      .poll(
+        async () => (await trail({ action: 'audit-searched', actorClientId: 'local:ig-somerset', receiptId })).length,
+        { timeout: 15_000 },
+      )
+      .toBeGreaterThan(0);
   });
 
   it('opens content only with a reason, records the view first, and never sends the note back', async () => {
@@ -521,5 +528,13 @@ describe('from real traffic: timeline, content view with a reason, dashboard', (
     const theirs = await asPerson(bristol, `/v1/console/dashboard?from=${today}&to=${today}`);
     expect(((await theirs.json()) as SafeguardingDashboard).days[0]).toMatchObject({ incidents: 0, unread: 0 });
     expect((await asPerson(signed, `/v1/console/dashboard?from=${today}&to=2020-01-01`)).status).toBe(400);
+    // Looking at it is on the trail, with the officer's scope.
+    await expect
+      .poll(async () => (await trail({ action: 'console-dashboard-viewed' })).map((event) => event.actor?.clientId), {
+        timeout: 15_000,
+      })
+      .toEqual(expect.arrayContaining(['local:ig-somerset', 'local:ig-bristol']));
+    const viewed = await trail({ action: 'console-dashboard-viewed', actorClientId: 'local:ig-somerset' });
+    expect(viewed[0]?.reason).toBe('scope:E06000066');
   });
 });

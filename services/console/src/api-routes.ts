@@ -23,8 +23,9 @@ export interface ApiRoutesDeps {
 }
 
 /**
- * The console's reading routes: the timeline (audited as a search), opening a notification's content (audited, with
- * the reason, and committed to Kafka before the content is answered) and the dashboard (counts only).
+ * The console's reading routes, each audited before it answers: the timeline (as a search of the record), opening a
+ * notification's content (with the reason, committed to Kafka before the content is answered) and the dashboard
+ * (counts only, `console-dashboard-viewed`).
  */
 export function apiRoutes(deps: ApiRoutesDeps): RouteBinding[] {
   const { audit, now } = deps;
@@ -44,7 +45,8 @@ export function apiRoutes(deps: ApiRoutesDeps): RouteBinding[] {
         },
         [randomUUID()],
       );
-      await audit.record([searched]);
+      // As the audit search records a search: the record it named, and its order.
+      await audit.record([{ ...searched, searchFilters: { order: 'oldest' } }]);
       const subject =
         query.receiptId === undefined ? { incidentRef: query.incidentRef ?? '' } : { receiptId: query.receiptId };
       const timeline = await readTimeline(deps.trail(), caller, subject, request.log);
@@ -111,6 +113,16 @@ export function apiRoutes(deps: ApiRoutesDeps): RouteBinding[] {
     }),
 
     bindRoute(HTTP_ROUTES.getSafeguardingDashboard, async ({ caller, query, request }) => {
+      const organisation = organisationOf(caller);
+      await audit.record([
+        auditEvent(
+          SERVICE,
+          'console-dashboard-viewed',
+          now(),
+          { actor: actorOf(caller), reason: organisation === null ? 'scope:hub' : `scope:${organisation}` },
+          [randomUUID()],
+        ),
+      ]);
       const dashboard = await readDashboard(deps.trail(), caller, query.from, query.to, now());
       request.log.info({ days: dashboard.days.length }, 'dashboard read');
       return dashboard;
