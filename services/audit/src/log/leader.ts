@@ -23,6 +23,12 @@ export const LEADER_TIMINGS = {
   checkpointMs: 1_000,
   /** How long the sequencer waits for its record to be applied before computing the next one regardless. */
   appliedWaitMs: 30_000,
+  /**
+   * After a record that was handled but not applied (stale, or refused: it disagrees with the stored events), the
+   * next one is computed from the same state and would most likely meet the same fate: the sequencer waits this
+   * long first, so a refused record is an alarm every few seconds, not a loop.
+   */
+  notAppliedBackoffMs: 5_000,
   appliedPollMs: 50,
 } as const;
 
@@ -115,8 +121,12 @@ export function auditLogLeader(options: LeaderOptions): Worker {
     const deadline = Date.now() + timings.appliedWaitMs;
     while (!signal.aborted && Date.now() < deadline) {
       const now = await readLogState(postgres);
-      // A full record suggests a backlog: the next round runs at once.
-      if (now.sequenceOffset > offset) return record.toIndex - record.fromIndex >= limit;
+      if (now.sequenceOffset > offset) {
+        if (now.size === record.toIndex) return record.toIndex - record.fromIndex >= limit; // full: a backlog
+        logger.warn({ fromIndex: record.fromIndex, size: now.size }, 'audit log sequence record not applied');
+        await sleep(timings.notAppliedBackoffMs, undefined, { signal }).catch(() => undefined);
+        return false;
+      }
       await sleep(timings.appliedPollMs, undefined, { signal }).catch(() => undefined);
     }
     if (!signal.aborted)

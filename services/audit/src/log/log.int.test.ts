@@ -10,12 +10,12 @@ import {
   canonicalJson,
   type AuditEvent,
 } from '@hub/contracts';
-import { createKafkaClient, startStep, type KafkaClient } from '@hub/kafka';
+import { createKafkaClient, NotYetError, startStep, type KafkaClient } from '@hub/kafka';
 import { createPostgres, migrate, type Postgres } from '@hub/postgres';
 import { startWorkers } from '@hub/runtime';
 import { captureLogs, isolatedPostgresSchema, isolatedTopicNamespace, testEndpoints, uniqueId } from '@hub/testkit';
 import { MemoryTree, leafHash, noteVerifier, openCheckpoint, verifyConsistency, verifyInclusion } from '@hub/tlog';
-import { auditLogApplier } from './applier.ts';
+import { applySequenceRecord, auditLogApplier } from './applier.ts';
 import { auditLogCheckpoints, createCheckpointer, latestCheckpoint } from './checkpoints.ts';
 import { loadLogKey, type LogKey } from './keys.ts';
 import { auditLogLeader } from './leader.ts';
@@ -333,5 +333,60 @@ describe('the audit log on two instances', () => {
   afterAll(async () => {
     await first.stop().catch(() => undefined);
     await second.stop();
+  });
+});
+
+describe('the applier', () => {
+  it('applies a record only at the tree size, over exactly the events it names, once', async () => {
+    const postgres = await database();
+    // Three events stored in partition 0 (offsets 0, 1, 3: 2 is a transaction marker) and one in partition 2.
+    const rows: [number, number][] = [
+      [0, 0],
+      [0, 1],
+      [0, 3],
+      [2, 0],
+    ];
+    for (const [partition, offset] of rows) {
+      const entry = Buffer.from(`{"p":${partition},"o":${offset}}`);
+      await postgres.query(
+        'INSERT INTO audit_events (kafka_partition, kafka_offset, event_id, entry, leaf_hash) VALUES ($1, $2, $3, $4, $5)',
+        [partition, offset, `aud_${partition}${offset}`, entry, leafHash(entry)],
+      );
+    }
+    await postgres.query('INSERT INTO audit_projection VALUES (0, 4), (2, 1)');
+    const upTo = [
+      { partition: 0, offset: 4 },
+      { partition: 2, offset: 1 },
+    ];
+    // Beyond what is stored: waits.
+    await expect(
+      applySequenceRecord(postgres, { fromIndex: 0, toIndex: 5, upTo: [{ partition: 0, offset: 9 }] }, 0),
+    ).rejects.toBeInstanceOf(NotYetError);
+    // A count that is not the stored events': refused, nothing indexed.
+    expect(await applySequenceRecord(postgres, { fromIndex: 0, toIndex: 5, upTo }, 0)).toMatchObject({
+      kind: 'refused',
+    });
+    expect((await readLogState(postgres)).size).toBe(0);
+    // Not at the tree's size: stale.
+    expect(await applySequenceRecord(postgres, { fromIndex: 3, toIndex: 7, upTo }, 2)).toMatchObject({
+      kind: 'stale',
+    });
+    // The right one: partition 0 in offset order, then partition 2.
+    expect(await applySequenceRecord(postgres, { fromIndex: 0, toIndex: 4, upTo }, 4)).toEqual({
+      kind: 'applied',
+      size: 4,
+    });
+    const indexed = await leaves(postgres);
+    expect(indexed.sort((a, b) => (a.leafIndex ?? 0) - (b.leafIndex ?? 0)).map((l) => [l.partition, l.offset])).toEqual(
+      rows,
+    );
+    // Redelivered: a duplicate, nothing changes; a later record whose upTo goes back: refused.
+    expect(await applySequenceRecord(postgres, { fromIndex: 0, toIndex: 4, upTo }, 4)).toEqual({ kind: 'duplicate' });
+    expect(
+      await applySequenceRecord(postgres, { fromIndex: 4, toIndex: 5, upTo: [{ partition: 0, offset: 3 }] }, 6),
+    ).toMatchObject({ kind: 'refused' });
+    const state = await readLogState(postgres);
+    expect(state.size).toBe(4);
+    expect(state.sequenceOffset).toBe(7);
   });
 });
