@@ -74,5 +74,5 @@ export function createConsoleService(deps: ServiceDeps, trail: TrailSource = def
 }
 
 function defaultTrail(deps: ServiceDeps): Queryable {
-  return deps.postgres;
+  return deps.viewPostgres('audit');
 }
