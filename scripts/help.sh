@@ -7,7 +7,7 @@ HUB_COMMANDS='
 start|run local Kafka, Redis, PostgreSQL, the demo clients and the hub in the foreground (Ctrl-C stops it)
 stop|stop the local Kafka, Redis and PostgreSQL cleanly (their data stays in LOCAL_DATA_DIR)
 status|show whether the local Kafka, Redis, PostgreSQL and hub answer, with addresses and pids
-infra*|manage the local stack alone: up, down [--wipe], status, provision
+infra*|manage the local stack alone: up [--brokers 3], down [--wipe], status, provision, sasl
 token*|print an access token for a demo client: ./hub token <clientId>
 verify*|verify a signed notification or an inbox page against the hub JWKS; print payloads
 dlq*|list what the dead-letter topics hold, or redrive one record once its cause is fixed
@@ -53,6 +53,7 @@ infra/local, the hub of ./hub start, its token URL, and ./hub token, verify, dlq
   LOCAL_POSTGRES_PORT          PostgreSQL               default 5433
   LOCAL_HUB_PORT               the hub's HTTP API       default 8080
   LOCAL_DATA_DIR               data, logs, pid files    default .data/local
+  LOCAL_KAFKA_BROKERS          Kafka nodes (1 or 3)     default 1 (node n on the ports above + 10(n - 1))
 On a shared machine, export them once per shell, e.g.:
   export LOCAL_KAFKA_PORT=19092 LOCAL_KAFKA_CONTROLLER_PORT=19093 LOCAL_REDIS_PORT=16380 LOCAL_POSTGRES_PORT=15433 \
     LOCAL_HUB_PORT=18080

@@ -4,6 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Writable } from 'node:stream';
+import { ALL_TOPICS } from '@hub/contracts';
+import { createKafkaClient } from '@hub/kafka';
+import { createLogger } from '@hub/logger';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, portIsOpen } from './processes.ts';
 
@@ -47,6 +51,18 @@ async function privateStack(): Promise<PrivateStack> {
     LOCAL_HUB_PORT: String(hub),
   };
   return { dataDir, ports: { kafka, controller, redis, postgres, hub }, env };
+}
+
+/** A private stack whose Kafka ports have their cluster neighbours (+10, +20) free too, for `up --brokers 3`. */
+async function clusterStack(): Promise<PrivateStack> {
+  for (;;) {
+    const stack = await privateStack();
+    const { kafka, controller } = stack.ports;
+    const neighbours = [kafka + 10, kafka + 20, controller + 10, controller + 20];
+    const taken = await Promise.all(neighbours.map((port) => portIsOpen(port)));
+    const clash = Object.values(stack.ports).some((port) => neighbours.includes(port));
+    if (!clash && !taken.some(Boolean) && neighbours.every((port) => port <= 65_535)) return stack;
+  }
 }
 
 async function infra(stack: PrivateStack, ...args: string[]): Promise<{ code: number; out: string; ms: number }> {
@@ -146,6 +162,70 @@ describe('infra/local CLI', () => {
       expect(stoppedStatus.out).toMatch(/postgres\s+stopped/);
       expect(processesOf(main.dataDir)).toEqual([]);
       expect(await listening(main)).toEqual([]);
+    },
+  );
+
+  it(
+    "up --brokers 3: the stack's Kafka is a three-broker cluster with the production durability; one node of it is refused, down stops all three",
+    { timeout: 400_000 },
+    async () => {
+      const stack = await clusterStack();
+      const { kafka, controller } = stack.ports;
+      const brokers = [kafka, kafka + 10, kafka + 20].map((port) => `127.0.0.1:${port}`).join(',');
+      try {
+        const up = await infra(stack, 'up', '--brokers', '3');
+        expect(up).toMatchObject({ code: 0 });
+        expect(up.out).toMatch(new RegExp(`kafka\\s+started\\s+${brokers.replaceAll('.', '\\.')}`));
+        expect(up.out).toContain(`KAFKA_BROKERS=${brokers} KAFKA_DURABILITY=production`);
+        // Three JVMs of ours, each on its own broker and controller port.
+        const nodes = processesOf(stack.dataDir).filter((line) => line.includes('kafka.Kafka'));
+        expect(nodes).toHaveLength(3);
+        const ports = [kafka, kafka + 10, kafka + 20, controller, controller + 10, controller + 20];
+        expect(await Promise.all(ports.map((port) => portIsOpen(port)))).toEqual(ports.map(() => true));
+
+        const again = await infra({ ...stack, env: { ...stack.env, LOCAL_KAFKA_BROKERS: '3' } }, 'up');
+        expect(again.out).toMatch(/kafka\s+already-running/);
+        // The topics were provisioned with 3 replicas, 2 in sync: provisioning them again with the production
+        // profile creates and alters nothing (a min.insync.replicas of 1 would be altered) and warns of no
+        // replication factor other than 3.
+        const lines: string[] = [];
+        const destination = new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            lines.push(chunk.toString('utf8'));
+            done();
+          },
+        });
+        const client = createKafkaClient({
+          brokers: brokers.split(','),
+          clientId: 'cli-test',
+          durability: 'production',
+          logger: createLogger({ service: 'cli-test', level: 'warn', destination }),
+        });
+        try {
+          const report = await client.provisionTopics(ALL_TOPICS);
+          expect({ created: report.created, altered: report.altered }).toEqual({ created: [], altered: [] });
+          expect(report.unchanged.length).toBe(ALL_TOPICS.length * 2);
+          expect(lines.join('')).not.toContain('replication factor differs');
+        } finally {
+          await client.close();
+        }
+        const status = await infra({ ...stack, env: { ...stack.env, LOCAL_KAFKA_BROKERS: '3' } }, 'status');
+        expect(status.code).toBe(0);
+        expect(status.out).toMatch(new RegExp(`kafka\\s+running\\s+${brokers.replaceAll('.', '\\.')}`));
+
+        // Asked for one broker while the three run: refused at once, naming the variable, nothing started.
+        const single = await infra(stack, 'up');
+        expect(single.code).toBe(1);
+        expect(single.out).toContain(`Kafka of ${stack.dataDir} is running as 3 brokers, not 1 (LOCAL_KAFKA_BROKERS)`);
+        expect(single.ms).toBeLessThan(10_000);
+
+        const down = await infra(stack, 'down');
+        expect(down.out).toMatch(/kafka\s+stopped/);
+        expect(processesOf(stack.dataDir)).toEqual([]);
+        expect(await Promise.all(ports.map((port) => portIsOpen(port)))).toEqual(ports.map(() => false));
+      } finally {
+        await infra(stack, 'down');
+      }
     },
   );
 

@@ -32,3 +32,12 @@ export { freePort, portIsOpen } from './processes.ts';
 export { ensureRedisInstalled } from './redis-server.ts';
 export { ensureChromiumInstalled, CHROMIUM_PATH } from './chromium.ts';
 export { ensurePromtool, CACHED_PROMTOOL } from './promtool.ts';
+export {
+  clusterBrokers,
+  clusterNodePid,
+  startKafkaCluster,
+  startPrivateKafkaCluster,
+  stopKafkaCluster,
+  type KafkaClusterSettings,
+} from './kafka-cluster.ts';
+export { startSaslBroker, stopSaslBroker, type SaslBrokerClientEnv, type SaslBrokerSettings } from './sasl-broker.ts';

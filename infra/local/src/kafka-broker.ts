@@ -1,78 +1,38 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { localAddresses, REPO_ROOT, type LocalStackSettings } from './settings.ts';
-import { hasCommand, logTail, run, runningPid, spawnDetached, stopProcess, waitFor } from './processes.ts';
+import {
+  brokerFiles,
+  COMMON_BROKER_PROPERTIES,
+  newClusterId,
+  SINGLE_NODE_HEAP,
+  startBrokers,
+  stopBrokers,
+  type BrokerNode,
+  type KafkaBrokerPaths,
+  type StartResult,
+} from './broker-node.ts';
+import { clusterNodePaths, clusterNodes, type KafkaClusterSettings } from './kafka-cluster.ts';
+import { runningPid } from './processes.ts';
+import { kafkaNodePorts, localAddresses, type LocalStackSettings } from './settings.ts';
 
 /**
- * A real single-node Kafka 4.x broker (KRaft, broker and controller in one JVM) assembled from Maven Central
- * jars by infra/local/kafka/pom.xml. Loopback only; data, log and pid under <dataDir>/kafka.
+ * The stack's Kafka: one node (the default) in `<dataDir>/kafka`, or with `LOCAL_KAFKA_BROKERS=3` (`./hub infra up
+ * --brokers 3`) a three-node cluster (kafka-cluster.ts) in `<dataDir>/kafka-cluster`. Loopback only. The two layouts
+ * have storage of their own (a single node's quorum is itself), so switching between them keeps both.
  */
-const POM = path.join(REPO_ROOT, 'infra/local/kafka/pom.xml');
-const READY_TIMEOUT_MS = 90_000;
-const STOP_GRACE_MS = 30_000;
+export type { StartResult } from './broker-node.ts';
 
-export interface KafkaBrokerPaths {
-  readonly home: string;
-  readonly logDirs: string;
-  readonly properties: string;
-  readonly log4j: string;
-  readonly pidFile: string;
-  readonly logFile: string;
-}
-
-/** The broker and controller listeners, as its pid file records them. */
-export function kafkaListeners(settings: LocalStackSettings): string {
-  const { kafkaBroker, kafkaController } = localAddresses(settings);
-  return `${kafkaBroker} ${kafkaController}`;
-}
-
-/** A broker's files under its home directory: the same layout for the stack's broker, the SASL one and each node. */
-export function brokerFiles(home: string): KafkaBrokerPaths {
-  return {
-    home,
-    logDirs: path.join(home, 'data'),
-    properties: path.join(home, 'server.properties'),
-    log4j: path.join(home, 'log4j2.properties'),
-    pidFile: path.join(home, 'broker.pid'),
-    logFile: path.join(home, 'broker.log'),
-  };
-}
-
-export function kafkaPaths(settings: LocalStackSettings): KafkaBrokerPaths {
+export function kafkaPaths(settings: Pick<LocalStackSettings, 'dataDir'>): KafkaBrokerPaths {
   return brokerFiles(path.join(settings.dataDir, 'kafka'));
 }
 
-/** Java 17 or newer is needed by Kafka 4.x; Maven fetches the jars. Fails with what to install. */
-export async function checkJavaAndMaven(): Promise<void> {
-  const missing: string[] = [];
-  if (!hasCommand('java')) missing.push('Java 17 or newer (Debian: apt-get install -y openjdk-17-jre-headless)');
-  if (!hasCommand('mvn')) missing.push('Maven (Debian: apt-get install -y maven)');
-  if (missing.length > 0) throw new Error(`the local Kafka broker needs:\n  - ${missing.join('\n  - ')}`);
-  const version = /version "(\d+)/.exec(await run('java', ['-version']))?.[1];
-  if (version === undefined || Number(version) < 17) {
-    throw new Error(`the local Kafka broker needs Java 17 or newer; found Java ${version ?? 'of unknown version'}`);
-  }
+function stackCluster(settings: LocalStackSettings): KafkaClusterSettings {
+  const ports = kafkaNodePorts({ ...settings, kafkaNodes: 3 });
+  return { brokerPorts: ports.brokers, controllerPorts: ports.controllers, ...settings };
 }
 
-/** Copies the broker's runtime jars from Maven Central once per pom version; returns the jar folder. */
-export async function ensureBrokerJars(
-  settings: Pick<LocalStackSettings, 'cacheDir'>,
-  signal?: AbortSignal,
-): Promise<string> {
-  const pomHash = createHash('sha256').update(readFileSync(POM)).digest('hex').slice(0, 12);
-  const libs = path.join(settings.cacheDir, pomHash, 'libs');
-  const stamp = path.join(libs, '.complete');
-  if (existsSync(stamp)) return libs;
-  process.stderr.write('infra/local: fetching Kafka broker jars with Maven (first run only)\n');
-  await run('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`], { signal });
-  if (!readdirSync(libs).some((jar) => jar.startsWith('kafka_2.13-'))) throw new Error(`no kafka jar in ${libs}`);
-  writeFileSync(stamp, new Date().toISOString());
-  return libs;
-}
-
-function serverProperties(settings: LocalStackSettings, paths: KafkaBrokerPaths): string {
-  const { kafkaBroker: broker, kafkaController: controller } = localAddresses(settings);
+function singleNodeProperties(settings: LocalStackSettings, paths: KafkaBrokerPaths): string {
+  const { kafkaBrokers, kafkaControllers } = localAddresses(settings);
+  const [broker, controller] = [kafkaBrokers[0], kafkaControllers[0]];
   return [
     '# Written by infra/local on every start; edit infra/local/src/kafka-broker.ts instead.',
     'process.roles=broker,controller',
@@ -84,6 +44,8 @@ function serverProperties(settings: LocalStackSettings, paths: KafkaBrokerPaths)
     'controller.listener.names=CONTROLLER',
     'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     `log.dirs=${paths.logDirs}`,
+    ...COMMON_BROKER_PROPERTIES,
+    'num.io.threads=4',
     // Single node: every internal topic has one replica, or kafkajs loops on "group coordinator not available".
     'offsets.topic.replication.factor=1',
     'offsets.topic.num.partitions=8',
@@ -92,107 +54,66 @@ function serverProperties(settings: LocalStackSettings, paths: KafkaBrokerPaths)
     'transaction.state.log.num.partitions=8',
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
-    'group.initial.rebalance.delay.ms=0',
-    // Topics are provisioned by code from contracts/src/topics.ts, never by a typo in a producer.
-    'auto.create.topics.enable=false',
-    'num.network.threads=2',
-    'num.io.threads=4',
     '',
   ].join('\n');
 }
 
-export function log4jProperties(paths: Pick<KafkaBrokerPaths, 'logFile'>): string {
+/** The nodes of the stack's Kafka as the settings ask for it: one, or three. */
+export function kafkaNodes(settings: LocalStackSettings): BrokerNode[] {
+  if (settings.kafkaNodes === 3) return clusterNodes(stackCluster(settings));
+  const paths = kafkaPaths(settings);
   return [
-    'status = warn',
-    'appender.file.type = File',
-    'appender.file.name = file',
-    `appender.file.fileName = ${paths.logFile}`,
-    'appender.file.layout.type = PatternLayout',
-    'appender.file.layout.pattern = [%d] %p %m (%c)%n',
-    'rootLogger.level = info',
-    'rootLogger.appenderRef.file.ref = file',
-    'logger.kafka.name = org.apache.kafka',
-    'logger.kafka.level = warn',
-    '',
-  ].join('\n');
-}
-
-/**
- * A KRaft cluster id: 16 random bytes in base64url without padding (22 characters) that does not start with '-'.
- * The storage tool reads `-t -...` as an option (`argument --cluster-id/-t: expected one argument`), so one id in 64
- * would fail the format; Kafka's own `Uuid.randomUuid()` draws again for the same reason, and so does this.
- */
-export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
-  for (;;) {
-    const id = random(16).toString('base64url');
-    if (!id.startsWith('-')) return id;
-  }
-}
-
-/** The JVM's arguments for a broker tool or the broker itself: heap, its log4j2 file, the jars. */
-export function java(libs: string, paths: Pick<KafkaBrokerPaths, 'log4j'>, args: readonly string[]): string[] {
-  return [
-    '-Xms256m',
-    // Every test file provisions its own namespace of topics (about 120 partitions each); 512 MiB ran out of heap
-    // near 14,000 partitions on a machine shared by several runs.
-    '-Xmx1g',
-    '-Djava.awt.headless=true',
-    `-Dlog4j2.configurationFile=${paths.log4j}`,
-    '-cp',
-    `${libs}/*`,
-    ...args,
+    {
+      paths,
+      ports: [settings.kafkaPort, settings.kafkaControllerPort],
+      listeners: `127.0.0.1:${settings.kafkaPort} 127.0.0.1:${settings.kafkaControllerPort}`,
+      properties: () => singleNodeProperties(settings, paths),
+      formatArgs: () => ['--standalone', '-t', newClusterId()],
+      heap: SINGLE_NODE_HEAP,
+    },
   ];
 }
 
-export type StartResult = 'started' | 'already-running';
+/** Every pid file of either layout: what `down` stops and what `up` finds running, whatever the count asked for. */
+function everyPidFile(settings: Pick<LocalStackSettings, 'dataDir'>): { nodes: 1 | 3; pidFile: string }[] {
+  return [
+    { nodes: 1, pidFile: kafkaPaths(settings).pidFile },
+    ...[1, 2, 3].map((node) => ({ nodes: 3 as const, pidFile: clusterNodePaths(settings, node).pidFile })),
+  ];
+}
+
+/** How many nodes of ours run on this data dir: 1 or 3 (the layout that runs), or undefined when none does. */
+export function runningKafkaLayout(settings: Pick<LocalStackSettings, 'dataDir'>): 1 | 3 | undefined {
+  return everyPidFile(settings).find(({ pidFile }) => runningPid(pidFile) !== undefined)?.nodes;
+}
 
 /**
- * Starts the broker unless ours is already running, and waits until `isReady` answers. Safe to run twice. A broker
- * this call started and that then fails (exits, never answers, or `signal` aborts because another part of the
- * stack failed) is stopped before the error is thrown: nothing is left running. Checking that the ports are free is
- * the stack's business (stack.ts), before anything starts.
+ * Starts the stack's Kafka unless it runs, and waits until `isReady` answers (every node, each on its own). Safe to
+ * run twice. What this call started is stopped again if it fails. Checking that the ports are free is the stack's
+ * business (stack.ts), before anything starts.
  */
-export async function startKafka(
+export function startKafka(
   settings: LocalStackSettings,
   isReady: () => Promise<boolean>,
   signal?: AbortSignal,
 ): Promise<StartResult> {
-  const paths = kafkaPaths(settings);
-  const what = `Kafka at ${localAddresses(settings).kafkaBroker}`;
-  if (runningPid(paths.pidFile) !== undefined) {
-    await waitFor(what, isReady, READY_TIMEOUT_MS, { signal });
-    return 'already-running';
-  }
-  await checkJavaAndMaven();
-  const libs = await ensureBrokerJars(settings, signal);
-  mkdirSync(paths.logDirs, { recursive: true });
-  writeFileSync(paths.properties, serverProperties(settings, paths));
-  writeFileSync(paths.log4j, log4jProperties(paths));
-  if (!existsSync(path.join(paths.logDirs, 'meta.properties'))) {
-    const format = ['kafka.tools.StorageTool', 'format', '--standalone', '-t', newClusterId(), '-c', paths.properties];
-    await run('java', java(libs, paths, format), { what: 'the Kafka storage tool (format)', signal });
-  }
-  signal?.throwIfAborted();
-  spawnDetached('java', java(libs, paths, ['kafka.Kafka', paths.properties]), paths, kafkaListeners(settings));
-  try {
-    await waitFor(what, isReady, READY_TIMEOUT_MS, {
-      signal,
-      giveUp: () =>
-        runningPid(paths.pidFile) === undefined
-          ? `the broker exited during start-up; the end of ${paths.logFile}:\n${logTail(paths.logFile)}`
-          : undefined,
-    });
-  } catch (error) {
-    await stopKafka(settings);
-    throw error;
-  }
-  return 'started';
+  return startBrokers({
+    what: `Kafka at ${localAddresses(settings).kafkaBrokers.join(',')}`,
+    nodes: kafkaNodes(settings),
+    cacheDir: settings.cacheDir,
+    isReady,
+    readyTimeoutMs: settings.kafkaNodes === 3 ? 120_000 : 90_000,
+    signal,
+  });
 }
 
-export function stopKafka(settings: LocalStackSettings): Promise<'stopped' | 'not-running'> {
-  return stopProcess(kafkaPaths(settings).pidFile, STOP_GRACE_MS);
+/** Stops whichever layout of ours runs on this data dir. */
+export async function stopKafka(settings: Pick<LocalStackSettings, 'dataDir'>): Promise<'stopped' | 'not-running'> {
+  const outcomes = await stopBrokers(everyPidFile(settings).map(({ pidFile }) => ({ paths: { pidFile } })));
+  return outcomes.includes('stopped') ? 'stopped' : 'not-running';
 }
 
+/** The first node's pid when ours runs. */
 export function kafkaPid(settings: LocalStackSettings): number | undefined {
-  return runningPid(kafkaPaths(settings).pidFile);
+  return runningPid(kafkaNodes(settings)[0]?.paths.pidFile ?? '');
 }

@@ -7,8 +7,13 @@ import { createKafkaClient, type KafkaClient } from '@hub/kafka';
 import { createLogger } from '@hub/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { clusterNodePid, startKafkaCluster, stopKafkaCluster, type KafkaClusterSettings } from './kafka-cluster.ts';
-import { freePort } from './processes.ts';
+import {
+  clusterBrokers,
+  clusterNodePid,
+  startPrivateKafkaCluster,
+  stopKafkaCluster,
+  type KafkaClusterSettings,
+} from './kafka-cluster.ts';
 import { readSettings } from './settings.ts';
 
 // A private three-broker cluster on free ports in a temp dir: never the shared stack's broker or ports.
@@ -48,30 +53,25 @@ function client(name: string, namespace: string): KafkaClient {
 }
 
 beforeAll(async () => {
-  const ports = [];
-  for (let i = 0; i < 6; i++) ports.push(await freePort());
-  settings = {
-    brokerPorts: ports.slice(0, 3),
-    controllerPorts: ports.slice(3),
-    dataDir,
-    cacheDir: readSettings().cacheDir,
-  };
-  // Ready when each node answers on its own (a probe bootstrapped from one node could be answered by it alone).
-  const probes = settings.brokerPorts.map((port) =>
-    createKafkaClient({ brokers: [`127.0.0.1:${port}`], clientId: 'cluster-probe', logger }),
-  );
+  const probes: KafkaClient[] = [];
   try {
-    brokers = await startKafkaCluster(settings, async () =>
-      (await Promise.all(probes.map((probe) => probe.ping(2_000)))).every(Boolean),
-    );
+    // Ready when each node answers on its own (a probe bootstrapped from one node could be answered by it alone).
+    settings = await startPrivateKafkaCluster(dataDir, readSettings().cacheDir, (cluster) => {
+      const nodes = cluster.brokerPorts.map((port) =>
+        createKafkaClient({ brokers: [`127.0.0.1:${port}`], clientId: 'cluster-probe', logger }),
+      );
+      probes.push(...nodes);
+      return async () => (await Promise.all(nodes.map((probe) => probe.ping(2_000)))).every(Boolean);
+    });
   } finally {
     await Promise.all(probes.map((probe) => probe.close()));
   }
+  brokers = clusterBrokers(settings);
 }, 240_000);
 
 afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.close()));
-  await stopKafkaCluster(settings);
+  await stopKafkaCluster({ dataDir });
   rmSync(dataDir, { recursive: true, force: true });
 }, 90_000);
 

@@ -1,29 +1,25 @@
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import {
   brokerFiles,
-  checkJavaAndMaven,
-  ensureBrokerJars,
-  java,
-  log4jProperties,
-  newClusterId,
-} from './kafka-broker.ts';
-import { logTail, portIsOpen, run, runningPid, spawnDetached, stopProcess, waitFor } from './processes.ts';
-import type { LocalStackSettings } from './settings.ts';
+  CLUSTER_NODE_HEAP,
+  COMMON_BROKER_PROPERTIES,
+  keptClusterId,
+  startBrokers,
+  stopBrokers,
+  type BrokerNode,
+  type StartResult,
+} from './broker-node.ts';
+import { freePort, runningPid } from './processes.ts';
 
 /**
- * A three-broker KRaft cluster on loopback (each node broker and controller, a static quorum of the three), beside
- * the stack's single broker and never instead of it: its own ports and its own directory
- * (`<LOCAL_DATA_DIR>/kafka-cluster/node-<n>`). Internal topics have three replicas with two in sync, like the hub's
+ * A three-node KRaft cluster on loopback (each node broker and controller, a static quorum of the three), in
+ * `<dataDir>/kafka-cluster/node-<n>`: the stack's Kafka with `./hub infra up --brokers 3`, and the private clusters
+ * the tests start and kill nodes of. Internal topics have three replicas with two in sync, like the hub's
  * `production` durability profile, so one node may be killed and the cluster goes on.
  */
 export const CLUSTER_SIZE = 3;
-export const CLUSTER_PORT_VARIABLE = 'LOCAL_KAFKA_CLUSTER_PORT';
-/** Node n's broker listens on base + n - 1, its controller on base + 10 + n - 1. */
-export const DEFAULT_CLUSTER_BASE_PORT = 9101;
-const CONTROLLER_OFFSET = 10;
 const READY_TIMEOUT_MS = 120_000;
-const STOP_GRACE_MS = 30_000;
 
 export interface KafkaClusterSettings {
   /** Node n (1-based) listens on `brokerPorts[n - 1]` (clients) and `controllerPorts[n - 1]` (the quorum). */
@@ -33,24 +29,6 @@ export interface KafkaClusterSettings {
   readonly cacheDir: string;
 }
 
-export function readClusterSettings(
-  stack: LocalStackSettings,
-  env: NodeJS.ProcessEnv = process.env,
-): KafkaClusterSettings {
-  const raw = env[CLUSTER_PORT_VARIABLE];
-  const base = raw === undefined || raw === '' ? DEFAULT_CLUSTER_BASE_PORT : Number(raw);
-  if ((raw !== undefined && raw !== '' && !/^\d{1,5}$/.test(raw)) || base < 1024 || base + 20 > 65_535) {
-    throw new Error(`${CLUSTER_PORT_VARIABLE} must be a port between 1024 and 65515`);
-  }
-  const nodes = [...Array(CLUSTER_SIZE).keys()];
-  return {
-    brokerPorts: nodes.map((i) => base + i),
-    controllerPorts: nodes.map((i) => base + CONTROLLER_OFFSET + i),
-    dataDir: stack.dataDir,
-    cacheDir: stack.cacheDir,
-  };
-}
-
 export function clusterNodePaths(settings: Pick<KafkaClusterSettings, 'dataDir'>, node: number) {
   return brokerFiles(path.join(settings.dataDir, 'kafka-cluster', `node-${node}`));
 }
@@ -58,7 +36,7 @@ export function clusterNodePaths(settings: Pick<KafkaClusterSettings, 'dataDir'>
 const nodeIds = () => [...Array(CLUSTER_SIZE).keys()].map((i) => i + 1);
 
 /** The bootstrap brokers, `127.0.0.1:<port>` each: what KAFKA_BROKERS is set to. */
-export function clusterBrokers(settings: KafkaClusterSettings): string[] {
+export function clusterBrokers(settings: Pick<KafkaClusterSettings, 'brokerPorts'>): string[] {
   return settings.brokerPorts.map((port) => `127.0.0.1:${port}`);
 }
 
@@ -81,6 +59,8 @@ function serverProperties(settings: KafkaClusterSettings, node: number): string 
     'controller.listener.names=CONTROLLER',
     'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     `log.dirs=${paths.logDirs}`,
+    ...COMMON_BROKER_PROPERTIES,
+    'num.io.threads=2',
     'offsets.topic.replication.factor=3',
     'offsets.topic.num.partitions=4',
     'transaction.state.log.replication.factor=3',
@@ -92,63 +72,65 @@ function serverProperties(settings: KafkaClusterSettings, node: number): string 
     // A killed node is fenced (and its partitions' leadership moved) after 3 s rather than the default 9 s.
     'broker.session.timeout.ms=3000',
     'broker.heartbeat.interval.ms=500',
-    'group.initial.rebalance.delay.ms=0',
-    'auto.create.topics.enable=false',
-    'num.network.threads=2',
-    'num.io.threads=2',
     '',
   ].join('\n');
 }
 
-function clusterJava(libs: string, paths: ReturnType<typeof clusterNodePaths>, args: readonly string[]): string[] {
-  // Three JVMs on one machine: a smaller heap each than the single broker's.
-  return java(libs, paths, args).map((arg) => (arg === '-Xmx1g' ? '-Xmx512m' : arg === '-Xms256m' ? '-Xms128m' : arg));
+/** The three nodes, formatted with one cluster id (kept beside them) and no `--standalone`. */
+export function clusterNodes(settings: KafkaClusterSettings): BrokerNode[] {
+  const idFile = path.join(settings.dataDir, 'kafka-cluster', 'cluster.id');
+  return nodeIds().map((node) => ({
+    paths: clusterNodePaths(settings, node),
+    ports: [settings.brokerPorts[node - 1] ?? 0, settings.controllerPorts[node - 1] ?? 0],
+    listeners: `127.0.0.1:${settings.brokerPorts[node - 1]} 127.0.0.1:${settings.controllerPorts[node - 1]}`,
+    properties: () => serverProperties(settings, node),
+    formatArgs: () => ['-t', keptClusterId(idFile)],
+    heap: CLUSTER_NODE_HEAP,
+  }));
 }
 
-/** Starts each node unless it runs (storage formatted once, one cluster id), waits until `isReady`. */
-export async function startKafkaCluster(
-  settings: KafkaClusterSettings,
-  isReady: () => Promise<boolean>,
-): Promise<string[]> {
-  const brokers = clusterBrokers(settings);
-  const what = `the three-broker Kafka cluster at ${brokers.join(',')}`;
-  await checkJavaAndMaven();
-  const libs = await ensureBrokerJars(settings);
-  const idFile = path.join(settings.dataDir, 'kafka-cluster', 'cluster.id');
-  mkdirSync(path.dirname(idFile), { recursive: true });
-  if (!existsSync(idFile)) writeFileSync(idFile, newClusterId());
-  const clusterId = readFileSync(idFile, 'utf8').trim();
-  for (const node of nodeIds()) {
-    const paths = clusterNodePaths(settings, node);
-    if (runningPid(paths.pidFile) !== undefined) continue;
-    for (const port of [settings.brokerPorts[node - 1] ?? 0, settings.controllerPorts[node - 1] ?? 0]) {
-      if (await portIsOpen(port)) {
-        throw new Error(`port ${port} is taken by another program; set ${CLUSTER_PORT_VARIABLE} to a free range`);
-      }
+export interface ClusterStart {
+  /** Every node answers (each on its own). */
+  readonly isReady: () => Promise<boolean>;
+  /** Names the variables that move the ports, checked free first; undefined when the caller checked them. */
+  readonly portHint?: string;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Starts each node unless it runs, waits until every node answers; stops what it started if that fails. */
+export function startKafkaCluster(settings: KafkaClusterSettings, start: ClusterStart): Promise<StartResult> {
+  return startBrokers({
+    what: `the three-broker Kafka cluster at ${clusterBrokers(settings).join(',')}`,
+    nodes: clusterNodes(settings),
+    cacheDir: settings.cacheDir,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    ...start,
+  });
+}
+
+/**
+ * A cluster of a test's own, in `dataDir`, on six ports the OS picks. A port picked free can be taken by another
+ * program before its node binds it (a shared machine): the node then exits during start-up, and the start is
+ * tried again on other ports, at most three times.
+ */
+export async function startPrivateKafkaCluster(
+  dataDir: string,
+  cacheDir: string,
+  isReadyOn: (settings: KafkaClusterSettings) => () => Promise<boolean>,
+): Promise<KafkaClusterSettings> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = new Set<number>();
+    while (ports.size < 6) ports.add(await freePort());
+    const [b1, b2, b3, c1, c2, c3] = [...ports] as [number, number, number, number, number, number];
+    const settings = { brokerPorts: [b1, b2, b3], controllerPorts: [c1, c2, c3], dataDir, cacheDir };
+    try {
+      await startKafkaCluster(settings, { isReady: isReadyOn(settings) });
+      return settings;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      rmSync(path.join(dataDir, 'kafka-cluster'), { recursive: true, force: true });
     }
-    mkdirSync(paths.logDirs, { recursive: true });
-    writeFileSync(paths.properties, serverProperties(settings, node));
-    writeFileSync(paths.log4j, log4jProperties(paths));
-    if (!existsSync(path.join(paths.logDirs, 'meta.properties'))) {
-      const format = ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', paths.properties];
-      await run('java', clusterJava(libs, paths, format), { what: `the Kafka storage tool (format node ${node})` });
-    }
-    spawnDetached('java', clusterJava(libs, paths, ['kafka.Kafka', paths.properties]), paths, brokers[node - 1] ?? '');
   }
-  try {
-    await waitFor(what, isReady, READY_TIMEOUT_MS, {
-      giveUp: () => {
-        const dead = nodeIds().find((node) => runningPid(clusterNodePaths(settings, node).pidFile) === undefined);
-        if (dead === undefined) return undefined;
-        const { logFile } = clusterNodePaths(settings, dead);
-        return `node ${dead} exited during start-up; the end of ${logFile}:\n${logTail(logFile)}`;
-      },
-    });
-  } catch (error) {
-    await stopKafkaCluster(settings);
-    throw error;
-  }
-  return brokers;
 }
 
 /** The pid of node `node` (1-based) when it runs: for tests that kill one. */
@@ -156,6 +138,6 @@ export function clusterNodePid(settings: Pick<KafkaClusterSettings, 'dataDir'>, 
   return runningPid(clusterNodePaths(settings, node).pidFile);
 }
 
-export async function stopKafkaCluster(settings: Pick<KafkaClusterSettings, 'dataDir'>): Promise<string[]> {
-  return Promise.all(nodeIds().map((node) => stopProcess(clusterNodePaths(settings, node).pidFile, STOP_GRACE_MS)));
+export function stopKafkaCluster(settings: Pick<KafkaClusterSettings, 'dataDir'>) {
+  return stopBrokers(nodeIds().map((node) => ({ paths: clusterNodePaths(settings, node) })));
 }

@@ -6,13 +6,14 @@ import { createKafkaClient, kafkaSecurityOf, type KafkaClient } from '@hub/kafka
 import type { Logger } from '@hub/logger';
 import {
   brokerFiles,
-  checkJavaAndMaven,
-  ensureBrokerJars,
-  java,
-  log4jProperties,
+  COMMON_BROKER_PROPERTIES,
   newClusterId,
-} from './kafka-broker.ts';
-import { hasCommand, logTail, portIsOpen, run, runningPid, spawnDetached, stopProcess, waitFor } from './processes.ts';
+  SINGLE_NODE_HEAP,
+  startBrokers,
+  stopBrokers,
+  type BrokerNode,
+} from './broker-node.ts';
+import { hasCommand, run } from './processes.ts';
 import type { LocalStackSettings } from './settings.ts';
 
 /**
@@ -49,8 +50,6 @@ export interface SaslBrokerClientEnv {
   readonly KAFKA_SASL_PASSWORD_FILE: string;
 }
 
-const READY_TIMEOUT_MS = 90_000;
-const STOP_GRACE_MS = 30_000;
 const CERT_DAYS = '365';
 
 /** The ports from LOCAL_KAFKA_SASL_PORT and LOCAL_KAFKA_SASL_CONTROLLER_PORT (defaults 9094, 9095). */
@@ -261,9 +260,7 @@ function serverProperties(settings: SaslBrokerSettings, paths: SaslPaths): strin
     'transaction.state.log.num.partitions=4',
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
-    'group.initial.rebalance.delay.ms=0',
-    'auto.create.topics.enable=false',
-    'num.network.threads=2',
+    ...COMMON_BROKER_PROPERTIES,
     'num.io.threads=2',
     '',
   ].join('\n');
@@ -284,69 +281,55 @@ export async function startSaslBroker(settings: SaslBrokerSettings, logger: Logg
   return env;
 }
 
+/** The broker as the shared start-up sequence runs it: certificates and users made before its first format. */
+function saslNode(settings: SaslBrokerSettings, env: SaslBrokerClientEnv): BrokerNode {
+  const paths = saslPaths(settings);
+  const scram = (name: string, file: string) => `SCRAM-SHA-512=[name=${name},password=${readSecret(file)}]`;
+  return {
+    paths,
+    ports: [settings.port, settings.controllerPort],
+    listeners: env.KAFKA_BROKERS,
+    secret: true,
+    heap: SINGLE_NODE_HEAP,
+    async prepare(formatted) {
+      await ensureCertificates(paths);
+      if (!formatted) {
+        writeSecret(paths.adminPassword);
+        writeSecret(paths.hubPassword);
+      }
+    },
+    properties: () => serverProperties(settings, paths),
+    formatArgs: () => [
+      '--standalone',
+      '-t',
+      newClusterId(),
+      '--add-scram',
+      scram('admin', paths.adminPassword),
+      '--add-scram',
+      scram('hub', paths.hubPassword),
+    ],
+  };
+}
+
 async function startAndWait(
   settings: SaslBrokerSettings,
   env: SaslBrokerClientEnv,
   isReady: () => Promise<boolean>,
 ): Promise<void> {
-  const paths = saslPaths(settings);
-  const what = `the SASL_SSL Kafka broker at ${env.KAFKA_BROKERS}`;
-  if (runningPid(paths.pidFile) !== undefined) {
-    await waitFor(what, isReady, READY_TIMEOUT_MS);
-    return;
-  }
-  for (const port of [settings.port, settings.controllerPort]) {
-    if (await portIsOpen(port)) {
-      throw new Error(
-        `port ${port} is taken by another program; set ${SASL_PORT_VARIABLES.port} and ` +
-          `${SASL_PORT_VARIABLES.controllerPort} to free ports. Nothing was started.`,
-      );
-    }
-  }
-  await checkJavaAndMaven();
-  const libs = await ensureBrokerJars(settings);
-  mkdirSync(paths.logDirs, { recursive: true, mode: 0o700 });
-  await ensureCertificates(paths);
-  const formatted = existsSync(path.join(paths.logDirs, 'meta.properties'));
-  if (!formatted) {
-    writeSecret(paths.adminPassword);
-    writeSecret(paths.hubPassword);
-  }
-  writeFileSync(paths.properties, serverProperties(settings, paths), { mode: 0o600 });
-  writeFileSync(paths.log4j, log4jProperties(paths));
-  if (!formatted) {
-    const scram = (name: string, file: string) => `SCRAM-SHA-512=[name=${name},password=${readSecret(file)}]`;
-    const format = [
-      'kafka.tools.StorageTool',
-      'format',
-      '--standalone',
-      '-t',
-      newClusterId(),
-      '-c',
-      paths.properties,
-      '--add-scram',
-      scram('admin', paths.adminPassword),
-      '--add-scram',
-      scram('hub', paths.hubPassword),
-    ];
-    await run('java', java(libs, paths, format), { what: 'the Kafka storage tool (format, SCRAM users)' });
-  }
-  spawnDetached('java', java(libs, paths, ['kafka.Kafka', paths.properties]), paths, env.KAFKA_BROKERS);
-  try {
-    await waitFor(what, isReady, READY_TIMEOUT_MS, {
-      giveUp: () =>
-        runningPid(paths.pidFile) === undefined
-          ? `the broker exited during start-up; the end of ${paths.logFile}:\n${logTail(paths.logFile)}`
-          : undefined,
-    });
-  } catch (error) {
-    await stopSaslBroker(settings);
-    throw error;
-  }
+  await startBrokers({
+    what: `the SASL_SSL Kafka broker at ${env.KAFKA_BROKERS}`,
+    nodes: [saslNode(settings, env)],
+    cacheDir: settings.cacheDir,
+    isReady,
+    portHint: `set ${SASL_PORT_VARIABLES.port} and ${SASL_PORT_VARIABLES.controllerPort} to free ports`,
+  });
 }
 
-export function stopSaslBroker(settings: Pick<SaslBrokerSettings, 'dataDir'>): Promise<'stopped' | 'not-running'> {
-  return stopProcess(saslPaths(settings).pidFile, STOP_GRACE_MS);
+export async function stopSaslBroker(
+  settings: Pick<SaslBrokerSettings, 'dataDir'>,
+): Promise<'stopped' | 'not-running'> {
+  const [outcome] = await stopBrokers([{ paths: saslPaths(settings) }]);
+  return outcome ?? 'not-running';
 }
 
 /**

@@ -25,7 +25,14 @@ const names = (text: string, port: number | string) => new RegExp(`(^|\\D)${port
 /** Every address the ./hub commands use, flattened: what must follow the variables. */
 function everyAddress(env: NodeJS.ProcessEnv): Record<string, string> {
   const settings = readSettings(env);
-  return { ...localAddresses(settings), ...localHubEnv(settings), dataDir: settings.dataDir };
+  const { kafkaBrokers, kafkaControllers, ...addresses } = localAddresses(settings);
+  return {
+    ...addresses,
+    kafkaBrokers: kafkaBrokers.join(','),
+    kafkaControllers: kafkaControllers.join(','),
+    ...localHubEnv(settings),
+    dataDir: settings.dataDir,
+  };
 }
 
 describe('readSettings, localAddresses and localHubEnv: the one place addresses come from', () => {
@@ -45,8 +52,8 @@ describe('readSettings, localAddresses and localHubEnv: the one place addresses 
   it('moves every address, the hub env and the data dir with the variables', () => {
     const settings = readSettings(MOVED);
     expect(localAddresses(settings)).toEqual({
-      kafkaBroker: '127.0.0.1:19092',
-      kafkaController: '127.0.0.1:19093',
+      kafkaBrokers: ['127.0.0.1:19092'],
+      kafkaControllers: ['127.0.0.1:19093'],
       redisUrl: 'redis://127.0.0.1:16380',
       postgresUrl: 'postgres://hub@127.0.0.1:15433/hub',
       hubUrl: 'http://127.0.0.1:18080',
@@ -54,6 +61,7 @@ describe('readSettings, localAddresses and localHubEnv: the one place addresses 
     });
     expect(localHubEnv(settings)).toEqual({
       KAFKA_BROKERS: '127.0.0.1:19092',
+      KAFKA_DURABILITY: 'local',
       REDIS_URL: 'redis://127.0.0.1:16380',
       POSTGRES_URL: 'postgres://hub@127.0.0.1:15433/hub',
       HTTP_PORT: '18080',
@@ -79,6 +87,28 @@ describe('readSettings, localAddresses and localHubEnv: the one place addresses 
     for (const key of Object.keys(before).filter((k) => !changed.includes(k))) {
       expect(names(before[key] ?? '', DEFAULT_PORTS[name]), `${key} keeps the default port`).toBe(false);
     }
+  });
+
+  it('with LOCAL_KAFKA_BROKERS=3, three nodes 10 ports apart from the first, and the production durability', () => {
+    const settings = readSettings({ ...MOVED, LOCAL_KAFKA_BROKERS: '3' });
+    expect(settings.kafkaNodes).toBe(3);
+    expect(localAddresses(settings)).toMatchObject({
+      kafkaBrokers: ['127.0.0.1:19092', '127.0.0.1:19102', '127.0.0.1:19112'],
+      kafkaControllers: ['127.0.0.1:19093', '127.0.0.1:19103', '127.0.0.1:19113'],
+    });
+    expect(localHubEnv(settings)).toMatchObject({
+      KAFKA_BROKERS: '127.0.0.1:19092,127.0.0.1:19102,127.0.0.1:19112',
+      KAFKA_DURABILITY: 'production',
+    });
+    expect(readSettings({}).kafkaNodes).toBe(1);
+  });
+
+  it('refuses a Kafka node count other than 1 or 3, and nodes on a port another part has', () => {
+    expect(() => readSettings({ LOCAL_KAFKA_BROKERS: '2' })).toThrow('LOCAL_KAFKA_BROKERS must be one of 1, 3');
+    expect(() => readSettings({ LOCAL_KAFKA_BROKERS: '3', LOCAL_REDIS_PORT: '9102' })).toThrow(
+      /with LOCAL_KAFKA_BROKERS=3, Kafka node n listens on LOCAL_KAFKA_PORT/,
+    );
+    expect(() => readSettings({ LOCAL_KAFKA_BROKERS: '3', LOCAL_KAFKA_PORT: '65530' })).toThrow(/must be valid/);
   });
 
   it('lists every bad value at once, naming its variable', () => {

@@ -27,7 +27,16 @@ export const DEFAULT_PORTS = {
   hubPort: 8080,
 } as const satisfies Record<PortName, number>;
 
+/** How many Kafka nodes the stack runs: one (the default), or a three-broker KRaft cluster (`up --brokers 3`). */
+export const KAFKA_NODE_COUNTS = [1, 3] as const;
+export type KafkaNodeCount = (typeof KAFKA_NODE_COUNTS)[number];
+export const KAFKA_NODES_VARIABLE = 'LOCAL_KAFKA_BROKERS';
+/** Node n (1-based) of a cluster listens on LOCAL_KAFKA_PORT + 10(n - 1), its controller likewise. */
+export const KAFKA_NODE_PORT_STEP = 10;
+
 export type LocalStackSettings = Readonly<Record<PortName, number>> & {
+  /** `LOCAL_KAFKA_BROKERS` (1 or 3, default 1), or `up --brokers <n>`. */
+  readonly kafkaNodes: KafkaNodeCount;
   /** Data, logs and pid files; git-ignored. `LOCAL_DATA_DIR`, default `.data/local`. */
   readonly dataDir: string;
   /** Maven-assembled broker jars; git-ignored, shared by every data dir. */
@@ -37,8 +46,8 @@ export type LocalStackSettings = Readonly<Record<PortName, number>> & {
 const PORT_NAMES = Object.keys(PORT_VARIABLES) as PortName[];
 
 /**
- * Reads LOCAL_KAFKA_PORT, LOCAL_KAFKA_CONTROLLER_PORT, LOCAL_REDIS_PORT, LOCAL_POSTGRES_PORT, LOCAL_HUB_PORT and
- * LOCAL_DATA_DIR, listing every bad value at once.
+ * Reads LOCAL_KAFKA_PORT, LOCAL_KAFKA_CONTROLLER_PORT, LOCAL_REDIS_PORT, LOCAL_POSTGRES_PORT, LOCAL_HUB_PORT,
+ * LOCAL_KAFKA_BROKERS and LOCAL_DATA_DIR, listing every bad value at once.
  */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): LocalStackSettings {
   const problems: string[] = [];
@@ -55,23 +64,51 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): LocalStackSe
       problems.push(`${variable} must be a port between 1024 and 65535`);
     }
   }
+  const rawNodes = env[KAFKA_NODES_VARIABLE];
+  const kafkaNodes = rawNodes === undefined || rawNodes === '' ? 1 : Number(rawNodes);
+  if (!KAFKA_NODE_COUNTS.some((count) => String(count) === (rawNodes || '1'))) {
+    problems.push(`${KAFKA_NODES_VARIABLE} must be one of ${KAFKA_NODE_COUNTS.join(', ')}`);
+  }
   if (new Set(Object.values(ports)).size !== PORT_NAMES.length) {
     problems.push(`${Object.values(PORT_VARIABLES).join(', ')} must all differ`);
+  } else if (problems.length === 0 && kafkaNodes > 1) {
+    const nodePorts = kafkaNodePorts({ ...ports, kafkaNodes: kafkaNodes as KafkaNodeCount });
+    const all = [...nodePorts.brokers, ...nodePorts.controllers, ports.redisPort, ports.postgresPort, ports.hubPort];
+    if (new Set(all).size !== all.length || all.some((port) => port > 65_535)) {
+      problems.push(
+        `with ${KAFKA_NODES_VARIABLE}=${kafkaNodes}, Kafka node n listens on LOCAL_KAFKA_PORT and ` +
+          `LOCAL_KAFKA_CONTROLLER_PORT + ${KAFKA_NODE_PORT_STEP}(n - 1): those ports must be valid and differ from ` +
+          'every other port',
+      );
+    }
   }
   if (problems.length > 0) throw new Error(`infra/local settings:\n  - ${problems.join('\n  - ')}`);
   const dataDir = env['LOCAL_DATA_DIR'];
   return Object.freeze({
     ...ports,
+    kafkaNodes: kafkaNodes as KafkaNodeCount,
     dataDir: path.resolve(dataDir === undefined || dataDir === '' ? path.join(REPO_ROOT, '.data/local') : dataDir),
     cacheDir: path.join(REPO_ROOT, '.cache/kafka'),
   });
 }
 
+/** Each Kafka node's broker and controller port, node 1 first. */
+export function kafkaNodePorts(
+  settings: Pick<LocalStackSettings, 'kafkaPort' | 'kafkaControllerPort' | 'kafkaNodes'>,
+): { readonly brokers: number[]; readonly controllers: number[] } {
+  const offsets = [...Array(settings.kafkaNodes).keys()].map((i) => i * KAFKA_NODE_PORT_STEP);
+  return {
+    brokers: offsets.map((offset) => settings.kafkaPort + offset),
+    controllers: offsets.map((offset) => settings.kafkaControllerPort + offset),
+  };
+}
+
 /** Where each part of the local stack answers, all on loopback. */
 export interface LocalAddresses {
-  /** The broker, `127.0.0.1:<LOCAL_KAFKA_PORT>`. */
-  readonly kafkaBroker: string;
-  readonly kafkaController: string;
+  /** The brokers, `127.0.0.1:<port>` each: LOCAL_KAFKA_PORT, and with three nodes + 10 and + 20. */
+  readonly kafkaBrokers: readonly string[];
+  /** Their KRaft controllers, in the same order. */
+  readonly kafkaControllers: readonly string[];
   readonly redisUrl: string;
   /** The `hub` database as the `hub` role (trust auth, loopback only): what clients get as POSTGRES_URL. */
   readonly postgresUrl: string;
@@ -83,9 +120,10 @@ export interface LocalAddresses {
 
 export function localAddresses(settings: LocalStackSettings): LocalAddresses {
   const hubUrl = `http://127.0.0.1:${settings.hubPort}`;
+  const nodes = kafkaNodePorts(settings);
   return {
-    kafkaBroker: `127.0.0.1:${settings.kafkaPort}`,
-    kafkaController: `127.0.0.1:${settings.kafkaControllerPort}`,
+    kafkaBrokers: nodes.brokers.map((port) => `127.0.0.1:${port}`),
+    kafkaControllers: nodes.controllers.map((port) => `127.0.0.1:${port}`),
     redisUrl: `redis://127.0.0.1:${settings.redisPort}`,
     postgresUrl: `postgres://hub@127.0.0.1:${settings.postgresPort}/hub`,
     hubUrl,
@@ -95,8 +133,12 @@ export function localAddresses(settings: LocalStackSettings): LocalAddresses {
 
 /** The hub's own configuration keys (services/hub/README.md) that point it at this stack. */
 export type LocalHubEnv = Readonly<
-  Record<'KAFKA_BROKERS' | 'REDIS_URL' | 'POSTGRES_URL' | 'HTTP_PORT' | 'HUB_TOKEN_URL', string>
+  Record<'KAFKA_BROKERS' | 'KAFKA_DURABILITY' | 'REDIS_URL' | 'POSTGRES_URL' | 'HTTP_PORT' | 'HUB_TOKEN_URL', string>
 >;
+
+/** A three-broker stack takes the production durability profile (3 replicas, 2 in sync), as a real cluster does. */
+export const durabilityOf = (settings: Pick<LocalStackSettings, 'kafkaNodes'>) =>
+  settings.kafkaNodes === 3 ? 'production' : 'local';
 
 /**
  * What `./hub start` writes into the hub's env file (infra/demo/src/setup.ts), and what `./hub dlq` and `./hub bench`
@@ -105,7 +147,8 @@ export type LocalHubEnv = Readonly<
 export function localHubEnv(settings: LocalStackSettings): LocalHubEnv {
   const addresses = localAddresses(settings);
   return {
-    KAFKA_BROKERS: addresses.kafkaBroker,
+    KAFKA_BROKERS: addresses.kafkaBrokers.join(','),
+    KAFKA_DURABILITY: durabilityOf(settings),
     REDIS_URL: addresses.redisUrl,
     POSTGRES_URL: addresses.postgresUrl,
     HTTP_PORT: String(settings.hubPort),

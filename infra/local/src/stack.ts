@@ -6,7 +6,7 @@ import { createKafkaClient, type KafkaClient } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
 import { createPostgres, type Postgres } from '@hub/postgres';
 import { closeRedis, createRedis, pingRedis } from '@hub/redis';
-import { kafkaListeners, kafkaPaths, kafkaPid, startKafka, stopKafka, type StartResult } from './kafka-broker.ts';
+import { kafkaNodes, kafkaPid, runningKafkaLayout, startKafka, stopKafka, type StartResult } from './kafka-broker.ts';
 import { freePort, portIsOpen, runningPid, startedOn } from './processes.ts';
 import {
   postgresAddress,
@@ -17,7 +17,15 @@ import {
   stopPostgres,
 } from './postgres-server.ts';
 import { redisPaths, redisPid, startRedis, stopRedis } from './redis-server.ts';
-import { localAddresses, PORT_VARIABLES, type LocalStackSettings, type PortName } from './settings.ts';
+import {
+  durabilityOf,
+  kafkaNodePorts,
+  KAFKA_NODES_VARIABLE,
+  localAddresses,
+  PORT_VARIABLES,
+  type LocalStackSettings,
+  type PortName,
+} from './settings.ts';
 
 export interface LocalStackEndpoints {
   readonly kafkaBrokers: string[];
@@ -35,7 +43,7 @@ export type UpResult = LocalStackEndpoints & Readonly<Record<PartName, StartResu
 export function endpoints(settings: LocalStackSettings): LocalStackEndpoints {
   const addresses = localAddresses(settings);
   return {
-    kafkaBrokers: [addresses.kafkaBroker],
+    kafkaBrokers: [...addresses.kafkaBrokers],
     redisUrl: addresses.redisUrl,
     postgresUrl: addresses.postgresUrl,
   };
@@ -55,7 +63,10 @@ interface Probes {
 interface Part {
   readonly key: PartName;
   readonly name: string;
-  readonly ports: readonly PortName[];
+  /** Each port with the setting that moves it (a cluster's nodes 2 and 3 move with node 1's). */
+  readonly ports: (settings: LocalStackSettings) => readonly { port: number; name: PortName }[];
+  /** Ours runs on this data dir in another shape than asked for (Kafka: one node where three are asked for). */
+  readonly runsOtherwise?: (settings: LocalStackSettings) => string | undefined;
   /** Where it listens, as its pid file records it (`startedOn`). */
   readonly address: (settings: LocalStackSettings) => string;
   readonly pidFile: (settings: LocalStackSettings) => string;
@@ -67,16 +78,30 @@ const PARTS: readonly Part[] = [
   {
     key: 'kafka',
     name: 'Kafka',
-    ports: ['kafkaPort', 'kafkaControllerPort'],
-    address: kafkaListeners,
-    pidFile: (settings) => kafkaPaths(settings).pidFile,
+    ports: (settings) => {
+      const nodes = kafkaNodePorts(settings);
+      return [
+        ...nodes.brokers.map((port) => ({ port, name: 'kafkaPort' as const })),
+        ...nodes.controllers.map((port) => ({ port, name: 'kafkaControllerPort' as const })),
+      ];
+    },
+    runsOtherwise: (settings) => {
+      const running = runningKafkaLayout(settings);
+      return running === undefined || running === settings.kafkaNodes
+        ? undefined
+        : `Kafka of ${settings.dataDir} is running as ${running} broker${running === 1 ? '' : 's'}, not ` +
+            `${settings.kafkaNodes} (${KAFKA_NODES_VARIABLE})`;
+    },
+    // Node 1's, as its pid file records them.
+    address: (settings) => kafkaNodes(settings)[0]?.listeners ?? '',
+    pidFile: (settings) => kafkaNodes(settings)[0]?.paths.pidFile ?? '',
     start: (settings, probes, signal) => startKafka(settings, probes.kafkaAnswers, signal),
     stop: stopKafka,
   },
   {
     key: 'redis',
     name: 'Redis',
-    ports: ['redisPort'],
+    ports: (settings) => [{ port: settings.redisPort, name: 'redisPort' }],
     address: (settings) => localAddresses(settings).redisUrl,
     pidFile: (settings) => redisPaths(settings).pidFile,
     start: (settings, probes, signal) => startRedis(settings, probes.redisAnswers, signal),
@@ -85,7 +110,7 @@ const PARTS: readonly Part[] = [
   {
     key: 'postgres',
     name: 'PostgreSQL',
-    ports: ['postgresPort'],
+    ports: (settings) => [{ port: settings.postgresPort, name: 'postgresPort' }],
     address: postgresAddress,
     pidFile: (settings) => postgresPaths(settings).pidFile,
     start: (settings, probes, signal) => startPostgres(settings, probes.postgresAdmin, signal),
@@ -95,7 +120,8 @@ const PARTS: readonly Part[] = [
 
 const partsNamed = (names: readonly PartName[]) => PARTS.filter((part) => names.includes(part.key));
 
-const isOurs = (part: Part, settings: LocalStackSettings) => runningPid(part.pidFile(settings)) !== undefined;
+const isOurs = (part: Part, settings: LocalStackSettings) =>
+  runningPid(part.pidFile(settings)) !== undefined || part.runsOtherwise?.(settings) !== undefined;
 
 /** One Kafka, one Redis and two PostgreSQL clients for the whole call, closed afterwards; probes poll through them. */
 async function withProbes<R>(
@@ -104,7 +130,13 @@ async function withProbes<R>(
   work: (probes: Probes) => Promise<R>,
 ): Promise<R> {
   const { kafkaBrokers, redisUrl, postgresUrl } = endpoints(settings);
-  const kafka = createKafkaClient({ brokers: kafkaBrokers, clientId: 'infra-local', logger });
+  const kafkaOptions = { clientId: 'infra-local', logger, durability: durabilityOf(settings) } as const;
+  const kafka = createKafkaClient({ brokers: kafkaBrokers, ...kafkaOptions });
+  // Each node asked on its own: a client bootstrapped from all of them is answered by any one.
+  const nodes =
+    kafkaBrokers.length === 1
+      ? [kafka]
+      : kafkaBrokers.map((broker) => createKafkaClient({ brokers: [broker], ...kafkaOptions }));
   const redis = createRedis({ url: redisUrl, keyPrefix: '', connectionName: 'infra-local', logger });
   // Both connect lazily: nothing reaches PostgreSQL unless a probe asks.
   const postgresOptions = { applicationName: 'infra-local', logger, maxConnections: 1, connectTimeoutMs: 2_000 };
@@ -113,13 +145,14 @@ async function withProbes<R>(
   try {
     return await work({
       kafka,
-      kafkaAnswers: () => kafka.ping(2_000),
+      kafkaAnswers: async () => (await Promise.all(nodes.map((node) => node.ping(2_000)))).every(Boolean),
       redisAnswers: () => pingRedis(redis, 1_000).then(() => true),
       postgresAnswers: () => postgres.ping(2_000).then(() => true),
       postgresAdmin,
     });
   } finally {
-    await Promise.all([kafka.close(), closeRedis(redis), postgres.close(), postgresAdmin.close()]);
+    const closing = [...new Set([kafka, ...nodes])].map((client) => client.close());
+    await Promise.all([...closing, closeRedis(redis), postgres.close(), postgresAdmin.close()]);
   }
 }
 
@@ -141,14 +174,12 @@ export interface PortCheckOptions {
  * as ours on this data dir (ours answers on its own ports, which is no conflict), and the hub's when asked.
  */
 export async function takenPorts(settings: LocalStackSettings, options: PortCheckOptions = {}): Promise<TakenPort[]> {
-  const names = partsNamed(options.parts ?? PART_NAMES)
+  const ports = partsNamed(options.parts ?? PART_NAMES)
     .filter((part) => !isOurs(part, settings))
-    .flatMap((part) => part.ports);
-  if (options.hub === true) names.push('hubPort');
-  const open = await Promise.all(names.map((name) => portIsOpen(settings[name])));
-  return names
-    .filter((_, index) => open[index])
-    .map((name) => ({ port: settings[name], variable: PORT_VARIABLES[name] }));
+    .flatMap((part) => part.ports(settings));
+  if (options.hub === true) ports.push({ port: settings.hubPort, name: 'hubPort' });
+  const open = await Promise.all(ports.map(({ port }) => portIsOpen(port)));
+  return ports.filter((_, index) => open[index]).map(({ port, name }) => ({ port, variable: PORT_VARIABLES[name] }));
 }
 
 export function describeTakenPorts(taken: readonly TakenPort[]): string {
@@ -179,6 +210,8 @@ export async function up(
   const parts = partsNamed(options.parts ?? PART_NAMES);
   // Ours may run on this data dir with the ports of an earlier start: waiting for it on the new ones would time out.
   const elsewhere = parts.flatMap((part) => {
+    const otherwise = part.runsOtherwise?.(settings);
+    if (otherwise !== undefined) return [otherwise];
     const was = isOurs(part, settings) ? startedOn(part.pidFile(settings)) : undefined;
     return was === undefined || was === part.address(settings)
       ? []
@@ -295,7 +328,9 @@ export interface StackStatus {
   readonly dataDir: string;
 }
 
-export async function status(settings: LocalStackSettings, logger: Logger): Promise<StackStatus> {
+export async function status(asked: LocalStackSettings, logger: Logger): Promise<StackStatus> {
+  // Whichever layout of Kafka runs (one node or three) is the one shown.
+  const settings = { ...asked, kafkaNodes: runningKafkaLayout(asked) ?? asked.kafkaNodes };
   const addresses = localAddresses(settings);
   const kafkaRunning = kafkaPid(settings);
   const redisRunning = redisPid(settings);
@@ -309,7 +344,7 @@ export async function status(settings: LocalStackSettings, logger: Logger): Prom
     ]),
   );
   return {
-    kafka: { address: addresses.kafkaBroker, pid: kafkaRunning, answering: kafkaOk },
+    kafka: { address: addresses.kafkaBrokers.join(','), pid: kafkaRunning, answering: kafkaOk },
     redis: { address: addresses.redisUrl, pid: redisRunning, answering: redisOk },
     postgres: { address: addresses.postgresUrl, pid: postgresRunning, answering: postgresOk },
     hub: { address: addresses.hubUrl, listening: hubListening },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { newClusterId } from './kafka-broker.ts';
+import { newClusterId } from './broker-node.ts';
 
 describe('newClusterId', () => {
   it('never starts with "-" (the storage tool would read it as an option), over many ids', () => {
