@@ -19,9 +19,10 @@ import type { RedisClient } from '@hub/redis';
  *
  * Every answer for the decision set at an offset reads only entries of offsets strictly before it, so it is a
  * function of the inputs before it in its partition (all versions of an incident share one partition: the topic's
- * key is `<force>:<incidentId>`). A receipt can be in the topic twice (an intake that died after its commit, then
- * the client's retry): an entry of the same notification (or receipt) at an earlier offset is passed over, so the
- * copy gets the same answers as the original.
+ * key is `<force>:<incidentId>`). A receipt can be in the topic twice (an intake that died after its commit, or whose
+ * commit outlived its request's deadline, then the client's retry): an entry of the same notification (or receipt) at
+ * an earlier offset is passed over, so the copy gets the same answers as the original, and `issuedEarlier` tells the
+ * dispatcher that what the copy would issue is issued already.
  */
 export interface LineageSlot {
   readonly force: string;
@@ -190,6 +191,21 @@ export function createLineage(redis: RedisClient) {
       const entry = (typeof raw === 'string' ? JSON.parse(raw) : null) as Partial<SlotEntry> | null;
       if (typeof entry?.notificationId !== 'string') throw new Error('da:lineage holds a malformed entry');
       return entry.notificationId;
+    },
+    /**
+     * Whether `notificationId` is in `slot` already, from a decision set before `offset`: this decision set is a copy
+     * of that one (the same receipt recorded twice, below), and what it would issue there has been issued.
+     */
+    async issuedEarlier(slot: LineageSlot, offset: string, notificationId: string): Promise<boolean> {
+      const entries = await redis.zrevrangebyscore(
+        slotKey(slot),
+        `(${scoreOf(offset)}`,
+        '-inf',
+        'LIMIT',
+        0,
+        MAX_LINEAGE_ENTRIES,
+      );
+      return entries.some((entry) => (JSON.parse(entry) as Partial<SlotEntry>).notificationId === notificationId);
     },
     /**
      * The slots filled by the incident's latest decision set that issued something before `offset` (other than an

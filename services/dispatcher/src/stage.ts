@@ -143,14 +143,21 @@ export async function dispatch(
     );
   };
 
+  // A copy of an earlier decision set (its receipt recorded twice: an intake whose commit outlived its request's
+  // deadline, then the police system's retry) issues nothing its original issued: notifications.issued.v1 holds each
+  // notification once. Read from entries before this offset only, so a retry or replay answers the same.
+  const issuedEarlier = (slot: NotificationSlot, notificationId: string) =>
+    deps.lineage.issuedEarlier(lineageSlot(slot), offset, notificationId);
   for (const payload of payloads) {
     const slot = slotOf(decisions, payload);
+    if (await issuedEarlier(slot, payload.notificationId)) continue;
     const identity = identified.identities.find((candidate) => candidate.ref === slot.subjectRef);
     await issue(payload, slot, identity?.outcome === 'matched' ? identity.nhsNumber : null, null);
   }
   for (const withdrawal of withdrawals) {
     const slot = previous.find((candidate) => candidate.notificationId === withdrawal.withdraws);
     if (slot === undefined) throw new Error(`withdrawal ${withdrawal.notificationId} names no earlier slot`);
+    if (await issuedEarlier(slot, withdrawal.notificationId)) continue;
     // No NHS number: the withdrawn notification may have been about another person than the one now identified.
     // Issued in the withdrawn notification's slot, so a later share there amends the withdrawal.
     await issue(withdrawal, slot, null, withdrawal.reason);
