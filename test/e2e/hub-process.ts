@@ -72,6 +72,21 @@ export interface HubProcessOptions extends Endpoints {
   readonly env?: Readonly<Record<string, string>>;
   /** The entry point, run from its own root (default services/hub/src/main.ts, from the repository's root). */
   readonly main?: { readonly file: string; readonly cwd: string };
+  /**
+   * Another process of the same deployment: its topics, Redis keys, PostgreSQL schema, clients and keys (give this
+   * one its own `KAFKA_INSTANCE_NAME` in `env`). Its stop leaves them to the first.
+   */
+  readonly joining?: HubProcess;
+}
+
+/** What every process of one deployment shares. */
+export interface HubDeployment {
+  readonly namespace: string;
+  readonly redisPrefix: string;
+  readonly postgresSchema: string;
+  readonly registryFile: string;
+  readonly signingKeysFile: string;
+  readonly clients: Readonly<Record<string, TestClient>>;
 }
 
 export interface HubProcess {
@@ -79,6 +94,8 @@ export interface HubProcess {
   readonly port: number;
   readonly namespace: string;
   readonly redisPrefix: string;
+  /** What a `joining` process shares with this one. */
+  readonly deployment: HubDeployment;
   /** The child's pid while it runs. */
   readonly pid: number | undefined;
   readonly running: boolean;
@@ -112,16 +129,24 @@ export async function freePort(): Promise<number> {
 
 export async function createHubProcess(options: HubProcessOptions): Promise<HubProcess> {
   const dir: TempDir = await createTempDir();
-  const clients: Record<string, TestClient> = Object.fromEntries(
-    Object.entries(options.clients ?? FLOW_CLIENTS).map(([name, spec]) => [
-      name,
-      createTestClient({ role: spec.role, organisation: spec.organisation, clientId: `${name}-client` }),
-    ]),
-  );
-  const registryFile = await writeClientRegistry(dir.path, Object.values(clients));
-  const namespace = isolatedTopicNamespace();
-  const redisPrefix = isolatedRedisPrefix();
-  const postgresSchema = isolatedPostgresSchema();
+  const joined = options.joining?.deployment;
+  const clients: Readonly<Record<string, TestClient>> =
+    joined?.clients ??
+    Object.fromEntries(
+      Object.entries(options.clients ?? FLOW_CLIENTS).map(([name, spec]) => [
+        name,
+        createTestClient({ role: spec.role, organisation: spec.organisation, clientId: `${name}-client` }),
+      ]),
+    );
+  const deployment: HubDeployment = joined ?? {
+    namespace: isolatedTopicNamespace(),
+    redisPrefix: isolatedRedisPrefix(),
+    postgresSchema: isolatedPostgresSchema(),
+    registryFile: await writeClientRegistry(dir.path, Object.values(clients)),
+    signingKeysFile: join(dir.path, 'hub-signing-keys.json'),
+    clients,
+  };
+  const { namespace, redisPrefix, postgresSchema, registryFile } = deployment;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // Built from nothing but PATH, so nothing of the caller's environment (NODE_OPTIONS, POLICY_FILE, ...) leaks in.
@@ -136,7 +161,7 @@ export async function createHubProcess(options: HubProcessOptions): Promise<HubP
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: String(port),
     HUB_CLIENTS_FILE: registryFile,
-    HUB_SIGNING_KEYS_FILE: join(dir.path, 'hub-signing-keys.json'),
+    HUB_SIGNING_KEYS_FILE: deployment.signingKeysFile,
     HUB_SIGNING_KEYS_GENERATE: 'true',
     HUB_TOKEN_URL: TOKEN_URL,
     LOG_LEVEL: options.logLevel ?? 'warn',
@@ -224,6 +249,7 @@ export async function createHubProcess(options: HubProcessOptions): Promise<HubP
     port,
     namespace,
     redisPrefix,
+    deployment,
     get pid() {
       return isRunning() ? child?.pid : undefined;
     },
@@ -276,7 +302,8 @@ export async function createHubProcess(options: HubProcessOptions): Promise<HubP
       if (!removed) {
         removed = true;
         await dir.remove();
-        await dropTestSchemas(options.postgresUrl, postgresSchema);
+        // A joining process's deployment is the first one's to remove.
+        if (joined === undefined) await dropTestSchemas(options.postgresUrl, postgresSchema);
       }
     },
     token: fetchToken,
