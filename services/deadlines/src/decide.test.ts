@@ -26,7 +26,8 @@ const schedule: Schedule = {
 };
 const record = (marks: DeliveryMarks): DeliveryRecord => ({ schedule, marks });
 const at = (iso: string) => new Date(iso);
-const FETCH_DUE = Date.parse('2026-12-07T12:00:00.000Z');
+const FETCH_ISO = '2026-12-07T12:00:00.000Z';
+const FETCH_DUE = Date.parse(FETCH_ISO);
 
 describe('dueActions and nextDue', () => {
   it('nothing is due before the fetch deadline; it is next', () => {
@@ -130,5 +131,24 @@ describe('as of the tick', () => {
     });
     expect(dueActions(escalated, at('2026-12-07T12:00:01.000Z'))).toEqual([]);
     expect(dueActions(escalated, at('2026-12-07T12:30:00.000Z'))).toEqual([{ type: 'close', deadline: 'fetch' }]);
+  });
+});
+
+describe('superseded', () => {
+  it('a notification replaced by an amendment or a withdrawal has nothing more due, but an open escalation closes', () => {
+    const replaced: DeliveryRecord = { schedule, marks: {}, supersededAt: '2026-12-07T10:00:00.000Z' };
+    expect(dueActions(replaced, at('2026-12-09T00:00:00.000Z'))).toEqual([]);
+    expect(nextDue(replaced)).toBeNull();
+    // Replaced after its fetch deadline fired: the escalation still closes when it is fetched.
+    const escalated: DeliveryRecord = {
+      schedule,
+      marks: { 'overdue:fetch': FETCH_ISO, 'escalated:fetch': FETCH_ISO, fetched: '2026-12-07T13:00:00.000Z' },
+      supersededAt: '2026-12-07T12:30:00.000Z',
+    };
+    expect(dueActions(escalated, at('2026-12-09T00:00:00.000Z'))).toEqual([{ type: 'close', deadline: 'fetch' }]);
+    // Before it was replaced, its deadlines stood.
+    expect(
+      dueActions({ ...replaced, supersededAt: '2026-12-07T13:00:00.000Z' }, at('2026-12-07T12:00:00.000Z')),
+    ).toEqual([{ type: 'overdue', deadline: 'fetch' }]);
   });
 });

@@ -20,6 +20,12 @@ export interface DeliveryRecord {
   /** Absent until its issued record is in the view (its audit events may come first). */
   readonly schedule?: Schedule;
   readonly marks: DeliveryMarks;
+  /**
+   * When a later notification to the same inbox replaced it (an amendment, or a withdrawal of it: `amends`). Its
+   * replacement carries deadlines of its own, so nothing more is due for it; an escalation still open is closed
+   * when it is met.
+   */
+  readonly supersededAt?: string;
 }
 
 export type EscalatedDeadline = (typeof ESCALATED_DEADLINES)[number];
@@ -69,12 +75,14 @@ export function dueActions(record: DeliveryRecord, at: Date): DeadlineAction[] {
   if (schedule === undefined) return [];
   const now = at.getTime();
   const marks = asOf(record.marks, now);
+  const superseded = record.supersededAt !== undefined && Date.parse(record.supersededAt) <= now;
   const passed = (due: string) => Date.parse(due) <= now;
   const actions: DeadlineAction[] = [];
   for (const deadline of ESCALATED_DEADLINES) {
     if (marks[`overdue:${deadline}`] === undefined) {
-      if (passed(schedule.deadlines[deadline].due) && !met(marks, deadline))
+      if (!superseded && passed(schedule.deadlines[deadline].due) && !met(marks, deadline)) {
         actions.push({ type: 'overdue', deadline });
+      }
     } else if (
       marks[`escalated:${deadline}`] !== undefined &&
       marks[`closed:${deadline}`] === undefined &&
@@ -83,7 +91,12 @@ export function dueActions(record: DeliveryRecord, at: Date): DeadlineAction[] {
       actions.push({ type: 'close', deadline });
     }
   }
-  if (marks['not-delivered'] === undefined && passed(schedule.deadlines.final.due) && !acknowledged(marks)) {
+  if (
+    !superseded &&
+    marks['not-delivered'] === undefined &&
+    passed(schedule.deadlines.final.due) &&
+    !acknowledged(marks)
+  ) {
     actions.push({ type: 'final' });
   }
   return actions;
@@ -96,6 +109,7 @@ export function dueActions(record: DeliveryRecord, at: Date): DeadlineAction[] {
 export function nextDue(record: DeliveryRecord): number | null {
   const { schedule, marks } = record;
   if (schedule === undefined) return null;
+  const superseded = record.supersededAt !== undefined;
   let next: number | null = null;
   const consider = (due: string) => {
     const at = Date.parse(due);
@@ -103,7 +117,7 @@ export function nextDue(record: DeliveryRecord): number | null {
   };
   for (const deadline of ESCALATED_DEADLINES) {
     if (marks[`overdue:${deadline}`] === undefined) {
-      if (!met(marks, deadline)) consider(schedule.deadlines[deadline].due);
+      if (!superseded && !met(marks, deadline)) consider(schedule.deadlines[deadline].due);
     } else if (
       marks[`escalated:${deadline}`] !== undefined &&
       marks[`closed:${deadline}`] === undefined &&
@@ -112,6 +126,8 @@ export function nextDue(record: DeliveryRecord): number | null {
       return 0;
     }
   }
-  if (marks['not-delivered'] === undefined && !acknowledged(marks)) consider(schedule.deadlines.final.due);
+  if (!superseded && marks['not-delivered'] === undefined && !acknowledged(marks)) {
+    consider(schedule.deadlines.final.due);
+  }
   return next;
 }

@@ -2,11 +2,15 @@ import { deliveryMarkOf, STEPS } from '@hub/contracts';
 import { bindProjector, OUTAGE_TOLERANT_RETRY } from '@hub/kafka';
 import type { DeadlineStore } from './store.ts';
 
-/** Each issued notification with deadlines into the deadlines view (the stage's own notices have none). */
+/**
+ * Each issued notification with deadlines into the deadlines view (the stage's own notices have none), and the one
+ * it replaces (`amends`: an amendment's notification, or a withdrawal) as superseded.
+ */
 export function scheduleProjector(store: DeadlineStore) {
   return bindProjector(STEPS.deadlineSchedule, {
     retry: OUTAGE_TOLERANT_RETRY,
     handle: async ({ value: issued }) => {
+      if (issued.amends !== null) await store.supersede(issued.amends, issued.issuedAt);
       if (issued.deadlines === undefined) return;
       await store.schedule(issued.notificationId, {
         recipient: issued.recipient,

@@ -17,7 +17,7 @@ import { nextDue, type DeliveryRecord, type Schedule } from './decide.ts';
  */
 
 const KEYS = {
-  /** Hash: `schedule` (JSON), `mark.<mark>` (first time), `v` (bumped on every change). */
+  /** Hash: `schedule` (JSON), `mark.<mark>` (first time), `superseded` (when), `v` (bumped on every change). */
   notification: (id: string) => `dl:ntf:${id}`,
   /** Sorted set: notification id, scored by when something of it next falls due (ms). */
   pending: 'dl:pending',
@@ -69,8 +69,10 @@ export function createDeadlineStore(redis: RedisClient) {
       if (MARKS.has(mark)) marks[mark as DeliveryMark] = value;
     }
     const schedule = fields['schedule'];
+    const superseded = fields['superseded'];
     return {
       ...(schedule === undefined ? {} : { schedule: JSON.parse(schedule) as Schedule }),
+      ...(superseded === undefined ? {} : { supersededAt: superseded }),
       marks,
       version: fields['v'] ?? '0',
     };
@@ -120,6 +122,11 @@ export function createDeadlineStore(redis: RedisClient) {
     /** An issued notification's schedule (the first one kept: a re-issue has the same id and deadlines). */
     async schedule(id: string, schedule: Schedule): Promise<void> {
       if (await setOnce(id, 'schedule', JSON.stringify(schedule))) await refresh(id);
+    },
+
+    /** A later notification replaced `id` at `at` (it `amends` it): nothing more is due for `id`. */
+    async supersede(id: string, at: string): Promise<void> {
+      if (await setOnce(id, 'superseded', at)) await refresh(id);
     },
 
     /** A delivery mark from the audit trail, its first time kept. */
