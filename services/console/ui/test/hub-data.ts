@@ -2,15 +2,22 @@
  * What the console's tests look at: one incident through the whole real pipeline (received, matched, decided,
  * signed, stored), its GP practice pulling and acknowledging the notification, and console accounts to sign in with.
  */
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { VICTIM_NHS_NUMBER, victimOnlyIncident, type TestHub } from '@hub/hub/testing';
+import { createPostgres, type Postgres } from '@hub/postgres';
+import { captureLogs, testEndpoints } from '@hub/testkit';
+import { generateSignerKey } from '@hub/tlog';
+import { startWitness, witnessEnv, type RunningWitness } from '@hub/witness';
 
 export { VICTIM_NHS_NUMBER };
 
-/** Somerset's area IG officer (the victim's authority) and a national one. */
+/**
+ * Somerset's area IG officers: one signs in with a console account's password, the other through OpenID Connect
+ * (NHS CIS2 in production) as the subject the identity provider vouches for.
+ */
 export const OFFICERS = {
   somerset: {
     id: 'somerset-ig-1',
@@ -20,16 +27,19 @@ export const OFFICERS = {
     username: 'sam.taylor',
     password: 'correct horse battery staple',
   },
+  cis2: {
+    id: 'somerset-ig-2',
+    displayName: 'Robin Shah',
+    role: 'ig-officer',
+    organisation: 'E06000066',
+    oidcSubject: '555042709107',
+  },
 } as const;
 
 export async function writeAccountsFile(dir: string, hashPassword: (password: string) => Promise<string>) {
   const file = path.join(dir, 'console-accounts.json');
-  const accounts = await Promise.all(
-    Object.values(OFFICERS).map(async ({ password, ...account }) => ({
-      ...account,
-      passwordHash: await hashPassword(password),
-    })),
-  );
+  const { password, ...local } = OFFICERS.somerset;
+  const accounts = [{ ...local, passwordHash: await hashPassword(password) }, OFFICERS.cis2];
   await writeFile(file, `${JSON.stringify({ accounts }, null, 2)}\n`, { mode: 0o600 });
   return file;
 }
@@ -40,10 +50,17 @@ interface InboxItem {
 
 /** Posts the incident and waits for its GP notification; the practice fetches it and acknowledges it. */
 export async function runIncident(hub: TestHub, incidentId: string) {
-  const posted = await hub.call('police', '/v1/domestic-abuse-incidents', {
-    method: 'POST',
-    body: JSON.stringify(victimOnlyIncident(incidentId)),
-  });
+  // A client retries 503 not-ready (the views are still being built just after start), as the API says.
+  let posted: Response;
+  const readyDeadline = Date.now() + 60_000;
+  for (;;) {
+    posted = await hub.call('police', '/v1/domestic-abuse-incidents', {
+      method: 'POST',
+      body: JSON.stringify(victimOnlyIncident(incidentId)),
+    });
+    if (posted.status !== 503 || Date.now() > readyDeadline) break;
+    await sleep(500);
+  }
   expect(posted.status, await posted.clone().text()).toBe(202);
   const { receiptId } = (await posted.json()) as { receiptId: string };
   // Polled by hand: this runs in beforeAll, where vitest's expect.poll is not allowed.
@@ -73,4 +90,59 @@ export async function runIncident(hub: TestHub, incidentId: string) {
     await sleep(250);
   }
   return { receiptId, incidentRef: `ASP:${incidentId}`, notificationId };
+}
+
+const ORIGIN = 'hub.test/console-e2e';
+const logs = captureLogs('console-ui-e2e');
+
+/**
+ * A witness process of its own (another organisation's, in production) that knows the log's public key, and the
+ * hub's environment to sign its audit log with that key and have each checkpoint cosigned by it.
+ */
+export async function startLogWitness(dir: string): Promise<{ witness: RunningWitness; env: Record<string, string> }> {
+  const log = generateSignerKey(ORIGIN);
+  const keyFile = path.join(dir, 'audit-log.skey');
+  await writeFile(keyFile, `${log.skey}\n`);
+  await chmod(keyFile, 0o600);
+  await writeFile(path.join(dir, 'witnessed-logs.txt'), `${ORIGIN} ${log.vkey}\n`);
+  const witness = await startWitness(
+    witnessEnv.parse({
+      WITNESS_PORT: '0',
+      WITNESS_KEY_FILE: path.join(dir, 'witness.key'),
+      WITNESS_KEY_GENERATE: 'true',
+      WITNESS_NAME: 'witness.test/console',
+      WITNESS_STATE_FILE: path.join(dir, 'witness-state.json'),
+      WITNESS_LOGS_FILE: path.join(dir, 'witnessed-logs.txt'),
+    }),
+    logs.logger,
+  );
+  const env = {
+    AUDIT_LOG_ORIGIN: ORIGIN,
+    AUDIT_LOG_KEY_FILE: keyFile,
+    AUDIT_WITNESSES: `${witness.address.url} ${witness.vkey}`,
+    // Verified when the officer asks (the console's "Verify now"), not on a schedule during the test.
+    AUDIT_LOG_VERIFY_INTERVAL_SECONDS: '3600',
+  };
+  return { witness, env };
+}
+
+/**
+ * The audit view's tables, as someone with database access sees them: the deployment's schema for the served
+ * generation (`<deployment schema>_audit_<generation>`).
+ */
+export async function auditStore(hub: TestHub): Promise<Postgres> {
+  const { postgresUrl } = testEndpoints();
+  const probe = createPostgres({ url: postgresUrl, applicationName: 'console-ui-e2e', logger: logs.logger });
+  try {
+    const { rows } = await probe.query<{ schema: string }>(
+      `SELECT table_schema AS schema FROM information_schema.tables
+        WHERE table_name = 'audit_log_tiles' AND table_schema LIKE $1 ORDER BY table_schema DESC LIMIT 1`,
+      [`${hub.postgresSchema}%`],
+    );
+    const schema = rows[0]?.schema;
+    if (schema === undefined) throw new Error('no audit log tables in the deployment');
+    return createPostgres({ url: postgresUrl, applicationName: 'console-ui-e2e', logger: logs.logger, schema });
+  } finally {
+    await probe.close();
+  }
 }

@@ -116,7 +116,7 @@ function draw(body: HTMLElement, data: SafeguardingDashboard): void {
       categoryHeading: 'Day',
       categories: days,
       valueTitle: 'minutes',
-      format: (value) => `${value.toFixed(1)} min`,
+      format: (minutes) => (minutes < 1 ? `${Math.round(minutes * 60)} s` : `${minutes.toFixed(1)} min`),
       series: [
         { label: 'Fetch, median', values: data.days.map((day) => minutes(day.issueToFetch.p50Seconds)) },
         { label: 'Fetch, 95th percentile', values: data.days.map((day) => minutes(day.issueToFetch.p95Seconds)) },

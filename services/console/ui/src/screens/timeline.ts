@@ -90,7 +90,9 @@ function step(event: Entry): HTMLLIElement {
       fact('NHS number', event.nhsNumber),
       fact('Recipient', event.recipient),
       fact('Notification', event.notificationId),
-      viewReason === null ? fact('Reason', event.reason) : fact('Reason given', viewReason),
+      viewReason === null
+        ? fact(REASON_LABELS[event.action] ?? 'Reason', event.reason)
+        : fact('Reason given', viewReason),
       fact('Note', event.reasonNote),
       event.decision === null
         ? null
@@ -117,6 +119,14 @@ function step(event: Entry): HTMLLIElement {
       : [contentButton(event.notificationId, contentSlot), contentSlot],
   );
 }
+
+/** What the event's `reason` code means on steps where it is not a reason. */
+const REASON_LABELS: Readonly<Record<string, string>> = {
+  'incident-received': 'Version',
+  'subject-matched': 'Matched by',
+  'notification-signed': 'Signing key',
+  'console-signed-in': 'Signed in with',
+};
 
 /** The step after which a notification's content is in its inbox to be shown: one button per notification. */
 const CONTENT_STEP = 'notification-stored';
