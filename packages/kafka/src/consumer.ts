@@ -6,9 +6,9 @@ import { consumerConfig } from './consumer-config.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
 import { nextOffset, readInbound, type InboundResult } from './inbound.ts';
 import { DEFAULTS, LIMITS } from './limits.ts';
-import { runInBatch, type FailedFirst } from './handler-retry.ts';
+import { runInBatch, runWithRetries, type FailedFirst } from './handler-retry.ts';
 import { checkRetryPolicy } from './retry.ts';
-import type { ConsumeOptions, Subscription } from './types.ts';
+import type { ConsumeOptions, InboundMessage, Subscription } from './types.ts';
 
 /**
  * At-least-once consumption, a fetched batch at a time. Per message, in order: decode, check the contract, run the
@@ -146,13 +146,80 @@ export async function consume<T extends TopicSpec>(
     return 'done';
   }
 
-  /**
-   * A fetched batch of one partition, in order, with one offset commit per LIMITS.maxInputsPerCommit messages (and
-   * at the end). A message whose handler fails (or must wait) has the messages before it committed first, then is
-   * retried alone: nothing after it is handled or committed until it is done.
-   */
+  /** A fetched batch of one partition: whole (`handleBatch`) or record by record. */
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    if (options.handleBatch === undefined) await eachRecord(payload, payload.batch.messages);
+    else await eachChunk(payload, options.handleBatch);
+  }
+
+  /**
+   * With `handleBatch`: the fetched batch's records, LIMITS.maxInputsPerCommit at a time, handed over at once (the
+   * caller writes them in one transaction of its own), then committed. A chunk that cannot be handed over whole (a
+   * record that cannot be read, or the handler failing once; a NotYetError waits as for one record) is handled record
+   * by record as without `handleBatch`, so a poison record is retried and dead-lettered alone and its chunk-mates are
+   * neither lost nor repeated.
+   */
+  async function eachChunk(
+    payload: EachBatchPayload,
+    handleBatch: (messages: readonly InboundMessage<T>[]) => Promise<void>,
+  ): Promise<void> {
     const { partition, messages } = payload.batch;
+    for (
+      let start = 0;
+      start < messages.length && payload.isRunning() && !payload.isStale();
+      start += LIMITS.maxInputsPerCommit
+    ) {
+      const chunk = messages.slice(start, start + LIMITS.maxInputsPerCommit);
+      const read = chunk.map((message) => readInbound(topic, partition, message));
+      const readable = read.flatMap((inbound) => (inbound.ok ? [inbound.message] : []));
+      const last = chunk.at(-1);
+      if (last === undefined) break;
+      if (readable.length === chunk.length) {
+        const spans = chunk.map((message, i) =>
+          core.tracer.processSpan(
+            { topic: topic.name, group: options.groupId, partition, offset: message.offset },
+            read[i]?.parent,
+          ),
+        );
+        const outcome = await runWithRetries(() => handleBatch(readable), {
+          log,
+          policy: { ...policy, attempts: 1 },
+          partition,
+          offset: chunk[0]?.offset ?? last.offset,
+          heartbeat: () => payload.heartbeat(),
+          heartbeatIntervalMs: config.heartbeatInterval,
+          signal: stopping.signal,
+        });
+        for (const span of spans) span.end();
+        if (outcome === 'abandoned') {
+          log.info({ partition, offset: chunk[0]?.offset }, 'stopping: batch abandoned, offsets not committed');
+          return;
+        }
+        if (outcome.ok) {
+          payload.resolveOffset(last.offset);
+          await payload.commitOffsetsIfNecessary({
+            topics: [{ topic: physicalTopic, partitions: [{ partition, offset: nextOffset(last.offset) }] }],
+          });
+          log.debug({ partition, offset: nextOffset(last.offset), messages: chunk.length }, 'offsets committed');
+          await payload.heartbeat();
+          continue;
+        }
+        log.warn(
+          { partition, offset: chunk[0]?.offset, messages: chunk.length },
+          'batch failed; handling it record by record',
+        );
+      }
+      if (!(await eachRecord(payload, chunk))) return;
+    }
+  }
+
+  /**
+   * Records of one partition, in order, with one offset commit per LIMITS.maxInputsPerCommit messages (and at the
+   * end). A message whose handler fails (or must wait) has the messages before it committed first, then is retried
+   * alone: nothing after it is handled or committed until it is done. False when it stopped before the end.
+   */
+  async function eachRecord(payload: EachBatchPayload, messages: readonly KafkaMessage[]): Promise<boolean> {
+    const { partition } = payload.batch;
     let uncommitted: string | undefined; // the last message handled since the last commit
     let sinceCommit = 0;
     async function commit(): Promise<void> {
@@ -167,8 +234,9 @@ export async function consume<T extends TopicSpec>(
       sinceCommit = 0;
     }
     let firstFailure: FailedFirst['failedFirst'] | undefined;
+    let index = 0;
     try {
-      for (let index = 0; index < messages.length && payload.isRunning() && !payload.isStale();) {
+      for (; index < messages.length && payload.isRunning() && !payload.isStale();) {
         const message = messages[index];
         if (message === undefined) break;
         const outcome = await handleMessage(payload, message, uncommitted !== undefined, firstFailure);
@@ -191,6 +259,7 @@ export async function consume<T extends TopicSpec>(
       throw error;
     }
     await commit();
+    return index === messages.length;
   }
 
   consumer.on(consumer.events.CRASH, ({ payload }) => {

@@ -36,6 +36,7 @@ export { RedriveRefusedError, type DeadLetterEntry } from './dead-letter-tools.t
 export { HEADERS, CONTENT_TYPE_JSON } from './headers.ts';
 export { DEFAULTS, LIMITS } from './limits.ts';
 export {
+  bindBatchProjector,
   bindProjector,
   bindStage,
   requestPublish,

@@ -30,6 +30,8 @@ export interface ProjectorBinding<S extends ProjectorStep = ProjectorStep> {
   readonly step: S;
   /** Applies one record to the view; must be idempotent (at-least-once). */
   handle(message: InboundMessage<S['input']>): Promise<void>;
+  /** Applies a fetched batch of one partition at once (`bindBatchProjector`; ConsumeOptions.handleBatch). */
+  handleBatch?(messages: readonly InboundMessage<S['input']>[]): Promise<void>;
   readonly retry?: RetryPolicy;
   readonly tuning?: ConsumerTuning;
 }
@@ -45,6 +47,27 @@ export function bindProjector<S extends ProjectorStep>(
   options: Omit<ProjectorBinding<S>, 'step'>,
 ): ProjectorBinding<S> {
   return { step, ...options };
+}
+
+/**
+ * A projector that applies each fetched batch of a partition at once (one transaction of the view's store per batch):
+ * `handleBatch` gets the records in order; a record alone (the fallback after a failed batch) is a batch of one.
+ */
+export function bindBatchProjector<S extends ProjectorStep>(
+  step: S,
+  options: Omit<ProjectorBinding<S>, 'step' | 'handle' | 'handleBatch'> & {
+    handleBatch(messages: readonly InboundMessage<S['input']>[]): Promise<void>;
+  },
+): ProjectorBinding<S> {
+  const { retry, tuning } = options;
+  const handleBatch = (messages: readonly InboundMessage<S['input']>[]) => options.handleBatch(messages);
+  return {
+    step,
+    ...(retry === undefined ? {} : { retry }),
+    ...(tuning === undefined ? {} : { tuning }),
+    handleBatch,
+    handle: (message) => handleBatch([message]),
+  };
 }
 
 /** Thrown when a step writes a topic it does not declare: a bug, never retried into success. */
@@ -83,12 +106,15 @@ export function startStep(
   const replay = options.replay === true;
   if (step.kind === 'projector') {
     const projector = binding as ProjectorBinding;
+    const batch = (messages: readonly InboundMessage<ProjectorStep['input']>[]) =>
+      projector.handleBatch?.(messages) ?? Promise.resolve();
     return kafka.consume(step.input, {
       ...tuning,
       ...retry,
       groupId,
       replay,
       handle: (message) => projector.handle(message),
+      ...(projector.handleBatch === undefined ? {} : { handleBatch: batch }),
     });
   }
   const stage = binding as StageBinding;

@@ -42,6 +42,13 @@ export interface ConsumeOptions<T extends TopicSpec> extends ConsumerTuning {
   readonly groupId: string;
   /** Must be idempotent: delivery is at-least-once (a fetched batch's offset is committed once it is handled). */
   readonly handle: (message: InboundMessage<T>) => Promise<void>;
+  /**
+   * Optional: a fetched batch's records of one partition at once (at most LIMITS.maxInputsPerCommit, in order), e.g.
+   * for one database transaction per batch; must be idempotent like `handle`. Its records are committed together. A
+   * batch it fails (other than NotYetError, which waits) is handled again record by record with `handle`, so a poison
+   * record is retried and dead-lettered alone.
+   */
+  readonly handleBatch?: (messages: readonly InboundMessage<T>[]) => Promise<void>;
   /** Handler retries before dead-lettering. Default 5 attempts, 200 ms doubling to 10 s. */
   readonly retry?: RetryPolicy;
   /**

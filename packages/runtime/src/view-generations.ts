@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { HUB_VIEW_NAMES, VIEW_KEYS, viewStore, type HubViewName } from '@hub/contracts';
 import type { ReadinessCheck } from '@hub/http';
-import { NotYetError, type KafkaClient, type StepBinding } from '@hub/kafka';
+import { NotYetError, type KafkaClient, type ProjectorBinding, type StepBinding } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
 import type { Postgres } from '@hub/postgres';
 import {
@@ -291,7 +291,7 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
         logger.info({ view, generation: build.generation, schemasDropped: dropped }, `view ${view}: rebuild finished`);
       } else {
         const except = keep.map((g) => VIEW_KEYS.space(view, g));
-        const deleted = await deleteMatching(redis, `gen:${view}:*`, { except });
+        const deleted = await deleteMatching(redis, `gen:{${view}:*`, { except });
         logger.info({ view, generation: build.generation, keysDeleted: deleted }, `view ${view}: rebuild finished`);
       }
     } else {
@@ -501,14 +501,21 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
       ];
       for (const view of needs) runOf(view); // kept here, or a bug: refuse at start
       if (needs.length === 0) return binding;
+      const notReady = () => {
+        const waiting = needs.find((view) => runs.get(view)?.state !== 'ready');
+        return waiting === undefined ? undefined : Promise.reject(new NotYetError(`view ${waiting} is not ready`));
+      };
       const handle = binding.handle.bind(binding) as (message: never) => Promise<unknown>;
+      const projector = step.kind === 'projector' ? (binding as ProjectorBinding) : undefined;
+      const handleBatch =
+        projector?.handleBatch === undefined
+          ? undefined
+          : (messages: never) => projector.handleBatch?.(messages) ?? Promise.resolve();
       return {
         ...binding,
-        handle: (message: never) => {
-          const waiting = needs.find((view) => runs.get(view)?.state !== 'ready');
-          if (waiting !== undefined) return Promise.reject(new NotYetError(`view ${waiting} is not ready`));
-          return handle(message);
-        },
+        handle: (message: never) => notReady() ?? handle(message),
+        // A batch projector waits the same way, a whole batch at a time.
+        ...(handleBatch === undefined ? {} : { handleBatch: (messages: never) => notReady() ?? handleBatch(messages) }),
       } as StepBinding;
     },
     readinessChecks,
