@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditLogVerification, auditLogVerificationStarted } from './audit-verification.ts';
 import { AUDIT_ACTIONS, auditSearchPage, storedAuditEvent } from './audit.ts';
 import type { ClientRole } from './callers.ts';
 import {
@@ -892,6 +893,47 @@ export const HTTP_ROUTES = {
     ],
   }),
 
+  getAuditLogVerification: defineRoute({
+    operationId: 'getAuditLogVerification',
+    method: 'get',
+    path: '/v1/audit/log/verification',
+    tag: 'audit',
+    summary: "The last full verification of the audit log (the console's integrity panel)",
+    description:
+      'Every few minutes (AUDIT_LOG_VERIFY_INTERVAL_SECONDS) and on demand the hub reads its whole log back from its ' +
+      "store and verifies it with the log's and its witnesses' public keys, as ./hub audit verify --log does: every " +
+      "event hashed against its tile, the tree rebuilt, every checkpoint's root and cosignature checked, the log held " +
+      "to the last verified checkpoint and to each witness's. The last run, its failures (codes, leaf indexes, fixed " +
+      'words: no content) and when one last passed.',
+    reads: ['audit'],
+    roles: ['ig-officer', 'ig-officer-national'],
+    principals: ['client', 'person'],
+    responses: {
+      200: { description: 'The last verification.', schema: auditLogVerification, headers: CACHE_NO_STORE },
+    },
+    problemSchema: problemDetails,
+    problems: [...BEARER_PROBLEMS, ...SERVER_PROBLEMS],
+  }),
+
+  verifyAuditLog: defineRoute({
+    operationId: 'verifyAuditLog',
+    method: 'post',
+    path: '/v1/audit/log/verification',
+    tag: 'audit',
+    summary: 'Verify the whole audit log now',
+    description:
+      'Starts a full verification now (answered at once; GET the same path for the result). When one is already ' +
+      'under way on the instance that answers, nothing more is started. No body.',
+    reads: ['audit'],
+    roles: ['ig-officer', 'ig-officer-national'],
+    principals: ['client', 'person'],
+    responses: {
+      202: { description: 'A run is under way.', schema: auditLogVerificationStarted, headers: CACHE_NO_STORE },
+    },
+    problemSchema: problemDetails,
+    problems: [...BEARER_PROBLEMS, ...SERVER_PROBLEMS],
+  }),
+
   // -------------------------------------------------------------------------------------------------------------
   // The IG console (services/console; contracts/src/console.ts)
   // -------------------------------------------------------------------------------------------------------------
@@ -1384,6 +1426,8 @@ export const HTTP_SCHEMAS = {
   AuditInclusionProof: auditInclusionProof,
   AuditConsistencyProof: auditConsistencyProof,
   StoredAuditEvent: storedAuditEvent,
+  AuditLogVerification: auditLogVerification,
+  AuditLogVerificationStarted: auditLogVerificationStarted,
   HealthLive: healthLive,
   HealthReady: healthReady,
   ...CONSOLE_SCHEMAS,

@@ -6,6 +6,7 @@ export * from './identity.ts';
 export * from './callers.ts';
 export * from './audit.ts';
 export * from './audit-log.ts';
+export * from './audit-verification.ts';
 export * from './ids.ts';
 export * from './inbox.ts';
 export * from './decisions.ts';

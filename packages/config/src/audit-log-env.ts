@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanString, commaList, MAX_ENV_VALUE_LENGTH, urlString } from './coerce.ts';
+import { booleanString, commaList, intInRange, MAX_ENV_VALUE_LENGTH, urlString } from './coerce.ts';
 
 /** A C2SP key name: no whitespace, no `+` (the origin is also the log key's name). */
 const keyName = z
@@ -34,4 +34,9 @@ export const auditLogEnv = z.object({
   AUDIT_LOG_KEY_GENERATE: booleanString().default(false),
   /** Witnesses asked to cosign each checkpoint, comma-separated `<url> <vkey>` pairs; none when unset. */
   AUDIT_WITNESSES: commaList(witness, { maxItems: MAX_AUDIT_WITNESSES }).optional(),
+  /**
+   * Seconds between the hub's full verifications of its own log (services/audit/src/verification): every leaf is
+   * rehashed, so not more often than every 10 seconds; at most a day.
+   */
+  AUDIT_LOG_VERIFY_INTERVAL_SECONDS: intInRange(10, 86_400).default(600),
 });

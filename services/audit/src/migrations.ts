@@ -1,4 +1,6 @@
 import type { Migration } from '@hub/postgres';
+import { AUDIT_LOG_MIGRATIONS } from './log/migrations.ts';
+import { AUDIT_VERIFICATION_MIGRATIONS } from './verification/store.ts';
 
 /**
  * The audit service's PostgreSQL schema, one ordered list (applied by the runtime to each generation's schema of the
@@ -83,5 +85,12 @@ CREATE INDEX audit_events_event_id ON audit_events (event_id);`,
   },
 ];
 
-/** Every migration of the audit service, in order: the store's, then the log's (appended by its module). */
-export const AUDIT_MIGRATIONS: readonly Migration[] = [...AUDIT_STORE_MIGRATIONS];
+/**
+ * Every migration of the audit service, in order: the store's (1-9), the log's (10-19, src/log), the periodic
+ * verification's (30-39, src/verification).
+ */
+export const AUDIT_MIGRATIONS: readonly Migration[] = [
+  ...AUDIT_STORE_MIGRATIONS,
+  ...AUDIT_LOG_MIGRATIONS,
+  ...AUDIT_VERIFICATION_MIGRATIONS,
+];
