@@ -117,7 +117,8 @@ describe('every piece of Redis state is listed (contracts/src/state.ts)', () => 
   });
 
   it("names each view's coordination keys under the view's name, and each is declared", () => {
-    expect(VIEW_KEYS.generation('cp-flags')).toBe('view:cp-flags:generation');
+    expect(VIEW_KEYS.generation('cp-flags')).toBe('view:{views}:cp-flags:generation');
+    expect(VIEW_KEYS.space('inbox', 'g1')).toBe('gen:{inbox:g1}:');
     for (const key of [
       VIEW_KEYS.generation('inbox'),
       VIEW_KEYS.building('inbox'),

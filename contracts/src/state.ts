@@ -189,26 +189,31 @@ export type HubCacheName = keyof typeof HUB_CACHES;
  */
 export const VIEW_KEYS = {
   /** The generation served: written when a build completes. Missing = lost (or never built). */
-  generation: (view: HubViewName) => `view:${view}:generation`,
+  generation: (view: HubViewName) => `view:{views}:${view}:generation`,
   /** The generation being built, if any; a rebuild is asked for by writing it (SET NX). */
-  building: (view: HubViewName) => `view:${view}:building`,
+  building: (view: HubViewName) => `view:{views}:${view}:building`,
   /** The lease of the one instance that builds it (its instance id). */
-  builder: (view: HubViewName) => `view:${view}:builder`,
+  builder: (view: HubViewName) => `view:{views}:${view}:builder`,
   /** The build's progress (counts only), for `./hub rebuild`. */
-  progress: (view: HubViewName) => `view:${view}:progress`,
+  progress: (view: HubViewName) => `view:{views}:${view}:progress`,
   /** The Redis run id the markers were written under: another means Redis restarted since (see view-generations). */
-  redisRunId: 'views:redis-run-id',
+  redisRunId: 'view:{views}:redis-run-id',
   /** The prefix of one generation's keys. */
-  space: (view: HubViewName, generation: string) => `gen:${view}:${generation}:`,
+  space: (view: HubViewName, generation: string) => `gen:{${view}:${generation}}:`,
 } as const;
-/** Glob patterns of the keys above (the key spaces' own keys are their views' patterns). */
+/**
+ * Glob patterns of the keys above (the key spaces' own keys are their views' patterns). The braces are Redis Cluster
+ * hash tags (README "Redis in production"): a generation's keys share the slot of `{<view>:<generation>}`, so every
+ * script and MULTI of a view runs on Cluster; the markers share `{views}`, so one script can drop them all at once
+ * after a Redis restart. (`{` and `}` are plain characters to SCAN MATCH; REDIS_KEY_PREFIX may hold neither.)
+ */
 export const VIEW_KEY_PATTERNS = [
-  'view:*:generation',
-  'view:*:building',
-  'view:*:builder',
-  'view:*:progress',
-  'views:redis-run-id',
-  'gen:*',
+  'view:{views}:*:generation',
+  'view:{views}:*:building',
+  'view:{views}:*:builder',
+  'view:{views}:*:progress',
+  'view:{views}:redis-run-id',
+  'gen:{*',
 ] as const;
 
 /** Where a view is kept (`ViewEntry.store`). */

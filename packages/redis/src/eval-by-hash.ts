@@ -1,13 +1,38 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { keySlot } from './key-slot.ts';
 
 /** Scripts are the hub's own constants; a client that sees more than this is misused (a script built from data). */
 const MAX_SCRIPTS = 256;
+
+/** A script whose keys are in more than one Redis Cluster slot: Cluster would refuse it (CROSSSLOT). A bug. */
+export class CrossSlotScriptError extends Error {
+  override readonly name = 'CrossSlotScriptError';
+}
+
+/** Per script (its SHA-1), what this process has run: how many calls, the most keys and the most slots of one call. */
+export interface ScriptRun {
+  readonly calls: number;
+  readonly maxKeys: number;
+  readonly maxSlots: number;
+}
+const runs = new Map<string, ScriptRun>();
+
+/** What every client of this process has run, by script SHA-1: for the test that every script keeps to one slot. */
+export function scriptsRun(): ReadonlyMap<string, ScriptRun> {
+  return runs;
+}
+
+export const scriptSha = (script: string) => createHash('sha1').update(script).digest('hex');
 
 /**
  * Makes `client.eval(script, numKeys, ...)` send EVALSHA with the script's SHA-1, and the script itself only when
  * Redis answers NOSCRIPT (first use, or after a restart emptied its script cache; EVAL caches it again). Callers keep
  * writing `redis.eval(SCRIPT, ...)`; each call then carries 40 bytes instead of the script.
+ *
+ * Every script's keys (with the client's key prefix, as Redis sees them) must share one Redis Cluster slot, or it is
+ * refused before it is sent (CrossSlotScriptError): the hub's keys are tagged so that it would run on Cluster
+ * (README "Redis in production"), and a single Redis, which would run a cross-slot script, must not hide one.
  */
 export function evalByHash(client: Redis): void {
   const shas = new Map<string, string>();
@@ -19,9 +44,10 @@ export function evalByHash(client: Redis): void {
     let sha = shas.get(script);
     if (sha === undefined) {
       if (shas.size >= MAX_SCRIPTS) return evalScript(script, ...rest);
-      sha = createHash('sha1').update(script).digest('hex');
+      sha = scriptSha(script);
       shas.set(script, sha);
     }
+    checkSlots(sha, client.options.keyPrefix ?? '', rest);
     try {
       return await evalSha(sha, ...rest);
     } catch (error) {
@@ -29,4 +55,21 @@ export function evalByHash(client: Redis): void {
       throw error;
     }
   };
+}
+
+/** `rest` is `numKeys, ...keys, ...args`, as `eval` takes them. */
+function checkSlots(sha: string, prefix: string, rest: readonly unknown[]): void {
+  const count = Number(rest[0]);
+  const keys = Number.isInteger(count) && count > 0 ? rest.slice(1, 1 + count) : [];
+  const slots = new Set(keys.map((key) => keySlot(`${prefix}${String(key)}`)));
+  const seen = runs.get(sha);
+  runs.set(sha, {
+    calls: (seen?.calls ?? 0) + 1,
+    maxKeys: Math.max(seen?.maxKeys ?? 0, keys.length),
+    maxSlots: Math.max(seen?.maxSlots ?? 0, slots.size),
+  });
+  if (slots.size > 1) {
+    // Key names only say which kind of key (never values); the script is named by its hash.
+    throw new CrossSlotScriptError(`script ${sha.slice(0, 12)}: its ${keys.length} keys are in ${slots.size} slots`);
+  }
 }

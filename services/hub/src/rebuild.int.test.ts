@@ -53,7 +53,7 @@ function markerOf(view: HubViewName): Promise<string | null> {
 /** What is left of a replaced generation: its keys, or its schema. */
 async function leftOf(view: HubViewName, generation: string | null): Promise<number> {
   if (generation === null) return 0;
-  if (viewStore(view) === 'redis') return (await scanKeys(redis, `gen:${view}:${generation}:*`)).length;
+  if (viewStore(view) === 'redis') return (await scanKeys(redis, `${VIEW_KEYS.space(view, generation)}*`)).length;
   const schema = generationSchema(first.postgresSchema, view, generation);
   return (await postgres.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount;
 }
