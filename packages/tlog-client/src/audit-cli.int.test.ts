@@ -324,5 +324,9 @@ describe('./hub audit usage', () => {
     });
     expect(refused).toBe(EXIT.failed);
     expect((await audit('--help')).out).toContain('usage: ./hub audit export');
+    // The operator's side: the log key's public half, to publish.
+    await writeFile(file('log.skey'), `${log.skey}\n`);
+    expect(await audit('log-key', file('log.skey'))).toEqual({ status: EXIT.ok, out: `${log.vkey}\n`, err: '' });
+    expect((await audit('log-key', file('x.json'))).status).toBe(EXIT.usage);
   });
 });

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import {
+  SIGNATURE_TYPE,
   buildBundle,
   formatBundle,
+  formatVerifierKey,
+  parseSignerKey,
   parseVerifierKey,
   verifyBundle,
   verifyLog,
@@ -33,6 +36,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 const MAX_INPUT_BYTES = 512 * 1024 * 1024;
 
 const HELP = `usage: ./hub audit export --out <file> [--from <leaf>] [--to <leaf>] [--since <checkpoint file>]... [--hub <url>]
+       ./hub audit log-key <signer key file>
        ./hub audit verify <bundle file> [keys] [--trusted <checkpoint file>]... [--json]
        ./hub audit verify --log [--hub <url>] [keys] [--trusted <file>]... [--witness-url <url>]...
                           [--save-trusted <file>] [--json]
@@ -40,6 +44,8 @@ const HELP = `usage: ./hub audit export --out <file> [--from <leaf>] [--to <leaf
 export   writes a proof bundle (tlog-proof-bundle/v1): the audit events of leaves <from> to <to> - 1 (default: all),
          each with its inclusion proof against the log's latest cosigned checkpoint, and consistency proofs from
          each --since checkpoint. Reads the hub's API with the IG token in HUB_TOKEN (./hub token hub-ig).
+log-key  prints the public key (vkey) of the log's signer key file, for the operator to publish to auditors and
+         witnesses (the hub's: audit-log.skey beside its signing keys, e.g. .data/demo/audit-log.skey)
 verify   checks a bundle offline, or (--log) the whole log from its tiles and entry bundles: every event hashed,
          the tree rebuilt and compared with every tile and checkpoint. Uses only the keys below. Exits 0 when
          everything verified, 1 naming each failure (edited, deleted, inserted, reordered events, truncation, a
@@ -157,11 +163,12 @@ export async function runAuditCli(args: readonly string[], io: AuditCliIo): Prom
   }
   try {
     if (command === 'export' && rest.length === 0) return await exportCommand(values, io);
+    if (command === 'log-key' && rest.length === 1) return await logKeyCommand(rest[0] as string, io);
     if (command === 'verify' && values.log === true && rest.length === 0) return await verifyLogCommand(values, io);
     if (command === 'verify' && values.log !== true && rest.length === 1) {
       return await verifyBundleCommand(rest[0] as string, values, io);
     }
-    throw new UsageError('a command: export, or verify with a bundle file or --log');
+    throw new UsageError('a command: export, log-key <file>, or verify with a bundle file or --log');
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`audit: ${error.message}\n\n${HELP}`);
@@ -181,6 +188,18 @@ async function readInput(path: string, io: AuditCliIo, what: string): Promise<st
   } catch {
     throw new UsageError(`${what} cannot be read`);
   }
+}
+
+async function logKeyCommand(path: string, io: AuditCliIo): Promise<number> {
+  const text = await readInput(path, io, 'the key file');
+  let key;
+  try {
+    key = parseSignerKey(text.trim());
+  } catch {
+    throw new UsageError('the key file does not hold a PRIVATE+KEY+ signer key');
+  }
+  io.stdout(`${formatVerifierKey(key.name, SIGNATURE_TYPE.ed25519, key.publicKey)}\n`);
+  return EXIT.ok;
 }
 
 async function exportCommand(values: ParsedValues, io: AuditCliIo): Promise<number> {
