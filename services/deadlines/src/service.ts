@@ -1,3 +1,4 @@
+import { assertCalendarCurrent, englandAndWalesBankHolidays } from '@hub/calendar';
 import { defineService, type HubService, type ServiceDeps } from '@hub/runtime';
 import { deadlineClock, type ClockDeps } from './clock.ts';
 import { deadlineCounts } from './counts.ts';
@@ -20,6 +21,18 @@ export function createDeadlinesService(
     steps: [scheduleProjector(store), progressProjector(store), deadlineFirer({ keys: deps.keyStore, store })],
     workers: [deadlineClock({ store, kafka: deps.kafka, logger: deps.logger, now: deps.now, ...clock })],
     views: ['deadlines'],
+    // Deadlines are counted in England's working hours: past the bank-holiday data's renewBy date (nine months or
+    // more before it runs out) the process says it is not ready, long before a deadline could fall beyond it.
+    readinessChecks: [
+      {
+        name: 'calendar',
+        check: () =>
+          new Promise<void>((resolve) => {
+            assertCalendarCurrent(englandAndWalesBankHolidays(), deps.now());
+            resolve();
+          }),
+      },
+    ],
     // Operators see how many are overdue, escalated and not delivered (`hub_notifications` on /metrics).
     readings: async () => ({ notifications: await deadlineCounts(deps.viewRedis('deadlines')) }),
   });
