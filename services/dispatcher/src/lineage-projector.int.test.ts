@@ -187,7 +187,7 @@ function notingStage(
   };
 }
 
-/** The lineage projector on `lineage`, noting each record it applied. */
+/** The lineage projector on `lineage`, noting each record it applied (a fetched batch at a time, or one alone). */
 function notingProjector(lineage: Lineage, seen: IssuedNotification[]) {
   const projector = lineageProjector(lineage);
   return {
@@ -195,6 +195,10 @@ function notingProjector(lineage: Lineage, seen: IssuedNotification[]) {
     handle: async (message: InboundMessage<typeof notificationsIssuedTopic>) => {
       await projector.handle(message);
       seen.push(message.value);
+    },
+    handleBatch: async (messages: readonly InboundMessage<typeof notificationsIssuedTopic>[]) => {
+      await projector.handleBatch?.(messages);
+      seen.push(...messages.map((message) => message.value));
     },
   };
 }

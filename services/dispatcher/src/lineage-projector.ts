@@ -1,5 +1,5 @@
 import { STEPS } from '@hub/contracts';
-import { bindProjector, OUTAGE_TOLERANT_RETRY, type ProjectorBinding } from '@hub/kafka';
+import { bindBatchProjector, OUTAGE_TOLERANT_RETRY, type ProjectorBinding } from '@hub/kafka';
 import type { Lineage } from './lineage.ts';
 
 /**
@@ -7,14 +7,12 @@ import type { Lineage } from './lineage.ts';
  * written into the lineage by `recordIssued`, the dispatcher's own write, so the view rebuilt by replaying the topic
  * is the one the dispatcher wrote. Records without `lineage` (child-protection kinds, records issued before the
  * field) are passed over. Idempotent and order-free: the topic is keyed by recipient, so one decision set's records
- * come in any order across partitions. A Redis outage is retried for about a quarter of an hour
- * (OUTAGE_TOLERANT_RETRY), never dead-lettered at once.
+ * come in any order across partitions; a fetched batch goes to Redis in one pipeline (issue 10). A Redis outage is
+ * retried for about a quarter of an hour (OUTAGE_TOLERANT_RETRY), never dead-lettered at once.
  */
 export function lineageProjector(lineage: Lineage): ProjectorBinding<typeof STEPS.dispatcherLineage> {
-  return bindProjector(STEPS.dispatcherLineage, {
+  return bindBatchProjector(STEPS.dispatcherLineage, {
     retry: OUTAGE_TOLERANT_RETRY,
-    handle: async ({ value }) => {
-      await lineage.recordIssued(value);
-    },
+    handleBatch: (messages) => lineage.recordAllIssued(messages.map(({ value }) => value)),
   });
 }

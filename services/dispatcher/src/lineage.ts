@@ -1,6 +1,6 @@
 import type { IssuedNotification } from '@hub/contracts';
 import { slotKeyOf, type IssuedSlot, type NotificationSlot } from '@hub/policy';
-import type { RedisClient } from '@hub/redis';
+import { evalEach, type RedisClient } from '@hub/redis';
 
 /**
  * Which notification each new one amends, and which slots the receipt before an amendment filled: the Redis view
@@ -232,32 +232,52 @@ export function createLineage(redis: RedisClient) {
      * nothing, for a record without `lineage`. The dispatcher's write and its projector's, so one function.
      */
     async recordIssued(notification: IssuedNotification): Promise<boolean> {
-      const entry = lineageEntryOf(notification);
-      if (entry === null) return false;
-      const { slot, offset, receiptId, notificationId, withdrawal } = entry;
-      const slotEntry: SlotEntry = { offset, notificationId };
-      const incidentEntry: IncidentEntry = {
-        offset,
-        receiptId,
-        kind: slot.kind as NotificationSlot['kind'],
-        recipient: slot.recipient,
-        subjectRef: slot.subjectRef,
-        notificationId,
-        withdrawal,
-      };
-      await redis.eval(
-        RECORD,
-        2,
-        slotKey(slot),
-        incidentKey(slot.force, slot.incidentId),
-        offset,
-        JSON.stringify(slotEntry),
-        JSON.stringify(incidentEntry),
-        MAX_LINEAGE_ENTRIES,
-      );
+      const call = recordCall(notification);
+      if (call === null) return false;
+      await redis.eval(RECORD, ...call);
       return true;
     },
+    /**
+     * `recordIssued` for many records in one pipeline (the projector's fetched batch): one round trip. The writes
+     * are idempotent and order-free (each entry is scored by its decision's offset), so a batch may run again.
+     */
+    async recordAllIssued(notifications: readonly IssuedNotification[]): Promise<void> {
+      await evalEach(
+        redis,
+        RECORD,
+        notifications.flatMap((notification) => {
+          const call = recordCall(notification);
+          return call === null ? [] : [call];
+        }),
+      );
+    },
   };
+}
+
+/** The RECORD script's `numKeys, ...keys, ...args` for an issued record; null for one without `lineage`. */
+function recordCall(notification: IssuedNotification): [number, ...string[]] | null {
+  const entry = lineageEntryOf(notification);
+  if (entry === null) return null;
+  const { slot, offset, receiptId, notificationId, withdrawal } = entry;
+  const slotEntry: SlotEntry = { offset, notificationId };
+  const incidentEntry: IncidentEntry = {
+    offset,
+    receiptId,
+    kind: slot.kind as NotificationSlot['kind'],
+    recipient: slot.recipient,
+    subjectRef: slot.subjectRef,
+    notificationId,
+    withdrawal,
+  };
+  return [
+    2,
+    slotKey(slot),
+    incidentKey(slot.force, slot.incidentId),
+    offset,
+    JSON.stringify(slotEntry),
+    JSON.stringify(incidentEntry),
+    String(MAX_LINEAGE_ENTRIES),
+  ];
 }
 
 export type Lineage = ReturnType<typeof createLineage>;

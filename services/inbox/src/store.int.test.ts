@@ -93,6 +93,33 @@ describe('inbox store', () => {
     });
   });
 
+  it('moves a batch of notifications in one pipeline as one by one, and the batch again changes nothing', async () => {
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 23, 9, minute));
+    const [a, b] = [notification(50, 'gp:E85005'), notification(51, 'gp:E85005')];
+    await store.append(a, '50');
+    await store.append(b, '51');
+    const moves = [
+      { recipient: 'gp:E85005' as const, id: a.notificationId, status: 'fetched' as const, at: at(1) },
+      { recipient: 'gp:E85005' as const, id: b.notificationId, status: 'fetched' as const, at: at(2) },
+      { recipient: 'gp:E85005' as const, id: a.notificationId, status: 'acknowledged' as const, at: at(3) },
+      // Another inbox's notification: not moved.
+      { recipient: 'gp:F86006' as const, id: b.notificationId, status: 'acknowledged' as const, at: at(4) },
+    ];
+    await store.advanceAll(moves);
+    await store.advanceAll([...moves].reverse().map((move) => ({ ...move, at: at(9) })));
+    await store.advanceAll([]);
+    expect(await store.get('gp:E85005', a.notificationId)).toMatchObject({
+      status: 'acknowledged',
+      fetchedAt: at(1).toISOString(),
+      acknowledgedAt: at(3).toISOString(),
+    });
+    expect(await store.get('gp:E85005', b.notificationId)).toMatchObject({
+      status: 'fetched',
+      fetchedAt: at(2).toISOString(),
+      acknowledgedAt: null,
+    });
+  });
+
   it('keeps a state that arrives before its notification (a rebuild replays both topics at once), for its inbox only', async () => {
     const early = notification(40, 'gp:G87007');
     const at = new Date('2026-11-23T10:00:00.000Z');

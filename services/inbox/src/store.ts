@@ -1,5 +1,5 @@
 import type { InboxStatus, IssuedNotification, NotificationKind, Recipient } from '@hub/contracts';
-import { withLock, type RedisClient } from '@hub/redis';
+import { evalEach, withLock, type RedisClient } from '@hub/redis';
 
 /**
  * Inboxes as a Redis view of `notifications.issued.v1` and of the fetches and acknowledgements on
@@ -167,6 +167,26 @@ export function createInboxStore(redis: RedisClient) {
       const result = (await redis.eval(ADVANCE, 1, keys.notification(id), recipient, status, at.toISOString())) as
         string | null;
       return result === null ? undefined : (result as InboxStatus);
+    },
+
+    /**
+     * `advance` for many notifications in one pipeline (the inbox-states projector's fetched batch): one round trip.
+     * Forward-only and first-time-kept like `advance`, so the moves commute and a batch applied again changes nothing.
+     */
+    async advanceAll(
+      moves: readonly { recipient: Recipient; id: string; status: InboxStatus; at: Date }[],
+    ): Promise<void> {
+      await evalEach(
+        redis,
+        ADVANCE,
+        moves.map(({ recipient, id, status, at }): [number, ...string[]] => [
+          1,
+          keys.notification(id),
+          recipient,
+          status,
+          at.toISOString(),
+        ]),
+      );
     },
 
     /**

@@ -57,6 +57,32 @@ describe('receipt status view', () => {
     ]);
   });
 
+  it('applies a batch in one pipeline as one by one, in any order and again', async () => {
+    const events = (receiptId: string) => [
+      auditEvent('inbox', 'notification-fetched', at, { ...gp, receiptId }),
+      auditEvent('inbox', 'notification-stored', at, { ...gp, receiptId }),
+      auditEvent('ig', 'decision-recorded', at, {
+        receiptId,
+        recipient: 'exceptions:E06000066',
+        subjectRef: 'S9',
+        reason: 'no-match',
+        decision: { rule: 'DA-EXCEPTION', policyVersion: 'v', outcome: 'exception', lawfulBasis: [], reason: 'r' },
+      }),
+      auditEvent('cp-notifier', 'notification-stored', at, { ...gp, receiptId: 'cpv_batch' }),
+    ];
+    for (const event of events('rcpt_one')) await view.apply(event);
+    await view.applyAll(events('rcpt_batch').reverse());
+    await view.applyAll(events('rcpt_batch'));
+    await view.applyAll([]);
+    const one = await view.entries('rcpt_one');
+    expect(one.map((e) => [e.recipient, e.status, e.reason])).toEqual([
+      ['exceptions:E06000066', 'exception', 'no-match'],
+      ['gp:A81001', 'fetched', null],
+    ]);
+    expect(await view.entries('rcpt_batch')).toEqual(one);
+    expect(await view.entries('cpv_batch')).toEqual([]);
+  });
+
   it('keeps no status for records that are not police receipts (plan versions, look-ups)', async () => {
     await view.apply(auditEvent('cp-notifier', 'notification-stored', at, { ...gp, receiptId: 'cpv_s' }));
     expect(await view.entries('cpv_s')).toEqual([]);

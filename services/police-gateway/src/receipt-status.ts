@@ -35,15 +35,31 @@ export function statusFromAudit(event: AuditEvent): DeliveryMark | undefined {
 export function createReceiptStatusView(redis: RedisClient) {
   return {
     /** Applies one audit event; idempotent and order-tolerant (each mark keeps its first time). */
-    async apply(event: AuditEvent): Promise<void> {
-      const mark = deliveryMarkOf(event);
-      // Only police receipts have a status view; plan versions, look-ups and refusals (cpv_, lkp_, cpr_) do not.
-      if (mark === undefined || event.receiptId?.startsWith('rcpt_') !== true || event.recipient === null) return;
-      const receipt = key(event.receiptId);
-      await redis.hsetnx(receipt, markField(event.recipient, event.subjectRef, mark), event.at);
-      if (mark === 'exception' && event.reason !== null) {
-        await redis.hsetnx(receipt, markField(event.recipient, event.subjectRef, 'reason'), event.reason);
+    apply(event: AuditEvent): Promise<void> {
+      return this.applyAll([event]);
+    },
+
+    /**
+     * Applies audit events (a projector's fetched batch) in one pipeline: one round trip however many there are.
+     * Idempotent and order-tolerant like `apply`, so a batch applied again, or in part, changes nothing.
+     */
+    async applyAll(events: readonly AuditEvent[]): Promise<void> {
+      const pipeline = redis.pipeline();
+      let writes = 0;
+      for (const event of events) {
+        const mark = deliveryMarkOf(event);
+        // Only police receipts have a status view; plan versions, look-ups and refusals (cpv_, lkp_, cpr_) do not.
+        if (mark === undefined || event.receiptId?.startsWith('rcpt_') !== true || event.recipient === null) continue;
+        const receipt = key(event.receiptId);
+        pipeline.hsetnx(receipt, markField(event.recipient, event.subjectRef, mark), event.at);
+        writes += 1;
+        if (mark === 'exception' && event.reason !== null) {
+          pipeline.hsetnx(receipt, markField(event.recipient, event.subjectRef, 'reason'), event.reason);
+        }
       }
+      if (writes === 0) return;
+      // exec answers each command's error in place rather than rejecting: a failed write fails the batch (retried).
+      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
     },
 
     async entries(receiptId: string): Promise<RecipientStatusEntry[]> {
