@@ -6,6 +6,7 @@
  *   node test/bench/run.ts [kafka] [redis] [http] [raw] [e2e] [cp] [--name=value ...]   (options: see each script)
  */
 import { loadavg } from 'node:os';
+import { runDashboardBench } from './console-dashboard.ts';
 import { runCpBench } from './cp-latency.ts';
 import { HUB_DRAIN_CASE, runE2eBench } from './e2e-latency.ts';
 import { runHttpBench } from './http-problem.ts';
@@ -27,6 +28,7 @@ const BENCHMARKS = {
   cp: runCpBench,
   signing: runSigningBench,
   rebuild: runRebuildBench,
+  dashboard: runDashboardBench,
 } as const satisfies Record<string, (argv: readonly string[]) => Promise<BenchRow[]>>;
 type BenchName = keyof typeof BENCHMARKS;
 

@@ -29,39 +29,42 @@ import { organisationOf } from './trail.ts';
  */
 const SQL = `
 WITH days AS (
-  SELECT d::date AS day,
-         (d::date::timestamp AT TIME ZONE 'Europe/London') AS day_start,
-         ((d::date + 1)::timestamp AT TIME ZONE 'Europe/London') AS day_end
-    FROM generate_series($1::date, $2::date, interval '1 day') AS d
+  SELECT d::date AS day FROM generate_series($1::date, $2::date, interval '1 day') AS d
 ),
-bounds AS (SELECT min(day_start) AS range_start, max(day_end) AS range_end FROM days),
+bounds AS (
+  SELECT ($1::date::timestamp AT TIME ZONE 'Europe/London') AS range_start,
+         (($2::date + 1)::timestamp AT TIME ZONE 'Europe/London') AS range_end
+),
 events AS (
-  SELECT e.action, e.at, e.receipt_id, e.recipient, e.notification_id, e.decision_rule, e.outcome, e.event_id
+  SELECT (e.at AT TIME ZONE 'Europe/London')::date AS day, e.action, e.receipt_id, e.recipient, e.notification_id,
+         e.decision_rule, e.outcome, e.event_id
     FROM audit_events e, bounds b
    WHERE e.at >= b.range_start AND e.at < b.range_end
      AND e.action IN ('incident-received', 'plan-recorded', 'notification-stored', 'decision-recorded')
      AND ($3::text IS NULL OR e.scopes @> ARRAY[$3::text])
 ),
-per_day AS (
-  SELECT d.day,
-         count(DISTINCT ev.receipt_id) FILTER (WHERE ev.action = 'incident-received') AS incidents,
-         count(DISTINCT ev.receipt_id) FILTER (WHERE ev.action = 'plan-recorded') AS plans,
-         count(DISTINCT ev.notification_id) FILTER (WHERE ev.action = 'notification-stored' AND ev.recipient LIKE 'gp:%') AS gp,
-         count(DISTINCT ev.notification_id) FILTER (WHERE ev.action = 'notification-stored' AND ev.recipient LIKE 'marac:%') AS marac,
-         count(DISTINCT ev.notification_id) FILTER (WHERE ev.action = 'notification-stored' AND ev.recipient LIKE 'exceptions:%') AS exceptions,
-         count(DISTINCT ev.notification_id) FILTER (WHERE ev.action = 'notification-stored' AND ev.recipient LIKE 'la:%') AS la
-    FROM days d LEFT JOIN events ev ON ev.at >= d.day_start AND ev.at < d.day_end
-   GROUP BY d.day
+counts AS (
+  SELECT day,
+         count(DISTINCT receipt_id) FILTER (WHERE action = 'incident-received') AS incidents,
+         count(DISTINCT receipt_id) FILTER (WHERE action = 'plan-recorded') AS plans,
+         count(DISTINCT notification_id) FILTER (WHERE action = 'notification-stored' AND recipient LIKE 'gp:%') AS gp,
+         count(DISTINCT notification_id) FILTER (WHERE action = 'notification-stored' AND recipient LIKE 'marac:%') AS marac,
+         count(DISTINCT notification_id) FILTER (WHERE action = 'notification-stored' AND recipient LIKE 'exceptions:%') AS exceptions,
+         count(DISTINCT notification_id) FILTER (WHERE action = 'notification-stored' AND recipient LIKE 'la:%') AS la
+    FROM events GROUP BY day
 ),
 decisions AS (
-  SELECT d.day, ev.decision_rule AS rule, ev.outcome, count(DISTINCT ev.event_id) AS n
-    FROM days d JOIN events ev ON ev.at >= d.day_start AND ev.at < d.day_end
-   WHERE ev.action = 'decision-recorded' AND ev.decision_rule IS NOT NULL AND ev.outcome IS NOT NULL
-   GROUP BY d.day, ev.decision_rule, ev.outcome
+  SELECT day, json_agg(json_build_object('rule', rule, 'outcome', outcome, 'n', n) ORDER BY rule, outcome) AS list
+    FROM (
+      SELECT day, decision_rule AS rule, outcome, count(DISTINCT event_id) AS n
+        FROM events
+       WHERE action = 'decision-recorded' AND decision_rule IS NOT NULL AND outcome IS NOT NULL
+       GROUP BY day, decision_rule, outcome
+    ) AS per_rule
+   GROUP BY day
 ),
 notes AS (
-  SELECT e.notification_id,
-         min(e.at) FILTER (WHERE e.action IN ('notification-signed', 'notification-stored')) AS issued_at,
+  SELECT min(e.at) FILTER (WHERE e.action IN ('notification-signed', 'notification-stored')) AS issued_at,
          min(e.at) FILTER (WHERE e.action = 'notification-fetched') AS fetched_at,
          min(e.at) FILTER (WHERE e.action = 'notification-acknowledged') AS acknowledged_at,
          bool_or(e.recipient LIKE 'exceptions:%') AS exception
@@ -71,31 +74,51 @@ notes AS (
      AND ($3::text IS NULL OR e.scopes @> ARRAY[$3::text])
    GROUP BY e.notification_id
 ),
-states AS (
-  SELECT d.day,
-         count(*) FILTER (WHERE n.issued_at < d.day_end
-                            AND coalesce(least(n.fetched_at, n.acknowledged_at), 'infinity') >= d.day_end) AS unread,
-         count(*) FILTER (WHERE n.exception AND n.issued_at < d.day_end
-                            AND coalesce(n.acknowledged_at, 'infinity') >= d.day_end) AS exceptions_open,
-         count(*) FILTER (WHERE n.fetched_at >= d.day_start AND n.fetched_at < d.day_end) AS fetched,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM n.fetched_at - n.issued_at))
-           FILTER (WHERE n.fetched_at >= d.day_start AND n.fetched_at < d.day_end) AS fetch_p50,
-         percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM n.fetched_at - n.issued_at))
-           FILTER (WHERE n.fetched_at >= d.day_start AND n.fetched_at < d.day_end) AS fetch_p95,
-         count(*) FILTER (WHERE n.acknowledged_at >= d.day_start AND n.acknowledged_at < d.day_end) AS acknowledged,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM n.acknowledged_at - n.issued_at))
-           FILTER (WHERE n.acknowledged_at >= d.day_start AND n.acknowledged_at < d.day_end) AS ack_p50,
-         percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM n.acknowledged_at - n.issued_at))
-           FILTER (WHERE n.acknowledged_at >= d.day_start AND n.acknowledged_at < d.day_end) AS ack_p95
-    FROM days d LEFT JOIN notes n ON n.issued_at IS NOT NULL AND n.issued_at < d.day_end
-   GROUP BY d.day
+marks AS (
+  SELECT (issued_at AT TIME ZONE 'Europe/London')::date AS issued_day,
+         (least(fetched_at, acknowledged_at) AT TIME ZONE 'Europe/London')::date AS read_day,
+         (fetched_at AT TIME ZONE 'Europe/London')::date AS fetched_day,
+         (acknowledged_at AT TIME ZONE 'Europe/London')::date AS acknowledged_day,
+         exception,
+         extract(epoch FROM fetched_at - issued_at) AS fetch_wait,
+         extract(epoch FROM acknowledged_at - issued_at) AS ack_wait
+    FROM notes WHERE issued_at IS NOT NULL
+),
+-- Per day of the whole history: how many were issued, read, stored as exceptions, acknowledged as exceptions; the
+-- open counts at the end of a day are running sums of these, so each notification is looked at once.
+flows AS (
+  SELECT day, sum(issued) AS issued, sum(read) AS read, sum(exceptions) AS exceptions, sum(closed) AS closed
+    FROM (
+      SELECT issued_day AS day, 1 AS issued, 0 AS read, exception::int AS exceptions, 0 AS closed FROM marks
+      UNION ALL
+      SELECT read_day, 0, 1, 0, 0 FROM marks WHERE read_day IS NOT NULL
+      UNION ALL
+      SELECT acknowledged_day, 0, 0, 0, 1 FROM marks WHERE exception AND acknowledged_day IS NOT NULL
+    ) AS f
+   GROUP BY day
+),
+fetch_waits AS (
+  SELECT fetched_day AS day, count(*) AS n, percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY fetch_wait) AS p
+    FROM marks WHERE fetched_day BETWEEN $1::date AND $2::date GROUP BY fetched_day
+),
+ack_waits AS (
+  SELECT acknowledged_day AS day, count(*) AS n, percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY ack_wait) AS p
+    FROM marks WHERE acknowledged_day BETWEEN $1::date AND $2::date GROUP BY acknowledged_day
 )
-SELECT to_char(p.day, 'YYYY-MM-DD') AS day, p.incidents, p.plans, p.gp, p.marac, p.exceptions, p.la,
-       s.unread, s.exceptions_open, s.fetched, s.fetch_p50, s.fetch_p95, s.acknowledged, s.ack_p50, s.ack_p95,
-       coalesce((SELECT json_agg(json_build_object('rule', x.rule, 'outcome', x.outcome, 'n', x.n) ORDER BY x.rule, x.outcome)
-                   FROM decisions x WHERE x.day = p.day), '[]') AS decisions
-  FROM per_day p JOIN states s ON s.day = p.day
- ORDER BY p.day`;
+SELECT to_char(d.day, 'YYYY-MM-DD') AS day,
+       coalesce(c.incidents, 0) AS incidents, coalesce(c.plans, 0) AS plans, coalesce(c.gp, 0) AS gp,
+       coalesce(c.marac, 0) AS marac, coalesce(c.exceptions, 0) AS exceptions, coalesce(c.la, 0) AS la,
+       (SELECT coalesce(sum(issued - read), 0) FROM flows WHERE flows.day <= d.day) AS unread,
+       (SELECT coalesce(sum(exceptions - closed), 0) FROM flows WHERE flows.day <= d.day) AS exceptions_open,
+       coalesce(fw.n, 0) AS fetched, fw.p[1] AS fetch_p50, fw.p[2] AS fetch_p95,
+       coalesce(aw.n, 0) AS acknowledged, aw.p[1] AS ack_p50, aw.p[2] AS ack_p95,
+       coalesce(x.list, '[]') AS decisions
+  FROM days d
+  LEFT JOIN counts c ON c.day = d.day
+  LEFT JOIN fetch_waits fw ON fw.day = d.day
+  LEFT JOIN ack_waits aw ON aw.day = d.day
+  LEFT JOIN decisions x ON x.day = d.day
+ ORDER BY d.day`;
 
 interface Row {
   readonly day: string;

@@ -33,7 +33,8 @@ export function consoleAudit(kafka: KafkaClient): ConsoleAudit {
         kafka,
         STEPS.consoleRequests,
         auditEventsTopic,
-        events.map((value) => ({ key: value.actor?.clientId ?? SERVICE, value })),
+        // The topic's key rule: the record's id, else the organisation that acted (one record's events stay in order).
+        events.map((value) => ({ key: value.receiptId ?? value.actor?.organisation ?? SERVICE, value })),
       );
     },
     signedIn: (user, at) =>
