@@ -1,5 +1,6 @@
 import { defineService, type HubService, type ServiceDeps } from '@hub/runtime';
 import { createAuditLog } from './log/index.ts';
+import { auditLogReadings } from './log/readings.ts';
 import { AUDIT_MIGRATIONS } from './migrations.ts';
 import { auditProjector } from './projector.ts';
 import { auditRoutes } from './routes.ts';
@@ -33,5 +34,7 @@ export function createAuditService(deps: ServiceDeps): HubService {
     views: ['audit'],
     migrations: AUDIT_MIGRATIONS,
     workers: [...log.workers, ...verification.workers],
+    // The log's size, latest checkpoint and mismatches for /metrics (hub_audit_log_*), from the served generation.
+    readings: () => auditLogReadings(deps.viewPostgres('audit')),
   });
 }

@@ -62,7 +62,10 @@ function witnessesOf(configured: readonly { url: string; vkey: string }[] | unde
  * origin, its witnesses, and its tables, steps, routes and leader.
  */
 export function createAuditLog(deps: ServiceDeps): AuditLog {
-  const { config, postgres, kafka, now } = deps;
+  const { config, kafka, now } = deps;
+  // The generation of the audit view this process serves (the store's tables are beside the log's in it); a
+  // rebuild makes the service again with the generation being built.
+  const postgres = deps.viewPostgres('audit');
   const origin = config.AUDIT_LOG_ORIGIN;
   const keyFile = config.AUDIT_LOG_KEY_FILE ?? join(dirname(config.HUB_SIGNING_KEYS_FILE), 'audit-log.skey');
   const key = loadLogKey(keyFile, origin, config.AUDIT_LOG_KEY_GENERATE || config.HUB_SIGNING_KEYS_GENERATE);

@@ -91,7 +91,7 @@ beforeAll(async () => {
       AUDIT_WITNESSES: `${witness.address.url} ${witness.vkey}`,
     },
   });
-  const store = await projectEvents(h.deps.kafka, h.deps.postgres);
+  const store = await projectEvents(h.deps.kafka, h.deps.viewPostgres('audit'));
   afterAllStops.push(() => store.stop());
   // Tokens first: each is audited (token-issued), a leaf of the log too, before the events.
   for (const client of [national, areaOfficer, gp]) await h.token(client);
@@ -102,11 +102,13 @@ beforeAll(async () => {
   // Every event sequenced and the whole tree signed and cosigned.
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const { rows } = await h.deps.postgres.query<{ count: string }>(
-      'SELECT count(*) AS count FROM audit_events WHERE leaf_index IS NOT NULL AND event_id = ANY($1)',
-      [events.map((event) => event.eventId)],
-    );
-    size = (await readLogState(h.deps.postgres)).size;
+    const { rows } = await h.deps
+      .viewPostgres('audit')
+      .query<{ count: string }>(
+        'SELECT count(*) AS count FROM audit_events WHERE leaf_index IS NOT NULL AND event_id = ANY($1)',
+        [events.map((event) => event.eventId)],
+      );
+    size = (await readLogState(h.deps.viewPostgres('audit'))).size;
     if (Number(rows[0]?.count) === events.length && (await cosigned())?.size === size) break;
     if (Date.now() > deadline) throw new Error('no cosigned checkpoint of every event in time');
     await new Promise((resolve) => setTimeout(resolve, 200));
