@@ -166,18 +166,6 @@ export const HUB_CACHES = {
       'Counters expire with their window: a loss allows at most one more window of attempts. A lost pending ' +
       'OpenID Connect sign-in fails at its callback and the person starts again.',
   },
-  'deadline-firings': {
-    description:
-      "Per notification and action, the offset of the deadline clock's tick that fired it (the deadline stage's " +
-      'claim, written in its transaction before the commit), so a later tick does not fire it again before the ' +
-      'firing is back in the deadlines view from the audit trail.',
-    keys: ['dl:fired:*'],
-    owner: 'services/deadlines/src/store.ts',
-    harmless:
-      'What fired is in the audit trail and the deadlines view, which the stage checks first; a claim only covers ' +
-      'the moment until the view has it. Lost in that moment, a repeated tick may fire again: the same ' +
-      'content-derived notification and audit event ids, which the inboxes and the audit store keep once.',
-  },
 } as const satisfies Record<string, CacheEntry>;
 export type HubCacheName = keyof typeof HUB_CACHES;
 
