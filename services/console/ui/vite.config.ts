@@ -35,9 +35,9 @@ const contract = {
     contentViews: HTTP_ROUTES.viewNotificationContent.path,
     dashboard: HTTP_ROUTES.getSafeguardingDashboard.path,
     search: HTTP_ROUTES.searchAuditEvents.path,
-    // The log's routes (issue 11 items 2 and 4), as the design names them; from HTTP_ROUTES once declared there.
-    cosignedCheckpoint: '/v1/audit/log/cosigned-checkpoint',
-    verification: '/v1/audit/log/verification',
+    cosignedCheckpoint: HTTP_ROUTES.getAuditLogCosignedCheckpoint.path,
+    verification: HTTP_ROUTES.getAuditLogVerification.path,
+    verifyNow: HTTP_ROUTES.verifyAuditLog.path,
   },
   csrfHeader: CONSOLE_CSRF_HEADER,
   usernameChars: CONSOLE_LIMITS.usernameChars,

@@ -1,6 +1,6 @@
 import type {
-  AuditCheckpointRecord,
   AuditEvent,
+  AuditLogVerification,
   ConsoleSession,
   ConsoleTimeline,
   ContentViewRequest,
@@ -57,11 +57,21 @@ export function watchSession(handlers: { signedOut: () => void; contact: () => v
 }
 
 async function request<T>(method: 'GET' | 'POST', path: string, query?: Query, body?: unknown): Promise<T> {
+  const response = await send(method, path, query, body);
+  return (await response.json()) as T;
+}
+
+/** A route that answers text (the log's signed notes). */
+async function requestText(path: string): Promise<string> {
+  return (await send('GET', path)).text();
+}
+
+async function send(method: 'GET' | 'POST', path: string, query?: Query, body?: unknown): Promise<Response> {
   const url = new URL(path, location.origin);
   for (const [name, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== '') url.searchParams.set(name, value);
   }
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json, text/plain;q=0.9' };
   if (method !== 'GET' && csrfToken !== null) headers[CONTRACT.csrfHeader] = csrfToken;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(url, {
@@ -77,7 +87,7 @@ async function request<T>(method: 'GET' | 'POST', path: string, query?: Query, b
   }
   if (!response.ok) throw new ApiError(await problemOf(response));
   if (csrfToken !== null) onContact();
-  return (await response.json()) as T;
+  return response;
 }
 
 async function problemOf(response: Response): Promise<Problem> {
@@ -108,16 +118,6 @@ export interface SearchPage {
   readonly nextCursor: string | null;
 }
 
-/** The last full verification of the log (11c): when, and whether it passed. Provisional until its contract lands. */
-export interface LogVerification {
-  readonly ok: boolean;
-  readonly at?: string;
-  readonly verifiedAt?: string;
-  readonly treeSize?: number;
-  readonly detail?: string;
-  readonly failures?: readonly unknown[];
-}
-
 export const signInOptions = () => request<SignInOptions>('GET', ROUTES.signInOptions);
 export const signIn = (username: string, password: string) =>
   request<ConsoleSession>('POST', ROUTES.signIn, undefined, { username, password });
@@ -131,7 +131,9 @@ export const viewContent = (notificationId: string, body: ContentViewRequest) =>
     undefined,
     body,
   );
-export const cosignedCheckpoint = () => request<AuditCheckpointRecord>('GET', ROUTES.cosignedCheckpoint);
-export const logVerification = () => request<LogVerification>('GET', ROUTES.verification);
+/** The latest cosigned checkpoint: the C2SP signed note itself (text). */
+export const cosignedCheckpoint = () => requestText(ROUTES.cosignedCheckpoint);
+export const logVerification = () => request<AuditLogVerification>('GET', ROUTES.verification);
+export const verifyLogNow = () => request<{ started: boolean; running: true }>('POST', ROUTES.verifyNow);
 export const dashboard = (query: { from: string; to: string }) =>
   request<SafeguardingDashboard>('GET', ROUTES.dashboard, query);

@@ -24,6 +24,7 @@ declare const __HUB_CONTRACT__: {
     readonly search: string;
     readonly cosignedCheckpoint: string;
     readonly verification: string;
+    readonly verifyNow: string;
   };
   readonly csrfHeader: string;
   readonly usernameChars: number;

@@ -14,7 +14,14 @@ import { freePort } from '@hub/infra-local';
 // The OpenID Provider of the console's HTTP tests (panva's oidc-provider with its development sign-in screens).
 import { startTestProvider } from '../../../../test/e2e/oidc-provider.ts';
 import { ensureConsoleBuilt, launchChromium, screenshot } from './browser.ts';
-import { OFFICERS, runIncident, startLogWitness, VICTIM_NHS_NUMBER, writeAccountsFile } from './hub-data.ts';
+import {
+  auditStore,
+  OFFICERS,
+  runIncident,
+  startLogWitness,
+  VICTIM_NHS_NUMBER,
+  writeAccountsFile,
+} from './hub-data.ts';
 
 const officer = OFFICERS.somerset;
 /** A laptop's window; the zoom check shows the same window at 200%. */
@@ -451,8 +458,63 @@ async function expectReflows(page: Page, name: string): Promise<void> {
   expect(layout.outside).toEqual([]);
 }
 
-// Needs GET/POST /v1/audit/log/verification in the hub (issue 11 item 4): green on an untouched log, red after a tamper.
-describe.todo('the integrity panel');
+describe('the integrity panel', () => {
+  // Last: its second test tampers with the store.
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    ({ context, page } = await newPage());
+    await signIn(page);
+  });
+  afterAll(async () => {
+    await context.close();
+  });
+
+  /** Asks the hub to verify the whole log now, from the panel, and waits for that run's result. */
+  async function verifyNow(): Promise<string> {
+    const finished = page.locator('#verified-at');
+    const finishedAt = async () => ((await finished.count()) === 0 ? '' : finished.innerText());
+    const before = await finishedAt();
+    await page.getByRole('button', { name: 'Verify the whole log now' }).click();
+    await expect.poll(finishedAt, { timeout: 60_000 }).not.toBe(before);
+    await page.getByRole('status').filter({ hasText: 'Verification finished.' }).waitFor({ timeout: 60_000 });
+    return (await page.locator('section.integrity-status').getAttribute('data-state')) ?? '';
+  }
+
+  it('is green on an untouched log: verified, with the witness cosignature', async () => {
+    // The witness has cosigned a checkpoint that holds the incident's events.
+    await expect
+      .poll(async () => (await hub.call('igOfficer', '/v1/audit/log/cosigned-checkpoint')).status, { timeout: 30_000 })
+      .toBe(200);
+    await page.getByRole('link', { name: 'Integrity' }).click();
+    await page.locator('section.integrity-status').waitFor();
+    expect(await verifyNow()).toBe('verified');
+    const status = await page.locator('section.integrity-status').innerText();
+    expect(status).toContain('The audit log verifies');
+    expect(await page.locator('main').innerText()).toContain('witness.test/console');
+    await screenshot(page, '07-integrity-green');
+  });
+
+  it('turns red when an event is edited in the store, naming the entry', async () => {
+    const store = await auditStore(hub);
+    try {
+      // As someone with database access would: one stored event's bytes changed, nothing else.
+      const { rowCount } = await store.query(
+        `UPDATE audit_events SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'first-version', 'edited!!'), 'UTF8')
+          WHERE leaf_index = (SELECT min(leaf_index) FROM audit_events WHERE action = 'incident-received')`,
+      );
+      expect(rowCount).toBe(1);
+    } finally {
+      await store.close();
+    }
+    expect(await verifyNow()).toBe('failed');
+    const status = await page.locator('section.integrity-status').innerText();
+    expect(status).toContain('The audit log does not verify');
+    expect(status).toMatch(/log entry #\d+/);
+    await screenshot(page, '14-integrity-red-after-tamper');
+  });
+});
 
 describe('every page above', () => {
   it('met no script error and no resource refused by the Content-Security-Policy', () => {
