@@ -33,6 +33,7 @@ describe('prepareDemo (./hub start runs it through setup.ts)', () => {
       HUB_SIGNING_KEYS_FILE: files.hubKeys,
       HUB_SIGNING_KEYS_GENERATE: 'true',
       KAFKA_BROKERS: '127.0.0.1:19092',
+      KAFKA_DURABILITY: 'local',
       REDIS_URL: 'redis://127.0.0.1:16380',
       POSTGRES_URL: 'postgres://hub@127.0.0.1:15433/hub',
       HTTP_PORT: '18080',
