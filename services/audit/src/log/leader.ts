@@ -96,13 +96,16 @@ export function auditLogLeader(options: LeaderOptions): Worker {
       }
     };
     try {
-      await Promise.all([
+      // Both loops end before the session does (one failing stops the other), then the first failure is thrown.
+      const ended = await Promise.allSettled([
         loop(timings.sequenceMs, () => sequence(leading)),
         loop(timings.checkpointMs, async () => {
           await checkpointer.round(leading);
           return false;
         }),
       ]);
+      const failed = ended.find((result) => result.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     } finally {
       await checkpointer.settle();
     }
