@@ -137,9 +137,11 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await store.close();
-  await hub.stop();
-  await witness.stop();
+  // Whatever beforeAll got to start (a broker hiccup can stop it half way).
+  const started = { store, hub, witness } as Partial<{ store: Postgres; hub: TestHub; witness: RunningWitness }>;
+  await started.store?.close();
+  await started.hub?.stop();
+  await started.witness?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
