@@ -1,7 +1,7 @@
 /*
- * Issue 13 item 6: every multi-key Lua script of the hub would run on Redis Cluster. @hub/redis refuses, before
- * sending, a script whose keys (prefix included) are in more than one Cluster slot, and records per script what its
- * calls touched (`scriptsRun`). This test finds every script in the sources (a constant template holding
+ * Issue 13 item 6: every multi-key Lua script of the hub would run on Redis Cluster. @hub/redis records per script
+ * the Cluster slots each call's keys (prefix included) are in (`scriptsRun`): a single Redis runs a cross-slot
+ * script without a word, Cluster refuses it (CROSSSLOT). This test finds every script in the sources (a constant template holding
  * `redis.call`), runs the hub through what calls them (start and view builds, a police incident fetched and
  * acknowledged, a child protection plan and an emergency department's look-up), and checks that each multi-key
  * script ran, with every call's keys in one slot.

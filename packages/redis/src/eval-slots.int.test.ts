@@ -1,12 +1,13 @@
 import { captureLogs, isolatedRedisPrefix, testEndpoints } from '@hub/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CrossSlotScriptError, scriptSha, scriptsRun } from './eval-by-hash.ts';
-import { closeRedis, createRedis, scanKeys } from './index.ts';
+import { scriptSha, scriptsRun } from './eval-by-hash.ts';
+import { closeRedis, createRedis, keySlot, scanKeys } from './index.ts';
 
-// A real Redis (not Cluster: the guard is what makes a single Redis refuse what Cluster would refuse).
+// A real Redis (not Cluster: a single Redis runs a cross-slot script without a word; the record tells).
+const prefix = isolatedRedisPrefix();
 const redis = createRedis({
   url: testEndpoints().redisUrl,
-  keyPrefix: isolatedRedisPrefix(),
+  keyPrefix: prefix,
   connectionName: 'eval-slots-test',
   logger: captureLogs('redis').logger,
 });
@@ -17,20 +18,24 @@ afterAll(async () => {
 });
 
 const SET_BOTH = `redis.call('set', KEYS[1], ARGV[1]); redis.call('set', KEYS[2], ARGV[1]); return 2`;
+const SET_ONE = `redis.call('set', KEYS[1], ARGV[1]); return 1`;
 
-describe("a script's keys must share one Redis Cluster slot", () => {
-  it('refuses keys in two slots before anything is sent, naming the script by its hash only', async () => {
-    const refused = redis.eval(SET_BOTH, 2, 'gen:one', 'gen:two', 'secret-value');
-    await expect(refused).rejects.toBeInstanceOf(CrossSlotScriptError);
-    await expect(refused).rejects.toThrow(`script ${scriptSha(SET_BOTH).slice(0, 12)}: its 2 keys are in 2 slots`);
-    expect(await redis.exists('gen:one', 'gen:two')).toBe(0);
+describe("the Redis Cluster slots of each script's keys", () => {
+  it('records two slots for untagged keys (Cluster would refuse the call), one for keys that share a tag', async () => {
+    expect(await redis.eval(SET_BOTH, 2, 'gen:{v:1}:a', 'gen:{v:1}:b', 'x')).toBe(2);
+    expect(scriptsRun().get(scriptSha(SET_BOTH))).toEqual({ calls: 1, maxKeys: 2, maxSlots: 1 });
+    // Two untagged keys in different slots (the prefix included, as Redis sees the keys).
+    let two = 0;
+    while (keySlot(`${prefix}one`) === keySlot(`${prefix}two-${two}`)) two++;
+    expect(await redis.eval(SET_BOTH, 2, 'one', `two-${two}`, 'x')).toBe(2);
+    expect(scriptsRun().get(scriptSha(SET_BOTH))).toEqual({ calls: 2, maxKeys: 2, maxSlots: 2 });
+    expect(await redis.mget('gen:{v:1}:a', 'gen:{v:1}:b', 'one')).toEqual(['x', 'x', 'x']);
   });
 
-  it('runs keys that share a hash tag, after the prefix as Redis sees them, and records each script', async () => {
-    expect(await redis.eval(SET_BOTH, 2, 'gen:{v:1}:a', 'gen:{v:1}:b', 'x')).toBe(2);
-    expect(await redis.mget('gen:{v:1}:a', 'gen:{v:1}:b')).toEqual(['x', 'x']);
-    expect(scriptsRun().get(scriptSha(SET_BOTH))).toEqual({ calls: 2, maxKeys: 2, maxSlots: 2 });
+  it('records single-key and keyless scripts too, as they are sent by hash', async () => {
+    expect(await redis.eval(SET_ONE, 1, 'alone', 'y')).toBe(1);
     expect(await redis.eval('return 1', 0)).toBe(1);
+    expect(scriptsRun().get(scriptSha(SET_ONE))).toEqual({ calls: 1, maxKeys: 1, maxSlots: 1 });
     expect(scriptsRun().get(scriptSha('return 1'))).toEqual({ calls: 1, maxKeys: 0, maxSlots: 0 });
   });
 });

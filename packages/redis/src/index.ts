@@ -26,6 +26,6 @@ export {
 export { switchableRedis, type SwitchableRedis } from './switchable.ts';
 export { deleteMatching } from './delete-matching.ts';
 export { serverRunId } from './server.ts';
-export { CrossSlotScriptError, scriptsRun, scriptSha, type ScriptRun } from './eval-by-hash.ts';
+export { scriptsRun, scriptSha, type ScriptRun } from './eval-by-hash.ts';
 export { evalEach } from './eval-each.ts';
 export { keySlot, CLUSTER_SLOTS } from './key-slot.ts';
