@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, ConsoleMessage, Locator, Page } from 'pla
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '@hub/console';
 import { startTestHub, type TestHub } from '@hub/hub/testing';
+import type { Postgres } from '@hub/postgres';
 import { freePort } from '@hub/infra-local';
 // The OpenID Provider of the console's HTTP tests (panva's oidc-provider with its development sign-in screens).
 import { startTestProvider } from '../../../../test/e2e/oidc-provider.ts';
@@ -462,12 +463,16 @@ describe('the integrity panel', () => {
   // Last: its second test tampers with the store.
   let context: BrowserContext;
   let page: Page;
+  /** The audit view's tables, to tamper with as someone with database access would. */
+  let store: Postgres;
 
   beforeAll(async () => {
     ({ context, page } = await newPage());
+    store = await auditStore(hub);
     await signIn(page);
   });
   afterAll(async () => {
+    await store.close();
     await context.close();
   });
 
@@ -496,24 +501,67 @@ describe('the integrity panel', () => {
     await screenshot(page, '07-integrity-green');
   });
 
-  it('turns red when an event is edited in the store, naming the entry', async () => {
-    const store = await auditStore(hub);
-    try {
-      // As someone with database access would: one stored event's bytes changed, nothing else.
-      const { rowCount } = await store.query(
-        `UPDATE audit_events SET entry = convert_to(replace(convert_from(entry, 'UTF8'), 'first-version', 'edited!!'), 'UTF8')
-          WHERE leaf_index = (SELECT min(leaf_index) FROM audit_events WHERE action = 'incident-received')`,
-      );
-      expect(rowCount).toBe(1);
-    } finally {
-      await store.close();
-    }
+  /** The failure codes the red panel shows. */
+  async function failureCodes(): Promise<string[]> {
+    return page
+      .locator('section.integrity-status li[data-code]')
+      .evaluateAll((items) => items.map((item) => item.getAttribute('data-code') ?? ''));
+  }
+
+  it('turns red when a stored event is edited, naming its entry, and green once it is put back', async () => {
+    const { rows } = await store.query<{ entry: Buffer }>('SELECT entry FROM audit_events WHERE leaf_index = 3');
+    const original = rows[0]?.entry;
+    if (original === undefined) throw new Error('no leaf 3');
+    const edited = Buffer.from(original.toString('utf8').replace('"action":"', '"action":"x'));
+    await store.query('UPDATE audit_events SET entry = $1 WHERE leaf_index = 3', [edited]);
     expect(await verifyNow()).toBe('failed');
     const status = await page.locator('section.integrity-status').innerText();
     expect(status).toContain('The audit log does not verify');
-    expect(status).toMatch(/log entry #\d+/);
-    await screenshot(page, '14-integrity-red-after-tamper');
+    expect(status).toContain('log entry #3');
+    expect(await failureCodes()).toContain('entry-mismatch');
+    await screenshot(page, '14-integrity-red-after-an-edit');
+    await store.query('UPDATE audit_events SET entry = $1 WHERE leaf_index = 3', [original]);
+    expect(await verifyNow()).toBe('verified');
   });
+
+  it('turns red when two stored events swap places', async () => {
+    const swap = async () => {
+      // Through an index far beyond the log (leaf indexes are unique and not negative).
+      await store.query('UPDATE audit_events SET leaf_index = 1000000000000 WHERE leaf_index = 5');
+      await store.query('UPDATE audit_events SET leaf_index = 5 WHERE leaf_index = 6');
+      await store.query('UPDATE audit_events SET leaf_index = 6 WHERE leaf_index = 1000000000000');
+    };
+    await swap();
+    expect(await verifyNow()).toBe('failed');
+    expect(await page.locator('section.integrity-status').innerText()).toContain('log entry #6');
+    await swap();
+    expect(await verifyNow()).toBe('verified');
+  });
+
+  it('turns red when a stored event is deleted', async () => {
+    const { rows } = await store.query('SELECT * FROM audit_events WHERE leaf_index = 8');
+    const row = rows[0];
+    if (row === undefined) throw new Error('no leaf 8');
+    await store.query('DELETE FROM audit_events WHERE leaf_index = 8');
+    expect(await verifyNow()).toBe('failed');
+    expect(await failureCodes()).toContain('missing-entries');
+    const columns = Object.keys(row);
+    await store.query(
+      `INSERT INTO audit_events (${columns.join(', ')}) SELECT * FROM json_populate_record(NULL::audit_events, $1)`,
+      [JSON.stringify(Object.fromEntries(columns.map((column) => [column, bytesAsHex(row[column])])))],
+    );
+    expect(await verifyNow()).toBe('verified');
+  });
+
+  it('turns red when the log is cut behind its cosigned checkpoint', async () => {
+    const { rows } = await store.query<{ size: string }>('SELECT max(leaf_index) + 1 AS size FROM audit_events');
+    const size = Number(rows[0]?.size ?? 0);
+    await store.query('DELETE FROM audit_events WHERE leaf_index >= $1', [size - 5]);
+    await store.query('DELETE FROM audit_log_checkpoints WHERE size >= $1', [size - 5]);
+    expect(await verifyNow()).toBe('failed');
+    expect((await failureCodes()).length).toBeGreaterThan(0);
+    await screenshot(page, '15-integrity-red-after-truncation');
+  }, 150_000);
 });
 
 describe('every page above', () => {
@@ -521,3 +569,8 @@ describe('every page above', () => {
     expect(pageProblems).toEqual([]);
   });
 });
+
+/** A bytea read back as a Buffer goes into json_populate_record in PostgreSQL's hex form. */
+function bytesAsHex(value: unknown): unknown {
+  return Buffer.isBuffer(value) ? `\\x${value.toString('hex')}` : value;
+}

@@ -77,22 +77,32 @@ export const renderIntegrity: Screen = async (main, context) => {
   await draw();
 };
 
-function problemsOf(verification: Answer<AuditLogVerification>, note: Answer<string>): string[] {
-  const problems: string[] = [];
-  if (!verification.ok) problems.push(`The last verification could not be read${statusOf(verification.status)}.`);
+/** A reason the panel is red: words for the officer, and the verification's failure code when it named one. */
+interface Problem {
+  readonly text: string;
+  readonly code?: string;
+}
+
+function problemsOf(verification: Answer<AuditLogVerification>, note: Answer<string>): Problem[] {
+  const problems: Problem[] = [];
+  const say = (text: string) => problems.push({ text });
+  if (!verification.ok) say(`The last verification could not be read${statusOf(verification.status)}.`);
   else {
     const last = verification.value;
-    if (last.state === 'failed') problems.push('The last full verification failed.');
+    if (last.state === 'failed') say('The last full verification failed.');
     for (const failure of last.failures) {
-      problems.push(`${failure.message}${failure.leafIndex === undefined ? '' : ` (log entry #${failure.leafIndex})`}`);
+      const where = failure.leafIndex === undefined ? '' : ` (log entry #${failure.leafIndex})`;
+      const text = `${failure.message}${where}`;
+      // The same finding against two held checkpoints reads the same: once is enough.
+      if (!problems.some((problem) => problem.text === text)) problems.push({ text, code: failure.code });
     }
-    if (last.omitted > 0) problems.push(`${last.omitted} more failures.`);
+    if (last.omitted > 0) say(`${last.omitted} more failures.`);
     if (last.state === 'verified' && (last.cosigned?.cosignatures.length ?? 0) === 0) {
-      problems.push('No witness cosignature was verified.');
+      say('No witness cosignature was verified.');
     }
   }
   if (!note.ok) {
-    problems.push(
+    say(
       note.status === 404
         ? 'No witness has cosigned a checkpoint.'
         : `The cosigned checkpoint could not be read${statusOf(note.status)}.`,
@@ -111,7 +121,7 @@ const HEADLINES: Readonly<Record<State, string>> = {
   pending: '… The audit log has not been verified yet',
 };
 
-function statusPanel(state: State, problems: readonly string[]): HTMLElement {
+function statusPanel(state: State, problems: readonly Problem[]): HTMLElement {
   return h(
     'section',
     { class: `integrity-status ${state}`, 'aria-labelledby': 'integrity-result', 'data-state': state },
@@ -120,7 +130,7 @@ function statusPanel(state: State, problems: readonly string[]): HTMLElement {
       ? h(
           'ul',
           {},
-          problems.map((problem) => h('li', {}, problem)),
+          problems.map((problem) => h('li', { 'data-code': problem.code }, problem.text)),
         )
       : h(
           'p',
