@@ -3,9 +3,10 @@
  * where, ready to paste into README.md's Results section. When `e2e` and `raw` both ran, a last line gives the hub's
  * burst drain as a share of the raw pipeline's (issue 10: the ratio from one run is the figure).
  *
- *   node test/bench/run.ts [kafka] [redis] [http] [raw] [e2e] [cp] [--name=value ...]   (options: see each script)
+ *   node test/bench/run.ts [kafka] [redis] [http] [raw] [e2e] [cp] [audit-search] [--name=value ...]   (see each script)
  */
 import { loadavg } from 'node:os';
+import { runAuditSearchBench } from './audit-search.ts';
 import { runDashboardBench } from './console-dashboard.ts';
 import { runCpBench } from './cp-latency.ts';
 import { HUB_DRAIN_CASE, runE2eBench } from './e2e-latency.ts';
@@ -28,6 +29,7 @@ const BENCHMARKS = {
   cp: runCpBench,
   signing: runSigningBench,
   rebuild: runRebuildBench,
+  'audit-search': runAuditSearchBench,
   dashboard: runDashboardBench,
 } as const satisfies Record<string, (argv: readonly string[]) => Promise<BenchRow[]>>;
 type BenchName = keyof typeof BENCHMARKS;
