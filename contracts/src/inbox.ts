@@ -98,6 +98,18 @@ export type IssuedNotification = z.infer<typeof issuedNotification>;
 
 export const INBOX_LIMITS = { pageSize: 100, defaultPageSize: 20 } as const;
 
+/**
+ * How long a notification stays in its inbox after it was issued, in days: `HUB_INBOX_RETENTION_DAYS` (services/hub
+ * README), this default and range. Expiry is a function of the record (`issuedAt`) and the clock, so a rebuilt inbox
+ * holds what the live one shows. The floor outlasts every delivery deadline (at most 336 hours each, of working hours
+ * at most, about ten weeks with holidays); the signing keys that signed a notification stay in the JWKS for the
+ * retention and a day (`@hub/signing` `retiredKeyKeepMs`), so whatever an inbox still holds verifies. Kafka keeps the
+ * record itself (`notifications.issued.v1`) for ever: the retention is the inboxes', not the record's.
+ */
+export const INBOX_RETENTION_DAYS = { default: 90, min: 90, max: 3_650 } as const;
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const inboxRetentionMs = (days: number): number => days * DAY_MS;
+
 export const INBOX_STATUSES = ['delivered', 'fetched', 'acknowledged'] as const;
 export type InboxStatus = (typeof INBOX_STATUSES)[number];
 

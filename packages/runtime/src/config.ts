@@ -15,6 +15,7 @@ import {
   type ConfigOf,
   type EnvSource,
 } from '@hub/config';
+import { INBOX_RETENTION_DAYS } from '@hub/contracts';
 import { directoryEnv } from '@hub/directory';
 import { MAX_TRUSTED_PROXIES, trustedProxy } from '@hub/http';
 import { tracingEnv } from '@hub/tracing';
@@ -34,6 +35,13 @@ export const hubEnv = kafkaEnv
   .extend(consoleEnv.shape)
   .extend(tracingEnv.shape)
   .extend({
+    /**
+     * Days a notification stays in its inbox after it was issued (`INBOX_RETENTION_DAYS` in contracts: default 90,
+     * at least 90, at most 3650); retired signing keys stay in the JWKS as long, and a day more.
+     */
+    HUB_INBOX_RETENTION_DAYS: intInRange(INBOX_RETENTION_DAYS.min, INBOX_RETENTION_DAYS.max).default(
+      INBOX_RETENTION_DAYS.default,
+    ),
     /** A domestic-abuse policy JSON file; the shipped default policy when unset. */
     POLICY_FILE: existingPath('file').optional(),
     /** A child-protection policy JSON file; the shipped default (`cp-...`) when unset. */

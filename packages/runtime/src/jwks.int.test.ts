@@ -69,3 +69,44 @@ describe('the runtime JWKS across key rotations', () => {
     for (const key of saved.keys) if (key.d !== undefined) expect(h.logs.text()).not.toContain(key.d);
   });
 });
+
+describe('the runtime JWKS and the inbox retention (HUB_INBOX_RETENTION_DAYS)', () => {
+  it('keeps a retired key while its notifications may be in an inbox, and drops it a day after the retention', async () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    const clock = { now: new Date('2026-12-01T00:00:00.000Z') };
+    const timed = await startRouteHarness({
+      service: 'auth',
+      clients: [],
+      routes: [],
+      now: () => clock.now,
+      env: { HUB_INBOX_RETENTION_DAYS: '120' },
+    });
+    try {
+      const kids = async () => {
+        const response = await timed.inject(null, { method: 'GET', url: '/.well-known/jwks.json' });
+        return publicJwks.parse(response.json()).keys.map((key) => key.kid);
+      };
+      const first = timed.deps.keyStore.activeKid;
+      const notification = await timed.deps.keyStore.sign({ id: 'n-kept' }, { typ: 'notification+jws' });
+      const file = timed.deps.config.HUB_SIGNING_KEYS_FILE;
+      const retiredAt = clock.now.getTime();
+      // `./hub keys rotate` twice (the CLI reads the same HUB_INBOX_RETENTION_DAYS), each reloaded.
+      await rotateKeyFile({ file, now: () => clock.now, retiredKeyKeepMs: (120 + 1) * DAY });
+      await timed.runtime.reload();
+      clock.now = new Date(retiredAt + 30 * DAY);
+      const two = await rotateKeyFile({ file, now: () => clock.now, retiredKeyKeepMs: (120 + 1) * DAY });
+      await timed.runtime.reload();
+
+      // The last moment one of its notifications may be in an inbox (issued just before the rotation), and a day.
+      clock.now = new Date(retiredAt + 121 * DAY - 1);
+      expect(await kids()).toContain(first);
+      const response = await timed.inject(null, { method: 'GET', url: '/.well-known/jwks.json' });
+      expect((await verify(notification, publicJwks.parse(response.json()))).payload).toEqual({ id: 'n-kept' });
+      clock.now = new Date(retiredAt + 121 * DAY);
+      expect(await kids()).not.toContain(first);
+      expect((await kids())[0]).toBe(two.activeKid);
+    } finally {
+      await timed.close();
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { createAuth, loadClientRegistry } from '@hub/auth';
 import {
   ALL_HTTP_ROUTES,
   ALL_TOPICS,
-  notificationsIssuedTopic,
+  inboxRetentionMs,
   serviceStarted,
   VIEW_KEYS,
   viewStore,
@@ -118,7 +118,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     file: config.HUB_SIGNING_KEYS_FILE,
     generateIfMissing: config.HUB_SIGNING_KEYS_GENERATE,
     // A retired key stays published while anything it signed may still be read from an inbox.
-    retiredKeyKeepMs: retiredKeyKeepMs(notificationsIssuedTopic.retentionMs),
+    retiredKeyKeepMs: retiredKeyKeepMs(inboxRetentionMs(config.HUB_INBOX_RETENTION_DAYS)),
     now,
   });
   const registry = await loadClientRegistry({ file: config.HUB_CLIENTS_FILE, logger });

@@ -73,8 +73,8 @@ export const RETIRED_KEY_MARGIN_MS = 24 * 60 * 60 * 1000;
 
 /**
  * How long a retired key must stay published: the longest time a notification it signed may still be read (the
- * catalogue's retention of `notifications.issued.v1`, passed in so it is declared once, there) plus a day's margin.
- * A negative retention (Kafka's -1, kept forever) keeps retired keys forever.
+ * inboxes' retention, `HUB_INBOX_RETENTION_DAYS`, passed in so it is declared once, in contracts) plus a day's
+ * margin. A negative retention (kept forever) keeps retired keys forever.
  */
 export function retiredKeyKeepMs(notificationRetentionMs: number): number {
   return notificationRetentionMs < 0 ? Number.POSITIVE_INFINITY : notificationRetentionMs + RETIRED_KEY_MARGIN_MS;

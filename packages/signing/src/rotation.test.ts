@@ -14,8 +14,8 @@ import { ecKeyPair, rsaKeyPair, tempDir, type TempDir } from './test-support.ts'
 import { verifyWithNodeJose } from './testing.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
-/** As if inboxes kept notifications 30 days: the catalogue says forever today, which never drops a key. */
-const KEEP = retiredKeyKeepMs(30 * DAY);
+/** The inboxes' default retention (contracts INBOX_RETENTION_DAYS, HUB_INBOX_RETENTION_DAYS): 90 days, and a day. */
+const KEEP = retiredKeyKeepMs(90 * DAY);
 
 let dir: TempDir;
 let file: string;
@@ -70,7 +70,7 @@ describe('rotation', () => {
     const fresh = await store.sign({ id: 'n-2' }, { typ: 'notification+jws' });
     expect((await verify(fresh, fetched)).header.kid).toBe(two.activeKid);
 
-    // Retired 20 days ago: still published one millisecond before retiredAt + keep, gone at it.
+    // Still published one millisecond before retiredAt + the retention + a day, gone at it.
     const firstRetiredAt = new Date('2026-12-11T00:00:00Z').getTime();
     clock = new Date(firstRetiredAt + KEEP - 1);
     expect(kidsOf(store.publicJwks())).toContain(first);

@@ -1,7 +1,7 @@
 import { HTTP_ROUTES } from '@hub/contracts';
 import { HubError } from '@hub/errors';
 import { bindRoute } from '@hub/http';
-import { createInboxStore } from '@hub/inbox';
+import { inboxStoreOf } from '@hub/inbox';
 import type { Queryable } from '@hub/postgres';
 import { defineService, type HubService, type ServiceDeps } from '@hub/runtime';
 import { fileAccounts } from './accounts.ts';
@@ -63,7 +63,7 @@ export function createConsoleService(deps: ServiceDeps, trail: TrailSource = def
         : oidc.routes((user, reply) => startSession({ sessions, audit, now }, user, reply))),
       ...apiRoutes({
         trail: () => trail(deps),
-        inbox: createInboxStore(deps.viewRedis('inbox')),
+        inbox: inboxStoreOf(deps),
         keyStore: deps.keyStore,
         audit,
         now,

@@ -1,5 +1,12 @@
-export { createInboxService } from './service.ts';
-export { createInboxStore, INBOX_LOCK, type InboxStore, type StoredNotification } from './store.ts';
+export { createInboxService, inboxStoreOf } from './service.ts';
+export {
+  createInboxStore,
+  INBOX_LOCK,
+  type InboxStore,
+  type InboxStoreOptions,
+  type StoredNotification,
+} from './store.ts';
+export { inboxSweeper, INBOX_SWEEP_INTERVAL_MS } from './sweeper.ts';
 export { inboxProjector } from './projector.ts';
 export { inboxStateProjector } from './state-projector.ts';
 export { inboxRoutes, type InboxRoutesDeps } from './routes.ts';

@@ -15,7 +15,8 @@ export function inboxProjector(store: InboxStore, now: () => Date) {
   return bindStage(STEPS.inboxStore, {
     retry: OUTAGE_TOLERANT_RETRY,
     handle: async ({ value: notification, offset }) => {
-      await store.append(notification, offset);
+      // Past its retention (a replay of old records): not stored, so not audited as stored.
+      if ((await store.append(notification, offset)).expired) return [];
       return [
         output(auditEventsTopic, {
           key: notification.receiptId,

@@ -5,8 +5,8 @@ import { startRouteHarness, type RouteHarness } from '@hub/runtime/testing';
 import { uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cursorAfter } from './cursor.ts';
-import { createInboxService } from './service.ts';
-import { createInboxStore, type InboxStore, type StoredNotification } from './store.ts';
+import { createInboxService, inboxStoreOf } from './service.ts';
+import type { InboxStore, StoredNotification } from './store.ts';
 
 /*
  * The inbox is a view: after its Redis keys are lost, the hub rebuilds it by itself by replaying its topics into a
@@ -29,7 +29,7 @@ beforeAll(async () => {
     clients: [gp],
     services: [
       (deps) => {
-        store = createInboxStore(deps.viewRedis('inbox'));
+        store = inboxStoreOf(deps);
         return createInboxService(deps);
       },
     ],

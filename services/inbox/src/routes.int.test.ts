@@ -5,8 +5,8 @@ import { publicJwks, verify } from '@hub/signing';
 import { uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cursorAfter } from './cursor.ts';
-import { createInboxService } from './service.ts';
-import { createInboxStore, type InboxStore } from './store.ts';
+import { createInboxService, inboxStoreOf } from './service.ts';
+import type { InboxStore } from './store.ts';
 
 const NOTIFICATION_TYP = 'notification+jws';
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
     services: [createInboxService],
     now: () => clock.now,
   });
-  store = createInboxStore(h.deps.viewRedis('inbox'));
+  store = inboxStoreOf(h.deps);
   withoutKafka = await h.withoutKafka();
 });
 

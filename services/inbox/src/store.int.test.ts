@@ -1,23 +1,38 @@
-import type { IssuedNotification } from '@hub/contracts';
-import { closeRedis, createRedis, LockBusyError, type RedisClient } from '@hub/redis';
+import { inboxRetentionMs, INBOX_RETENTION_DAYS, type IssuedNotification } from '@hub/contracts';
+import { closeRedis, createRedis, LockBusyError, scanKeys, type RedisClient } from '@hub/redis';
 import { captureLogs, isolatedRedisPrefix, testEndpoints } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInboxStore, INBOX_LOCK, type InboxStore } from './store.ts';
 
 let redis: RedisClient;
 let store: InboxStore;
+const clients: RedisClient[] = [];
+const RETENTION_MS = inboxRetentionMs(INBOX_RETENTION_DAYS.default);
+/** The hub's clock for these stores: a day after the fixtures' notifications were issued. */
+const clock = { now: new Date('2026-11-23T00:00:00.000Z') };
 
-beforeAll(() => {
-  redis = createRedis({
+/** A Redis client on a key space of its own. */
+function keySpace(): RedisClient {
+  const client = createRedis({
     url: testEndpoints().redisUrl,
     keyPrefix: isolatedRedisPrefix(),
     connectionName: 'inbox-test',
     logger: captureLogs().logger,
   });
-  store = createInboxStore(redis);
+  clients.push(client);
+  return client;
+}
+
+beforeAll(() => {
+  redis = keySpace();
+  store = createInboxStore(redis, { retentionMs: RETENTION_MS, now: () => clock.now });
 });
 afterAll(async () => {
-  await closeRedis(redis);
+  for (const client of clients) {
+    const written = await scanKeys(client, '*');
+    if (written.length > 0) await client.del(...written);
+    await closeRedis(client);
+  }
 });
 
 function notification(n: number, recipient: IssuedNotification['recipient'] = 'gp:A81001'): IssuedNotification {
@@ -35,11 +50,15 @@ function notification(n: number, recipient: IssuedNotification['recipient'] = 'g
 
 describe('inbox store', () => {
   it('appends each notification once, at its first position, even when redelivered at another', async () => {
-    expect(await store.append(notification(1), '0')).toEqual({ position: '0', isNew: true });
-    expect(await store.append(notification(2), '3')).toEqual({ position: '3', isNew: true });
-    expect(await store.append(notification(1), '0')).toEqual({ position: '0', isNew: false });
-    expect(await store.append(notification(1), '7')).toEqual({ position: '0', isNew: false });
-    expect(await store.append(notification(3, 'gp:B82002'), '1')).toEqual({ position: '1', isNew: true });
+    expect(await store.append(notification(1), '0')).toEqual({ position: '0', isNew: true, expired: false });
+    expect(await store.append(notification(2), '3')).toEqual({ position: '3', isNew: true, expired: false });
+    expect(await store.append(notification(1), '0')).toEqual({ position: '0', isNew: false, expired: false });
+    expect(await store.append(notification(1), '7')).toEqual({ position: '0', isNew: false, expired: false });
+    expect(await store.append(notification(3, 'gp:B82002'), '1')).toEqual({
+      position: '1',
+      isNew: true,
+      expired: false,
+    });
 
     const page = await store.page('gp:A81001', '0', 10);
     expect(page.map((item) => [item.id, item.position])).toEqual([
@@ -143,6 +162,83 @@ describe('inbox store', () => {
       status: 'delivered',
       fetchedAt: null,
       acknowledgedAt: null,
+    });
+  });
+
+  describe('retention: a notification is in its inbox until issuedAt + the retention, by the hub clock', () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    const issuedDaysAgo = (n: number, days: number, recipient: IssuedNotification['recipient']) => ({
+      ...notification(n, recipient),
+      issuedAt: new Date(clock.now.getTime() - days * DAY).toISOString(),
+    });
+    /** Every key of a key space with its value (hashes as field lists, sorted sets as members), without TTLs. */
+    async function dump(client: RedisClient): Promise<unknown[]> {
+      const keys = (await scanKeys(client, '*')).sort();
+      return Promise.all(
+        keys.map(async (key) =>
+          key.endsWith(':items') ? [key, await client.zrange(key, 0, -1)] : [key, await client.hgetall(key)],
+        ),
+      );
+    }
+
+    it('stores nothing past its retention, and hides, then removes, what passes it', async () => {
+      const recipient = 'gp:J90010';
+      const old = issuedDaysAgo(60, INBOX_RETENTION_DAYS.default + 1, recipient);
+      expect(await store.append(old, '60')).toEqual({ position: '60', isNew: false, expired: true });
+      const [a, b, c] = [
+        issuedDaysAgo(61, 89, recipient),
+        issuedDaysAgo(62, 30, recipient),
+        issuedDaysAgo(63, 1, recipient),
+      ];
+      for (const [i, item] of [a, b, c].entries()) expect((await store.append(item, String(61 + i))).isNew).toBe(true);
+      // Redis drops the hash by itself when the notification expires (the memory only: the clock decides).
+      expect(await redis.pttl(`notification:${a.notificationId}`)).toBeLessThanOrEqual(DAY);
+      expect(await redis.pttl(`notification:${a.notificationId}`)).toBeGreaterThan(DAY - 60_000);
+      expect((await store.page(recipient, '0', 10)).map((item) => item.id)).toEqual(
+        [a, b, c].map((item) => item.notificationId),
+      );
+
+      // Two days on, `a` has passed its retention: not answered, and removed by the page that met it.
+      clock.now = new Date(clock.now.getTime() + 2 * DAY);
+      try {
+        expect(await store.get(recipient, a.notificationId)).toBeUndefined();
+        expect((await store.page(recipient, '0', 2)).map((item) => item.id)).toEqual(
+          [b, c].map((item) => item.notificationId),
+        );
+        expect(await redis.zrange(`inbox:${recipient}:items`, 0, -1)).toHaveLength(2);
+        expect(await redis.exists(`notification:${a.notificationId}`)).toBe(0);
+      } finally {
+        clock.now = new Date(clock.now.getTime() - 2 * DAY);
+      }
+    });
+
+    it('sweeps what no reader met, and a rebuild at that time holds exactly what the swept live view holds', async () => {
+      const recipients = ['gp:K91011', 'marac:E06000023'] as const;
+      const records = recipients.flatMap((recipient, r) =>
+        [100, 80, 45, 2].map((days, i) => ({
+          item: issuedDaysAgo(70 + 10 * r + i, days, recipient),
+          position: `${70 + i}`,
+        })),
+      );
+      const live = createInboxStore(keySpace(), { retentionMs: RETENTION_MS, now: () => clock.now });
+      for (const { item, position } of records) await live.append(item, position);
+      // A state for a notification that expired before it could be stored expires by itself too.
+      const liveClient = clients.at(-1) as RedisClient;
+      await live.advance('gp:K91011', records[0]!.item.notificationId, 'fetched', clock.now);
+      expect(await liveClient.pttl(`notification:${records[0]!.item.notificationId}`)).toBeGreaterThan(0);
+      await liveClient.del(`notification:${records[0]!.item.notificationId}`);
+
+      const later = new Date(clock.now.getTime() + 20 * DAY); // the 80-day-old ones expire too
+      const liveLater = createInboxStore(liveClient, { retentionMs: RETENTION_MS, now: () => later });
+      expect(await liveLater.sweep()).toBe(2);
+      const rebuiltClient = keySpace();
+      const rebuilt = createInboxStore(rebuiltClient, { retentionMs: RETENTION_MS, now: () => later });
+      for (const { item, position } of records) await rebuilt.append(item, position);
+      expect(await dump(liveClient)).toEqual(await dump(rebuiltClient));
+      expect((await dump(rebuiltClient)).length).toBe(2 + 2 * 2); // two inboxes, two notifications each
+      for (const recipient of recipients) {
+        expect(await liveLater.page(recipient, '0', 10)).toEqual(await rebuilt.page(recipient, '0', 10));
+      }
     });
   });
 
