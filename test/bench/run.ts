@@ -7,6 +7,7 @@
  */
 import { loadavg } from 'node:os';
 import { runAuditSearchBench } from './audit-search.ts';
+import { runAuditLogBench } from './audit-log.ts';
 import { runDashboardBench } from './console-dashboard.ts';
 import { runCpBench } from './cp-latency.ts';
 import { HUB_DRAIN_CASE, runE2eBench } from './e2e-latency.ts';
@@ -31,6 +32,7 @@ const BENCHMARKS = {
   rebuild: runRebuildBench,
   'audit-search': runAuditSearchBench,
   dashboard: runDashboardBench,
+  'audit-log': runAuditLogBench,
 } as const satisfies Record<string, (argv: readonly string[]) => Promise<BenchRow[]>>;
 type BenchName = keyof typeof BENCHMARKS;
 

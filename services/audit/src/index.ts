@@ -23,3 +23,15 @@ export { auditProjector } from './projector.ts';
 export { auditRoutes, AUDIT_PAGE_LIMITS, type AuditRoutesDeps } from './routes.ts';
 export { encodeAuditCursor, decodeAuditCursor, auditCursorFromQuery, type AuditCursor } from './cursor.ts';
 export { AUDIT_MIGRATIONS, AUDIT_STORE_MIGRATIONS } from './migrations.ts';
+export {
+  AUDIT_LOG_MIGRATIONS,
+  applySequenceRecord,
+  consistencyProofAt,
+  createAuditLog,
+  inclusionProofAt,
+  nextSequenceRecord,
+  readLogState,
+  readTile,
+  rootAt,
+  type AuditLog,
+} from './log/index.ts';
