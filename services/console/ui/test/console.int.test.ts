@@ -18,6 +18,7 @@ import { ensureConsoleBuilt, launchChromium, screenshot } from './browser.ts';
 import {
   auditStore,
   OFFICERS,
+  rebuildAuditView,
   runIncident,
   startLogWitness,
   VICTIM_NHS_NUMBER,
@@ -463,16 +464,16 @@ describe('the integrity panel', () => {
   // Last: its second test tampers with the store.
   let context: BrowserContext;
   let page: Page;
-  /** The audit view's tables, to tamper with as someone with database access would. */
-  let store: Postgres;
+  /** The audit view's tables, to tamper with as someone with database access would (opened after the rebuild). */
+  let store: Postgres | undefined;
+  const tables = async () => (store ??= await auditStore(hub));
 
   beforeAll(async () => {
     ({ context, page } = await newPage());
-    store = await auditStore(hub);
     await signIn(page);
   });
   afterAll(async () => {
-    await store.close();
+    await store?.close();
     await context.close();
   });
 
@@ -508,7 +509,14 @@ describe('the integrity panel', () => {
       .evaluateAll((items) => items.map((item) => item.getAttribute('data-code') ?? ''));
   }
 
+  it('is green again after the audit view is rebuilt from Kafka', async () => {
+    await rebuildAuditView(hub);
+    expect(await verifyNow()).toBe('verified');
+    await screenshot(page, '07-integrity-green-after-rebuild');
+  }, 150_000);
+
   it('turns red when a stored event is edited, naming its entry, and green once it is put back', async () => {
+    const store = await tables();
     const { rows } = await store.query<{ entry: Buffer }>('SELECT entry FROM audit_events WHERE leaf_index = 3');
     const original = rows[0]?.entry;
     if (original === undefined) throw new Error('no leaf 3');
@@ -525,6 +533,7 @@ describe('the integrity panel', () => {
   });
 
   it('turns red when two stored events swap places', async () => {
+    const store = await tables();
     const swap = async () => {
       // Through an index far beyond the log (leaf indexes are unique and not negative).
       await store.query('UPDATE audit_events SET leaf_index = 1000000000000 WHERE leaf_index = 5');
@@ -539,6 +548,7 @@ describe('the integrity panel', () => {
   });
 
   it('turns red when a stored event is deleted', async () => {
+    const store = await tables();
     const { rows } = await store.query('SELECT * FROM audit_events WHERE leaf_index = 8');
     const row = rows[0];
     if (row === undefined) throw new Error('no leaf 8');
@@ -554,6 +564,7 @@ describe('the integrity panel', () => {
   });
 
   it('turns red when the log is cut behind its cosigned checkpoint', async () => {
+    const store = await tables();
     const { rows } = await store.query<{ size: string }>('SELECT max(leaf_index) + 1 AS size FROM audit_events');
     const size = Number(rows[0]?.size ?? 0);
     await store.query('DELETE FROM audit_events WHERE leaf_index >= $1', [size - 5]);

@@ -6,8 +6,11 @@ import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
+import { askForRebuild, rebuildState } from '@hub/hub';
 import { VICTIM_NHS_NUMBER, victimOnlyIncident, type TestHub } from '@hub/hub/testing';
 import { createPostgres, type Postgres } from '@hub/postgres';
+import { closeRedis, createRedis } from '@hub/redis';
+import { generationSchema, postgresMarkers } from '@hub/runtime';
 import { captureLogs, testEndpoints } from '@hub/testkit';
 import { generateSignerKey } from '@hub/tlog';
 import { startWitness, witnessEnv, type RunningWitness } from '@hub/witness';
@@ -126,23 +129,58 @@ export async function startLogWitness(dir: string): Promise<{ witness: RunningWi
   return { witness, env };
 }
 
+/** The deployment's base schema, where the views' markers are (and through which they are read and written). */
+function baseStore(hub: TestHub): Postgres {
+  const { postgresUrl } = testEndpoints();
+  return createPostgres({
+    url: postgresUrl,
+    schema: hub.postgresSchema,
+    applicationName: 'console-ui-e2e',
+    logger: logs.logger,
+  });
+}
+
 /**
- * The audit view's tables, as someone with database access sees them: the deployment's schema for the served
- * generation (`<deployment schema>_audit_<generation>`).
+ * The audit view's tables, as someone with database access sees them: the schema of the generation served
+ * (`<deployment schema>_audit_<generation>`).
  */
 export async function auditStore(hub: TestHub): Promise<Postgres> {
-  const { postgresUrl } = testEndpoints();
-  const probe = createPostgres({ url: postgresUrl, applicationName: 'console-ui-e2e', logger: logs.logger });
+  const base = baseStore(hub);
+  let generation: string | null;
   try {
-    const { rows } = await probe.query<{ schema: string }>(
-      `SELECT table_schema AS schema FROM information_schema.tables
-        WHERE table_name = 'audit_log_tiles' AND table_schema LIKE $1 ORDER BY table_schema DESC LIMIT 1`,
-      [`${hub.postgresSchema}%`],
-    );
-    const schema = rows[0]?.schema;
-    if (schema === undefined) throw new Error('no audit log tables in the deployment');
-    return createPostgres({ url: postgresUrl, applicationName: 'console-ui-e2e', logger: logs.logger, schema });
+    generation = await postgresMarkers(base).read('audit');
   } finally {
-    await probe.close();
+    await base.close();
+  }
+  if (generation === null) throw new Error('the audit view is not served');
+  return createPostgres({
+    url: testEndpoints().postgresUrl,
+    schema: generationSchema(hub.postgresSchema, 'audit', generation),
+    applicationName: 'console-ui-e2e',
+    logger: logs.logger,
+  });
+}
+
+/** `./hub rebuild audit`: a new generation of the audit view replayed from Kafka, followed until it is served. */
+export async function rebuildAuditView(hub: TestHub): Promise<void> {
+  const redis = createRedis({
+    url: testEndpoints().redisUrl,
+    keyPrefix: hub.redisPrefix,
+    connectionName: 'console-ui-e2e',
+    logger: logs.logger,
+  });
+  const base = baseStore(hub);
+  const markers = postgresMarkers(base);
+  try {
+    const [asked] = await askForRebuild(redis, ['audit'], { postgres: markers });
+    if (asked === undefined) throw new Error('no rebuild asked for');
+    const deadline = Date.now() + 120_000;
+    while ((await rebuildState(redis, 'audit', asked.generation, markers)).state !== 'served') {
+      if (Date.now() > deadline) throw new Error('the audit view was not rebuilt within 120 s');
+      await sleep(250);
+    }
+  } finally {
+    await closeRedis(redis);
+    await base.close();
   }
 }
