@@ -65,6 +65,12 @@ export interface ProjectorStep extends StepBase {
   readonly groupId: string;
   readonly input: TopicSpec;
   readonly view: HubViewName;
+  /**
+   * Runs only when its view is rebuilt (replaying the topic), never live: live, the stage that writes its input
+   * also writes the view, before its transaction commits, so every committed record is in the view already and a
+   * live projector would write each one a second time (issue 10).
+   */
+  readonly rebuildOnly?: true;
 }
 
 /** What the service's HTTP routes write: per request, in one transaction under `transactionalId` (or published alone when null). */
@@ -164,6 +170,8 @@ export const STEPS = {
     groupId: 'dispatcher-lineage',
     input: notificationsIssuedTopic,
     view: 'amendment-lineage',
+    // Live, the dispatcher writes each issued record into the lineage before its transaction commits.
+    rebuildOnly: true,
   }),
   planIntake: step({
     kind: 'request',

@@ -75,6 +75,10 @@ export interface RuntimeOptions {
 const SHUTDOWN_GRACE_MS = 10_000;
 const READINESS_TIMEOUT_MS = 1_000;
 
+/** The steps a service runs live: all but the projectors that run only when their view is rebuilt (`rebuildOnly`). */
+const liveSteps = (service: HubService) =>
+  service.steps.filter(({ step }) => !(step.kind === 'projector' && step.rebuildOnly === true));
+
 /**
  * One process hosting a list of services: builds the shared pieces once (Kafka, Redis, signing keys, client
  * registry, directory, policies, auth, HTTP), asks each service for its face, serves every route from the HTTP
@@ -226,7 +230,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           port: config.METRICS_PORT,
           kafka,
           logger,
-          steps: services.flatMap((service) => service.steps),
+          steps: services.flatMap(liveSteps),
           views,
           keptViews: [...kept],
           readings: services.flatMap((service) => (service.readings === undefined ? [] : [service.readings])),
@@ -297,7 +301,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       // Before the steps start: a view's groups that have consumed nothing yet make it new, not lost.
       await views.start();
       for (const service of services) {
-        const steps = service.steps.map((binding) => views.gate(binding));
+        const steps = liveSteps(service).map((binding) => views.gate(binding));
         subscriptions.push(
           ...(await Promise.all(steps.map((binding) => startStep(kafka, binding, metrics?.stepOptions(binding))))),
         );

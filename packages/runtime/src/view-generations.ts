@@ -138,10 +138,18 @@ return 1`;
 
 /** A client for a view this process has no generation of yet: every command fails as Redis being unavailable. */
 function noGeneration(view: HubViewName, redis: RedisClient): RedisClient {
+  const refuse = () => Promise.reject(new Error(`view ${view} has no generation yet`));
+  // A pipeline or MULTI is built before it is sent (a batch projector's writes): its commands queue, its exec
+  // refuses. A rejected promise in its place would be rejected unread: an unhandled rejection.
+  const batch: object = new Proxy(
+    {},
+    { get: (_target, property) => (property === 'exec' ? refuse : property === 'then' ? undefined : () => batch) },
+  );
   return new Proxy(redis, {
     get(_target, property) {
       if (property === 'options') return redis.options;
-      return () => Promise.reject(new Error(`view ${view} has no generation yet`));
+      if (property === 'pipeline' || property === 'multi') return () => batch;
+      return refuse;
     },
   });
 }

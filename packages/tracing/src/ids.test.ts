@@ -48,8 +48,9 @@ describe('traceparent', () => {
   });
 
   it('makes span ids of 16 hex characters, different each time', () => {
-    const ids = new Set(Array.from({ length: 100 }, () => newSpanId()));
-    expect(ids.size).toBe(100);
+    // More than one block of the random pool (512 ids), so its refill is crossed.
+    const ids = new Set(Array.from({ length: 2_000 }, () => newSpanId()));
+    expect(ids.size).toBe(2_000);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{16}$/);
   });
 });

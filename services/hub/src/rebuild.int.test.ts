@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { HUB_VIEW_NAMES, VIEW_KEYS, viewStore, type HubViewName } from '@hub/contracts';
+import { HUB_VIEW_NAMES, STEPS, VIEW_KEYS, viewStore, type HubViewName } from '@hub/contracts';
+import { createKafkaClient } from '@hub/kafka';
 import { createPostgres, type Postgres } from '@hub/postgres';
 import { closeRedis, createRedis, scanKeys, type RedisClient } from '@hub/redis';
 import { generationSchema, postgresMarkers } from '@hub/runtime';
@@ -205,6 +206,22 @@ describe('./hub rebuild', () => {
         { timeout: 30_000, interval: 500 },
       )
       .toBe(0);
+
+    // The lineage projector runs only in a rebuild (rebuildOnly): live, the dispatcher writes the lineage itself, so
+    // its live group has consumed nothing, while the rebuilt lineage answered as before (the answers above).
+    const kafka = createKafkaClient({
+      brokers: testEndpoints().kafkaBrokers,
+      clientId: 'rebuild-test',
+      logger: captureLogs().logger,
+      topicNamespace: first.namespace,
+    });
+    try {
+      const live = await kafka.lag(STEPS.dispatcherLineage.groupId, STEPS.dispatcherLineage.input);
+      expect(live.progressed).toBe(false);
+      expect(live.lag).toBeGreaterThan(0);
+    } finally {
+      await kafka.close();
+    }
 
     // --discard: the inbox is served no more until its new generation is (not ready meanwhile), then the same.
     const discarded = await runCli('--discard', 'inbox');
