@@ -20,6 +20,8 @@ const TOKEN_REQUESTS = 8;
 const gp = createTestClient({ clientId: 'gp-a81001', role: 'gp', organisation: 'A81001' });
 const otherGp = createTestClient({ clientId: 'gp-b82002', role: 'gp', organisation: 'B82002' });
 const police = createTestClient({ clientId: 'police-asp', role: 'police', organisation: 'ASP' });
+/** A role without inboxes: the inbox routes refuse it 403 (a police force has its own inbox, so it gets 404). */
+const ed = createTestClient({ clientId: 'ed-rz9', role: 'unscheduled-care', organisation: 'RZ9' });
 
 /** Documentation addresses (RFC 5737, RFC 3849): each test floods from its own. None may reach a log line. */
 const ADDRESSES = {
@@ -41,7 +43,7 @@ let second: TestApp;
 beforeAll(async () => {
   h = await startRouteHarness({
     service: 'inbox',
-    clients: [gp, otherGp, police],
+    clients: [gp, otherGp, police, ed],
     services: [createInboxService],
     env: {
       HTTP_RATE_LIMIT_PER_CLIENT_PER_MINUTE: String(PER_CLIENT),
@@ -154,10 +156,10 @@ describe('per source address, for requests that prove nobody', () => {
     expect(statuses.filter((status) => status === 429)).toHaveLength(200 - PER_ADDRESS);
 
     // A client refused 403 (a role the route does not admit) spends its own budget, and is reported by name.
-    const policeToken = await h.token(police);
+    const edToken = await h.token(ed);
     const forbidden: number[] = [];
     for (let i = 0; i < 3 * PER_CLIENT; i += 1) {
-      forbidden.push((await as(flooded.http, policeToken, inboxOf(gp), ADDRESSES.flood)).statusCode);
+      forbidden.push((await as(flooded.http, edToken, inboxOf(gp), ADDRESSES.flood)).statusCode);
     }
     expect(forbidden).toEqual([...Array<number>(PER_CLIENT).fill(403), ...Array<number>(2 * PER_CLIENT).fill(429)]);
 
@@ -181,11 +183,11 @@ describe('per source address, for requests that prove nobody', () => {
       (event) =>
         event.action === 'rate-limited' &&
         event.reason === 'rate-limit:client' &&
-        event.actor?.clientId === police.clientId,
+        event.actor?.clientId === ed.clientId,
       1,
     );
     expect(clientReport).toMatchObject({
-      actor: { clientId: police.clientId, role: 'police', organisation: 'ASP' },
+      actor: { clientId: ed.clientId, role: 'unscheduled-care', organisation: 'RZ9' },
       refusedCount: 2 * PER_CLIENT,
     });
     expect(clientReport?.sourceNetwork).toBeUndefined();
