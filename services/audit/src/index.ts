@@ -35,3 +35,4 @@ export {
   rootAt,
   type AuditLog,
 } from './log/index.ts';
+export { loadLogKey, type LogKey } from './log/keys.ts';
