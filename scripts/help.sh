@@ -22,7 +22,7 @@ lint|run eslint (type-aware, library boundaries), prettier --check and the cycle
 cycles|check for import cycles between modules (dependency-cruiser)
 format|rewrite files with prettier, then apply eslint fixes
 contracts:generate|regenerate contracts/generated and the service faces in the READMEs
-keys*|the hub's keys: ./hub keys init (first start: signing and audit log keys), ./hub keys rotate (then SIGHUP)
+keys*|the hub keys: ./hub keys init (first start: signing and audit log keys), ./hub keys rotate (then SIGHUP)
 witness*|run a transparency-log witness (its own key and state; another organisation runs it): ./hub witness [vkey]
 audit*|export audit events with their proofs, or verify a bundle or the whole log with public keys only: ./hub audit export, ./hub audit verify
 bench|run the benchmarks against the local stack; print a table (test/bench/README.md)
