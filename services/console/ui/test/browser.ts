@@ -3,8 +3,10 @@
  * downloads fail on machines that reach only package registries) driven by playwright-core, headless, with a fresh
  * profile per launch (Playwright makes a new temporary --user-data-dir for each launch and deletes it on close).
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { AxeResults, RunOptions } from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ensureChromiumInstalled } from '@hub/infra-local';
 
@@ -68,4 +70,26 @@ function newest(entry: string): number {
   const stats = statSync(entry);
   if (!stats.isDirectory()) return stats.mtimeMs;
   return Math.max(stats.mtimeMs, ...readdirSync(entry).map((name) => newest(path.join(entry, name))));
+}
+
+/** Deque's axe-core, run in the page: the WCAG 2.2 A and AA rules it can check automatically. */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_OPTIONS: RunOptions = {
+  runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+};
+
+/** Each rule the page breaks, with the elements that break it (empty when none). */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  // Through the DevTools protocol, which the page's Content-Security-Policy does not govern.
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async (options) => {
+    const { axe } = window as unknown as {
+      axe: { run: (context: Document, options: RunOptions) => Promise<AxeResults> };
+    };
+    const results = await axe.run(document, options);
+    return results.violations.map(
+      (violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+    );
+  }, AXE_OPTIONS);
+  return violations;
 }

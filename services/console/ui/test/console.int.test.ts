@@ -14,7 +14,7 @@ import type { Postgres } from '@hub/postgres';
 import { freePort } from '@hub/infra-local';
 // The OpenID Provider of the console's HTTP tests (panva's oidc-provider with its development sign-in screens).
 import { startTestProvider } from '../../../../test/e2e/oidc-provider.ts';
-import { ensureConsoleBuilt, launchChromium, screenshot } from './browser.ts';
+import { accessibilityViolations, ensureConsoleBuilt, launchChromium, screenshot } from './browser.ts';
 import {
   auditStore,
   OFFICERS,
@@ -382,6 +382,52 @@ describe('the console with the keyboard alone', () => {
     await page.locator('#chart-intake canvas').waitFor();
     expect(await focusedName(page)).toBe('Safeguarding dashboard');
     await screenshot(page, '10-keyboard-dashboard');
+    await context.close();
+  });
+});
+
+describe('every screen against the automatic WCAG 2.2 AA checks (axe-core)', () => {
+  it('breaks none of them: sign-in, search, timeline, the reason dialog, content, integrity, dashboard', async () => {
+    const { context, page } = await newPage();
+    const found: Record<string, string[]> = {};
+    const check = async (screen: string) => {
+      found[screen] = await accessibilityViolations(page);
+    };
+    await page.goto(`${hub.url}/console/`);
+    await page.getByLabel('Username').waitFor();
+    await check('sign-in');
+    await signIn(page);
+    await page.getByLabel('NHS number').fill(VICTIM_NHS_NUMBER);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('table', { name: /Audit events/ }).waitFor();
+    await check('search');
+    await page.goto(`${hub.url}/console/#/timeline?receiptId=${incident.receiptId}`);
+    await page.locator('ol.timeline > li').first().waitFor();
+    await check('timeline');
+    await page.locator(`button[data-notification="${incident.notificationId}"]`).click();
+    const dialog = page.getByRole('dialog', { name: 'Why do you need to see this content?' });
+    await dialog.waitFor();
+    await check('reason dialog');
+    await dialog.getByLabel('Data quality check').check();
+    await dialog.getByRole('button', { name: 'Record reason and view' }).click();
+    await page.locator('section.content-view').waitFor();
+    await check('content');
+    await page.goto(`${hub.url}/console/#/integrity`);
+    await page.locator('section.integrity-status').waitFor();
+    await check('integrity');
+    await page.goto(`${hub.url}/console/#/dashboard`);
+    await page.locator('#chart-delays canvas').waitFor();
+    for (const summary of await page.getByText('Show the data').all()) await summary.click();
+    await check('dashboard');
+    expect(found).toEqual({
+      'sign-in': [],
+      search: [],
+      timeline: [],
+      'reason dialog': [],
+      content: [],
+      integrity: [],
+      dashboard: [],
+    });
     await context.close();
   });
 });
