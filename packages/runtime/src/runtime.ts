@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createAuth, loadClientRegistry } from '@hub/auth';
-import {
-  ALL_HTTP_ROUTES,
-  ALL_TOPICS,
-  inboxRetentionMs,
-  serviceStarted,
-  VIEW_KEYS,
-  viewStore,
-} from '@hub/contracts';
+import { ALL_HTTP_ROUTES, ALL_TOPICS, inboxRetentionMs, serviceStarted, VIEW_KEYS, viewStore } from '@hub/contracts';
 import { directoryFiles, loadFileDirectory } from '@hub/directory';
 import {
   closeGracefully,
