@@ -90,6 +90,17 @@ export async function provisionTopics(
   specs: readonly TopicSpec[],
   profile: DurabilityProfile,
 ): Promise<ProvisionReport> {
+  // Every step is idempotent (create what is missing, align what differs), so a transient answer in the middle
+  // (KRaft answering "This server does not host this topic-partition" for a topic whose metadata arrived before its
+  // log, a coordinator moving) is met by provisioning again from the start.
+  return retryTransient(() => provisionOnce(core, specs, profile));
+}
+
+async function provisionOnce(
+  core: ClientCore,
+  specs: readonly TopicSpec[],
+  profile: DurabilityProfile,
+): Promise<ProvisionReport> {
   const admin = await core.admin();
   const log = core.logger.child({ component: 'kafka-admin' });
   const desired = desiredTopics(core, specs, profile);
@@ -303,15 +314,15 @@ export async function deadLetterDepth(core: ClientCore, topic: TopicSpec): Promi
   return offsets.reduce((sum, { offset, low }) => sum + Math.max(0, Number(offset) - Number(low)), 0);
 }
 
-const LAG_ATTEMPTS = 5;
+const TRANSIENT_ATTEMPTS = 5;
 
-/** A new group's coordinator moves while the broker starts it ("not the correct coordinator"): ask again. */
+/** A transient answer (a new group's coordinator moving, a new partition not yet served): ask again. */
 async function retryTransient<R>(work: () => Promise<R>): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
-      if (attempt >= LAG_ATTEMPTS || classifyKafkaError(error) !== 'transient') throw error;
+      if (attempt >= TRANSIENT_ATTEMPTS || classifyKafkaError(error) !== 'transient') throw error;
       await sleep(100 * attempt);
     }
   }
