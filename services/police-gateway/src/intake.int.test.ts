@@ -54,9 +54,10 @@ beforeAll(async () => {
   });
 });
 
+// Only what beforeAll got to start: a failed start keeps its own cause, not a TypeError here.
 afterAll(async () => {
-  await kafka.close();
-  await closeRedis(redis);
+  await (kafka as KafkaClient | undefined)?.close();
+  if ((redis as RedisClient | undefined) !== undefined) await closeRedis(redis);
 });
 
 describe('incident intake', () => {
