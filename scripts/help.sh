@@ -4,7 +4,7 @@
 # <command>|<one line>. A command marked * answers --help itself (its own usage, with the addresses it would use).
 # Every script in package.json has a line here, and only those (test/setup/hub-script.int.test.ts checks both ways).
 HUB_COMMANDS='
-start|run local Kafka, Redis, PostgreSQL, the demo clients and the hub in the foreground (Ctrl-C stops it)
+start|run local Kafka, Redis, PostgreSQL, the demo clients, a witness and the hub in the foreground (Ctrl-C stops them)
 stop|stop the local Kafka, Redis and PostgreSQL cleanly (their data stays in LOCAL_DATA_DIR)
 status|show whether the local Kafka, Redis, PostgreSQL and hub answer, with addresses and pids
 infra*|manage the local stack alone: up [--brokers 3], down [--wipe], status, provision, sasl

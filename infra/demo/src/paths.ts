@@ -14,6 +14,13 @@ export function demoFiles(dir: string) {
     /** The IG console's people (services/console), and the demo officer's generated password. */
     consoleAccounts: path.join(dir, 'console-accounts.json'),
     consolePassword: path.join(dir, 'console-password'),
+    /** The audit log's signing key: where the hub looks by default (beside its signing keys). */
+    auditLogKey: path.join(dir, 'audit-log.skey'),
+    /** The demo's witness (services/witness): its key (and `.vkey`), state, logs file and env file. */
+    witnessKey: path.join(dir, 'witness', 'witness.key'),
+    witnessState: path.join(dir, 'witness', 'state.json'),
+    witnessLogs: path.join(dir, 'witness', 'logs.txt'),
+    witnessEnv: path.join(dir, 'witness.env'),
   } as const;
 }
 export type DemoFiles = ReturnType<typeof demoFiles>;

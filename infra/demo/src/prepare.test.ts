@@ -40,7 +40,9 @@ describe('prepareDemo (./hub start runs it through setup.ts)', () => {
       HUB_TOKEN_URL: 'http://127.0.0.1:18080/oauth2/token',
       CONSOLE_ACCOUNTS_FILE: files.consoleAccounts,
       CONSOLE_PUBLIC_URL: 'http://127.0.0.1:18080',
+      AUDIT_WITNESSES: `http://127.0.0.1:18090 ${readFileSync(`${files.witnessKey}.vkey`, 'utf8').trim()}`,
     });
+    expect(envFile(files.witnessEnv)).toMatchObject({ WITNESS_PORT: '18090', WITNESS_STATE_FILE: files.witnessState });
     const key = readFileSync(files.clientKey('gp-l85901'), 'utf8');
 
     // A later start on the default ports rewrites the env file and keeps every key.
@@ -52,8 +54,24 @@ describe('prepareDemo (./hub start runs it through setup.ts)', () => {
       HUB_TOKEN_URL: 'http://127.0.0.1:8080/oauth2/token',
     });
     expect(readFileSync(files.clientKey('gp-l85901'), 'utf8')).toBe(key);
+    expect(envFile(files.env)['AUDIT_WITNESSES']).toMatch(/^http:\/\/127\.0\.0\.1:8090 witness\.localhost\/demo\+/);
     const registry = JSON.parse(readFileSync(files.registry, 'utf8')) as { clients: { jwks: { keys: object[] } }[] };
     for (const client of registry.clients) expect(JSON.stringify(client.jwks)).not.toContain('"d"');
+  });
+
+  it('makes the witness and the log key once (0600), the witness knowing the log by its key', () => {
+    const files = demoFiles(dir);
+    prepareDemo(files, readSettings({}));
+    const [witnessKey, logKey] = [files.witnessKey, files.auditLogKey].map((file) => readFileSync(file, 'utf8'));
+    for (const file of [files.witnessKey, files.auditLogKey]) expect(statSync(file).mode & 0o777).toBe(0o600);
+    const logVkey = readFileSync(files.witnessLogs, 'utf8').trim().split('\n').at(-1);
+    expect(logVkey).toMatch(/^safeguarding-hub\.invalid\/audit safeguarding-hub\.invalid\/audit\+[0-9a-f]{8}\+/);
+    prepareDemo(files, readSettings({}));
+    expect([files.witnessKey, files.auditLogKey].map((file) => readFileSync(file, 'utf8'))).toEqual([
+      witnessKey,
+      logKey,
+    ]);
+    expect(readFileSync(files.witnessLogs, 'utf8').trim().split('\n').at(-1)).toBe(logVkey);
   });
 
   it('makes the console officer once, with a random password kept beside the accounts (0600), hashed in them', async () => {

@@ -4,6 +4,7 @@ import { hashPasswordSync } from '@hub/console/accounts';
 import { localHubEnv, type LocalStackSettings } from '@hub/infra-local/settings';
 import { DEMO_CLIENTS } from './clients.ts';
 import type { DemoFiles } from './paths.ts';
+import { prepareDemoWitness } from './witness.ts';
 
 type Jwk = Record<string, string>;
 
@@ -31,7 +32,7 @@ function publicPart(jwk: Jwk): Jwk {
  * The hub's env file for `./hub start`: the demo's registry and keys, and the local stack's addresses from
  * infra/local (so LOCAL_KAFKA_PORT, LOCAL_REDIS_PORT and LOCAL_HUB_PORT move the hub with the stack).
  */
-export function hubEnvFile(files: DemoFiles, settings: LocalStackSettings): string {
+export function hubEnvFile(files: DemoFiles, settings: LocalStackSettings, auditWitnesses: string): string {
   const local = localHubEnv(settings);
   const lines = Object.entries({
     HUB_CLIENTS_FILE: files.registry,
@@ -40,6 +41,7 @@ export function hubEnvFile(files: DemoFiles, settings: LocalStackSettings): stri
     ...local,
     CONSOLE_ACCOUNTS_FILE: files.consoleAccounts,
     CONSOLE_PUBLIC_URL: new URL(local.HUB_TOKEN_URL).origin,
+    AUDIT_WITNESSES: auditWitnesses,
   }).map(([key, value]) => `${key}=${value}`);
   return `${lines.join('\n')}\n`;
 }
@@ -67,7 +69,7 @@ function ensureConsoleAccounts(files: DemoFiles): void {
 
 /**
  * A key pair per demo client (private halves stay in `<dir>/clients`), the client registry with their public keys,
- * and the hub's env file. Idempotent: keys that exist are kept, so tokens and registered keys stay valid across
+ * the demo witness (witness.ts) and the hub's env file. Idempotent: keys that exist are kept, so tokens and registered keys stay valid across
  * restarts; the env file is rewritten every time, so it follows the ports of the latest start.
  */
 export function prepareDemo(files: DemoFiles, settings: LocalStackSettings): void {
@@ -78,5 +80,5 @@ export function prepareDemo(files: DemoFiles, settings: LocalStackSettings): voi
   }));
   writeFileSync(files.registry, JSON.stringify({ clients }, null, 2), { mode: 0o600 });
   ensureConsoleAccounts(files);
-  writeFileSync(files.env, hubEnvFile(files, settings));
+  writeFileSync(files.env, hubEnvFile(files, settings, prepareDemoWitness(files, settings)));
 }
