@@ -373,8 +373,8 @@ export const STEPS = {
     kind: 'request',
     service: 'audit',
     description:
-      "The log's checkpoints, tiles and proofs (hashes only); every read of an entry bundle is audited before " +
-      'anything is read.',
+      "The log's checkpoints, tiles and proofs (hashes only), and the hub's own full verification of it (its last " +
+      'result, or a run asked for); every read of an entry bundle is audited before anything is read.',
     transactionalId: null,
     operations: [
       'getAuditLogCheckpoint',
@@ -383,6 +383,8 @@ export const STEPS = {
       'getAuditLogEntries',
       'getAuditLogInclusionProof',
       'getAuditLogConsistencyProof',
+      'getAuditLogVerification',
+      'verifyAuditLog',
     ],
     outputs: [AUDIT],
   }),
