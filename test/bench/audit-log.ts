@@ -21,8 +21,6 @@ import {
   readTile,
   rootAt,
 } from '@hub/audit-service';
-import { createLogger } from '@hub/logger';
-import { createPostgres, migrate } from '@hub/postgres';
 import { TILE_WIDTH } from '@hub/tlog';
 import {
   intOption,
@@ -34,6 +32,7 @@ import {
   withHardTimeout,
   type BenchRow,
 } from './stats.ts';
+import { benchPostgresUrl, withBenchSchema } from './postgres-schema.ts';
 
 interface AuditLogBenchOptions {
   readonly url: string;
@@ -44,7 +43,7 @@ interface AuditLogBenchOptions {
 
 export function auditLogOptions(argv: readonly string[]): AuditLogBenchOptions {
   return {
-    url: process.env['POSTGRES_URL'] ?? 'postgres://hub@127.0.0.1:5433/hub',
+    url: benchPostgresUrl(),
     leaves: intOption(argv, 'leaves', 'BENCH_AUDIT_LOG_LEAVES', 1_000_000),
     runs: intOption(argv, 'runs', 'BENCH_AUDIT_LOG_RUNS', 200),
     timeoutMs: intOption(argv, 'timeout-s', 'BENCH_AUDIT_LOG_TIMEOUT_S', 3_600) * 1000,
@@ -54,12 +53,9 @@ export function auditLogOptions(argv: readonly string[]): AuditLogBenchOptions {
 const PARTITIONS = 6;
 
 async function auditLog(options: AuditLogBenchOptions): Promise<BenchRow[]> {
-  const logger = createLogger({ service: 'bench', level: 'silent' });
-  const schema = `bench_log_${randomInt(2 ** 32).toString(16)}`;
-  const postgres = createPostgres({ url: options.url, applicationName: 'bench-audit-log', logger, schema });
-  const rows: BenchRow[] = [];
-  try {
-    await migrate(postgres, [...AUDIT_STORE_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS], { logger });
+  const migrations = [...AUDIT_STORE_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS];
+  return withBenchSchema(options.url, 'bench-audit-log', migrations, async (postgres) => {
+    const rows: BenchRow[] = [];
     // The store's rows, as many per partition, offsets from 0: what the store projector leaves.
     const perPartition = Math.ceil(options.leaves / PARTITIONS);
     progress(`audit-log: storing ${options.leaves} events`);
@@ -137,10 +133,7 @@ async function auditLog(options: AuditLogBenchOptions): Promise<BenchRow[]> {
       rows[rows.length - 1] = { ...last, note: `load ${(loadavg()[0] ?? 0).toFixed(1)} at the end` };
     }
     return rows;
-  } finally {
-    await postgres.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-    await postgres.close();
-  }
+  });
 }
 
 export async function runAuditLogBench(argv: readonly string[]): Promise<BenchRow[]> {

@@ -10,7 +10,6 @@
  *
  *   node test/bench/audit-search.ts [--events=1000000] [--batch=1000] [--runs=40] [--timeout-s=3600]
  */
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { auditEvent } from '@hub/audit';
 import {
@@ -21,8 +20,7 @@ import {
   type AuditQuery,
 } from '@hub/audit-service';
 import { contentId, type AuditEvent } from '@hub/contracts';
-import { createLogger } from '@hub/logger';
-import { createPostgres, migrate, type Postgres } from '@hub/postgres';
+import type { Postgres } from '@hub/postgres';
 import {
   intOption,
   now,
@@ -33,6 +31,7 @@ import {
   withHardTimeout,
   type BenchRow,
 } from './stats.ts';
+import { benchPostgresUrl, withBenchSchema } from './postgres-schema.ts';
 
 interface AuditSearchBenchOptions {
   readonly url: string;
@@ -44,7 +43,7 @@ interface AuditSearchBenchOptions {
 
 export function auditSearchOptions(argv: readonly string[]): AuditSearchBenchOptions {
   return {
-    url: process.env['POSTGRES_URL'] ?? 'postgres://hub@127.0.0.1:5433/hub',
+    url: benchPostgresUrl(),
     events: intOption(argv, 'events', 'BENCH_AUDIT_EVENTS', 1_000_000),
     batch: intOption(argv, 'batch', 'BENCH_AUDIT_BATCH', 1_000),
     runs: intOption(argv, 'runs', 'BENCH_AUDIT_RUNS', 40),
@@ -300,12 +299,8 @@ const CASES: Record<string, Case> = {
 const PAGE = 50;
 
 export async function auditSearch(options: AuditSearchBenchOptions): Promise<BenchRow[]> {
-  const schema = `bench_${randomBytes(5).toString('hex')}`;
-  const logger = createLogger({ service: 'bench', level: 'silent' });
-  const postgres = createPostgres({ url: options.url, applicationName: 'bench-audit-search', logger, schema });
   const loadBefore = loadavg()[0] ?? 0;
-  try {
-    await migrate(postgres, AUDIT_MIGRATIONS, { logger });
+  return withBenchSchema(options.url, 'bench-audit-search', AUDIT_MIGRATIONS, async (postgres, schema) => {
     progress(`projecting ${options.events.toLocaleString('en-GB')} audit events into ${schema}`);
     const { incidents, elapsedMs } = await load(postgres, options);
     await postgres.query('ANALYZE');
@@ -392,10 +387,7 @@ export async function auditSearch(options: AuditSearchBenchOptions): Promise<Ben
       note: `${stored.toLocaleString('en-GB')} events; load ${(loadavg()[0] ?? 0).toFixed(1)} at the end`,
     });
     return rows;
-  } finally {
-    await postgres.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-    await postgres.close();
-  }
+  });
 }
 
 export async function runAuditSearchBench(argv: readonly string[]): Promise<BenchRow[]> {

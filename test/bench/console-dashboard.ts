@@ -7,12 +7,9 @@
  *
  *   node test/bench/console-dashboard.ts [--notifications=100000] [--days=31] [--runs=10] [--timeout-s=600]
  */
-import { randomBytes } from 'node:crypto';
 import { AUDIT_MIGRATIONS } from '@hub/audit-service';
 import { readDashboard } from '@hub/console';
 import type { Caller } from '@hub/contracts';
-import { createLogger } from '@hub/logger';
-import { createPostgres, migrate, type Postgres } from '@hub/postgres';
 import {
   intOption,
   now,
@@ -23,6 +20,7 @@ import {
   withHardTimeout,
   type BenchRow,
 } from './stats.ts';
+import { benchPostgresUrl, withBenchSchema } from './postgres-schema.ts';
 
 interface DashboardBenchOptions {
   readonly url: string;
@@ -34,7 +32,7 @@ interface DashboardBenchOptions {
 
 export function dashboardOptions(argv: readonly string[]): DashboardBenchOptions {
   return {
-    url: process.env['POSTGRES_URL'] ?? 'postgres://hub@127.0.0.1:5433/hub',
+    url: benchPostgresUrl(),
     notifications: intOption(argv, 'notifications', 'BENCH_DASHBOARD_NOTIFICATIONS', 100_000),
     days: intOption(argv, 'days', 'BENCH_DASHBOARD_DAYS', 31),
     runs: intOption(argv, 'runs', 'BENCH_DASHBOARD_RUNS', 10),
@@ -87,11 +85,7 @@ async function timed(runs: number, work: () => Promise<unknown>): Promise<number
 }
 
 export async function consoleDashboard(options: DashboardBenchOptions): Promise<BenchRow[]> {
-  const schema = `bench_${randomBytes(5).toString('hex')}`;
-  const logger = createLogger({ service: 'bench', level: 'silent' });
-  const postgres: Postgres = createPostgres({ url: options.url, applicationName: 'bench-dashboard', logger, schema });
-  try {
-    await migrate(postgres, AUDIT_MIGRATIONS, { logger });
+  return withBenchSchema(options.url, 'bench-dashboard', AUDIT_MIGRATIONS, async (postgres, schema) => {
     progress(`seeding ${options.notifications} notifications over ${options.days} days in ${schema}`);
     for (let first = 1; first <= options.notifications; first += SEED_CHUNK) {
       await postgres.query(SEED, [Math.min(SEED_CHUNK, options.notifications - first + 1), options.days, first]);
@@ -122,10 +116,7 @@ export async function consoleDashboard(options: DashboardBenchOptions): Promise<
       };
     };
     return [await rowsOf(national, 'national'), await rowsOf(area, 'one area (half)')];
-  } finally {
-    await postgres.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-    await postgres.close();
-  }
+  });
 }
 
 export async function runDashboardBench(argv: readonly string[]): Promise<BenchRow[]> {
