@@ -6,7 +6,7 @@ import { consumerConfig } from './consumer-config.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
 import { nextOffset, readInbound, type InboundResult } from './inbound.ts';
 import { DEFAULTS, LIMITS } from './limits.ts';
-import { runInBatch, runWithRetries, type FailedFirst } from './handler-retry.ts';
+import { retryContextAt, runInBatch, runWithRetries, type ConsumerRetry, type FailedFirst } from './handler-retry.ts';
 import { checkRetryPolicy } from './retry.ts';
 import type { ConsumeOptions, InboundMessage, Subscription } from './types.ts';
 
@@ -29,6 +29,7 @@ export async function consume<T extends TopicSpec>(
   const config = consumerConfig(groupId, options);
   const log = core.logger.child({ component: 'kafka-consumer', topic: topic.name, groupId });
   const stopping = new AbortController();
+  const retry: ConsumerRetry = { log, policy, heartbeatIntervalMs: config.heartbeatInterval, signal: stopping.signal };
 
   // Connect the dead-letter writer first: a consumer that cannot dead-letter should not start.
   const producer = await core.producer();
@@ -122,16 +123,7 @@ export async function consume<T extends TopicSpec>(
     const handled = inbound.message;
     const outcome = await runInBatch(
       () => options.handle(handled),
-      {
-        log,
-        policy,
-        partition,
-        offset: message.offset,
-        heartbeat: () => payload.heartbeat(),
-        heartbeatIntervalMs: config.heartbeatInterval,
-        signal: stopping.signal,
-        ...(firstFailure === undefined ? {} : { firstFailure }),
-      },
+      retryContextAt(retry, payload, partition, message.offset, firstFailure),
       holdOnFailure,
     );
     if (outcome === 'abandoned') {
@@ -181,15 +173,12 @@ export async function consume<T extends TopicSpec>(
             read[i]?.parent,
           ),
         );
-        const outcome = await runWithRetries(() => handleBatch(readable), {
-          log,
-          policy: { ...policy, attempts: 1 },
-          partition,
-          offset: chunk[0]?.offset ?? last.offset,
-          heartbeat: () => payload.heartbeat(),
-          heartbeatIntervalMs: config.heartbeatInterval,
-          signal: stopping.signal,
-        });
+        const once = { ...retry, policy: { ...policy, attempts: 1 } };
+        const offset = chunk[0]?.offset ?? last.offset;
+        const outcome = await runWithRetries(
+          () => handleBatch(readable),
+          retryContextAt(once, payload, partition, offset),
+        );
         for (const span of spans) span.end();
         if (outcome === 'abandoned') {
           log.info({ partition, offset: chunk[0]?.offset }, 'stopping: batch abandoned, offsets not committed');

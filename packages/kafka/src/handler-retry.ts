@@ -82,6 +82,26 @@ export interface FailedFirst {
   readonly failedFirst: { readonly error: unknown };
 }
 
+/** What a consumer's retries share, fixed when it starts. */
+export type ConsumerRetry = Pick<HandlerRetryContext, 'log' | 'policy' | 'heartbeatIntervalMs' | 'signal'>;
+
+/** The retry context of the message at `offset` of a fetched batch (`payload`), with its failed first try if any. */
+export function retryContextAt(
+  retry: ConsumerRetry,
+  payload: { heartbeat(): Promise<void> },
+  partition: number,
+  offset: string,
+  firstFailure?: FailedFirst['failedFirst'],
+): HandlerRetryContext {
+  return {
+    ...retry,
+    partition,
+    offset,
+    heartbeat: () => payload.heartbeat(),
+    ...(firstFailure === undefined ? {} : { firstFailure }),
+  };
+}
+
 /**
  * Runs one input of a fetched batch. With `holdOnFailure` (handled inputs before it are not committed yet) it is
  * tried once, and a failure (NotYetError included) is answered at once as `failedFirst`, without waiting: the caller

@@ -11,7 +11,7 @@ import { createPartitionProducers, type PartitionProducer } from './partition-pr
 import { classifyKafkaError, type KafkaErrorKind } from './kafka-errors.ts';
 import { DEFAULTS, LIMITS } from './limits.ts';
 import { prepareBatch } from './outbound.ts';
-import { runInBatch, type FailedFirst } from './handler-retry.ts';
+import { retryContextAt, runInBatch, type ConsumerRetry, type FailedFirst } from './handler-retry.ts';
 import { backoffDelay, checkRetryPolicy, sleepWithHeartbeat } from './retry.ts';
 import type { Output, Subscription, TransactionalOptions } from './types.ts';
 
@@ -62,6 +62,7 @@ export async function processTransactionally<T extends TopicSpec>(
     transactionalId: transactionalIdPrefix,
   });
   const stopping = new AbortController();
+  const retry: ConsumerRetry = { log, policy, heartbeatIntervalMs: config.heartbeatInterval, signal: stopping.signal };
   const producers = createPartitionProducers(core, {
     groupId,
     physicalTopic,
@@ -121,16 +122,7 @@ export async function processTransactionally<T extends TopicSpec>(
         const handled = inbound.message;
         const computed = await runInBatch(
           async () => toTopicMessages(core, await options.handle(handled), span.traceparent),
-          {
-            log,
-            policy,
-            partition,
-            offset: message.offset,
-            heartbeat: () => payload.heartbeat(),
-            heartbeatIntervalMs: config.heartbeatInterval,
-            signal: stopping.signal,
-            ...(firstFailure === undefined ? {} : { firstFailure }),
-          },
+          retryContextAt(retry, payload, partition, message.offset, firstFailure),
           holdOnFailure,
         );
         if (computed === 'abandoned' || !('ok' in computed)) return computed;
