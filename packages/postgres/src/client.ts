@@ -129,6 +129,26 @@ export function createPostgres(options: CreatePostgresOptions): Postgres {
     }
   };
 
+  // A checked-out connection that the server drops between statements reports it here (the pool only listens while
+  // it is idle); unheard, the error would crash the process. Its next statement then fails as unavailable.
+  const checkOut = async (lostMessage: string) => {
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw toHubError(error, secrets);
+    }
+    const onError = (error: Error) => {
+      logger.warn({ applicationName, ...describeError(error, secrets) }, lostMessage);
+    };
+    client.on('error', onError);
+    const release = (destroy: boolean) => {
+      client.off('error', onError);
+      client.release(destroy);
+    };
+    return { client, release };
+  };
+
   let closing: Promise<void> | undefined;
 
   return {
@@ -136,18 +156,7 @@ export function createPostgres(options: CreatePostgresOptions): Postgres {
     query: (sql, params) => run(pool, sql, params),
 
     async transaction(work) {
-      let client: PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw toHubError(error, secrets);
-      }
-      // A checked-out connection that the server drops between statements reports it here (the pool only listens
-      // while it is idle); unheard, the error would crash the process. Its next statement then fails as unavailable.
-      const onError = (error: Error) => {
-        logger.warn({ applicationName, ...describeError(error, secrets) }, 'postgres connection lost in a transaction');
-      };
-      client.on('error', onError);
+      const { client, release } = await checkOut('postgres connection lost in a transaction');
       const tx: Queryable = { query: (sql, params) => run(client, sql, params) };
       let broken = false;
       try {
@@ -161,28 +170,17 @@ export function createPostgres(options: CreatePostgresOptions): Postgres {
         });
         throw error;
       } finally {
-        client.off('error', onError);
-        client.release(broken);
+        release(broken);
       }
     },
 
     async session(work) {
-      let client: PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw toHubError(error, secrets);
-      }
-      const onError = (error: Error) => {
-        logger.warn({ applicationName, ...describeError(error, secrets) }, 'postgres session connection lost');
-      };
-      client.on('error', onError);
+      const { client, release } = await checkOut('postgres session connection lost');
       try {
         return await work({ query: (sql, params) => run(client, sql, params) });
       } finally {
-        client.off('error', onError);
         // Closed, not pooled: the session's locks and settings end with it.
-        client.release(true);
+        release(true);
       }
     },
 
