@@ -565,6 +565,28 @@ const CONSOLE_ASSET_HEADERS = {
 } as const;
 const CONSOLE_PAGE_HEADERS = { ...CONSOLE_ASSET_HEADERS, 'cache-control': 'no-cache' } as const;
 
+/** The OpenID Connect routes' problems: they answer 404 where no provider is configured. */
+const OIDC_PROBLEMS = [problem('not-found', 'OpenID Connect is not configured.'), ...SERVER_PROBLEMS] as const;
+
+/** A 303 See Other to `location` (what it holds, in words), with no body and never cached. */
+function seeOther<const D extends string, const L extends string>(description: D, location: L) {
+  return {
+    303: { description, schema: z.undefined(), body: 'none', headers: { ...CACHE_NO_STORE, location } },
+  } as const;
+}
+
+/** A signed note of the audit log (a checkpoint), served as its text. */
+function auditLogNoteResponse<const D extends string>(description: D) {
+  return {
+    200: {
+      description,
+      schema: auditLogNote,
+      body: 'file',
+      headers: { ...CACHE_NO_STORE, 'content-type': 'text/plain; charset=utf-8' },
+    },
+  } as const;
+}
+
 export const HTTP_ROUTES = {
   requestAccessToken: defineRoute({
     operationId: 'requestAccessToken',
@@ -1026,16 +1048,9 @@ export const HTTP_ROUTES = {
       "Redirects the browser to the provider's authorization endpoint with a fresh state, nonce and PKCE " +
       'challenge (S256), bound to this browser by a short-lived cookie.',
     roles: [],
-    responses: {
-      303: {
-        description: "To the provider's authorization endpoint.",
-        schema: z.undefined(),
-        body: 'none',
-        headers: { ...CACHE_NO_STORE, location: "The provider's authorization URL." },
-      },
-    },
+    responses: seeOther("To the provider's authorization endpoint.", "The provider's authorization URL."),
     problemSchema: problemDetails,
-    problems: [problem('not-found', 'OpenID Connect is not configured.'), ...SERVER_PROBLEMS],
+    problems: OIDC_PROBLEMS,
   }),
 
   completeConsoleOidcSignIn: defineRoute({
@@ -1050,16 +1065,12 @@ export const HTTP_ROUTES = {
       'redirects: to /console/ when signed in, otherwise to the sign-in screen with a failure code (audited).',
     roles: [],
     query: consoleOidcCallbackQuery,
-    responses: {
-      303: {
-        description: 'To the console, or to its sign-in screen with a failure code.',
-        schema: z.undefined(),
-        body: 'none',
-        headers: { ...CACHE_NO_STORE, location: '/console/ or /console/#/sign-in?failed=<code>.' },
-      },
-    },
+    responses: seeOther(
+      'To the console, or to its sign-in screen with a failure code.',
+      '/console/ or /console/#/sign-in?failed=<code>.',
+    ),
     problemSchema: problemDetails,
-    problems: [problem('not-found', 'OpenID Connect is not configured.'), ...SERVER_PROBLEMS],
+    problems: OIDC_PROBLEMS,
   }),
 
   getConsoleTimeline: defineRoute({
@@ -1209,14 +1220,7 @@ export const HTTP_ROUTES = {
     reads: ['audit'],
     roles: AUDIT_LOG_READER_ROLES,
     principals: ['client', 'person'],
-    responses: {
-      200: {
-        description: 'The signed checkpoint (text/plain; charset=utf-8).',
-        schema: auditLogNote,
-        body: 'file',
-        headers: { ...CACHE_NO_STORE, 'content-type': 'text/plain; charset=utf-8' },
-      },
-    },
+    responses: auditLogNoteResponse('The signed checkpoint (text/plain; charset=utf-8).'),
     problemSchema: problemDetails,
     problems: [...BEARER_PROBLEMS, ...SERVER_PROBLEMS],
   }),
@@ -1232,14 +1236,7 @@ export const HTTP_ROUTES = {
     reads: ['audit'],
     roles: AUDIT_LOG_READER_ROLES,
     principals: ['client', 'person'],
-    responses: {
-      200: {
-        description: 'The cosigned checkpoint (text/plain; charset=utf-8).',
-        schema: auditLogNote,
-        body: 'file',
-        headers: { ...CACHE_NO_STORE, 'content-type': 'text/plain; charset=utf-8' },
-      },
-    },
+    responses: auditLogNoteResponse('The cosigned checkpoint (text/plain; charset=utf-8).'),
     problemSchema: problemDetails,
     problems: [
       ...BEARER_PROBLEMS,
