@@ -19,7 +19,13 @@ import { startWitness, witnessEnv, type RunningWitness } from '@hub/witness';
 import { AUDIT_LOG_MIGRATIONS } from '../log/migrations.ts';
 import { EVENTS_FIXTURE } from '../log/test-fixture.ts';
 import { consistencyProofAt, integrate, rootAt } from '../log/tree.ts';
-import { createAuditLogVerification, latestRun, verificationOf, type AuditLogVerificationPart } from './index.ts';
+import {
+  VERIFICATION_TIMINGS,
+  createAuditLogVerification,
+  latestRun,
+  verificationOf,
+  type AuditLogVerificationPart,
+} from './index.ts';
 import { AUDIT_VERIFICATION_MIGRATIONS } from './store.ts';
 
 // The hub's periodic verification on real PostgreSQL, with a real witness process: a log written into the store's
@@ -272,6 +278,42 @@ describe('the periodic verification', () => {
     abort.abort();
     await running;
   });
+
+  it('judges nothing on schedule while the view is building or the log is only new, then verifies it', async () => {
+    // A store of its own, new: no event, no checkpoint, no run; no witness configured (none holds anything of it).
+    const schema = isolatedPostgresSchema();
+    schemas.push(schema);
+    postgres = createPostgres({ url: postgresUrl, applicationName: 'verification-test', logger: logs.logger, schema });
+    await migrate(postgres, [EVENTS_FIXTURE, ...AUDIT_LOG_MIGRATIONS, ...AUDIT_VERIFICATION_MIGRATIONS], {
+      logger: logs.logger,
+    });
+    const fresh = createAuditLogVerification({
+      postgres,
+      logger: logs.logger,
+      now: () => new Date(),
+      origin: ORIGIN,
+      logVkey: log.vkey,
+      witnesses: [],
+      intervalSeconds: 600,
+      schema,
+    });
+    let viewReady = false;
+    const abort = new AbortController();
+    const running = fresh.workers[0]!.run(abort.signal, { ready: () => Promise.resolve(viewReady) });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    viewReady = true;
+    await new Promise((resolve) => setTimeout(resolve, VERIFICATION_TIMINGS.notYetPollMs + 1_000));
+    // Not shown red for being new: nothing recorded at all.
+    expect(await latestRun(postgres)).toBeUndefined();
+    await append([0, 1, 2].map((i) => entryOf(i)));
+    await store(await signAt(3), null);
+    await expect
+      .poll(async () => (await latestRun(postgres))?.trigger, { timeout: VERIFICATION_TIMINGS.notYetPollMs * 3 })
+      .toBe('schedule');
+    expect(await latestRun(postgres)).toMatchObject({ ok: true, leaves: 3 });
+    abort.abort();
+    await running;
+  }, 40_000);
 
   it('names the same failures the contract declares', () => {
     expect([...VERIFICATION_FAILURES]).toEqual([...AUDIT_LOG_VERIFICATION_FAILURES]);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@hub/logger';
 import type { Postgres } from '@hub/postgres';
-import type { Worker } from '@hub/runtime';
+import type { Worker, WorkerContext } from '@hub/runtime';
 import { parseCheckpoint, parseNote, verifyLog, type TrustPolicy } from '@hub/tlog';
 import { readLimited } from '@hub/tlog-client';
 import { latestCheckpoint } from '../log/checkpoints.ts';
@@ -22,6 +22,8 @@ export const VERIFICATION_TIMINGS = {
    */
   catchUpMs: 30_000,
   catchUpPollMs: 1_000,
+  /** How often a scheduled run that had nothing to judge yet (view building, a new log) looks again. */
+  notYetPollMs: 5_000,
 } as const;
 
 export interface LogVerifierDeps {
@@ -141,21 +143,34 @@ export function createLogVerifier(deps: LogVerifierDeps): LogVerifier {
     return inFlight;
   }
 
+  /**
+   * Whether a scheduled run has anything to judge: not while the audit view is being built (a run would read half a
+   * store), nor for a log that is only new — no earlier run, no checkpoint stored, none held by a witness — which
+   * would otherwise be shown red until the next run. A wiped store is not new: its witnesses still hold their
+   * checkpoints (with no witness configured, a store wiped with its history cannot be told from a new one).
+   */
+  async function somethingToVerify(context: WorkerContext): Promise<boolean> {
+    if (!(await context.ready())) return false;
+    if ((await latestRun(postgres)) !== undefined || (await latestCheckpoint(postgres)) !== undefined) return true;
+    return (await witnessHeld()).length > 0;
+  }
+
   const worker: Worker = {
     name: 'audit-log-verifier',
-    async run(signal) {
+    reads: ['audit'],
+    async run(signal, context) {
       while (!signal.aborted) {
         const trigger = next;
         next = 'schedule';
-        await runOnce(trigger);
-        // Until the next run is due, a demand (wake) or the stop.
+        const ran = trigger === 'demand' || (await somethingToVerify(context));
+        if (ran) await runOnce(trigger);
+        // Until the next run is due (soon when this one had nothing to judge yet), a demand (wake) or the stop.
         const woken = new AbortController();
         wake = () => {
           woken.abort();
         };
-        await sleep(deps.intervalMs, undefined, { signal: AbortSignal.any([signal, woken.signal]) }).catch(
-          () => undefined,
-        );
+        const waitMs = ran ? deps.intervalMs : Math.min(deps.intervalMs, VERIFICATION_TIMINGS.notYetPollMs);
+        await sleep(waitMs, undefined, { signal: AbortSignal.any([signal, woken.signal]) }).catch(() => undefined);
         wake = undefined;
       }
     },
