@@ -546,6 +546,9 @@ const CACHE_NO_STORE = { 'cache-control': 'no-store' } as const;
 
 const CONSOLE_ROLE_LIST: readonly ClientRole[] = CONSOLE_ROLES;
 
+/** The audit search and the log's verification: the IG officers, area and national, whose trail it is. */
+const IG_OFFICER_ROLES = ['ig-officer', 'ig-officer-national'] as const satisfies readonly ClientRole[];
+
 /**
  * A static file's bytes, for a response whose `body` is `file`: sent as they are with their own content type
  * (fastify sends a Buffer unserialized).
@@ -903,7 +906,7 @@ export const HTTP_ROUTES = {
       "leaf index in the verifiable log. An area IG officer sees only what concerns their organisation's area. " +
       'The search itself is audited (audit-searched) before anything is read.',
     reads: ['audit'],
-    roles: ['ig-officer', 'ig-officer-national'],
+    roles: IG_OFFICER_ROLES,
     principals: ['client', 'person'],
     query: auditSearchQuery,
     responses: { 200: { description: 'A page of audit events.', schema: auditSearchPage, headers: CACHE_NO_STORE } },
@@ -928,7 +931,7 @@ export const HTTP_ROUTES = {
       "to the last verified checkpoint and to each witness's. The last run, its failures (codes, leaf indexes, fixed " +
       'words: no content) and when one last passed.',
     reads: ['audit'],
-    roles: ['ig-officer', 'ig-officer-national'],
+    roles: IG_OFFICER_ROLES,
     principals: ['client', 'person'],
     responses: {
       200: { description: 'The last verification.', schema: auditLogVerification, headers: CACHE_NO_STORE },
@@ -947,7 +950,7 @@ export const HTTP_ROUTES = {
       'Starts a full verification now (answered at once; GET the same path for the result). When one is already ' +
       'under way on the instance that answers, nothing more is started. No body.',
     reads: ['audit'],
-    roles: ['ig-officer', 'ig-officer-national'],
+    roles: IG_OFFICER_ROLES,
     principals: ['client', 'person'],
     responses: {
       202: { description: 'A run is under way.', schema: auditLogVerificationStarted, headers: CACHE_NO_STORE },
