@@ -231,5 +231,5 @@ describe('./hub rebuild', () => {
     await expect.poll(() => readiness(first), { timeout: 30_000 }).toBe(200);
     expect(JSON.stringify(await answers(first, receiptId, to))).toBe(JSON.stringify(before));
     expect(first.logs.text()).toContain('view inbox lost');
-  });
+  }, 300_000);
 });
