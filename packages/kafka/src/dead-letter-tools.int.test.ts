@@ -27,8 +27,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await client.close();
-  await raw.close();
+  // Only what beforeAll got to make: a failed start keeps its own error, not a TypeError from here.
+  await (client as KafkaClient | undefined)?.close();
+  await (raw as RawKafka | undefined)?.close();
 });
 
 describe('dead letters for operators', () => {
