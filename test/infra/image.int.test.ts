@@ -52,7 +52,7 @@ describe("the image's build stage, run without Docker", () => {
     expect(stored.filter(isDevelopmentPackage)).toEqual([]);
     const files = readdirSync(app, { recursive: true, encoding: 'utf8' });
     expect(files.filter((file) => file.endsWith('.test.ts') && !file.includes('node_modules'))).toEqual([]);
-  });
+  }, 180_000);
 
   it('runs the hub: ready, tokens, an authenticated call, a clean stop on SIGTERM', async () => {
     const endpoints = testEndpoints();
