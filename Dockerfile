@@ -36,6 +36,13 @@ RUN --mount=type=cache,id=hub-pnpm-store,target=/pnpm/store \
     sh infra/image/collect.sh /out "{./services/${SERVICE}}..." \
  && ln -s "services/${SERVICE}/src/main.ts" /out/main.ts
 
+# --- console-ui: the IG console's browser assets (services/console/ui), built with its development tools (vite) -----
+# Only the built dist/ goes on into the runtime; vite, Chart.js's sources and the rest stay in this stage.
+FROM workspace AS console-ui
+RUN --mount=type=cache,id=hub-pnpm-store,target=/pnpm/store \
+    pnpm install --frozen-lockfile --store-dir "$PNPM_STORE_DIR" \
+ && pnpm run console:build
+
 # --- demo-build: the demo set-up's production closure (infra/demo) -----------------------------------------------------
 FROM workspace AS demo-build
 RUN --mount=type=cache,id=hub-pnpm-store,target=/pnpm/store \
@@ -58,6 +65,8 @@ WORKDIR /app
 # Owned by root and read-only for the `node` user (uid 1000) that runs the service. The entry point is a symlink:
 # Node resolves it to services/$SERVICE/src/main.ts, so relative imports and type stripping work as in development.
 COPY --from=build /out /app
+# The console's page and scripts, served at /console by the hub (and by services/console alone); inert elsewhere.
+COPY --from=console-ui /app/services/console/ui/dist /app/services/console/ui/dist
 USER node
 EXPOSE 8080
 # Ready, not merely alive: Kafka, Redis and the views answer (packages/http/src/health.ts). Node's fetch, since the

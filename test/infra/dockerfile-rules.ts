@@ -98,12 +98,15 @@ export function dockerfileViolations(text: string, nodeVersion: string): string[
     if (instruction.keyword === 'RUN' && /\b(pnpm|npm|yarn|corepack)\b/.test(instruction.args)) {
       problems.push('runtime: installs nothing (packages come from the build stage)');
     }
-    if (instruction.keyword === 'COPY' && !instruction.args.startsWith('--from=build ')) {
-      problems.push('runtime: copies only from the build stage');
+    if (instruction.keyword === 'COPY' && !RUNTIME_COPIES.some((allowed) => instruction.args.startsWith(allowed))) {
+      problems.push("runtime: copies only from the build stage (and the console-ui stage's built dist/)");
     }
   }
   return problems;
 }
+
+/** What the runtime may copy: the build stage's closure, and only the built page of the console-ui stage. */
+const RUNTIME_COPIES = ['--from=build ', '--from=console-ui /app/services/console/ui/dist '];
 
 /** The pnpm selector a build stage hands infra/image/collect.sh, with the stage's ARG defaults substituted. */
 export function collectSelector(text: string, stageName: string): string {

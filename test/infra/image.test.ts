@@ -107,6 +107,15 @@ describe('the production image (Dockerfile)', () => {
       (text: string) => text.replace('USER node\nEXPOSE', 'RUN npm install vitest\nUSER node\nEXPOSE'),
       'runtime: installs nothing (packages come from the build stage)',
     ],
+    [
+      "copying the console-ui stage's whole workspace (its development tools)",
+      (text: string) =>
+        text.replace(
+          '/app/services/console/ui/dist /app/services/console/ui/dist',
+          '/app/node_modules /app/node_modules',
+        ),
+      "runtime: copies only from the build stage (and the console-ui stage's built dist/)",
+    ],
   ])('a Dockerfile %s fails', (_case, mutate, violation) => {
     const mutated = mutate(DOCKERFILE);
     expect(mutated).not.toBe(DOCKERFILE);
