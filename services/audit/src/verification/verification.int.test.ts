@@ -130,23 +130,8 @@ beforeEach(async () => {
     logs.logger,
   );
   witnessSize = 0;
-  const schema = isolatedPostgresSchema();
-  schemas.push(schema);
-  postgres = createPostgres({ url: postgresUrl, applicationName: 'verification-test', logger: logs.logger, schema });
-  await migrate(postgres, [EVENTS_FIXTURE, ...AUDIT_LOG_MIGRATIONS, ...AUDIT_VERIFICATION_MIGRATIONS], {
-    logger: logs.logger,
-  });
-  part = createAuditLogVerification({
-    postgres,
-    logger: logs.logger,
-    now: () => new Date(),
-    origin: ORIGIN,
-    logVkey: log.vkey,
-    witnesses: [{ url: witness.address.url, vkey: witness.vkey }],
-    intervalSeconds: 600,
-    schema,
-    catchUpMs: 500,
-  });
+  await openStore();
+  part = trusting([{ url: witness.address.url, vkey: witness.vkey }], { catchUpMs: 500 });
   // An honest log of 600 events, checkpointed and cosigned at 300 and at 600.
   await append(Array.from({ length: 300 }, (_, i) => entryOf(i)));
   await checkpoint(300);
@@ -253,16 +238,7 @@ describe('the periodic verification', () => {
   });
 
   it('runs one verification at a time per deployment, and on demand through its worker', async () => {
-    const second = createAuditLogVerification({
-      postgres,
-      logger: logs.logger,
-      now: () => new Date(),
-      origin: ORIGIN,
-      logVkey: log.vkey,
-      witnesses: [],
-      intervalSeconds: 600,
-      schema: postgres.schema,
-    });
+    const second = trusting([]);
     const [a, b] = await Promise.all([part.verifier.runOnce('demand'), second.verifier.runOnce('demand')]);
     expect([a, b].filter((run) => run === undefined)).toHaveLength(1);
 
@@ -281,22 +257,8 @@ describe('the periodic verification', () => {
 
   it('judges nothing on schedule while the view is building or the log is only new, then verifies it', async () => {
     // A store of its own, new: no event, no checkpoint, no run; no witness configured (none holds anything of it).
-    const schema = isolatedPostgresSchema();
-    schemas.push(schema);
-    postgres = createPostgres({ url: postgresUrl, applicationName: 'verification-test', logger: logs.logger, schema });
-    await migrate(postgres, [EVENTS_FIXTURE, ...AUDIT_LOG_MIGRATIONS, ...AUDIT_VERIFICATION_MIGRATIONS], {
-      logger: logs.logger,
-    });
-    const fresh = createAuditLogVerification({
-      postgres,
-      logger: logs.logger,
-      now: () => new Date(),
-      origin: ORIGIN,
-      logVkey: log.vkey,
-      witnesses: [],
-      intervalSeconds: 600,
-      schema,
-    });
+    await openStore();
+    const fresh = trusting([]);
     let viewReady = false;
     const abort = new AbortController();
     const running = fresh.workers[0]!.run(abort.signal, { ready: () => Promise.resolve(viewReady) });
@@ -331,6 +293,36 @@ describe('the periodic verification', () => {
  * Cuts the store back to `size` leaves and rebuilds the tiles; unless `keepCheckpoints`, the checkpoints go too and
  * one of `size` is signed.
  */
+type VerificationOptions = Parameters<typeof createAuditLogVerification>[0];
+
+/** A new store of its own, as `postgres`: the events fixture and the log's and verification's tables. */
+async function openStore(): Promise<void> {
+  const schema = isolatedPostgresSchema();
+  schemas.push(schema);
+  postgres = createPostgres({ url: postgresUrl, applicationName: 'verification-test', logger: logs.logger, schema });
+  await migrate(postgres, [EVENTS_FIXTURE, ...AUDIT_LOG_MIGRATIONS, ...AUDIT_VERIFICATION_MIGRATIONS], {
+    logger: logs.logger,
+  });
+}
+
+/** The verification of the current store, trusting `witnesses`. */
+function trusting(
+  witnesses: VerificationOptions['witnesses'],
+  more: Partial<VerificationOptions> = {},
+): AuditLogVerificationPart {
+  return createAuditLogVerification({
+    postgres,
+    logger: logs.logger,
+    now: () => new Date(),
+    origin: ORIGIN,
+    logVkey: log.vkey,
+    witnesses,
+    intervalSeconds: 600,
+    schema: postgres.schema,
+    ...more,
+  });
+}
+
 async function cut(size: number, options: { keepCheckpoints?: boolean } = {}): Promise<void> {
   const { rows } = await postgres.query<{ entry: Buffer }>(
     'SELECT entry FROM audit_events WHERE leaf_index < $1 ORDER BY leaf_index',
