@@ -70,6 +70,12 @@ function honest(n = 600): Served {
 }
 
 let served: Served = honest();
+
+/** The log key's holder serves `entries` instead, with a checkpoint of them signed with the log key. */
+function resigned(entries: Buffer[]): void {
+  const tree = treeOf(entries);
+  served = { ...served, entries, tree, checkpoint: sign(tree) };
+}
 let server: Server;
 let hub: string;
 let dir: string;
@@ -249,9 +255,7 @@ describe('./hub audit names each tamper', () => {
 
   it('truncation: the tail cut and a smaller checkpoint signed with the log key', async () => {
     await audit('verify', '--log', '--save-trusted', file('before-truncation.txt'));
-    const entries = served.entries.slice(0, 400);
-    const tree = treeOf(entries);
-    served = { ...served, entries, tree, checkpoint: sign(tree) };
+    resigned(served.entries.slice(0, 400));
     failed(await audit('verify', '--log'), 'truncated');
     // Even serving the cut checkpoint as the cosigned one: no witness cosigned it, and the held one is larger.
     served.cosigned = served.checkpoint;
@@ -265,9 +269,7 @@ describe('./hub audit names each tamper', () => {
 
   it('the whole log rewritten with recomputed hashes and re-signed with the log key', async () => {
     await audit('verify', '--log', '--save-trusted', file('before-rewrite.txt'));
-    const entries = entriesOf(600, ',"rewritten":true');
-    const tree = treeOf(entries);
-    served = { ...served, entries, tree, checkpoint: sign(tree) };
+    resigned(entriesOf(600, ',"rewritten":true'));
     failed(await audit('verify', '--log'), 'root-mismatch');
     served.cosigned = served.checkpoint;
     failed(
