@@ -16,6 +16,7 @@ import { captureLogs, testEndpoints } from '@hub/testkit';
 import { generateSignerKey, parseCheckpoint, parseNote } from '@hub/tlog';
 import { EXIT, runAuditCli } from '@hub/tlog-client';
 import { startWitness, witnessEnv, type RunningWitness } from '@hub/witness';
+import { cutLog, insertEvent, rewriteLog, wipeLog } from './audit-tamper.ts';
 import { postIncident } from './flow.ts';
 
 const ORIGIN = 'hub.test/audit-e2e';
@@ -78,13 +79,14 @@ async function cosignedAtLeast(size: number): Promise<number> {
 }
 
 /** Asks the hub to verify itself now and waits for that run's result. */
-async function verification(): Promise<AuditLogVerification> {
+async function verification(timeoutMs?: number): Promise<AuditLogVerification> {
   const before = await (await hub.call('igOfficer', '/v1/audit/log/verification')).json();
   const started = await hub.call('igOfficer', '/v1/audit/log/verification', { method: 'POST' });
   expect(started.status).toBe(202);
   return until(
     async () => (await (await hub.call('igOfficer', '/v1/audit/log/verification')).json()) as AuditLogVerification,
     (answer) => !answer.running && answer.at !== (before as AuditLogVerification).at,
+    timeoutMs,
   );
 }
 
@@ -213,6 +215,33 @@ describe('the audit log on the whole hub', () => {
     expect((await verification()).ok).toBe(true);
   });
 
+  it('names an inserted event (and is green again once it is taken out)', async () => {
+    const restore = await insertEvent(store, 10);
+    const result = await cli('verify', '--log');
+    expect(result.status).toBe(EXIT.failed);
+    expect(result.err).toContain('entry-mismatch (leaf 10)');
+    const answer = await verification();
+    expect(answer.failures).toContainEqual(expect.objectContaining({ code: 'entry-mismatch', leafIndex: 10 }));
+    await restore();
+    expect((await verification()).ok).toBe(true);
+  });
+
+  it('catches the whole log rewritten with recomputed hashes, behind the witness and the held checkpoint', async () => {
+    const restore = await rewriteLog(store, 0);
+    // The store is consistent with itself: only what was held before (checkpoints, the witness) can tell.
+    const result = await cli('verify', '--log', '--trusted', join(dir, 'held'), '--witness-url', witness.address.url);
+    expect(result.status).toBe(EXIT.failed);
+    expect(result.err).toMatch(/inconsistent|root-mismatch/);
+    expect(result.err).not.toContain('entry-mismatch');
+    const answer = await verification();
+    expect(answer.ok).toBe(false);
+    expect(answer.failures.map((f) => f.code)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(inconsistent|root-mismatch)$/)]),
+    );
+    await restore();
+    expect((await verification()).ok).toBe(true);
+  });
+
   it('a fork: a checkpoint signed by the log for another history, held by the verifier', async () => {
     const { signCheckpoint, noteSigner, MemoryTree } = await import('@hub/tlog');
     const other = new MemoryTree();
@@ -226,14 +255,35 @@ describe('the audit log on the whole hub', () => {
   });
 
   it('catches truncation: leaves cut from the store, behind the witness and the held checkpoint', async () => {
-    const size = await cosignedAtLeast(20);
-    await store.query('DELETE FROM audit_events WHERE leaf_index >= $1', [size - 5]);
-    await store.query('DELETE FROM audit_log_checkpoints WHERE size >= $1', [size - 5]);
+    await cosignedAtLeast(20);
+    // Cut back to a checkpoint the log signed before the one the verifier holds: the cut log is consistent with
+    // itself and with that checkpoint, so only what is held (the verifier's checkpoint, the witness's) can tell.
+    const held = parseCheckpoint(parseNote(await readFile(join(dir, 'held'), 'utf8')).text).size;
+    const { rows } = await store.query<{ size: string }>(
+      'SELECT max(size) AS size FROM audit_log_checkpoints WHERE size < $1',
+      [held],
+    );
+    await cutLog(store, Number(rows[0]?.size));
     const result = await cli('verify', '--log', '--trusted', join(dir, 'held'), '--witness-url', witness.address.url);
     expect(result.status).toBe(EXIT.failed);
-    expect(result.err).toMatch(/truncated|inconsistent|missing-entries/);
+    expect(result.err).toContain('truncated');
     expect((await verification()).ok).toBe(false);
   });
+
+  it('catches a wiped log (last: nothing is put back), behind the witness and the held checkpoint', async () => {
+    await wipeLog(store);
+    const result = await cli('verify', '--log', '--trusted', join(dir, 'held'), '--witness-url', witness.address.url);
+    // Exit 1: with no checkpoint left the hub answers not-ready; once it has sequenced new events into the emptied
+    // tree and signed that, the log there is smaller than (or another history from) every checkpoint held.
+    expect(result.status).toBe(EXIT.failed);
+    expect(result.err).toMatch(/wiped|truncated|checkpoints could not be read/);
+    // The hub's own verification first waits (30 s) for the store to catch up with the witness's checkpoint.
+    const answer = await verification(90_000);
+    expect(answer.ok).toBe(false);
+    expect(answer.failures.map((f) => f.code)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(wiped|truncated|inconsistent)$/)]),
+    );
+  }, 120_000);
 });
 
 /** A bytea read back as a Buffer goes into json_populate_record as PostgreSQL's hex form. */

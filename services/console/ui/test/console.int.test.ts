@@ -14,6 +14,8 @@ import type { Postgres } from '@hub/postgres';
 import { freePort } from '@hub/infra-local';
 // The OpenID Provider of the console's HTTP tests (panva's oidc-provider with its development sign-in screens).
 import { startTestProvider } from '../../../../test/e2e/oidc-provider.ts';
+// The tampers of issue 11 made to the running hub's audit store (shared with test/e2e/audit-log.int.test.ts).
+import { insertEvent, rewriteLog, wipeLog } from '../../../../test/e2e/audit-tamper.ts';
 import { accessibilityViolations, ensureConsoleBuilt, launchChromium, screenshot } from './browser.ts';
 import {
   auditStore,
@@ -507,7 +509,7 @@ async function expectReflows(page: Page, name: string): Promise<void> {
 }
 
 describe('the integrity panel', () => {
-  // Last: its second test tampers with the store.
+  // Last: from its third test on it tampers with the store.
   let context: BrowserContext;
   let page: Page;
   /** The audit view's tables, to tamper with as someone with database access would (opened after the rebuild). */
@@ -609,6 +611,40 @@ describe('the integrity panel', () => {
     expect(await verifyNow()).toBe('verified');
   });
 
+  it('turns red when an event is inserted into the store, and green once it is taken out', async () => {
+    const restore = await insertEvent(await tables(), 10);
+    expect(await verifyNow()).toBe('failed');
+    expect(await failureCodes()).toContain('entry-mismatch');
+    expect(await page.locator('section.integrity-status').innerText()).toContain('log entry #10');
+    await screenshot(page, '16-integrity-red-after-an-insert');
+    await restore();
+    expect(await verifyNow()).toBe('verified');
+  });
+
+  it('turns red on a fork: the store regrown from another history after leaf 2, hashes recomputed', async () => {
+    const restore = await rewriteLog(await tables(), 2);
+    expect(await verifyNow()).toBe('failed');
+    expect(await failureCodes()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(inconsistent|root-mismatch)$/)]),
+    );
+    expect(await failureCodes()).not.toContain('entry-mismatch');
+    await screenshot(page, '17-integrity-red-after-a-fork');
+    await restore();
+    expect(await verifyNow()).toBe('verified');
+  });
+
+  it('turns red when the whole log is rewritten with recomputed hashes, and green once it is put back', async () => {
+    const restore = await rewriteLog(await tables(), 0);
+    expect(await verifyNow()).toBe('failed');
+    expect(await failureCodes()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(inconsistent|root-mismatch)$/)]),
+    );
+    expect(await failureCodes()).not.toContain('entry-mismatch');
+    await screenshot(page, '18-integrity-red-after-a-rewrite');
+    await restore();
+    expect(await verifyNow()).toBe('verified');
+  });
+
   it('turns red when the log is cut behind its cosigned checkpoint', async () => {
     const store = await tables();
     const { rows } = await store.query<{ size: string }>('SELECT max(leaf_index) + 1 AS size FROM audit_events');
@@ -618,6 +654,17 @@ describe('the integrity panel', () => {
     expect(await verifyNow()).toBe('failed');
     expect((await failureCodes()).length).toBeGreaterThan(0);
     await screenshot(page, '15-integrity-red-after-truncation');
+  }, 150_000);
+
+  it('turns red when the log is wiped (last: nothing is put back)', async () => {
+    await wipeLog(await tables());
+    expect(await verifyNow()).toBe('failed');
+    // Once the hub has sequenced new events into the emptied tree, that tree is smaller than (truncated) or another
+    // history from (inconsistent) the witness's checkpoint.
+    expect(await failureCodes()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(wiped|truncated|inconsistent)$/)]),
+    );
+    await screenshot(page, '19-integrity-red-after-a-wipe');
   }, 150_000);
 });
 
