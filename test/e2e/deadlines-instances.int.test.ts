@@ -54,8 +54,9 @@ describe('delivery deadlines with two hub instances', () => {
     const escalations = await record.noticeCounts(keys, 'delivery-escalation');
     expect([...escalations.values()]).toEqual([1, 1, 1, 1, 1]);
     expect([...escalations.keys()].every((key) => key.endsWith('|fetch'))).toBe(true);
-    // ...though the notifications were ticked more often than that (both clocks tick each): repeats did not fire.
-    expect(record.ticks.length).toBeGreaterThan(5);
+    // Each notification was ticked at least once; whether the second clock's tick of the same one came before the
+    // first's firing reached the view is timing (more ticks than 5 in most runs, exactly 5 on a quiet machine).
+    expect(record.ticks.length).toBeGreaterThanOrEqual(5);
 
     clock = new Date('2026-12-08T18:30:01.000Z');
     await expect.poll(() => statuses(second, receiptId), STATE_TIMEOUT).toEqual(all('not-delivered'));
