@@ -3,6 +3,7 @@ import type { TopicSpec } from '@hub/contracts';
 import { inSpan, type HubSpan } from '@hub/tracing';
 import type { ClientCore } from './client.ts';
 import { consumerConfig } from './consumer-config.ts';
+import { restartAfterCrash } from './crash-restart.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
 import { nextOffset, readInbound, type InboundResult } from './inbound.ts';
 import { DEFAULTS, LIMITS } from './limits.ts';
@@ -251,20 +252,19 @@ export async function consume<T extends TopicSpec>(
     return index === messages.length;
   }
 
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    const { name, code } = describeError(payload.error);
-    log.error({ errorName: name, errorCode: code, restart: payload.restart }, 'consumer crashed');
-  });
-
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [physicalTopic], fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
+  const run = () =>
+    consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
       eachBatch,
     });
+  restartAfterCrash(consumer, run, log, stopping.signal);
+
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [physicalTopic], fromBeginning: options.fromBeginning ?? true });
+    await run();
   } catch (error) {
     await consumer.disconnect().catch(() => undefined);
     throw error;

@@ -42,6 +42,8 @@ export const DEFAULTS = {
    * timeouts); after these the consumer is crashed and restarted by kafkajs, nothing is committed or dead-lettered.
    */
   transactionRetry: { attempts: 8, initialDelayMs: 100, maxDelayMs: 5_000 },
+  /** Backoff between restarts of a consumer after a crash kafkajs does not restart from (crash-restart.ts). */
+  crashRestart: { initialDelayMs: 500, maxDelayMs: 30_000 },
   /**
    * How long a dead instance's partitions wait before the group hands them to the living (a SIGKILLed hub's
    * successor waits this long too): Kafka's 45 s is long for notifications; under 10 s risks expiring members that

@@ -4,6 +4,7 @@ import type { Logger } from '@hub/logger';
 import { inSpan } from '@hub/tracing';
 import type { ClientCore } from './client.ts';
 import { consumerConfig } from './consumer-config.ts';
+import { restartAfterCrash } from './crash-restart.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
 import { nextOffset, readInbound } from './inbound.ts';
 import { inputRecords, produceRequests, type InputRecords } from './batch-outputs.ts';
@@ -345,24 +346,22 @@ export async function processTransactionally<T extends TopicSpec>(
     }
   }
 
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    const { name, code } = describeError(payload.error);
-    log.error({ errorName: name, errorCode: code, restart: payload.restart }, 'processor consumer crashed');
-  });
-
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     producers.reassigned(payload.memberAssignment[physicalTopic] ?? []);
   });
-
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [physicalTopic], fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
+  const run = () =>
+    consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: topic.partitions,
       eachBatch,
     });
+  restartAfterCrash(consumer, run, log, stopping.signal);
+
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [physicalTopic], fromBeginning: options.fromBeginning ?? true });
+    await run();
   } catch (error) {
     await consumer.disconnect().catch(() => undefined);
     await producers.closeAll().catch(() => undefined);
