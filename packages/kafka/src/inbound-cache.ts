@@ -1,0 +1,141 @@
+import type { z } from 'zod';
+import type { DeadLetterReason } from './dead-letter.ts';
+
+/**
+ * Decoded, checked record values shared by the consumer groups of one process. In the hub every service runs in one
+ * process, so one audit record is read by about five groups; without this each of them JSON-parses it and runs its
+ * zod contract again (the largest part of reading a record).
+ *
+ * An entry is found by the record's coordinates (topic, partition, offset) but used only when its schema is the same
+ * object and its value's bytes are equal to the record's: coordinates alone do not identify content for the life of a
+ * process (a topic deleted and recreated under the same name, an unclean leader election that rewrites a partition's
+ * tail, two clients of different namespaces reading the same logical topic). With the bytes compared, a wrong hit is
+ * impossible by construction; those cases are misses that replace the entry.
+ *
+ * Values are handed out as private copies: zod answers plain mutable objects and handlers are free to change what
+ * they are given, so no group may receive an object another group holds.
+ */
+
+/** Bounds of the process's cache; the oldest entries are dropped first (readers of one record are close in time). */
+export const INBOUND_CACHE_LIMITS = {
+  /** Entries held. */
+  maxEntries: 4096,
+  /** Sum of the cached records' value bytes (each entry also holds the decoded value, a few times its bytes). */
+  maxBytes: 8 * 1024 * 1024,
+} as const;
+
+/** What reading a record's value came to: a value to copy out, or why it cannot be read (strings, shared as they are). */
+export type CachedOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly reason: DeadLetterReason; readonly detail: string };
+
+interface Entry {
+  readonly schema: z.ZodType;
+  /** A copy: the record's own buffer is a slice of its whole fetch response, which must not be kept alive. */
+  readonly bytes: Buffer;
+  readonly outcome: CachedOutcome;
+}
+
+export interface InboundCache {
+  /**
+   * The outcome of reading `bytes` against `schema` at these coordinates: the cached one when the same schema read the
+   * same bytes there, else `read()`'s, remembered. An ok value is a fresh copy on every call.
+   */
+  outcome(
+    topic: string,
+    partition: number,
+    offset: string,
+    schema: z.ZodType,
+    bytes: Buffer,
+    read: () => CachedOutcome,
+  ): CachedOutcome;
+  readonly size: number;
+  readonly bytes: number;
+}
+
+export function createInboundCache(
+  limits: { readonly maxEntries: number; readonly maxBytes: number } = INBOUND_CACHE_LIMITS,
+): InboundCache {
+  const entries = new Map<string, Entry>();
+  let heldBytes = 0;
+
+  function drop(key: string, entry: Entry): void {
+    entries.delete(key);
+    heldBytes -= entry.bytes.length;
+  }
+
+  function remember(key: string, entry: Entry): void {
+    if (entry.bytes.length > limits.maxBytes || limits.maxEntries < 1) return;
+    // Map iteration is insertion order: the first key is the oldest.
+    for (const [oldKey, old] of entries) {
+      if (entries.size < limits.maxEntries && heldBytes + entry.bytes.length <= limits.maxBytes) break;
+      drop(oldKey, old);
+    }
+    entries.set(key, entry);
+    heldBytes += entry.bytes.length;
+  }
+
+  return {
+    outcome(topic, partition, offset, schema, bytes, read) {
+      // Topic names cannot contain a space (topic-names.ts), so the key is unambiguous.
+      const key = `${topic} ${partition} ${offset}`;
+      const found = entries.get(key);
+      if (found !== undefined) {
+        if (found.schema === schema && found.bytes.equals(bytes)) return handedOut(found.outcome);
+        drop(key, found);
+      }
+      const outcome = read();
+      if (!outcome.ok) {
+        remember(key, { schema, bytes: Buffer.from(bytes), outcome });
+        return outcome;
+      }
+      const kept = copyPlain(outcome.value);
+      // A value that is not plain data (a transform's class instance) cannot be copied faithfully: not cached.
+      if (kept === NOT_PLAIN) return outcome;
+      remember(key, { schema, bytes: Buffer.from(bytes), outcome: { ok: true, value: kept } });
+      return outcome;
+    },
+    get size() {
+      return entries.size;
+    },
+    get bytes() {
+      return heldBytes;
+    },
+  };
+}
+
+function handedOut(outcome: CachedOutcome): CachedOutcome {
+  // The cached value was checked to be plain when it was remembered.
+  return outcome.ok ? { ok: true, value: copyPlain(outcome.value) } : outcome;
+}
+
+const NOT_PLAIN: unique symbol = Symbol('not plain data');
+
+/**
+ * A deep copy of JSON-shaped data (what zod answers for a JSON input: plain objects, arrays, primitives), or NOT_PLAIN.
+ * Much cheaper than parsing and checking again, and than structuredClone.
+ */
+function copyPlain(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return typeof value === 'function' ? NOT_PLAIN : value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = copyPlain(value[i]);
+      if (item === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = item;
+    }
+    return out;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return NOT_PLAIN;
+  const out: Record<string, unknown> = prototype === null ? (Object.create(null) as Record<string, unknown>) : {};
+  for (const key of Object.keys(value)) {
+    const item = copyPlain((value as Record<string, unknown>)[key]);
+    if (item === NOT_PLAIN) return NOT_PLAIN;
+    // An own `__proto__` key (JSON.parse makes one) must stay a key, not become the copy's prototype.
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[key] = item;
+  }
+  return out;
+}
