@@ -10,6 +10,7 @@ import type { AuthEvent, AuthEventListener } from './events.ts';
 import type { ClientRegistry } from './registry.ts';
 import { sessionGuard, type SessionVerifier } from './session.ts';
 import { registerTokenEndpoint } from './token-endpoint.ts';
+import { VerifiedTokens } from './verified-tokens.ts';
 
 export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 300;
 export const MIN_ACCESS_TOKEN_LIFETIME_SECONDS = 60;
@@ -104,6 +105,7 @@ export function createAuth(options: AuthOptions): Auth {
       MAX_CLOCK_SKEW_SECONDS,
     ),
     logger,
+    verifiedTokens: new VerifiedTokens(),
     now,
     isoNow: () => new Date(now()).toISOString(),
     async emit(event: AuthEvent): Promise<boolean> {

@@ -53,24 +53,30 @@ function identityOf(payload: Readonly<Record<string, unknown>>): TokenIdentity {
  * Verifies an access token and returns its caller, or throws AccessRefusal:
  * signature with the hub's published keys (ES256/RS512), `typ` at+jwt, the claims (checkAccessTokenClaims), and
  * the client still registered with the same role and organisation, so a removed client's tokens stop at once.
+ * The signature of a token that passed every check is remembered until its `exp` (core.verifiedTokens); every
+ * other check runs on every request.
  */
 export async function verifyAccessToken(core: AuthCore, token: string): Promise<Caller> {
+  const jwks = core.keyStore.publicJwks();
+  const nowMs = core.now();
+  const remembered = core.verifiedTokens.lookup(token, jwks, nowMs);
   let verified;
-  try {
-    verified = await verifyWithJwks(token, core.keyStore.publicJwks(), {
-      algorithms: JWS_ALGORITHMS,
-      maxLength: MAX_ACCESS_TOKEN_LENGTH,
-    });
-  } catch (error) {
-    if (!(error instanceof JwsError)) throw error;
-    throw new AccessRefusal(error.reason === 'malformed' ? 'malformed-token' : 'token-signature');
+  if (remembered !== undefined) {
+    verified = remembered;
+  } else {
+    try {
+      verified = await verifyWithJwks(token, jwks, { algorithms: JWS_ALGORITHMS, maxLength: MAX_ACCESS_TOKEN_LENGTH });
+    } catch (error) {
+      if (!(error instanceof JwsError)) throw error;
+      throw new AccessRefusal(error.reason === 'malformed' ? 'malformed-token' : 'token-signature');
+    }
   }
   // Signed by the hub: from here on, whom the token names is proven, and every refusal says so.
   const identity = identityOf(verified.payload);
   if (verified.header.typ !== ACCESS_TOKEN_TYPE) throw new AccessRefusal('token-type', identity);
   const checked = checkAccessTokenClaims(verified.payload, {
     issuer: core.issuer,
-    nowSeconds: core.now() / 1000,
+    nowSeconds: nowMs / 1000,
     clockSkewSeconds: core.clockSkewSeconds,
   });
   if (!checked.ok) throw new AccessRefusal(checked.reason, identity);
@@ -78,6 +84,10 @@ export async function verifyAccessToken(core: AuthCore, token: string): Promise<
   if (client === undefined) throw new AccessRefusal('client-removed', identity);
   if (client.role !== checked.role || client.organisation !== checked.organisation) {
     throw new AccessRefusal('client-changed', identity);
+  }
+  // Only a token that passed everything, and never past its exp (checked: a number).
+  if (remembered === undefined) {
+    core.verifiedTokens.remember(token, verified, Number(verified.payload['exp']) * 1000, nowMs);
   }
   return callerSchema.parse({ clientId: client.clientId, role: client.role, organisation: client.organisation });
 }

@@ -3,6 +3,7 @@ import type { RedisClient } from '@hub/redis';
 import type { HubKeyStore } from '@hub/signing';
 import type { AuthEvent } from './events.ts';
 import type { ClientRegistry } from './registry.ts';
+import type { VerifiedTokens } from './verified-tokens.ts';
 
 /** What the token endpoint and the bearer check share; built once by createAuth. Internal. */
 export interface AuthCore {
@@ -15,6 +16,8 @@ export interface AuthCore {
   readonly accessTokenLifetimeSeconds: number;
   readonly clockSkewSeconds: number;
   readonly logger: Logger;
+  /** Access tokens whose signature verified (bearer.ts); one per createAuth. */
+  readonly verifiedTokens: VerifiedTokens;
   /** Milliseconds since the epoch. */
   now(): number;
   isoNow(): string;

@@ -112,6 +112,18 @@ describe('protected routes', () => {
     });
   });
 
+  it('still verifies the signature of a changed copy of a token already accepted', async () => {
+    const token = await tokenFor(h.police);
+    expect((await call('/v1/police-only', `Bearer ${token}`)).statusCode).toBe(200);
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const longer = Buffer.from(JSON.stringify({ ...claims, exp: Number(claims['exp']) + 3600 })).toString('base64url');
+    expect(await unauthenticated(`Bearer ${header}.${longer}.${signature}`, INVALID_TOKEN)).toMatchObject({
+      reason: 'token-signature',
+    });
+    expect((await call('/v1/police-only', `Bearer ${token}`)).statusCode).toBe(200);
+  });
+
   it('refuses a token signed by a key the hub does not publish', async () => {
     const rogue = await createKeyStore({ file: join(h.dir.path, 'rogue.json'), generateIfMissing: true });
     const now = Math.floor(h.clock.now / 1000);
@@ -156,6 +168,8 @@ describe('protected routes', () => {
 
   it('refuses an expired token', async () => {
     const token = await tokenFor(h.police);
+    // Accepted (and its signature remembered) while fresh: expiry still applies.
+    expect((await call('/v1/police-only', `Bearer ${token}`)).statusCode).toBe(200);
     h.clock.now += (300 + 29) * 1000;
     expect((await call('/v1/police-only', `Bearer ${token}`)).statusCode).toBe(200);
     h.clock.now += 2 * 1000;
