@@ -7,6 +7,7 @@ import type {
   OutboundMessage,
   Output,
   PublishedOffsets,
+  StageHandler,
   Subscription,
   TransactionalOptions,
   TransactionScope,
@@ -22,6 +23,11 @@ export interface StageBinding<S extends StageStep = StageStep> {
   readonly step: S;
   /** Outputs for one input; see TransactionalOptions.handle. (Method syntax: bindings of any topic share one list.) */
   handle(message: InboundMessage<S['input']>): Promise<readonly Output[]>;
+  /**
+   * Optional: the handler for a round's inputs, after loading what they read at once; see
+   * TransactionalOptions.prepareRound. A replay (`startStep` with `replay`) uses `handle`.
+   */
+  prepareRound?(messages: readonly InboundMessage<S['input']>[]): Promise<StageHandler<S['input']>>;
   readonly retry?: RetryPolicy;
   readonly tuning?: ConsumerTuning;
 }
@@ -135,12 +141,23 @@ export function startStep(
     groupId,
     transactionalId: step.transactionalId,
     ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
-    handle: async (message) => {
-      const outputs = await stage.handle(message);
-      for (const item of outputs) checkDeclared(step, item.topic, step.groupId);
-      return outputs;
-    },
+    handle: declaredOnly(step, (message) => stage.handle(message)),
+    ...(stage.prepareRound === undefined
+      ? {}
+      : {
+          prepareRound: async (messages: readonly InboundMessage<StageStep['input']>[]) =>
+            declaredOnly(step, (await stage.prepareRound?.(messages)) ?? ((message) => stage.handle(message))),
+        }),
   });
+}
+
+/** A stage handler whose outputs are checked against the step's declared outputs (an undeclared one throws). */
+function declaredOnly(step: StageStep, handle: StageHandler<StageStep['input']>): StageHandler<StageStep['input']> {
+  return async (message) => {
+    const outputs = await handle(message);
+    for (const item of outputs) checkDeclared(step, item.topic, step.groupId);
+    return outputs;
+  };
 }
 
 /**

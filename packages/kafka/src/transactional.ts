@@ -6,7 +6,7 @@ import type { ClientCore } from './client.ts';
 import { consumerConfig } from './consumer-config.ts';
 import { restartAfterCrash } from './crash-restart.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
-import { nextOffset, readInbound } from './inbound.ts';
+import { nextOffset, readInbound, type InboundResult } from './inbound.ts';
 import { inputRecords, produceRequests, type InputRecords } from './batch-outputs.ts';
 import { createPartitionProducers, type PartitionProducer } from './partition-producers.ts';
 import { classifyKafkaError, type KafkaErrorKind } from './kafka-errors.ts';
@@ -14,7 +14,7 @@ import { DEFAULTS, LIMITS } from './limits.ts';
 import { prepareBatch } from './outbound.ts';
 import { retryContextAt, runInBatch, type ConsumerRetry, type FailedFirst } from './handler-retry.ts';
 import { backoffDelay, checkRetryPolicy, sleepWithHeartbeat } from './retry.ts';
-import type { Output, Subscription, TransactionalOptions } from './types.ts';
+import type { InboundMessage, Output, StageHandler, Subscription, TransactionalOptions } from './types.ts';
 
 /** Aborts if the transaction is still open; when even that fails, drops the producer so the next use re-initialises it. */
 export async function abortOrReset(
@@ -98,17 +98,18 @@ export async function processTransactionally<T extends TopicSpec>(
   }
 
   /**
-   * One input's records: its outputs (handler plus output checks, retried), or its dead letter. 'abandoned' when the
+   * One input's records: its outputs (`handle` plus output checks, retried), or its dead letter. 'abandoned' when the
    * consumer stopped during a retry; `failedFirst` (only with `holdOnFailure`) when its first try failed.
    */
   async function handleInput(
     payload: EachBatchPayload,
     message: KafkaMessage,
+    inbound: InboundResult<T>,
+    handle: StageHandler<T>,
     holdOnFailure: boolean,
     firstFailure: FailedFirst['failedFirst'] | undefined,
   ): Promise<InputRecords | 'abandoned' | FailedFirst> {
     const { partition } = payload.batch;
-    const inbound = readInbound(topic, partition, message);
     // The input's span, child of the one that published it; its outputs name it as their parent.
     const span = core.tracer.processSpan(
       { topic: topic.name, group: options.groupId, partition, offset: message.offset },
@@ -122,7 +123,7 @@ export async function processTransactionally<T extends TopicSpec>(
         }
         const handled = inbound.message;
         const computed = await runInBatch(
-          async () => toTopicMessages(core, await options.handle(handled), span.traceparent),
+          async () => toTopicMessages(core, await handle(handled), span.traceparent),
           retryContextAt(retry, payload, partition, message.offset, firstFailure),
           holdOnFailure,
         );
@@ -206,13 +207,36 @@ export async function processTransactionally<T extends TopicSpec>(
     return first === -1 ? [] : todo.slice(first);
   }
 
+  /**
+   * The round's inputs read once (handleInput takes them from here), and the handler for the round: `prepareRound`'s,
+   * or `handle` without one or when it fails (a failed prefetch is nobody's failure: every input is handled as usual).
+   */
+  async function prepare(
+    partition: number,
+    inputs: readonly KafkaMessage[],
+  ): Promise<{ readonly read: ReadonlyMap<string, InboundResult<T>>; readonly handle: StageHandler<T> }> {
+    const read = new Map(inputs.map((message) => [message.offset, readInbound(topic, partition, message)] as const));
+    const readable = [...read.values()].flatMap((inbound): InboundMessage<T>[] =>
+      inbound.ok ? [inbound.message] : [],
+    );
+    if (options.prepareRound === undefined || readable.length === 0) return { read, handle: options.handle };
+    try {
+      return { read, handle: await options.prepareRound(readable) };
+    } catch (error) {
+      const { name, code } = describeError(error);
+      log.warn({ partition, errorName: name, errorCode: code }, 'round preparation failed; handling its inputs alone');
+      return { read, handle: options.handle };
+    }
+  }
+
   const wait = (payload: EachBatchPayload, ms: number): Promise<boolean> =>
     sleepWithHeartbeat(ms, config.heartbeatInterval, () => payload.heartbeat(), stopping.signal);
 
   /**
-   * A fetched batch of one partition: rounds of inputs handled in order and committed in one transaction each. A
-   * round ends when full (LIMITS), when an input's first try fails (the round is committed, then that input retried
-   * alone), or when the consumer stops (what was handled is committed). A failed transaction is aborted and its round
+   * A fetched batch of one partition: rounds of inputs handled in order (by the handler `prepareRound` answers for
+   * the round, if any) and committed in one transaction each. A round ends when full (LIMITS), when an input's first
+   * try fails (the round is committed, then that input retried alone), or when the consumer stops (what was handled
+   * is committed). A failed transaction is aborted and its round
    * handled again: after a transient Kafka error with backoff (DEFAULTS.transactionRetry, then the consumer crashes
    * and kafkajs restarts it); after any other error (about what the round writes, e.g. a record too large) its inputs
    * are committed one per transaction, and an input whose own transaction keeps failing is dead-lettered.
@@ -237,14 +261,23 @@ export async function processTransactionally<T extends TopicSpec>(
       let bytes = 0;
       let held: FailedFirst['failedFirst'] | undefined;
       let interrupted: { readonly error: unknown } | undefined;
+      const limit = alone > 0 ? 1 : LIMITS.maxInputsPerCommit;
+      const prepared = await prepare(partition, todo.slice(deadLetterFirst === undefined ? 0 : 1, limit));
       for (const message of todo) {
-        if (round.length >= (alone > 0 ? 1 : LIMITS.maxInputsPerCommit)) break;
+        if (round.length >= limit) break;
         if (!payload.isRunning() || payload.isStale()) break;
         const first = round.length === 0;
         const handled =
           first && deadLetterFirst !== undefined
             ? deadLetterRecords(partition, message, 'handler-failed', deadLetterFirst)
-            : await handleInput(payload, message, !first, first ? firstFailure : undefined);
+            : await handleInput(
+                payload,
+                message,
+                prepared.read.get(message.offset) ?? readInbound(topic, partition, message),
+                prepared.handle,
+                !first,
+                first ? firstFailure : undefined,
+              );
         if (handled === 'abandoned') break;
         if ('failedFirst' in handled) {
           held = handled.failedFirst;

@@ -79,13 +79,26 @@ export interface TransactionalOptions<T extends TopicSpec> extends ConsumerTunin
    * function of its input, plus writes elsewhere that are idempotent and keyed by the input's offset (the outputs are
    * written exactly once, with the batch's offset).
    */
-  readonly handle: (message: InboundMessage<T>) => Promise<readonly Output[]>;
+  readonly handle: StageHandler<T>;
+  /**
+   * Optional: called with a round's readable inputs (a fetched batch's next inputs of one partition, in order, at
+   * most LIMITS.maxInputsPerCommit) before any of them is handled; answers the handler for that round's inputs, e.g.
+   * one reading what this call loaded in one round trip instead of a round trip per input. It is called again for
+   * every round (a round handled again after an abort, or the inputs after one that failed, start afresh). The round
+   * handler is held to what `handle` is (pure, idempotent writes) and must answer what `handle` would, for each
+   * input in order, including what earlier inputs of the same round wrote: an input it fails is retried (with it)
+   * and dead-lettered alone, as with `handle`. If this call fails, the round's inputs are handled with `handle`.
+   */
+  readonly prepareRound?: (messages: readonly InboundMessage<T>[]) => Promise<StageHandler<T>>;
   readonly retry?: RetryPolicy;
   /** Default 60 s; the broker caps it at transaction.max.timeout.ms. */
   readonly transactionTimeoutMs?: number;
   /** Told of each transaction, committed or not (metrics). Must not throw: a throw is logged and ignored. */
   readonly onBatch?: (report: BatchReport) => void;
 }
+
+/** A stage's outputs for one input. */
+export type StageHandler<T extends TopicSpec> = (message: InboundMessage<T>) => Promise<readonly Output[]>;
 
 /** What one transaction of a stage did, for metrics: counts and time only, never a record. */
 export interface BatchReport {
