@@ -86,6 +86,49 @@ describe('createRedis', () => {
   });
 });
 
+describe('auto-pipelining: one write per tick', () => {
+  it('sends the commands of one tick as one pipeline and answers each caller its own reply, in order', async () => {
+    const counter = client(`${base}auto:`);
+    await pingRedis(counter, 5_000);
+    const replies = Array.from({ length: 500 }, (_, i) =>
+      i % 2 === 0 ? counter.incr('n') : counter.set(`k:${i}`, String(i)).then(() => counter.get(`k:${i}`)),
+    );
+    // Queued for the tick's one pipeline, not written one by one (0 without auto-pipelining).
+    expect(counter.autoPipelineQueueSize).toBe(500);
+    const answered = await Promise.all(replies);
+    expect(answered).toEqual(Array.from({ length: 500 }, (_, i) => (i % 2 === 0 ? i / 2 + 1 : String(i))));
+  });
+
+  it('runs many calls of a script Redis has not cached, issued in one tick, each once and in order', async () => {
+    const scripted = client(`${base}auto-script:`);
+    await pingRedis(scripted, 5_000);
+    // A script no one has sent (the comment differs per run): every EVALSHA of the pipeline answers NOSCRIPT.
+    const script = `-- ${base}${String(Math.random())}\nreturn redis.call('rpush', KEYS[1], ARGV[1])`;
+    const values = Array.from({ length: 200 }, (_, i) => String(i));
+    const lengths = await Promise.all(values.map((value) => scripted.eval(script, 1, 'list', value)));
+    expect(lengths).toEqual(values.map((_, i) => i + 1));
+    expect(await scripted.lrange('list', 0, -1)).toEqual(values);
+    // Cached now: by hash again, alongside plain commands of the same tick.
+    const [again, length] = await Promise.all([scripted.eval(script, 1, 'list', 'x'), scripted.llen('list')]);
+    expect([again, length]).toEqual([201, 201]);
+  });
+
+  it('keeps transactions whole: MULTI … EXEC is not split into the auto-pipeline', async () => {
+    const tx = client(`${base}auto-tx:`);
+    const results = await Promise.all([
+      tx.multi().set('a', '1').incr('a').exec(),
+      tx.incr('a'),
+      tx.multi().incr('a').get('a').exec(),
+    ]);
+    expect(results[0]).toEqual([
+      [null, 'OK'],
+      [null, 2],
+    ]);
+    expect(results[2]?.[1]?.[1]).toBe(String((results[2]?.[0]?.[1] as number | undefined) ?? -1));
+    expect(await tx.get('a')).toBe('4');
+  });
+});
+
 describe('scanKeys', () => {
   it("returns this prefix's matching keys with the prefix stripped, and nothing under other prefixes", async () => {
     const other = client(`${base}other:`);
@@ -168,6 +211,17 @@ describe('closeRedis', () => {
     await expect(closeRedis(closing)).resolves.toBeUndefined();
     expect(closing.status).toBe('end');
     await expect(pingRedis(closing, 1_000)).rejects.toThrow('Connection is closed');
+  });
+
+  it('sends the commands issued before it first: QUIT does not overtake the auto-pipeline', async () => {
+    const closing = client(`${base}closing-writes:`);
+    await pingRedis(closing, 5_000);
+    const written = Array.from({ length: 50 }, (_, i) => closing.set(`w:${i}`, String(i)));
+    await closeRedis(closing);
+    expect(await Promise.all(written)).toEqual(written.map(() => 'OK'));
+    expect(await raw.mget(written.map((_, i) => `${base}closing-writes:w:${i}`))).toEqual(
+      written.map((_, i) => String(i)),
+    );
   });
 
   it.each(['connecting', 'reconnecting'])(

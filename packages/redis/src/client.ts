@@ -65,6 +65,9 @@ export function createRedis(options: CreateRedisOptions): RedisClient {
     connectionName,
     lazyConnect: false,
     enableOfflineQueue: true,
+    // Commands issued in the same event-loop tick go out as one pipeline: one socket write and one read for many
+    // concurrent handlers' commands instead of one each (issue 10; README "One write per tick").
+    enableAutoPipelining: true,
     maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
     commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -127,20 +130,30 @@ export function isRedisUnavailable(error: unknown): boolean {
  * errors (a wrong command, a NOSCRIPT that ioredis handles itself) pass through unchanged.
  */
 function typeUnavailability(client: Redis): void {
-  const mapError = (error: unknown): never => {
+  const typed = (error: unknown): unknown =>
     // A client closed on purpose (closeRedis) is not an outage: its "Connection is closed" stays as it is.
-    const outage = client.status !== 'end' && isRedisUnavailable(error);
-    throw outage ? new DependencyUnavailableError('redis', { cause: error }) : error;
+    client.status !== 'end' && isRedisUnavailable(error)
+      ? new DependencyUnavailableError('redis', { cause: error })
+      : error;
+  const mapError = (error: unknown): never => {
+    throw typed(error);
   };
-  // Patched on the instance: ioredis has no hook for command errors. Typed loosely, as ioredis's overloads are.
-  const commands = client as unknown as { sendCommand: (...args: unknown[]) => Promise<unknown> };
+  const mapped = new WeakSet<SentCommand>();
+  // Patched on the instance: ioredis has no hook for command errors. Typed loosely, as ioredis's overloads are. The
+  // command's own reject is wrapped, not the promise sendCommand answers: pipelines (auto-pipelined commands among
+  // them) read each command's own promise, so only there does the mapping reach every caller.
+  const commands = client as unknown as { sendCommand: (command: SentCommand, ...rest: unknown[]) => unknown };
   const sendCommand = commands.sendCommand.bind(client);
-  commands.sendCommand = (...args: unknown[]) => {
-    const mapped = sendCommand(...args).catch(mapError);
-    // Pipelines send through here and read the outcome elsewhere, leaving this promise unread: without a handler
-    // of its own, its rejection would be an unhandled one. Callers that await it still get the rejection.
-    mapped.catch(() => undefined);
-    return mapped;
+  commands.sendCommand = (command: SentCommand, ...rest: unknown[]) => {
+    // A command is sent again from the offline queue after a reconnection: wrap it once.
+    if (!mapped.has(command)) {
+      mapped.add(command);
+      const reject = command.reject.bind(command);
+      command.reject = (error: unknown) => {
+        reject(typed(error));
+      };
+    }
+    return sendCommand(command, ...rest);
   };
   const methods = client as unknown as Record<'multi' | 'pipeline', (...args: unknown[]) => unknown>;
   for (const method of ['multi', 'pipeline'] as const) {
@@ -149,10 +162,22 @@ function typeUnavailability(client: Redis): void {
       const batch = original(...args) as { exec?: (...execArgs: unknown[]) => Promise<unknown> };
       // multi({ pipeline: false }) answers a promise, not a batch; leave that as it is.
       const exec = batch.exec?.bind(batch);
-      if (exec !== undefined) batch.exec = (...execArgs: unknown[]) => exec(...execArgs).catch(mapError);
+      if (exec !== undefined) {
+        batch.exec = (...execArgs: unknown[]) => {
+          const result = exec(...execArgs).catch(mapError);
+          // Auto-pipelining runs exec with a callback and never reads this promise: it must not be an unhandled one.
+          result.catch(() => undefined);
+          return result;
+        };
+      }
       return batch;
     };
   }
+}
+
+/** The part of an ioredis Command that typeUnavailability uses. */
+interface SentCommand {
+  reject: (error: unknown) => void;
 }
 
 interface RedisTarget {
@@ -244,7 +269,9 @@ async function close(client: RedisClient, timeoutMs: number): Promise<void> {
     try {
       // QUIT's reply comes before the socket closes; resolve only once it has, so nothing is left open.
       await withTimeout(
-        client.quit().then(() => ended),
+        flushAutoPipeline(client)
+          .then(() => client.quit())
+          .then(() => ended),
         timeoutMs,
         'QUIT timed out',
       );
@@ -264,6 +291,14 @@ async function close(client: RedisClient, timeoutMs: number): Promise<void> {
   // disconnect() half-closes and waits for the server's side; a server that stopped answering may never send it.
   (client.stream as RedisClient['stream'] | undefined)?.destroy();
   if (!hasEnded(client)) await withTimeout(ended, timeoutMs, 'disconnect timed out').catch(() => undefined);
+}
+
+/**
+ * Commands issued but not yet written (auto-pipelining sends them at setImmediate) are sent and answered before QUIT,
+ * which ioredis writes at once: a PING queued after them resolves once they have been.
+ */
+async function flushAutoPipeline(client: RedisClient): Promise<void> {
+  if (client.autoPipelineQueueSize > 0) await client.ping();
 }
 
 /** A function, not an inline check: TypeScript would keep the narrowing from before disconnect(). */
