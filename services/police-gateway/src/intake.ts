@@ -79,15 +79,19 @@ export function createIncidentView(redis: RedisClient): IncidentView {
     async apply(record, offset): Promise<VersionWrite> {
       const { receiptId, force, incidentId, amendsReceiptId, receivedAt, contentHash } = record;
       // Every version is a receipt its force can read, whatever the latest version is: written first, so the latest
-      // version never names a receipt that is not there.
+      // version never names a receipt that is not there. Both are sent at once, the receipt first, on the hub's one
+      // Redis connection (README "Redis in production": one primary endpoint), which runs them in the order sent:
+      // one round trip instead of two on every POST. Either failing fails the apply, as before.
       const receipt: ReceiptRecord = { receiptId, force, incidentId, amendsReceiptId, receivedAt };
-      await redis.set(keys.receipt(receiptId), JSON.stringify(receipt));
-      return applyVersion(redis, {
+      const receiptWritten = redis.set(keys.receipt(receiptId), JSON.stringify(receipt));
+      const versionWritten = applyVersion(redis, {
         key: keys.latest(force, incidentId),
         latest: { versionId: receiptId, contentHash, amendsReceiptId } satisfies IncidentVersion,
         previousVersionId: amendsReceiptId,
         offset,
       });
+      const [, write] = await Promise.all([receiptWritten, versionWritten]);
+      return write;
     },
   };
 }
