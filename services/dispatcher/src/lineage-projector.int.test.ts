@@ -177,13 +177,18 @@ function notingStage(
   handled: { input: InboundMessage<typeof daIncidentDecidedTopic>; outputs: readonly Output[] }[],
 ): StageBinding {
   const stage = dispatcherStage({ keys, policy, lineage, now });
-  return {
-    ...stage,
-    handle: async (input) => {
-      const outputs = await stage.handle(input);
+  const noting =
+    (handle: StageBinding['handle']): StageBinding['handle'] =>
+    async (input) => {
+      const outputs = await handle(input);
       handled.push({ input, outputs });
       return outputs;
-    },
+    };
+  // Live, each round's inputs go through the handler its preparation answers (issue 10); alone, through `handle`.
+  return {
+    ...stage,
+    handle: noting((input) => stage.handle(input)),
+    prepareRound: async (messages) => noting(await stage.prepareRound!(messages)),
   };
 }
 

@@ -83,35 +83,6 @@ if redis.call('zcard', KEYS[2]) > limit then
 end
 return 1`;
 
-/**
- * The latest slot entry below the offset whose notification is not `own` (an earlier copy of the same one), or nil.
- * KEYS: 1 the slot's set. ARGV: 1 the offset, 2 own notification id, 3 the limit.
- */
-const AMENDS = `
-local entries = redis.call('zrevrangebyscore', KEYS[1], '(' .. ARGV[1], '-inf', 'LIMIT', 0, tonumber(ARGV[3]))
-for _, entry in ipairs(entries) do
-  if cjson.decode(entry).notificationId ~= ARGV[2] then return entry end
-end
-return false`;
-
-/**
- * The entries of the latest offset below the given one whose receipt is not `own` (an earlier copy of the same
- * receipt), withdrawals included (a decision set that only withdrew filled nothing), or an empty list.
- * KEYS: 1 the incident's set. ARGV: 1 the offset, 2 own receipt id.
- */
-const ISSUED_BEFORE = `
-local entries = redis.call('zrevrangebyscore', KEYS[1], '(' .. ARGV[1], '-inf', 'WITHSCORES')
-local found = {}
-local chosen = nil
-for i = 1, #entries, 2 do
-  if chosen == nil and cjson.decode(entries[i]).receiptId ~= ARGV[2] then chosen = entries[i + 1] end
-  if chosen ~= nil then
-    if entries[i + 1] ~= chosen then break end
-    table.insert(found, entries[i])
-  end
-end
-return found`;
-
 /** An offset checked: a Redis score holds whole numbers exactly up to 2^53. */
 function scoreOf(offset: string): string {
   if (!/^\d{1,16}$/.test(offset) || !Number.isSafeInteger(Number(offset))) {
@@ -179,43 +150,88 @@ function parseEntry(raw: unknown): IncidentEntry {
   return entry as IncidentEntry;
 }
 
-export function createLineage(redis: RedisClient) {
+/** A key's members with their scores, in Redis's order (by score, then member), lowest first. */
+type Entries = readonly (readonly [member: string, score: number])[];
+
+/** ZRANGE's `WITHSCORES` answer as entries. */
+function entriesOf(flat: readonly string[]): Entries {
+  const entries: (readonly [string, number])[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) entries.push([flat[i] ?? '', Number(flat[i + 1])]);
+  return entries;
+}
+
+/** The entries of decision sets before `offset`, latest first (ZREVRANGEBYSCORE key (offset -inf). */
+function before(entries: Entries, offset: string): Entries {
+  const score = Number(scoreOf(offset));
+  return entries.filter(([, at]) => at < score).reverse();
+}
+
+function slotEntryOf(member: string): SlotEntry {
+  const entry = JSON.parse(member) as Partial<SlotEntry> | null;
+  if (typeof entry?.notificationId !== 'string') throw new Error('da:lineage holds a malformed entry');
+  return entry as SlotEntry;
+}
+
+/**
+ * What a dispatch reads and writes of the lineage. Every answer for the decision set at `offset` comes from the
+ * entries of offsets strictly before it (the keys' full contents are read, the filtering is here).
+ */
+export interface LineageReads {
+  /**
+   * The id `notificationId`, issued for the decision set at `offset`, amends in `slot`: the latest recorded there
+   * for an earlier one (other than an earlier copy of itself), or null for the first notification there.
+   */
+  amends(slot: LineageSlot, offset: string, notificationId: string): Promise<string | null>;
+  /**
+   * Whether `notificationId` is in `slot` already, from a decision set before `offset`: this decision set is a copy
+   * of that one (the same receipt recorded twice, above), and what it would issue there has been issued.
+   */
+  issuedEarlier(slot: LineageSlot, offset: string, notificationId: string): Promise<boolean>;
+  /**
+   * The slots filled by the incident's latest decision set that issued something before `offset` (other than an
+   * earlier copy of `receiptId`), in slot order: empty for an incident's first, and after one that only withdrew.
+   */
+  issuedBefore(force: string, incidentId: string, offset: string, receiptId: string): Promise<IssuedSlot[]>;
+  /**
+   * Records issued records (notifications and withdrawals) in their slots and incidents, in one pipeline: one round
+   * trip. Idempotent and order-free (each entry is scored by its decision's offset), so it may run again.
+   */
+  recordAllIssued(notifications: readonly IssuedNotification[]): Promise<void>;
+}
+
+/** What the decision sets of a round read: their incidents, and the slots they would fill. */
+export interface RoundNeeds {
+  readonly incidents: readonly { readonly force: string; readonly incidentId: string }[];
+  readonly slots: readonly LineageSlot[];
+}
+
+/** The answers of `LineageReads`, from the keys' entries as `load` reads them. */
+function readsFrom(load: (key: string) => Promise<Entries>): Omit<LineageReads, 'recordAllIssued'> {
   return {
-    /**
-     * The id `notificationId`, issued for the decision set at `offset`, amends in `slot`: the latest recorded
-     * there for an earlier one (other than an earlier copy of itself), or null for the first notification there.
-     */
-    async amends(slot: LineageSlot, offset: string, notificationId: string): Promise<string | null> {
-      const raw = await redis.eval(AMENDS, 1, slotKey(slot), scoreOf(offset), notificationId, MAX_LINEAGE_ENTRIES);
-      if (raw === null) return null;
-      const entry = (typeof raw === 'string' ? JSON.parse(raw) : null) as Partial<SlotEntry> | null;
-      if (typeof entry?.notificationId !== 'string') throw new Error('da:lineage holds a malformed entry');
-      return entry.notificationId;
+    async amends(slot, offset, notificationId) {
+      for (const [member] of before(await load(slotKey(slot)), offset)) {
+        const entry = slotEntryOf(member);
+        if (entry.notificationId !== notificationId) return entry.notificationId;
+      }
+      return null;
     },
-    /**
-     * Whether `notificationId` is in `slot` already, from a decision set before `offset`: this decision set is a copy
-     * of that one (the same receipt recorded twice, below), and what it would issue there has been issued.
-     */
-    async issuedEarlier(slot: LineageSlot, offset: string, notificationId: string): Promise<boolean> {
-      const entries = await redis.zrevrangebyscore(
-        slotKey(slot),
-        `(${scoreOf(offset)}`,
-        '-inf',
-        'LIMIT',
-        0,
-        MAX_LINEAGE_ENTRIES,
-      );
-      return entries.some((entry) => (JSON.parse(entry) as Partial<SlotEntry>).notificationId === notificationId);
+    async issuedEarlier(slot, offset, notificationId) {
+      return before(await load(slotKey(slot)), offset)
+        .slice(0, MAX_LINEAGE_ENTRIES)
+        .some(([member]) => slotEntryOf(member).notificationId === notificationId);
     },
-    /**
-     * The slots filled by the incident's latest decision set that issued something before `offset` (other than an
-     * earlier copy of `receiptId`), in slot order: empty for an incident's first, and after one that only withdrew.
-     */
-    async issuedBefore(force: string, incidentId: string, offset: string, receiptId: string): Promise<IssuedSlot[]> {
-      const raw = await redis.eval(ISSUED_BEFORE, 1, incidentKey(force, incidentId), scoreOf(offset), receiptId);
-      if (!Array.isArray(raw)) throw new Error('unexpected answer from the lineage script');
-      return raw
-        .map(parseEntry)
+    async issuedBefore(force, incidentId, offset, receiptId) {
+      // The latest offset with an entry of another receipt, and every entry at that offset.
+      const found: IncidentEntry[] = [];
+      let chosen: number | undefined;
+      for (const [member, at] of before(await load(incidentKey(force, incidentId)), offset)) {
+        const entry = parseEntry(member);
+        if (chosen === undefined && entry.receiptId !== receiptId) chosen = at;
+        if (chosen === undefined) continue;
+        if (at !== chosen) break;
+        found.push(entry);
+      }
+      return found
         .filter((entry) => !entry.withdrawal)
         .map(({ kind, recipient, subjectRef, notificationId }): IssuedSlot => ({
           kind,
@@ -227,6 +243,34 @@ export function createLineage(redis: RedisClient) {
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([, slot]) => slot);
     },
+  };
+}
+
+const unique = (keys: readonly string[]) => [...new Set(keys)];
+
+export function createLineage(redis: RedisClient) {
+  const load = async (key: string): Promise<Entries> => entriesOf(await redis.zrange(key, 0, -1, 'WITHSCORES'));
+
+  /** Several keys' entries in one pipeline. */
+  async function loadAll(keys: readonly string[], into: Map<string, Entries>): Promise<void> {
+    if (keys.length === 0) return;
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.zrange(key, 0, -1, 'WITHSCORES');
+    const replies = (await pipeline.exec()) ?? [];
+    keys.forEach((key, index) => {
+      const [error, flat] = replies[index] ?? [new Error('no answer from Redis'), null];
+      if (error !== null) throw error;
+      into.set(key, entriesOf(flat as string[]));
+    });
+  }
+
+  async function recordAllIssued(notifications: readonly IssuedNotification[]): Promise<void> {
+    await evalEach(redis, RECORD, recordCalls(notifications));
+  }
+
+  return {
+    ...readsFrom(load),
+    recordAllIssued,
     /**
      * Records one issued record (a notification or a withdrawal) in its slot and its incident; false, writing
      * nothing, for a record without `lineage`. The dispatcher's write and its projector's, so one function.
@@ -238,20 +282,55 @@ export function createLineage(redis: RedisClient) {
       return true;
     },
     /**
-     * `recordIssued` for many records in one pipeline (the projector's fetched batch): one round trip. The writes
-     * are idempotent and order-free (each entry is scored by its decision's offset), so a batch may run again.
+     * The reads of a round of decision sets (`prepareRound`), loaded at once: the incidents' keys and the slots'
+     * in one pipeline, then the slots the incidents' entries name (what an amendment may withdraw) in a second, if
+     * any is new. A key a record of the round is written to is read from Redis again by the inputs after it (an
+     * amendment after its original in one round reads what the original wrote), as is a key not loaded.
      */
-    async recordAllIssued(notifications: readonly IssuedNotification[]): Promise<void> {
-      await evalEach(
-        redis,
-        RECORD,
-        notifications.flatMap((notification) => {
-          const call = recordCall(notification);
-          return call === null ? [] : [call];
+    async forRound(needs: RoundNeeds): Promise<LineageReads> {
+      const loaded = new Map<string, Entries>();
+      await loadAll(
+        unique([
+          ...needs.incidents.map(({ force, incidentId }) => incidentKey(force, incidentId)),
+          ...needs.slots.map(slotKey),
+        ]),
+        loaded,
+      );
+      const named = needs.incidents.flatMap(({ force, incidentId }) =>
+        (loaded.get(incidentKey(force, incidentId)) ?? []).map(([member]) => {
+          const { kind, recipient, subjectRef } = parseEntry(member);
+          return slotKey({ force, incidentId, kind, recipient, subjectRef });
         }),
       );
+      await loadAll(
+        unique(named).filter((key) => !loaded.has(key)),
+        loaded,
+      );
+      const written = new Set<string>();
+      return {
+        ...readsFrom((key) => {
+          const entries = written.has(key) ? undefined : loaded.get(key);
+          return entries === undefined ? load(key) : Promise.resolve(entries);
+        }),
+        async recordAllIssued(notifications) {
+          // Marked before the write: a write that fails half-way leaves no stale entries to read.
+          for (const [, ...keys] of recordCalls(notifications)) {
+            written.add(String(keys[0]));
+            written.add(String(keys[1]));
+          }
+          await recordAllIssued(notifications);
+        },
+      };
     },
   };
+}
+
+/** The RECORD script's calls for the records that have `lineage`. */
+function recordCalls(notifications: readonly IssuedNotification[]): [number, ...string[]][] {
+  return notifications.flatMap((notification) => {
+    const call = recordCall(notification);
+    return call === null ? [] : [call];
+  });
 }
 
 /** The RECORD script's `numKeys, ...keys, ...args` for an issued record; null for one without `lineage`. */

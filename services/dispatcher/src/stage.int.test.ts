@@ -276,6 +276,98 @@ describe('what an input amends and withdraws depends only on the inputs before i
     expect(issued(await dispatch(deps(), decided('1', 'L85902', incidentId), '30'))).toEqual(original);
   });
 
+  describe('a round of decision sets prepared at once (prepareRound, issue 10)', () => {
+    /** The stage's inputs as `processTransactionally` hands them over: one partition, the given offsets. */
+    const messagesOf = (inputs: readonly (readonly [DaIncidentDecided, string])[]) =>
+      inputs.map(([value, offset]) => ({
+        key: incidentRef(value.identified.received.force, value.identified.received.incidentId),
+        value,
+        headers: {},
+        topic: daIncidentDecidedTopic.name,
+        partition: 0,
+        offset,
+      }));
+
+    /** A Redis client that counts its round trips: each command sent alone, and each pipeline. */
+    function counted(client: RedisClient) {
+      const trips = { alone: 0, pipelines: 0 };
+      const proxy = new Proxy(client, {
+        get(target, property, receiver) {
+          const value: unknown = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (property === 'pipeline') trips.pipelines++;
+            else if (['zrange', 'eval', 'evalsha', 'zrevrangebyscore'].includes(String(property))) trips.alone++;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      return { redis: proxy, trips };
+    }
+
+    it('an amendment after its original in the same round reads what the original wrote; the round handled again after an abort gives the same outputs, as input by input', async () => {
+      const incidentId = `${INCIDENT}-ROUND`;
+      const other = `${INCIDENT}-ROUND-OTHER`;
+      const messages = messagesOf([
+        [decided('1', 'L85902', incidentId), '40'],
+        [decided('1', 'L85902', other), '41'],
+        [decided('2', 'L85903', incidentId), '42'],
+        [decided('3', 'L85902', incidentId), '43'],
+      ]);
+      const stage = dispatcherStage(deps());
+      const round = async () => {
+        const handle = await stage.prepareRound!(messages);
+        const outputs: (readonly Output[])[] = [];
+        for (const message of messages) outputs.push(await handle(message));
+        return outputs;
+      };
+      const aborted = await round(); // its lineage entries stay in Redis, as after an aborted transaction
+      const retried = await round();
+      expect(retried.map(comparableHere)).toEqual(aborted.map(comparableHere));
+
+      // Input by input through `dispatch`, on a lineage of its own: the same outputs.
+      const alone = { ...deps(), lineage: createLineage(isolatedRedis()) };
+      const oneByOne: Output[][] = [];
+      for (const { value, offset } of messages) oneByOne.push(await dispatch(alone, value, offset));
+      expect(oneByOne.map(comparableHere)).toEqual(aborted.map(comparableHere));
+
+      const [v1, , v2, v3] = aborted.map(issued);
+      expect(v2!.map((n) => [n.kind, n.recipient, n.amends])).toEqual([
+        ['da-gp-notification', 'gp:L85901', v1![0]!.notificationId],
+        ['da-gp-notification', 'gp:L85903', null],
+        ['da-withdrawal', 'gp:L85902', v1![1]!.notificationId],
+      ]);
+      expect(v3!.map((n) => [n.kind, n.recipient, n.amends])).toEqual([
+        ['da-gp-notification', 'gp:L85901', v2![0]!.notificationId],
+        ['da-gp-notification', 'gp:L85902', v2![2]!.notificationId],
+        ['da-withdrawal', 'gp:L85903', v2![1]!.notificationId],
+      ]);
+    });
+
+    it('reads a round in one round trip (two with history), then only writes: one pipeline per input', async () => {
+      const { redis, trips } = counted(isolatedRedis());
+      const stage = dispatcherStage({ ...deps(), lineage: createLineage(redis) });
+      const fresh = (n: number) => `${INCIDENT}-TRIPS-${n}`;
+      // Four incidents new to the lineage.
+      const first = messagesOf([1, 2, 3, 4].map((n) => [decided('1', 'L85902', fresh(n)), String(50 + n)] as const));
+      const handleFirst = await stage.prepareRound!(first);
+      expect(trips).toEqual({ alone: 0, pipelines: 1 });
+      for (const message of first) await handleFirst(message);
+      expect(trips).toEqual({ alone: 0, pipelines: 1 + first.length });
+
+      // Their amendments, each withdrawing a notification of a slot the round read from the incidents' entries.
+      const second = messagesOf([1, 2, 3, 4].map((n) => [decided('2', 'L85903', fresh(n)), String(60 + n)] as const));
+      const handleSecond = await stage.prepareRound!(second);
+      expect(trips).toEqual({ alone: 0, pipelines: 1 + first.length + 2 });
+      const outputs: (readonly Output[])[] = [];
+      for (const message of second) outputs.push(await handleSecond(message));
+      expect(trips).toEqual({ alone: 0, pipelines: 1 + first.length + 2 + second.length });
+      expect(outputs.map((o) => issued(o).map((n) => n.kind))).toEqual(
+        second.map(() => ['da-gp-notification', 'da-gp-notification', 'da-withdrawal']),
+      );
+    });
+  });
+
   describe('replaying da.incident-decided.v1 from its start into an empty key space', () => {
     const kafkas: KafkaClient[] = [];
     afterAll(async () => {

@@ -8,7 +8,14 @@ import {
   type IssuedLineage,
   type IssuedNotification,
 } from '@hub/contracts';
-import { bindStage, OUTAGE_TOLERANT_RETRY, output, type Output, type StageBinding } from '@hub/kafka';
+import {
+  bindStage,
+  OUTAGE_TOLERANT_RETRY,
+  output,
+  type InboundMessage,
+  type Output,
+  type StageBinding,
+} from '@hub/kafka';
 import {
   buildNotifications,
   buildWithdrawals,
@@ -21,7 +28,7 @@ import {
   type Policy,
 } from '@hub/policy';
 import type { HubKeyStore } from '@hub/signing';
-import type { Lineage, LineageSlot } from './lineage.ts';
+import type { Lineage, LineageReads, LineageSlot, RoundNeeds } from './lineage.ts';
 
 const SERVICE = 'dispatcher';
 
@@ -48,7 +55,57 @@ export function dispatcherStage(deps: DispatcherDeps): StageBinding {
     // The handler reads and writes the amendment lineage in Redis: an outage must not dead-letter decisions.
     retry: OUTAGE_TOLERANT_RETRY,
     handle: ({ value, offset }) => dispatch(deps, value, offset),
+    // A round's lineage reads in one or two round trips instead of several per input (issue 10).
+    async prepareRound(messages) {
+      const lineage = await deps.lineage.forRound(roundNeeds(deps.policy, messages));
+      return ({ value, offset }) => dispatch({ ...deps, lineage }, value, offset);
+    },
   });
+}
+
+/**
+ * What the round's decision sets read: their incidents and the slots they fill (`forRound` also loads the slots
+ * their incidents' entries name). A decision set it cannot tell is left out: its reads go to Redis when handled.
+ */
+function roundNeeds(policy: Policy, messages: readonly InboundMessage<typeof STEPS.dispatcher.input>[]): RoundNeeds {
+  const incidents: RoundNeeds['incidents'][number][] = [];
+  const slots: LineageSlot[] = [];
+  for (const { value } of messages) {
+    const { received } = value.identified;
+    incidents.push({ force: received.force, incidentId: received.incidentId });
+    if (value.decisions.policyVersion !== policy.version) continue; // refused when handled
+    try {
+      for (const payload of buildNotifications(policy, incidentOf(value), value.decisions)) {
+        slots.push(lineageSlotOf(value, slotOf(value.decisions, payload)));
+      }
+    } catch {
+      // Its handler fails the same way, and is retried and dead-lettered alone.
+    }
+  }
+  return { incidents, slots };
+}
+
+function incidentOf({ identified }: DaIncidentDecided): IncidentContext {
+  const { received } = identified;
+  return {
+    receiptId: received.receiptId,
+    force: received.force,
+    submission: received.submission,
+    identities: identified.identities,
+  };
+}
+
+function lineageSlotOf(
+  { identified }: DaIncidentDecided,
+  slot: { kind: string; recipient: string; subjectRef: string | null },
+): LineageSlot {
+  return {
+    force: identified.received.force,
+    incidentId: identified.received.incidentId,
+    kind: slot.kind,
+    recipient: slot.recipient,
+    subjectRef: slot.subjectRef,
+  };
 }
 
 /**
@@ -59,7 +116,7 @@ export function dispatcherStage(deps: DispatcherDeps): StageBinding {
  * gives the same outputs, and a lineage rebuilt from `notifications.issued.v1` is the one written here.
  */
 export async function dispatch(
-  deps: Pick<DispatcherDeps, 'keys' | 'policy' | 'lineage' | 'now'>,
+  deps: Pick<DispatcherDeps, 'keys' | 'policy' | 'now'> & { readonly lineage: LineageReads },
   decided: DaIncidentDecided,
   offset: string,
 ): Promise<Output[]> {
@@ -69,19 +126,9 @@ export async function dispatch(
     // The payload wording is versioned with the policy; never word a decision under a different version.
     throw new Error(`decided under policy ${decisions.policyVersion}, but this dispatcher has ${deps.policy.version}`);
   }
-  const incident: IncidentContext = {
-    receiptId: received.receiptId,
-    force: received.force,
-    submission: received.submission,
-    identities: identified.identities,
-  };
-  const lineageSlot = (slot: { kind: string; recipient: string; subjectRef: string | null }): LineageSlot => ({
-    force: received.force,
-    incidentId: received.incidentId,
-    kind: slot.kind,
-    recipient: slot.recipient,
-    subjectRef: slot.subjectRef,
-  });
+  const incident = incidentOf(decided);
+  const lineageSlot = (slot: { kind: string; recipient: string; subjectRef: string | null }): LineageSlot =>
+    lineageSlotOf(decided, slot);
 
   // First pass learns which slots this decision set fills; the second words them with what they amend.
   const unworded = buildNotifications(deps.policy, incident, decisions);
@@ -175,11 +222,10 @@ export async function dispatch(
       }),
     );
   }
-  // Written once every output is built (an attempt that fails before leaves none; a retry writes the same again).
-  await Promise.all(
-    outputs
-      .filter((item) => item.topic === notificationsIssuedTopic)
-      .map((item) => deps.lineage.recordIssued(item.value as IssuedNotification)),
+  // Written once every output is built (an attempt that fails before leaves none; a retry writes the same again),
+  // in one round trip.
+  await deps.lineage.recordAllIssued(
+    outputs.filter((item) => item.topic === notificationsIssuedTopic).map((item) => item.value as IssuedNotification),
   );
   return outputs;
 }
