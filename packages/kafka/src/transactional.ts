@@ -12,7 +12,7 @@ import { createPartitionProducers, type PartitionProducer } from './partition-pr
 import { classifyKafkaError, type KafkaErrorKind } from './kafka-errors.ts';
 import { DEFAULTS, LIMITS } from './limits.ts';
 import { prepareBatch } from './outbound.ts';
-import { retryContextAt, runInBatch, type ConsumerRetry, type FailedFirst } from './handler-retry.ts';
+import { NotYetError, retryContextAt, runInBatch, type ConsumerRetry, type FailedFirst } from './handler-retry.ts';
 import { backoffDelay, checkRetryPolicy, sleepWithHeartbeat } from './retry.ts';
 import type { InboundMessage, Output, StageHandler, Subscription, TransactionalOptions } from './types.ts';
 
@@ -224,7 +224,12 @@ export async function processTransactionally<T extends TopicSpec>(
       return { read, handle: await options.prepareRound(readable) };
     } catch (error) {
       const { name, code } = describeError(error);
-      log.warn({ partition, errorName: name, errorCode: code }, 'round preparation failed; handling its inputs alone');
+      // A view not ready yet (NotYetError) is no failure: the inputs wait in `handle`, as they would without this.
+      const level = error instanceof NotYetError ? 'info' : 'warn';
+      log[level](
+        { partition, errorName: name, errorCode: code },
+        'round preparation failed; handling its inputs alone',
+      );
       return { read, handle: options.handle };
     }
   }

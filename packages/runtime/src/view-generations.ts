@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { HUB_VIEW_NAMES, VIEW_KEYS, viewStore, type HubViewName } from '@hub/contracts';
 import type { ReadinessCheck } from '@hub/http';
-import { NotYetError, type KafkaClient, type ProjectorBinding, type StepBinding } from '@hub/kafka';
+import { NotYetError, type KafkaClient, type ProjectorBinding, type StageBinding, type StepBinding } from '@hub/kafka';
 import type { Logger } from '@hub/logger';
 import type { Postgres } from '@hub/postgres';
 import {
@@ -509,22 +509,10 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
       ];
       for (const view of needs) runOf(view); // kept here, or a bug: refuse at start
       if (needs.length === 0) return binding;
-      const notReady = () => {
+      return gatedBinding(binding, () => {
         const waiting = needs.find((view) => runs.get(view)?.state !== 'ready');
         return waiting === undefined ? undefined : Promise.reject(new NotYetError(`view ${waiting} is not ready`));
-      };
-      const handle = binding.handle.bind(binding) as (message: never) => Promise<unknown>;
-      const projector = step.kind === 'projector' ? (binding as ProjectorBinding) : undefined;
-      const handleBatch =
-        projector?.handleBatch === undefined
-          ? undefined
-          : (messages: never) => projector.handleBatch?.(messages) ?? Promise.resolve();
-      return {
-        ...binding,
-        handle: (message: never) => notReady() ?? handle(message),
-        // A batch projector waits the same way, a whole batch at a time.
-        ...(handleBatch === undefined ? {} : { handleBatch: (messages: never) => notReady() ?? handleBatch(messages) }),
-      } as StepBinding;
+      });
     },
     readinessChecks,
     async stop() {
@@ -545,4 +533,35 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
       }
     },
   };
+}
+
+/**
+ * `binding` whose handlers first ask `notReady` (a `NotYetError` rejection while a view it needs is not ready): a
+ * record's, a batch projector's batch, and a stage's round preparation and each input of the round (a view may stop
+ * being ready in the middle of a round).
+ */
+export function gatedBinding(binding: StepBinding, notReady: () => Promise<never> | undefined): StepBinding {
+  const handle = binding.handle.bind(binding) as (message: never) => Promise<unknown>;
+  const projector = binding.step.kind === 'projector' ? (binding as ProjectorBinding) : undefined;
+  const handleBatch =
+    projector?.handleBatch === undefined
+      ? undefined
+      : (messages: never) => projector.handleBatch?.(messages) ?? Promise.resolve();
+  const stage = binding.step.kind === 'stage' ? (binding as StageBinding) : undefined;
+  const prepareRound = stage?.prepareRound?.bind(stage) as
+    ((messages: never) => Promise<(message: never) => Promise<unknown>>) | undefined;
+  return {
+    ...binding,
+    handle: (message: never) => notReady() ?? handle(message),
+    // A batch projector waits the same way, a whole batch at a time.
+    ...(handleBatch === undefined ? {} : { handleBatch: (messages: never) => notReady() ?? handleBatch(messages) }),
+    ...(prepareRound === undefined
+      ? {}
+      : {
+          prepareRound: async (messages: never) => {
+            const round = await (notReady() ?? prepareRound(messages));
+            return (message: never) => notReady() ?? round(message);
+          },
+        }),
+  } as StepBinding;
 }
