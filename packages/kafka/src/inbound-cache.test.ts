@@ -108,7 +108,7 @@ describe('inbound cache', () => {
   });
 
   it('holds at most maxEntries, dropping the oldest first', () => {
-    const cache = createInboundCache({ maxEntries: 3, maxBytes: 1_000_000 });
+    const cache = createInboundCache({ maxEntries: 3 });
     const bytes = value('a');
     const counted = reader(bytes);
     for (let offset = 0; offset < 10; offset++) cache.outcome('t', 0, String(offset), schema, bytes, counted.read);
@@ -173,5 +173,37 @@ describe('inbound cache', () => {
     if (!second.ok || !first.ok) throw new Error('expected values');
     expect(Object.keys(second.value as object)).toEqual(Object.keys(first.value as object));
     expect(Object.getPrototypeOf(second.value)).toBe(Object.getPrototypeOf(first.value));
+  });
+});
+
+describe('inbound cache, a topic read by one group only', () => {
+  const limits = { trialEntries: 4, probeEvery: 3 };
+
+  it('stops copying its values after a trial, keeping one probe in probeEvery', () => {
+    const cache = createInboundCache(limits);
+    const bytes = value('a');
+    for (let offset = 0; offset < 4 + 9; offset++)
+      cache.outcome('t', 0, String(offset), schema, bytes, reader(bytes).read);
+    expect(cache.size).toBe(4 + 3);
+  });
+
+  it('caches it again once a probe is read by a second group, and keeps caching topics that are', () => {
+    const cache = createInboundCache(limits);
+    const bytes = value('a');
+    const read = (topic: string, offset: number) =>
+      cache.outcome(topic, 0, String(offset), schema, bytes, reader(bytes).read);
+    for (let offset = 0; offset < 4; offset++) read('t', offset);
+    read('t', 4); // a probe: kept
+    read('t', 5);
+    read('t', 6);
+    expect(cache.size).toBe(5);
+    const second = reader(bytes);
+    cache.outcome('t', 0, '4', schema, bytes, second.read);
+    expect(second.calls()).toBe(0);
+    for (let offset = 7; offset < 17; offset++) read('t', offset);
+    expect(cache.size).toBe(5 + 10);
+    // Another topic's trial is its own.
+    for (let offset = 0; offset < 10; offset++) read('u', offset);
+    expect(cache.size).toBe(5 + 10 + 4 + 2);
   });
 });

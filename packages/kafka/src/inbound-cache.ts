@@ -27,7 +27,26 @@ export const INBOUND_CACHE_LIMITS = {
   maxEntries: 16_384,
   /** Sum of the cached records' value bytes (each entry also holds the decoded value, a few times its bytes). */
   maxBytes: 16 * 1024 * 1024,
+  /**
+   * A topic none of whose first `trialEntries` cached records was read again (one group reads it in this process) is
+   * then cached one record in `probeEvery`: copying its values would be waste, and a probe that is read again (a group
+   * that starts reading it later) turns caching back on.
+   */
+  trialEntries: 1024,
+  probeEvery: 64,
 } as const;
+
+export type InboundCacheLimits = { readonly [K in keyof typeof INBOUND_CACHE_LIMITS]: number };
+
+/** Topics whose use is tracked; past it the tracking starts again (every topic on trial). */
+const MAX_TOPICS = 1024;
+
+/** Per topic: how many of its records were cached and how many readings were answered from the cache. */
+interface TopicUse {
+  kept: number;
+  hits: number;
+  passed: number;
+}
 
 /** What reading a record's value came to: a value to copy out, or why it cannot be read (strings, shared as they are). */
 export type CachedOutcome =
@@ -58,19 +77,36 @@ export interface InboundCache {
   readonly bytes: number;
 }
 
-export function createInboundCache(
-  limits: { readonly maxEntries: number; readonly maxBytes: number } = INBOUND_CACHE_LIMITS,
-): InboundCache {
+export function createInboundCache(bounds: Partial<InboundCacheLimits> = {}): InboundCache {
+  const limits: InboundCacheLimits = { ...INBOUND_CACHE_LIMITS, ...bounds };
   const entries = new Map<string, Entry>();
+  const uses = new Map<string, TopicUse>();
   let heldBytes = 0;
+
+  function useOf(topic: string): TopicUse {
+    let use = uses.get(topic);
+    if (use === undefined) {
+      // A process reads a fixed set of topics; only a test process making a topic per test gets here often.
+      if (uses.size >= MAX_TOPICS) uses.clear();
+      use = { kept: 0, hits: 0, passed: 0 };
+      uses.set(topic, use);
+    }
+    return use;
+  }
+
+  function worthKeeping(use: TopicUse): boolean {
+    if (use.hits > 0 || use.kept < limits.trialEntries) return true;
+    return use.passed++ % limits.probeEvery === 0;
+  }
 
   function drop(key: string, entry: Entry): void {
     entries.delete(key);
     heldBytes -= entry.bytes.length;
   }
 
-  function remember(key: string, entry: Entry): void {
+  function remember(key: string, entry: Entry, use: TopicUse): void {
     if (entry.bytes.length > limits.maxBytes || limits.maxEntries < 1) return;
+    use.kept++;
     // Map iteration is insertion order: the first key is the oldest.
     for (const [oldKey, old] of entries) {
       if (entries.size < limits.maxEntries && heldBytes + entry.bytes.length <= limits.maxBytes) break;
@@ -84,20 +120,25 @@ export function createInboundCache(
     outcome(topic, partition, offset, schema, bytes, read) {
       // Topic names cannot contain a space (topic-names.ts), so the key is unambiguous.
       const key = `${topic} ${partition} ${offset}`;
+      const use = useOf(topic);
       const found = entries.get(key);
       if (found !== undefined) {
-        if (found.schema === schema && found.bytes.equals(bytes)) return handedOut(found.outcome);
+        if (found.schema === schema && found.bytes.equals(bytes)) {
+          use.hits++;
+          return handedOut(found.outcome);
+        }
         drop(key, found);
       }
       const outcome = read();
+      if (!worthKeeping(use)) return outcome;
       if (!outcome.ok) {
-        remember(key, { schema, bytes: Buffer.from(bytes), outcome });
+        remember(key, { schema, bytes: Buffer.from(bytes), outcome }, use);
         return outcome;
       }
       const kept = copyPlain(outcome.value);
       // A value that is not plain data (a transform's class instance) cannot be copied faithfully: not cached.
       if (kept === NOT_PLAIN) return outcome;
-      remember(key, { schema, bytes: Buffer.from(bytes), outcome: { ok: true, value: kept } });
+      remember(key, { schema, bytes: Buffer.from(bytes), outcome: { ok: true, value: kept } }, use);
       return outcome;
     },
     get size() {
