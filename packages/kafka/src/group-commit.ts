@@ -1,12 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Producer, Transaction } from 'kafkajs';
 import { currentTraceparent } from '@hub/tracing';
+import { abortOrReset } from './abort-or-reset.ts';
 import type { ClientCore } from './client.ts';
 import type { LazyConnection } from './connection.ts';
 import { prepareBatch } from './outbound.ts';
 import { createSharedSender } from './shared-sends.ts';
 import type { TransactionPool } from './transaction-pool.ts';
-import { abortOrReset } from './transactional.ts';
 import type { PublishedOffsets, TransactionScope } from './types.ts';
 
 export interface GroupCommitOptions {
@@ -110,6 +110,7 @@ export function createGroupCommit(core: ClientCore, pool: TransactionPool, optio
     try {
       transaction = await (await connection.get()).transaction();
     } catch (error) {
+      await abortOrReset(undefined, connection, core.logger);
       for (const member of members) member.reject(error);
       return [];
     }

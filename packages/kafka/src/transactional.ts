@@ -1,7 +1,7 @@
 import type { EachBatchPayload, KafkaMessage, Message, TopicMessages, Transaction } from 'kafkajs';
 import type { TopicSpec } from '@hub/contracts';
-import type { Logger } from '@hub/logger';
 import { inSpan } from '@hub/tracing';
+import { abortOrReset } from './abort-or-reset.ts';
 import type { ClientCore } from './client.ts';
 import { consumerConfig } from './consumer-config.ts';
 import { restartAfterCrash } from './crash-restart.ts';
@@ -15,23 +15,6 @@ import { prepareBatch } from './outbound.ts';
 import { NotYetError, retryContextAt, runInBatch, type ConsumerRetry, type FailedFirst } from './handler-retry.ts';
 import { backoffDelay, checkRetryPolicy, sleepWithHeartbeat } from './retry.ts';
 import type { InboundMessage, Output, StageHandler, Subscription, TransactionalOptions } from './types.ts';
-
-/** Aborts if the transaction is still open; when even that fails, drops the producer so the next use re-initialises it. */
-export async function abortOrReset(
-  transaction: { isActive(): boolean; abort(): Promise<void> },
-  producer: { close(): Promise<void> },
-  logger: Logger,
-): Promise<void> {
-  try {
-    if (transaction.isActive()) await transaction.abort();
-  } catch (error) {
-    // e.g. a commit that failed half-way leaves kafkajs in a state it cannot abort from. A fresh producer's
-    // InitProducerId makes the coordinator abort whatever is pending under this transactional id.
-    const { name, code } = describeError(error);
-    logger.warn({ errorName: name, errorCode: code }, 'transaction abort failed; resetting the transactional producer');
-    await producer.close().catch(() => undefined);
-  }
-}
 
 /**
  * Consume-transform-produce, exactly once within Kafka, a fetched batch at a time: the outputs of a partition's
@@ -169,9 +152,7 @@ export async function processTransactionally<T extends TopicSpec>(
       await transaction.commit();
       return { committed: true };
     } catch (error) {
-      if (transaction !== undefined) {
-        await abortOrReset(transaction, { close: () => producers.reset(partition) }, log);
-      }
+      await abortOrReset(transaction, { close: () => producers.reset(partition) }, log);
       return { committed: false, kind: classifyKafkaError(error), error };
     }
   }
