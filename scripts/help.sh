@@ -31,10 +31,12 @@ bench|run the benchmarks against the local stack; print a table (test/bench/READ
 # The script names in package.json, in order (prettier keeps one script per line).
 hub_scripts() { sed -n '/^  "scripts": {/,/^  }/s/^    "\([^"]*\)": .*/\1/p' package.json; }
 
-hub_is_command() { hub_scripts | grep -qxF -- "$1"; }
+# No pipeline into a reader that stops early (grep -q, awk's exit): under ./hub's pipefail the writer's SIGPIPE made
+# the whole command exit 141 now and then on a busy machine. Input comes from a here-string or process substitution.
+hub_is_command() { grep -qxF -- "$1" < <(hub_scripts); }
 
 # The one line of a command, with its * mark if any; empty when the command has none.
-hub_line() { printf '%s\n' "$HUB_COMMANDS" | awk -F'|' -v name="$1" '$1 == name || $1 == name "*" { print; exit }'; }
+hub_line() { awk -F'|' -v name="$1" '$1 == name || $1 == name "*" { print; exit }' <<<"$HUB_COMMANDS"; }
 
 # The command line of a script in package.json, as sh runs it.
 hub_script() {
