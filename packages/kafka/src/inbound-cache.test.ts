@@ -177,33 +177,50 @@ describe('inbound cache', () => {
 });
 
 describe('inbound cache, a topic read by one group only', () => {
-  const limits = { trialEntries: 4, probeEvery: 3 };
+  const limits = { trialEntries: 4, minReuseOneIn: 8, probeEvery: 3 };
 
-  it('stops copying its values after a trial, keeping one probe in probeEvery', () => {
+  it('stops copying its values after a trial, keeping one probe in probeEvery, and caches again once probes are reused', () => {
     const cache = createInboundCache(limits);
     const bytes = value('a');
-    for (let offset = 0; offset < 4 + 9; offset++)
-      cache.outcome('t', 0, String(offset), schema, bytes, reader(bytes).read);
+    const readBy = (offset: number) => {
+      const counted = reader(bytes);
+      cache.outcome('t', 0, String(offset), schema, bytes, counted.read);
+      return counted.calls();
+    };
+    // One group: the trial's 4, then offsets 4, 7 and 10 as probes.
+    for (let offset = 0; offset < 12; offset++) readBy(offset);
     expect(cache.size).toBe(4 + 3);
-  });
-
-  it('caches it again once a probe is read by a second group, and keeps caching topics that are', () => {
-    const cache = createInboundCache(limits);
-    const bytes = value('a');
-    const read = (topic: string, offset: number) =>
-      cache.outcome(topic, 0, String(offset), schema, bytes, reader(bytes).read);
-    for (let offset = 0; offset < 4; offset++) read('t', offset);
-    read('t', 4); // a probe: kept
-    read('t', 5);
-    read('t', 6);
-    expect(cache.size).toBe(5);
-    const second = reader(bytes);
-    cache.outcome('t', 0, '4', schema, bytes, second.read);
-    expect(second.calls()).toBe(0);
-    for (let offset = 7; offset < 17; offset++) read('t', offset);
-    expect(cache.size).toBe(5 + 10);
+    // A second group starts: it is answered the cached ones and reads the others itself.
+    const readAgain = Array.from({ length: 12 }, (_, offset) => readBy(offset));
+    expect(readAgain).toEqual([0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 0, 1]);
+    // Reused again: every new record is cached for the second group.
+    for (let offset = 12; offset < 20; offset++) {
+      expect(readBy(offset)).toBe(1);
+      expect(readBy(offset)).toBe(0);
+    }
     // Another topic's trial is its own.
-    for (let offset = 0; offset < 10; offset++) read('u', offset);
-    expect(cache.size).toBe(5 + 10 + 4 + 2);
+    const other = reader(bytes);
+    cache.outcome('u', 0, '0', schema, bytes, other.read);
+    cache.outcome('u', 0, '0', schema, bytes, other.read);
+    expect(other.calls()).toBe(1);
+  });
+});
+
+describe('inbound cache, replaced entries', () => {
+  it('stays within its bound and answers the latest content when coordinates are reused', () => {
+    const cache = createInboundCache({ maxEntries: 2 });
+    for (let round = 0; round < 5; round++) {
+      const bytes = value(String.fromCharCode(97 + round));
+      cache.outcome('t', 0, '5', schema, bytes, reader(bytes).read);
+    }
+    const b = value('z');
+    cache.outcome('t', 0, '6', schema, b, reader(b).read);
+    cache.outcome('t', 0, '7', schema, b, reader(b).read);
+    expect(cache.size).toBe(2);
+    const latest = value('e');
+    const counted = reader(latest);
+    expect(cache.outcome('t', 0, '5', schema, latest, counted.read)).toMatchObject({ ok: true, value: { ref: 'e' } });
+    expect(counted.calls()).toBe(1); // dropped as the oldest, not kept by a stale queue item
+    expect(cache.size).toBe(2);
   });
 });

@@ -28,11 +28,13 @@ export const INBOUND_CACHE_LIMITS = {
   /** Sum of the cached records' value bytes (each entry also holds the decoded value, a few times its bytes). */
   maxBytes: 16 * 1024 * 1024,
   /**
-   * A topic none of whose first `trialEntries` cached records was read again (one group reads it in this process) is
-   * then cached one record in `probeEvery`: copying its values would be waste, and a probe that is read again (a group
-   * that starts reading it later) turns caching back on.
+   * A topic whose cached records are read again less than once in `minReuseOneIn` (one group reads it in this process,
+   * or a rare second one) is cached one record in `probeEvery` only: copying its values would be waste. Counted over
+   * roughly its last `trialEntries` to `2 × trialEntries` cached records (both counts are halved past that), after a
+   * first `trialEntries` cached in full; probes that are read again turn caching back on.
    */
   trialEntries: 1024,
+  minReuseOneIn: 8,
   probeEvery: 64,
 } as const;
 
@@ -95,8 +97,27 @@ export function createInboundCache(bounds: Partial<InboundCacheLimits> = {}): In
   }
 
   function worthKeeping(use: TopicUse): boolean {
-    if (use.hits > 0 || use.kept < limits.trialEntries) return true;
+    if (use.kept < limits.trialEntries || use.hits * limits.minReuseOneIn >= use.kept) return true;
     return use.passed++ % limits.probeEvery === 0;
+  }
+
+  // Insertion order, for dropping the oldest (iterating a Map from its start after many deletes is slow in V8: it
+  // skips every deleted slot). An item whose entry was replaced since is stale and skipped.
+  let queue: { readonly key: string; readonly entry: Entry }[] = [];
+  let head = 0;
+
+  function dropOldest(): void {
+    while (head < queue.length) {
+      const oldest = queue[head++];
+      if (oldest !== undefined && entries.get(oldest.key) === oldest.entry) {
+        drop(oldest.key, oldest.entry);
+        break;
+      }
+    }
+    if (head > 1024 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
   }
 
   function drop(key: string, entry: Entry): void {
@@ -106,13 +127,18 @@ export function createInboundCache(bounds: Partial<InboundCacheLimits> = {}): In
 
   function remember(key: string, entry: Entry, use: TopicUse): void {
     if (entry.bytes.length > limits.maxBytes || limits.maxEntries < 1) return;
-    use.kept++;
-    // Map iteration is insertion order: the first key is the oldest.
-    for (const [oldKey, old] of entries) {
-      if (entries.size < limits.maxEntries && heldBytes + entry.bytes.length <= limits.maxBytes) break;
-      drop(oldKey, old);
+    if (++use.kept >= 2 * limits.trialEntries) {
+      use.kept >>= 1;
+      use.hits >>= 1;
+    }
+    while (
+      head < queue.length &&
+      (entries.size >= limits.maxEntries || heldBytes + entry.bytes.length > limits.maxBytes)
+    ) {
+      dropOldest();
     }
     entries.set(key, entry);
+    queue.push({ key, entry });
     heldBytes += entry.bytes.length;
   }
 
