@@ -5,7 +5,7 @@ import {
   type DeliveryMarks,
   type DeliveryStatus,
 } from '@hub/contracts';
-import { evalEach, type RedisClient } from '@hub/redis';
+import type { RedisClient } from '@hub/redis';
 import { nextDue, type DeliveryRecord, type Schedule } from './decide.ts';
 
 /**
@@ -60,61 +60,31 @@ export interface StoredRecord extends DeliveryRecord {
   readonly version: string;
 }
 
-/** What the projectors put in the view for a notification, each field written once (its first value kept). */
-export type ViewChange =
-  | { readonly id: string; readonly schedule: Schedule }
-  | { readonly id: string; readonly supersededAt: string }
-  | { readonly id: string; readonly mark: DeliveryMark; readonly at: string };
-
-function fieldOf(change: ViewChange): readonly [field: string, value: string] {
-  if ('schedule' in change) return ['schedule', JSON.stringify(change.schedule)];
-  if ('supersededAt' in change) return ['superseded', change.supersededAt];
-  return [`mark.${change.mark}`, change.at];
-}
-
-/** A pipeline's replies, or its first error. */
-function repliesOf(results: [Error | null, unknown][] | null): unknown[] {
-  return (results ?? []).map(([error, value]) => {
-    if (error !== null) throw error;
-    return value;
-  });
-}
-
-function recordOf(fields: Record<string, string>): StoredRecord {
-  const marks: DeliveryMarks = {};
-  for (const [field, value] of Object.entries(fields)) {
-    const mark = field.startsWith('mark.') ? field.slice(5) : '';
-    if (MARKS.has(mark)) marks[mark as DeliveryMark] = value;
-  }
-  const schedule = fields['schedule'];
-  const superseded = fields['superseded'];
-  return {
-    ...(schedule === undefined ? {} : { schedule: JSON.parse(schedule) as Schedule }),
-    ...(superseded === undefined ? {} : { supersededAt: superseded }),
-    marks,
-    version: fields['v'] ?? '0',
-  };
-}
-
-/** SET_NEXT's `numKeys, ...keys, ...args` for `id` read as `record`, next due at `next`. */
-function setNextCall(id: string, record: StoredRecord, next: number | null): [number, ...string[]] {
-  const status: DeliveryStatus = deliveryViewOf(record.marks).status;
-  const counted = (COUNTED_STATUSES as readonly string[]).indexOf(status);
-  return [
-    5,
-    KEYS.notification(id),
-    KEYS.pending,
-    ...COUNTED_STATUSES.map((state) => KEYS.state(state)),
-    id,
-    record.version,
-    next === null ? '' : String(next),
-    counted === -1 ? '' : String(counted + 3),
-  ];
-}
-
 export function createDeadlineStore(redis: RedisClient) {
   async function read(id: string): Promise<StoredRecord> {
-    return recordOf(await redis.hgetall(KEYS.notification(id)));
+    const fields = await redis.hgetall(KEYS.notification(id));
+    const marks: DeliveryMarks = {};
+    for (const [field, value] of Object.entries(fields)) {
+      const mark = field.startsWith('mark.') ? field.slice(5) : '';
+      if (MARKS.has(mark)) marks[mark as DeliveryMark] = value;
+    }
+    const schedule = fields['schedule'];
+    const superseded = fields['superseded'];
+    return {
+      ...(schedule === undefined ? {} : { schedule: JSON.parse(schedule) as Schedule }),
+      ...(superseded === undefined ? {} : { supersededAt: superseded }),
+      marks,
+      version: fields['v'] ?? '0',
+    };
+  }
+
+  /** Writes `field` once (first value kept); bumps the version when it was new. */
+  async function setOnce(id: string, field: string, value: string): Promise<boolean> {
+    const key = KEYS.notification(id);
+    const added = await redis.hsetnx(key, field, value);
+    if (added === 0) return false;
+    await redis.hincrby(key, 'v', 1);
+    return true;
   }
 
   /** Reschedules `id` (and its counted state) from what the view holds now; retried when it changes meanwhile. */
@@ -128,55 +98,41 @@ export function createDeadlineStore(redis: RedisClient) {
   }
 
   function setNext(id: string, record: StoredRecord, next: number | null): Promise<boolean> {
-    return redis.eval(SET_NEXT, ...setNextCall(id, record, next)).then((applied) => applied === 1);
-  }
-
-  /**
-   * Applies changes in order, each field written once (first value kept; the version bumped when it was new), then
-   * reschedules each notification that changed from what the view then holds: three round trips for a projector's
-   * batch, whatever its size, where one change at a time took four. A notification changed meanwhile (its version
-   * moved) is refreshed alone, as `refresh` does. Idempotent: the same changes again change nothing.
-   */
-  async function apply(changes: readonly ViewChange[]): Promise<void> {
-    if (changes.length === 0) return;
-    const sets = redis.pipeline();
-    for (const change of changes) sets.hsetnx(KEYS.notification(change.id), ...fieldOf(change));
-    const added = repliesOf(await sets.exec());
-    const changed = [...new Set(changes.filter((_, index) => added[index] === 1).map(({ id }) => id))];
-    if (changed.length === 0) return;
-    const reads = redis.pipeline();
-    changes.forEach(({ id }, index) => {
-      if (added[index] === 1) reads.hincrby(KEYS.notification(id), 'v', 1);
-    });
-    for (const id of changed) reads.hgetall(KEYS.notification(id));
-    const records = repliesOf(await reads.exec())
-      .slice(-changed.length)
-      .map((fields) => recordOf(fields as Record<string, string>));
-    const scheduled = changed.flatMap((id, index) => {
-      const record = records[index];
-      return record?.schedule === undefined ? [] : [{ id, record }];
-    });
-    const applied = await evalEach(
-      redis,
-      SET_NEXT,
-      scheduled.map(({ id, record }) => setNextCall(id, record, nextDue(record))),
-    );
-    await Promise.all(scheduled.filter((_, index) => applied[index] !== 1).map(({ id }) => refresh(id)));
+    const status: DeliveryStatus = deliveryViewOf(record.marks).status;
+    const counted = (COUNTED_STATUSES as readonly string[]).indexOf(status);
+    return redis
+      .eval(
+        SET_NEXT,
+        5,
+        KEYS.notification(id),
+        KEYS.pending,
+        ...COUNTED_STATUSES.map((state) => KEYS.state(state)),
+        id,
+        record.version,
+        next === null ? '' : String(next),
+        counted === -1 ? '' : String(counted + 3),
+      )
+      .then((applied) => applied === 1);
   }
 
   return {
     read,
     refresh,
-    apply,
 
     /** An issued notification's schedule (the first one kept: a re-issue has the same id and deadlines). */
-    schedule: (id: string, schedule: Schedule): Promise<void> => apply([{ id, schedule }]),
+    async schedule(id: string, schedule: Schedule): Promise<void> {
+      if (await setOnce(id, 'schedule', JSON.stringify(schedule))) await refresh(id);
+    },
 
     /** A later notification replaced `id` at `at` (it `amends` it): nothing more is due for `id`. */
-    supersede: (id: string, at: string): Promise<void> => apply([{ id, supersededAt: at }]),
+    async supersede(id: string, at: string): Promise<void> {
+      if (await setOnce(id, 'superseded', at)) await refresh(id);
+    },
 
     /** A delivery mark from the audit trail, its first time kept. */
-    mark: (id: string, mark: DeliveryMark, at: string): Promise<void> => apply([{ id, mark, at }]),
+    async mark(id: string, mark: DeliveryMark, at: string): Promise<void> {
+      if (await setOnce(id, `mark.${mark}`, at)) await refresh(id);
+    },
 
     /** Up to `limit` notifications with something due at or before `at` (ms). */
     due(at: number, limit: number): Promise<string[]> {
