@@ -33,8 +33,13 @@ export interface ConsumerTuning {
   readonly rebalanceTimeoutMs?: number;
   /** Default 3 s; must be well under sessionTimeoutMs. */
   readonly heartbeatIntervalMs?: number;
-  /** Fetch long-poll, default 1 s; bounds how long stopping an idle consumer takes. */
+  /**
+   * Fetch: the broker answers once `minBytes` are ready or after `maxWaitTimeMs`; the default pair is the consumer
+   * kind's (`DEFAULTS.fetch`, now 1 byte or 1 s for both). `maxWaitTimeMs` also bounds how long stopping an idle
+   * consumer takes. Setting `maxWaitTimeMs` alone makes `minBytes` 1 (answer at the first record).
+   */
   readonly maxWaitTimeMs?: number;
+  readonly minBytes?: number;
 }
 
 export interface ConsumeOptions<T extends TopicSpec> extends ConsumerTuning {
