@@ -280,6 +280,33 @@ function failingBeforeCommit(client: KafkaClient): KafkaClient {
   };
 }
 
+/**
+ * `client` counting its waits on Redis: a command sent while none of its earlier ones is unanswered starts a new
+ * round trip; one sent while another is still on the wire shares it.
+ */
+function counted(client: RedisClient): { client: RedisClient; trips: { sequential: number } } {
+  const trips = { sequential: 0 };
+  let unanswered = 0;
+  const proxy = new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || !['get', 'set', 'eval', 'evalsha'].includes(String(property))) return value;
+      return (...args: unknown[]) => {
+        if (unanswered === 0) trips.sequential += 1;
+        unanswered += 1;
+        const reply = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        // Attached before the caller's own handlers, so it runs first.
+        reply.then(
+          () => (unanswered -= 1),
+          () => (unanswered -= 1),
+        );
+        return reply;
+      };
+    },
+  });
+  return { client: proxy, trips };
+}
+
 async function closedKafka(): Promise<KafkaClient> {
   const closed = createKafkaClient({
     brokers: testEndpoints().kafkaBrokers,
@@ -513,6 +540,158 @@ describe('the versioned-record intake', () => {
       outcome: 'recorded',
       ids: { previousVersionId: unchanged.outcome === 'unchanged' ? unchanged.latest.versionId : 'none' },
     });
+  });
+
+  it('reads the latest version with the lock in one round trip, only once the lock is held', async () => {
+    const owner = 'ORG-F';
+    const noteId = uniqueId('note');
+    await submit(owner, noteId, { text: 'v1', open: false });
+    const { client, trips } = counted(redis);
+    // A view whose read also answers, in the same atomic step, whether the record's lock was taken when it ran.
+    const lockAtRead: (string | null)[] = [];
+    const view = noteView(client);
+    const watching = createVersionedIntake(
+      { kafka, redis: client, transactionalId: uniqueId('records-watch') },
+      noteKind({
+        ...view,
+        latest: async (owner, noteId) => {
+          const [lock, raw] = (await client.eval(
+            "return {redis.call('get', KEYS[1]) or '', redis.call('get', KEYS[2]) or ''}",
+            2,
+            keys.lock(owner, noteId),
+            keys.latest(owner, noteId),
+          )) as [string, string];
+          lockAtRead.push(lock === '' ? null : lock);
+          return raw === '' ? undefined : (JSON.parse(raw) as NoteVersion);
+        },
+      }),
+    );
+    const result = await watching.submit({
+      owner,
+      recordId: noteId,
+      content: { text: 'v2', open: false },
+      at: AT,
+      unchanged: () => ({ action: 'plan-unchanged', fields: {} }),
+      version: (ids) => ({
+        record: {
+          versionId: ids.versionId,
+          owner,
+          noteId,
+          previousVersionId: ids.previousVersionId,
+          contentHash: ids.contentHash,
+          text: 'v2',
+          open: false,
+          recordedAt: AT.toISOString(),
+        },
+        audit: { action: 'plan-recorded', fields: { receiptId: ids.versionId } },
+      }),
+    });
+    expect(result).toMatchObject({ outcome: 'recorded', write: 'applied' });
+    // The version read was the one before (chained on it), read while this request held the lock.
+    expect(result.outcome === 'recorded' ? result.ids.previousVersionId : 'none').toBe(
+      versionIdOf('nv', owner, noteId, contentHash({ text: 'v1', open: false }), null),
+    );
+    expect(lockAtRead).toHaveLength(1);
+    expect(lockAtRead[0]).not.toBeNull();
+    // Lock and read, then the view write, then the release: three waits on Redis (four before the lock and the
+    // read were sent together).
+    expect(trips.sequential).toBe(3);
+    expect(await redis.exists(keys.lock(owner, noteId))).toBe(0);
+  });
+
+  it('still refuses a second request while the first holds the lock, and never releases a lock it did not take', async () => {
+    const owner = 'ORG-G';
+    const noteId = uniqueId('note');
+    let admitted!: () => void;
+    const holding = new Promise<void>((resolve) => {
+      admitted = resolve;
+    });
+    let proceed!: () => void;
+    const blocked = new Promise<void>((resolve) => {
+      proceed = resolve;
+    });
+    const intake = createVersionedIntake(
+      { kafka, redis, transactionalId: uniqueId('records-hold') },
+      noteKind(noteView(redis)),
+    );
+    const submission = (text: string) => ({
+      owner,
+      recordId: noteId,
+      content: { text, open: false },
+      at: AT,
+      unchanged: () => ({ action: 'plan-unchanged' as const, fields: {} }),
+      version: (ids: { versionId: string; previousVersionId: string | null; contentHash: string }) => ({
+        record: {
+          versionId: ids.versionId,
+          owner,
+          noteId,
+          previousVersionId: ids.previousVersionId,
+          contentHash: ids.contentHash,
+          text,
+          open: false,
+          recordedAt: AT.toISOString(),
+        },
+        audit: { action: 'plan-recorded' as const, fields: { receiptId: ids.versionId } },
+      }),
+    });
+    // The first request stops inside the lock (in its admission) until told to go on.
+    const first = intake.submit({
+      ...submission('first'),
+      admit: async () => {
+        admitted();
+        await blocked;
+        return undefined;
+      },
+    });
+    await holding;
+    await expect(intake.submit(submission('second'))).rejects.toBeInstanceOf(LockBusyError);
+    proceed();
+    expect(await first).toMatchObject({ outcome: 'recorded', ids: { previousVersionId: null } });
+    // The refused request released nothing: the first kept its lock to the end, and freed it.
+    expect(await redis.exists(keys.lock(owner, noteId))).toBe(0);
+    const second = await intake.submit(submission('second'));
+    expect(second).toMatchObject({ outcome: 'recorded' });
+    // Someone else's lock: refused, and their lock left as it was.
+    await redis.set(keys.lock(owner, noteId), 'someone-else', 'PX', 10_000);
+    await expect(intake.submit(submission('third'))).rejects.toMatchObject({ code: 'conflict' });
+    expect(await redis.get(keys.lock(owner, noteId))).toBe('someone-else');
+    await redis.del(keys.lock(owner, noteId));
+    await settle(() => versionsOf(owner, noteId).length, 2);
+    expect(versionsOf(owner, noteId).map((r) => r.value.text)).toEqual(['first', 'second']);
+  });
+
+  it('publishes the record and its audit event at once, so they share one produce request', async () => {
+    const owner = 'ORG-H';
+    const noteId = uniqueId('note');
+    const calls: { topic: string; pendingBefore: number }[] = [];
+    let pending = 0;
+    const watched: KafkaClient = {
+      ...kafka,
+      transaction: <R>(transactionalId: string, work: (tx: TransactionScope) => Promise<R>) =>
+        kafka.transaction(transactionalId, (tx) =>
+          work({
+            publish: <T extends TopicSpec>(topic: T, messages: readonly OutboundMessage<T>[]) => {
+              calls.push({ topic: topic.name, pendingBefore: pending });
+              pending += 1;
+              return tx.publish(topic, messages).finally(() => {
+                pending -= 1;
+              });
+            },
+          }),
+        ),
+    };
+    const result = await noteIntake(redis, watched)(owner, noteId, { text: 'together', open: false });
+    expect(result).toMatchObject({ outcome: 'recorded' });
+    // The audit event was published while the record's publish was still unanswered (the same produce request).
+    expect(calls).toEqual([
+      { topic: notesTopic.name, pendingBefore: 0 },
+      { topic: auditEventsTopic.name, pendingBefore: 1 },
+    ]);
+    await settle(() => versionsOf(owner, noteId).length, 1);
+    const [committed] = versionsOf(owner, noteId);
+    // The offset the intake kept (the view's position) is the record's own in the topic.
+    expect(await redis.hget(`note:${owner}:${noteId}:position`, 'offset')).toBe(committed?.offset);
+    await settle(() => auditOf(committed?.value.versionId ?? '').length, 1);
   });
 
   it('refuses a kind whose step does not declare the record topic', () => {

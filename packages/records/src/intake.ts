@@ -9,7 +9,7 @@ import {
   type TopicSpec,
 } from '@hub/contracts';
 import { requestPublish, requestTransaction, type KafkaClient } from '@hub/kafka';
-import { withLock, type RedisClient } from '@hub/redis';
+import { LockBusyError, acquireLock, type RedisClient } from '@hub/redis';
 import type { LatestVersion, VersionWrite } from './latest-version.ts';
 
 /** Longer than any single submission takes; a crashed holder's lock expires by itself. */
@@ -32,7 +32,11 @@ export function versionIdOf(
 
 /** A record kind's latest-version view, as the intake uses it. */
 export interface VersionView<Recorded, Latest extends LatestVersion> {
-  /** The record's latest version, undefined when none is recorded. */
+  /**
+   * The record's latest version, undefined when none is recorded. The intake calls it right after sending the lock's
+   * SET, without waiting for its answer: it must read on the intake's Redis client (`deps.redis`), whose one
+   * connection runs commands in the order sent, so the read runs once the lock is taken.
+   */
   latest(owner: string, recordId: string): Promise<Latest | undefined>;
   /**
    * Applies one record of the topic (its `offset` there, undefined if unknown) to the view: a compare-and-set on
@@ -55,7 +59,7 @@ export interface VersionedRecordKind<T extends TopicSpec, Latest extends LatestV
   readonly topic: T;
   /** The record's Kafka key (ordering is per key). */
   keyOf(record: MessageOf<T>): string;
-  /** The record's short lock (`withLock`); a request that finds it held gets 409 `conflict` with `busyDetail`. */
+  /** The record's short lock (`acquireLock`); a request that finds it held gets 409 `conflict` with `busyDetail`. */
   lockKey(owner: string, recordId: string): string;
   readonly busyDetail: string;
   readonly view: VersionView<MessageOf<T>, Latest>;
@@ -153,9 +157,8 @@ export function createVersionedIntake<T extends TopicSpec, Latest extends Latest
   async function submit(submission: VersionSubmission<T, Latest>): Promise<VersionOutcome<T, Latest>> {
     const { owner, recordId, at } = submission;
     const hash = contentHash(submission.content);
-    const lock = { ttlMs: RECORD_LOCK_TTL_MS, busyDetail: kind.busyDetail };
-    return withLock(deps.redis, kind.lockKey(owner, recordId), lock, async () => {
-      const latest = await kind.view.latest(owner, recordId);
+    const { release, latest } = await lockAndRead(owner, recordId);
+    try {
       await submission.inspect?.(latest);
       if (latest?.contentHash === hash) {
         const { action, fields } = submission.unchanged(latest);
@@ -178,10 +181,15 @@ export function createVersionedIntake<T extends TopicSpec, Latest extends Latest
         const built = submission.version(ids, latest);
         record = built.record;
         const audit = auditEvent(service, built.audit.action, at, built.audit.fields);
+        // Both publishes made at once go to the broker in one produce request (@hub/kafka shares a transaction's
+        // simultaneous sends): one add-partitions and one produce instead of two of each. Their order across the two
+        // topics was never a guarantee: read_committed readers see both or neither.
         await requestTransaction(deps.kafka, step, async (tx) => {
-          const written = await tx.publish(kind.topic, [{ key: kind.keyOf(record), value: record }]);
+          const [written] = await Promise.all([
+            tx.publish(kind.topic, [{ key: kind.keyOf(record), value: record }]),
+            tx.publish(auditEventsTopic, [{ key: ids.versionId, value: audit }]),
+          ]);
           offset = written[0]?.baseOffset;
-          await tx.publish(auditEventsTopic, [{ key: ids.versionId, value: audit }]);
         });
       } catch (error) {
         // Best effort: the failure is what the caller must hear; a place left reserved is skipped by readers.
@@ -190,7 +198,31 @@ export function createVersionedIntake<T extends TopicSpec, Latest extends Latest
       }
       const write = await kind.view.apply(record, offset);
       return { outcome: 'recorded', ids, record, write };
-    });
+    } finally {
+      // Best effort, as `withLock`: the outcome is decided; a lock left behind expires by itself.
+      await release().catch(() => undefined);
+    }
+  }
+
+  /**
+   * The record's lock (SET NX PX, no wait) and its latest version in one round trip: the read is sent right after the
+   * lock's SET on the same client, so Redis runs it once the lock is ours, after every write of the holder before us
+   * (each holder writes the view before it releases). When the lock is held elsewhere the read is dropped: 409.
+   */
+  async function lockAndRead(owner: string, recordId: string) {
+    const acquiring = acquireLock(deps.redis, kind.lockKey(owner, recordId), RECORD_LOCK_TTL_MS);
+    // Called at once (an async body runs up to its first await), so the read is sent now; a throw is a rejection.
+    const reading = (async () => kind.view.latest(owner, recordId))();
+    // Not read when the lock is busy (or its SET failed): its outcome must not become an unhandled rejection.
+    reading.catch(() => undefined);
+    const release = await acquiring;
+    if (release === undefined) throw new LockBusyError(kind.busyDetail);
+    try {
+      return { release, latest: await reading };
+    } catch (error) {
+      await release().catch(() => undefined);
+      throw error;
+    }
   }
 
   return { submit };
