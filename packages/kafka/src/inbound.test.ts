@@ -67,49 +67,6 @@ describe('readInbound', () => {
   });
 });
 
-describe('readInbound, read by several groups of one process', () => {
-  // Every record here is at offset 41 of partition 0 or 3: the process's cache must tell their contents apart.
-  it('answers each group the same message, a value of its own', () => {
-    const bytes = '{"ref":"shared","nhsNumber":"9434765919"}';
-    const first = readInbound(topic, 0, record(Buffer.from(bytes)));
-    const second = readInbound(topic, 0, record(Buffer.from(bytes)));
-    expect(second).toEqual(first);
-    if (!first.ok || !second.ok) throw new Error('expected messages');
-    expect(second.message.value).not.toBe(first.message.value);
-    (first.message.value as { ref: string }).ref = 'changed by a handler';
-    expect(readInbound(topic, 0, record(Buffer.from(bytes)))).toMatchObject({
-      ok: true,
-      message: { value: { ref: 'shared' } },
-    });
-  });
-
-  it('answers the same dead-letter reason and detail to every group', () => {
-    for (const bytes of [
-      '{"ref":"r","nhsNumber":"Smithson"}',
-      'not json',
-      '{"ref":"r","nhsNumber":"9434765919","x":1}',
-    ]) {
-      const first = readInbound(topic, 0, record(Buffer.from(bytes)));
-      const second = readInbound(topic, 0, record(Buffer.from(bytes)));
-      expect(first.ok).toBe(false);
-      expect(second).toEqual(first);
-    }
-  });
-
-  it('reads the key and headers of each record, not of the one cached', () => {
-    const bytes = Buffer.from('{"ref":"r","nhsNumber":"9434765919"}');
-    readInbound(topic, 0, record(bytes, {}, Buffer.from('k1')));
-    const other = readInbound(topic, 0, record(bytes, { traceparent: Buffer.from(TRACEPARENT) }, Buffer.from('k2')));
-    expect(other).toMatchObject({ ok: true, message: { key: 'k2', headers: { traceparent: TRACEPARENT } } });
-    expect(other.parent?.spanId).toBe('b7ad6b7169203331');
-    expect(readInbound(topic, 0, record(bytes, {}, Buffer.from([0xff])))).toMatchObject({
-      ok: false,
-      reason: 'undecodable-message',
-      detail: JSON.stringify({ cause: 'key-not-utf8' }),
-    });
-  });
-});
-
 describe('nextOffset', () => {
   it('adds one without losing precision beyond 2^53', () => {
     expect(nextOffset('0')).toBe('1');

@@ -4,11 +4,7 @@ import { decodeUtf8, decodeValue, UNDECODABLE, validate } from './codec.ts';
 import { contractViolationDetail, undecodableDetail, type DeadLetterReason } from './dead-letter.ts';
 import type { SpanParent } from '@hub/tracing';
 import { parentFrom, readHeaders } from './headers.ts';
-import { createInboundCache, type CachedOutcome } from './inbound-cache.ts';
 import type { InboundMessage } from './types.ts';
-
-/** One per process: every consumer group reading a record reads it through here (see inbound-cache.ts). */
-const cache = createInboundCache();
 
 /** `parent`: the span that published the record (its `traceparent`), whatever became of the record. */
 export type InboundResult<T extends TopicSpec> =
@@ -32,15 +28,18 @@ export function readInbound<T extends TopicSpec>(spec: T, partition: number, raw
     }
     key = decodedKey;
   }
-  const value = raw.value;
-  const read = (): CachedOutcome => readValue(spec, value);
-  const outcome = value === null ? read() : cache.outcome(spec.name, partition, raw.offset, spec.schema, value, read);
-  if (!outcome.ok) return { ok: false, reason: outcome.reason, detail: outcome.detail, parent };
+  const decoded = decodeValue(raw.value);
+  if (!decoded.ok)
+    return { ok: false, reason: 'undecodable-message', detail: undecodableDetail(decoded.cause), parent };
+  const checked = validate(spec.schema, decoded.json);
+  if (!checked.ok) {
+    return { ok: false, reason: 'contract-violation', detail: contractViolationDetail(checked.issues), parent };
+  }
   return {
     ok: true,
     message: {
       key,
-      value: outcome.value as MessageOf<T>,
+      value: checked.value as MessageOf<T>,
       headers,
       topic: spec.name,
       partition,
@@ -48,15 +47,6 @@ export function readInbound<T extends TopicSpec>(spec: T, partition: number, raw
     },
     parent,
   };
-}
-
-/** A record's value decoded and checked against its contract, or why it cannot be. */
-function readValue(spec: TopicSpec, bytes: Buffer | null): CachedOutcome {
-  const decoded = decodeValue(bytes);
-  if (!decoded.ok) return { ok: false, reason: 'undecodable-message', detail: undecodableDetail(decoded.cause) };
-  const checked = validate(spec.schema, decoded.json);
-  if (!checked.ok) return { ok: false, reason: 'contract-violation', detail: contractViolationDetail(checked.issues) };
-  return { ok: true, value: checked.value };
 }
 
 /** The offset to commit once `offset` is done with: the next one to read. */
