@@ -71,11 +71,23 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  // Stopping a hub one of whose brokers is dead can be slow on a loaded machine; if it is very slow, say what the hub
+  // last logged (message, component, step: no record content is logged), for the failure's report.
+  const slow = setTimeout(() => {
+    const text = (value: unknown) => (typeof value === 'string' ? value : '');
+    const lines = (hub?.logs.lines() ?? []).filter((line) => !['trace', 'debug'].includes(text(line['level'])));
+    for (const line of lines.slice(-60)) {
+      process.stderr.write(
+        `cluster-kill, hub still stopping: ${text(line['level'])} ${text(line['component'])} ${text(line['msg'])} ${text(line['worker'])} ${text(line['groupId'])}\n`,
+      );
+    }
+  }, 120_000);
   await hub?.stop();
+  clearTimeout(slow);
   await Promise.allSettled(clients.map((client) => client.close()));
   await stopKafkaCluster({ dataDir });
   rmSync(dataDir, { recursive: true, force: true });
-}, 120_000);
+}, 300_000);
 
 /** Refusals the kill caused, by status (what a police system would have retried). */
 const refused = new Map<string, number>();
@@ -104,7 +116,11 @@ async function post(test: TestHub, incident: DaIncidentSubmission): Promise<stri
 }
 
 /** Every record of notifications.issued.v1, read_committed, once per partition and offset. */
-async function readIssued(namespace: string, expected: number): Promise<IssuedNotification[]> {
+async function readIssued(
+  namespace: string,
+  expected: number,
+  deadlineMs = DRAIN_DEADLINE_MS,
+): Promise<IssuedNotification[]> {
   const reader = createKafkaClient({
     brokers: clusterBrokers(cluster),
     clientId: 'cluster-issued-reader',
@@ -120,12 +136,31 @@ async function readIssued(namespace: string, expected: number): Promise<IssuedNo
       return Promise.resolve();
     },
   });
-  const until = Date.now() + DRAIN_DEADLINE_MS;
+  const until = Date.now() + deadlineMs;
   while (records.size < expected && Date.now() < until) await sleep(250);
   // A moment more, for a doubled record that would come after the last expected one.
   await sleep(2_000);
   await subscription.stop();
   return [...records.values()];
+}
+
+/**
+ * For a failure's report: whether the notifications missing at the deadline come later (slow) or never (lost), and
+ * what the hub logged at warn and above meanwhile (message and component only: no record content is logged).
+ */
+async function explainMissing(test: TestHub, lost: readonly string[], perIncident: number): Promise<string> {
+  const later = await readIssued(test.namespace, Number.MAX_SAFE_INTEGER, 90_000);
+  const arrived = lost.map(
+    (receipt) => `${receipt}: ${later.filter((r) => r.receiptId === receipt).length}/${perIncident}`,
+  );
+  const warnings = new Map<string, number>();
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  for (const line of test.logs.lines()) {
+    if (!['warn', 'error', 'fatal'].includes(text(line['level']))) continue;
+    const key = `${text(line['component'])} ${text(line['msg'])}`;
+    warnings.set(key, (warnings.get(key) ?? 0) + 1);
+  }
+  return `90 s after the deadline, issued per missing receipt: ${arrived.join(', ')}; hub warnings: ${JSON.stringify(Object.fromEntries(warnings))}`;
 }
 
 describe('a broker of three killed under load, on the transactional path', () => {
@@ -163,6 +198,7 @@ describe('a broker of three killed under load, on the transactional path', () =>
     const issuedFor = (receipt: string) => issued.filter((record) => record.receiptId === receipt).length;
     const lost = receipts.filter((receipt) => issuedFor(receipt) < perIncident);
     const unknown = [...new Set(issued.map((record) => record.receiptId))].filter((r) => !receipts.includes(r));
+    if (lost.length > 0) await annotate(await explainMissing(test, lost, perIncident));
     expect({ doubled, lost, unknown }).toEqual({
       doubled: [],
       lost: [],
