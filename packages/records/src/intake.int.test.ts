@@ -175,6 +175,23 @@ function noteIntake(redis: RedisClient, client: KafkaClient = kafka) {
     });
 }
 
+/** `submit`'s `version` for a note: its record chained on `ids`, and a plain audit event. */
+function plainVersion(owner: string, noteId: string, content: NoteContent) {
+  return (ids: { versionId: string; previousVersionId: string | null; contentHash: string }) => ({
+    record: {
+      versionId: ids.versionId,
+      owner,
+      noteId,
+      previousVersionId: ids.previousVersionId,
+      contentHash: ids.contentHash,
+      text: content.text,
+      open: content.open,
+      recordedAt: AT.toISOString(),
+    },
+    audit: { action: 'plan-recorded' as const, fields: { receiptId: ids.versionId } },
+  });
+}
+
 let logs: CapturedLogs;
 let kafka: KafkaClient;
 let redis: RedisClient;
@@ -572,19 +589,7 @@ describe('the versioned-record intake', () => {
       content: { text: 'v2', open: false },
       at: AT,
       unchanged: () => ({ action: 'plan-unchanged', fields: {} }),
-      version: (ids) => ({
-        record: {
-          versionId: ids.versionId,
-          owner,
-          noteId,
-          previousVersionId: ids.previousVersionId,
-          contentHash: ids.contentHash,
-          text: 'v2',
-          open: false,
-          recordedAt: AT.toISOString(),
-        },
-        audit: { action: 'plan-recorded', fields: { receiptId: ids.versionId } },
-      }),
+      version: plainVersion(owner, noteId, { text: 'v2', open: false }),
     });
     expect(result).toMatchObject({ outcome: 'recorded', write: 'applied' });
     // The version read was the one before (chained on it), read while this request held the lock.
@@ -620,19 +625,7 @@ describe('the versioned-record intake', () => {
       content: { text, open: false },
       at: AT,
       unchanged: () => ({ action: 'plan-unchanged' as const, fields: {} }),
-      version: (ids: { versionId: string; previousVersionId: string | null; contentHash: string }) => ({
-        record: {
-          versionId: ids.versionId,
-          owner,
-          noteId,
-          previousVersionId: ids.previousVersionId,
-          contentHash: ids.contentHash,
-          text,
-          open: false,
-          recordedAt: AT.toISOString(),
-        },
-        audit: { action: 'plan-recorded' as const, fields: { receiptId: ids.versionId } },
-      }),
+      version: plainVersion(owner, noteId, { text, open: false }),
     });
     // The first request stops inside the lock (in its admission) until told to go on.
     const first = intake.submit({
