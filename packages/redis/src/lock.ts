@@ -39,8 +39,9 @@ function checkRange(name: string, value: number, min: number): void {
 
 /**
  * One attempt at the lock on `key` (SET NX PX with a random token): its release function, or undefined while
- * someone else holds it. Release deletes the key only if it still holds this holder's token. Exported only until
- * the inbox routes use `withLock` through their store (issue 8); then it is this module's own again.
+ * someone else holds it. Release deletes the key only if it still holds this holder's token. Exported for callers
+ * that must send a read right behind the lock's SET on the same connection (`@hub/records`' intake: the lock and the
+ * latest version in one round trip); others use `withLock`.
  */
 export async function acquireLock(
   client: RedisClient,
