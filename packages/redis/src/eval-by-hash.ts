@@ -54,8 +54,8 @@ export function evalByHash(client: Redis): void {
   };
 }
 
-/** `rest` is `numKeys, ...keys, ...args`, as `eval` takes them. */
-function recordSlots(sha: string, prefix: string, rest: readonly unknown[]): void {
+/** `rest` is `numKeys, ...keys, ...args`, as `eval` takes them. Also for `evalEach`'s calls. */
+export function recordSlots(sha: string, prefix: string, rest: readonly unknown[]): void {
   const count = Number(rest[0]);
   const keys = Number.isInteger(count) && count > 0 ? rest.slice(1, 1 + count) : [];
   const slots = new Set(keys.map((key) => keySlot(`${prefix}${String(key)}`)));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { recordSlots } from './eval-by-hash.ts';
 
 /**
  * Runs `script` once per call in one pipeline (one write, one round trip) instead of one `eval` after another:
@@ -15,6 +16,8 @@ export async function evalEach(
 ): Promise<unknown[]> {
   if (calls.length === 0) return [];
   const sha = createHash('sha1').update(script).digest('hex');
+  // Recorded as `eval` records them, for the test that every script keeps to one Redis Cluster slot.
+  for (const call of calls) recordSlots(sha, client.options.keyPrefix ?? '', call);
   const replies: unknown[] = [];
   let pending = calls.map((_, index) => index);
   for (let attempt = 0; pending.length > 0; attempt += 1) {

@@ -135,7 +135,13 @@ export function createLogVerifier(deps: LogVerifierDeps): LogVerifier {
         );
         // Another instance is verifying the same store: its result is recorded where this one would be.
         if (rows[0]?.locked !== true) return undefined;
-        return verify(trigger);
+        try {
+          return await verify(trigger);
+        } finally {
+          // Released here rather than by the connection's close: the server frees a closed session's locks a moment
+          // later, and a run asked for at once found this one's lock still held (seen in CI under load).
+          await connection.query('SELECT pg_advisory_unlock(hashtext($1))', [deps.lockName]).catch(() => undefined);
+        }
       })
       .finally(() => {
         inFlight = undefined;
