@@ -153,16 +153,7 @@ function noteIntake(redis: RedisClient, client: KafkaClient = kafka) {
         return added === 1 ? { release: () => redis.srem(keys.open(owner), noteId).then(() => undefined) } : undefined;
       },
       version: (ids) => ({
-        record: {
-          versionId: ids.versionId,
-          owner,
-          noteId,
-          previousVersionId: ids.previousVersionId,
-          contentHash: ids.contentHash,
-          text: content.text,
-          open: content.open,
-          recordedAt: AT.toISOString(),
-        },
+        record: noteRecord(owner, noteId, content, ids),
         audit: {
           action: 'plan-recorded',
           fields: {
@@ -175,19 +166,30 @@ function noteIntake(redis: RedisClient, client: KafkaClient = kafka) {
     });
 }
 
-/** `submit`'s `version` for a note: its record chained on `ids`, and a plain audit event. */
+interface VersionIds {
+  readonly versionId: string;
+  readonly previousVersionId: string | null;
+  readonly contentHash: string;
+}
+
+/** A note's version record, chained on `ids`. */
+function noteRecord(owner: string, noteId: string, content: NoteContent, ids: VersionIds) {
+  return {
+    versionId: ids.versionId,
+    owner,
+    noteId,
+    previousVersionId: ids.previousVersionId,
+    contentHash: ids.contentHash,
+    text: content.text,
+    open: content.open,
+    recordedAt: AT.toISOString(),
+  };
+}
+
+/** `submit`'s `version` for a note: its record and a plain audit event. */
 function plainVersion(owner: string, noteId: string, content: NoteContent) {
-  return (ids: { versionId: string; previousVersionId: string | null; contentHash: string }) => ({
-    record: {
-      versionId: ids.versionId,
-      owner,
-      noteId,
-      previousVersionId: ids.previousVersionId,
-      contentHash: ids.contentHash,
-      text: content.text,
-      open: content.open,
-      recordedAt: AT.toISOString(),
-    },
+  return (ids: VersionIds) => ({
+    record: noteRecord(owner, noteId, content, ids),
     audit: { action: 'plan-recorded' as const, fields: { receiptId: ids.versionId } },
   });
 }
