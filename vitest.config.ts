@@ -18,10 +18,6 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          // Two files at a time on CI's two cores: integration files mostly wait on Kafka, Redis and PostgreSQL
-          // (group joins, long polls, commits), so two overlap well; the unit project runs first, on its own.
-          maxWorkers: 2,
-          sequence: { groupOrder: 1 },
           include: ['{contracts,packages,services,infra,test}/**/*.int.test.ts'],
           exclude: ignored,
           environment: 'node',
