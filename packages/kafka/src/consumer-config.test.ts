@@ -2,18 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { consumerConfig, fetchConfig } from './consumer-config.ts';
 import { DEFAULTS } from './limits.ts';
 
-/** A pair with a byte threshold, as a kind's defaults may be (the candidates of issue 10). */
+/** A pair with a byte threshold, as the defaults may be (the candidates of issue 10). */
 const THRESHOLD = { minBytes: 32 * 1024, maxWaitTimeMs: 20 };
 
 describe('fetch tuning', () => {
-  it("uses the consumer kind's pair when the caller sets neither", () => {
+  it('uses the default pair when the caller sets neither', () => {
     expect(fetchConfig({}, THRESHOLD)).toEqual({ minBytes: 32 * 1024, maxWaitTimeInMs: 20 });
-    for (const kind of ['projector', 'stage'] as const) {
-      expect(consumerConfig('g', {}, kind)).toMatchObject({
-        minBytes: DEFAULTS.fetch[kind].minBytes,
-        maxWaitTimeInMs: DEFAULTS.fetch[kind].maxWaitTimeMs,
-      });
-    }
+    expect(consumerConfig('g', {})).toMatchObject({
+      minBytes: DEFAULTS.fetch.minBytes,
+      maxWaitTimeInMs: DEFAULTS.fetch.maxWaitTimeMs,
+    });
   });
 
   it("answers at the first record when a caller sets its own wait without a threshold (a test's 100 ms must not delay every record)", () => {
@@ -23,7 +21,7 @@ describe('fetch tuning', () => {
       maxWaitTimeInMs: 100,
     });
     expect(fetchConfig({ minBytes: 1 }, THRESHOLD)).toEqual({ minBytes: 1, maxWaitTimeInMs: 20 });
-    expect(consumerConfig('g', { minBytes: 2048, maxWaitTimeMs: 15 }, 'stage')).toMatchObject({
+    expect(consumerConfig('g', { minBytes: 2048, maxWaitTimeMs: 15 })).toMatchObject({
       minBytes: 2048,
       maxWaitTimeInMs: 15,
     });

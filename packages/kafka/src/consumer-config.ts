@@ -2,14 +2,10 @@ import type { ConsumerConfig } from 'kafkajs';
 import { DEFAULTS } from './limits.ts';
 import type { ConsumerTuning } from './types.ts';
 
-/** Which fetch defaults apply (DEFAULTS.fetch): a projector (`consume`) or a stage (`processTransactionally`). */
-export type ConsumerKind = keyof typeof DEFAULTS.fetch;
-
 /** kafkajs consumer settings shared by plain and transactional consumers: read_committed, no auto-created topics. */
 export function consumerConfig(
   groupId: string,
   tuning: ConsumerTuning,
-  kind: ConsumerKind,
 ): ConsumerConfig & { heartbeatInterval: number } {
   const sessionTimeout = tuning.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs;
   const heartbeatInterval = tuning.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs;
@@ -23,12 +19,12 @@ export function consumerConfig(
     sessionTimeout,
     heartbeatInterval,
     rebalanceTimeout: tuning.rebalanceTimeoutMs ?? DEFAULTS.rebalanceTimeoutMs,
-    ...fetchConfig(tuning, DEFAULTS.fetch[kind]),
+    ...fetchConfig(tuning, DEFAULTS.fetch),
   };
 }
 
 /**
- * The fetch's pair: both of the kind's `defaults`, or the caller's `maxWaitTimeMs` with its `minBytes` (else 1 byte:
+ * The fetch's pair: both `defaults`, or the caller's `maxWaitTimeMs` with its `minBytes` (else 1 byte:
  * a long wait with a byte threshold would delay every record by the whole wait).
  */
 export function fetchConfig(

@@ -27,7 +27,7 @@ export async function consume<T extends TopicSpec>(
   const groupId = core.names.group(options.groupId);
   const physicalTopic = core.names.topic(topic.name);
   const deadLetterTopic = core.names.deadLetter(topic.name);
-  const config = consumerConfig(groupId, options, 'projector');
+  const config = consumerConfig(groupId, options);
   const log = core.logger.child({ component: 'kafka-consumer', topic: topic.name, groupId });
   const stopping = new AbortController();
   const retry: ConsumerRetry = { log, policy, heartbeatIntervalMs: config.heartbeatInterval, signal: stopping.signal };

@@ -54,16 +54,12 @@ export const DEFAULTS = {
   heartbeatIntervalMs: 3_000,
   /**
    * Fetches (issue 10, "fewer round trips"): the broker answers a fetch once `minBytes` are ready for it or
-   * `maxWaitTimeMs` has passed; per kind of consumer, a projector (`consume`) or a stage (`processTransactionally`).
-   * Still kafkajs's 1 byte and a 1 s long-poll: the candidates (projectors 32 KiB or 20 ms, stages 8 KiB or 8 ms) made
+   * `maxWaitTimeMs` has passed. Still kafkajs's 1 byte and a 1 s long-poll: the candidates (projectors 32 KiB or 20 ms, stages 8 KiB or 8 ms) made
    * no measurable difference to the burst drain on a machine shared at load 7-19, while 21 idle groups polling every
    * 20 ms cost 7.5% of a core against 3.3% at 1 s (README "Fetches"). Change them here once measured on a
    * quiet machine. `maxWaitTimeMs` also bounds how long close() waits for an idle consumer's fetch.
    */
-  fetch: {
-    projector: { minBytes: 1, maxWaitTimeMs: 1_000 },
-    stage: { minBytes: 1, maxWaitTimeMs: 1_000 },
-  },
+  fetch: { minBytes: 1, maxWaitTimeMs: 1_000 },
   transactionTimeoutMs: 60_000,
   /**
    * For `transaction()`, whose work is one request's: short, so a crashed instance's open transaction holds up

@@ -38,7 +38,7 @@ export async function processTransactionally<T extends TopicSpec>(
   const transactionalIdPrefix = core.names.transactionalId(options.transactionalId);
   const physicalTopic = core.names.topic(topic.name);
   const deadLetterTopic = core.names.deadLetter(topic.name);
-  const config = consumerConfig(groupId, options, 'stage');
+  const config = consumerConfig(groupId, options);
   const log = core.logger.child({
     component: 'kafka-processor',
     topic: topic.name,
