@@ -15,7 +15,9 @@ import { HUB_VIEW_NAMES, VIEW_KEYS, viewSteps, type HubViewName, type TopicSpec 
 import { askForRebuild, rebuildState } from '@hub/hub';
 import { createKafkaClient, type GroupLag, type KafkaClient, type Subscription } from '@hub/kafka';
 import { createLogger } from '@hub/logger';
+import { createPostgres } from '@hub/postgres';
 import { closeRedis, createRedis, deleteMatching, type RedisClient } from '@hub/redis';
+import { postgresMarkers, type PostgresMarkers } from '@hub/runtime';
 import { createHubProcess, localEndpoints, pullInboxPage, type HubProcess } from '../e2e/hub-process.ts';
 import { whitlockIncident } from '../e2e/whitlock.ts';
 import { runAgainstHub } from './hub-run.ts';
@@ -230,6 +232,7 @@ function watchReadiness(hub: HubProcess) {
 async function rebuildAll(
   hub: HubProcess,
   redis: RedisClient,
+  markers: PostgresMarkers,
   counts: ReadonlyMap<string, number>,
   discard: boolean,
   deadlineMs: number,
@@ -238,7 +241,7 @@ async function rebuildAll(
   const cpuBefore = cpuMs(hub.pid);
   const started = now();
   try {
-    const asked = await askForRebuild(redis, HUB_VIEW_NAMES, { discard });
+    const asked = await askForRebuild(redis, HUB_VIEW_NAMES, { discard, postgres: markers });
     const underWay = asked.filter((entry) => !entry.asked).map((entry) => entry.view);
     if (underWay.length > 0) throw new Error(`rebuild: a build was already under way for ${underWay.join(', ')}`);
     const pending = new Map(asked.map(({ view, generation }) => [view, generation]));
@@ -249,7 +252,7 @@ async function rebuildAll(
       (async () => {
         while (pending.size > 0) {
           for (const [view, generation] of pending) {
-            const state = await rebuildState(redis, view, generation);
+            const state = await rebuildState(redis, view, generation, markers);
             if (state.state === 'served') {
               served.set(view, now() - started);
               pending.delete(view);
@@ -368,6 +371,14 @@ export async function rebuildBench(options: RebuildBenchOptions): Promise<BenchR
     topicNamespace: hub.namespace,
   });
   const redis = createRedis({ url: endpoints.redisUrl, keyPrefix: hub.redisPrefix, connectionName: 'bench', logger });
+  // The audit view's generation marker is kept in PostgreSQL, in the hub's own schema.
+  const postgres = createPostgres({
+    url: endpoints.postgresUrl,
+    schema: hub.deployment.postgresSchema,
+    applicationName: 'bench-rebuild',
+    logger,
+  });
+  const markers = postgresMarkers(postgres);
   const counters = startCounters(kafka, run);
   const deadline = now() + options.timeoutMs;
   const left = (): number => deadline - now();
@@ -435,9 +446,12 @@ export async function rebuildBench(options: RebuildBenchOptions): Promise<BenchR
           throw new Error(`rebuild: ${recipient} gave ${pulled.get(recipient)}, expected ${perIncident * ids.length}`);
         }
       }
-      // Every view's live groups caught up (the audit store, receipt status and inbox states last).
+      // Every view's live groups caught up (the audit store, receipt status and inbox states last). A projector that
+      // runs only in a rebuild (`rebuildOnly`) has no live group: waiting for it would never end.
       const liveGroups = HUB_VIEW_NAMES.flatMap((view) =>
-        viewSteps(view).map((step) => ({ groupId: step.groupId, topic: step.input })),
+        viewSteps(view)
+          .filter((step) => !(step.kind === 'projector' && step.rebuildOnly === true))
+          .map((step) => ({ groupId: step.groupId, topic: step.input })),
       );
       await untilCaughtUp(kafka, liveGroups, 'rebuild: the views catching up with the history', left());
       const drainedAfterMs = now() - historyStarted;
@@ -455,13 +469,13 @@ export async function rebuildBench(options: RebuildBenchOptions): Promise<BenchR
 
       // 3. Rebuilds: discarding the served generation, then beside it.
       progress('rebuild: every view, --discard');
-      const discarded = await rebuildAll(hub, redis, counts, true, left());
+      const discarded = await rebuildAll(hub, redis, markers, counts, true, left());
       await untilBuildsEnded(redis, Math.min(60_000, left()));
       await checkInboxes(hub, ids.length, '--discard');
 
       const countsBeside = await counters.counts(left());
       progress('rebuild: every view, beside the served generation');
-      const beside = await rebuildAll(hub, redis, countsBeside, false, left());
+      const beside = await rebuildAll(hub, redis, markers, countsBeside, false, left());
       await untilBuildsEnded(redis, Math.min(60_000, left()));
       await checkInboxes(hub, ids.length, 'beside');
 
@@ -488,6 +502,7 @@ export async function rebuildBench(options: RebuildBenchOptions): Promise<BenchR
     const deleted = await deleteMatching(redis, '*').catch(() => 0);
     progress(`rebuild: ${deleted} keys deleted under the run's prefix`);
     await closeRedis(redis);
+    await postgres.close();
   }
 }
 
