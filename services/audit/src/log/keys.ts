@@ -49,8 +49,10 @@ export function loadLogKey(file: string, origin: string, generateIfMissing: bool
     }
     text = readFileSync(file, 'utf8');
   }
-  // A signing key others can read is a key others may have: refused, as the witness refuses its own.
-  if ((statSync(file).mode & 0o077) !== 0)
+  // A signing key others can read is a key others may have: refused, as the witness refuses its own. The owner's
+  // group may read it: a Kubernetes Secret reaches the pod's non-root user only through its fsGroup (mode 0440, owned
+  // by root), and that group is the hub's alone (infra/k8s); a key only root could read would never load there.
+  if ((statSync(file).mode & 0o007) !== 0)
     throw new LogKeyError('the audit log key file is readable by others (chmod 600)');
   if (Buffer.byteLength(text) > MAX_KEY_FILE_BYTES) throw new LogKeyError('the audit log key file is too large');
   let key: ReturnType<typeof parseSignerKey>;
