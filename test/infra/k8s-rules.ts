@@ -80,6 +80,14 @@ const HUB_ENV_KEYS = new Set(Object.keys(hubEnv.shape));
 /** Keys whose value is a path the hub checks exists at start; here it must lie in a mounted volume instead. */
 const FILE_KEY = /_FILE$/;
 
+/**
+ * Keys a build must set although the hub has a default, because the default is wrong for a deployment and no rule
+ * would see it: AUDIT_LOG_KEY_FILE defaults to `audit-log.skey` beside HUB_SIGNING_KEYS_FILE, a path no mounted item
+ * holds (the mounted-file check below sees only values that are set), and AUDIT_LOG_ORIGIN to a `.invalid`
+ * placeholder that witnesses and auditors would be handed as the log's name.
+ */
+const EXPLICIT_KEYS = ['AUDIT_LOG_KEY_FILE', 'AUDIT_LOG_ORIGIN'] as const;
+
 /** Every container runs as non-root, read-only, unprivileged, without capabilities, under RuntimeDefault seccomp. */
 function containerSecurityViolations(objects: readonly KubernetesObject[]): string[] {
   return objects.flatMap((object) => {
@@ -167,6 +175,9 @@ function environmentViolations(objects: readonly KubernetesObject[], hub: Kubern
   for (const [key, schema] of Object.entries(hubEnv.shape)) {
     if (!env.has(key) && !schema.safeParse(undefined).success)
       problems.push(`${key} is required by the hub but not set`);
+  }
+  for (const key of EXPLICIT_KEYS) {
+    if (!env.has(key)) problems.push(`${key} must be set: the hub's default does not suit a deployment`);
   }
   if (at(env.get('KAFKA_INSTANCE_NAME'), 'from', 'fieldRef', 'fieldPath') !== 'metadata.name') {
     problems.push('KAFKA_INSTANCE_NAME must come from the pod name (valueFrom.fieldRef.fieldPath: metadata.name)');

@@ -67,6 +67,50 @@ describe.each(Object.keys(BUILDS) as (keyof typeof BUILDS)[])('infra/k8s %s', (n
   it("keeps the hub's rules: non-root read-only pods, probes, instance names, pinned images, no inline secrets", () => {
     expect(hubRuleViolations(objects)).toEqual([]);
   });
+
+  it("mounts the audit log's key from its Secret, readable through the pod's group (0440), and names the log", () => {
+    const data = find(objects, 'ConfigMap', 'hub-config')['data'];
+    expect(data).toMatchObject({ AUDIT_LOG_KEY_FILE: '/etc/hub/audit-log/audit-log.skey' });
+    expect(hubPod(objects).spec['volumes']).toContainEqual({
+      name: 'audit-log-key',
+      secret: {
+        secretName: 'hub-audit-log-key',
+        defaultMode: 0o440,
+        items: [{ key: 'audit-log.skey', path: 'audit-log.skey' }],
+      },
+    });
+    expect(hubPod(objects).container['volumeMounts']).toContainEqual({
+      name: 'audit-log-key',
+      mountPath: '/etc/hub/audit-log',
+      readOnly: true,
+    });
+  });
+
+  it('lets the hub reach the witness (namespace hub-witness, port 8090), which cosigns its checkpoints', () => {
+    const egress = (find(objects, 'NetworkPolicy', 'hub')['spec'] as { egress: Json[] }).egress;
+    expect(egress).toContainEqual({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'hub-witness' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'witness' } },
+        },
+      ],
+      ports: [{ port: 8090, protocol: 'TCP' }],
+    });
+  });
+
+  it("mounts the console's accounts from their Secret", () => {
+    const data = find(objects, 'ConfigMap', 'hub-config')['data'];
+    expect(data).toMatchObject({ CONSOLE_ACCOUNTS_FILE: '/etc/hub/console-accounts/accounts.json' });
+    expect(hubPod(objects).spec['volumes']).toContainEqual({
+      name: 'console-accounts',
+      secret: {
+        secretName: 'hub-console-accounts',
+        defaultMode: 0o440,
+        items: [{ key: 'accounts.json', path: 'accounts.json' }],
+      },
+    });
+  });
 });
 
 describe('the overlays', () => {
@@ -101,6 +145,33 @@ describe('the overlays', () => {
     });
     expect(find(objects, 'ConfigMap', 'hub-config')['data']).not.toHaveProperty('REDIS_URL');
     expect(new Set(objects.map((o) => o.metadata['namespace']))).toEqual(new Set(['safeguarding-hub']));
+  });
+
+  it('production: the console on https (Secure __Host- cookie, the OIDC redirect), its provider reachable on 443', () => {
+    const objects = build('production');
+    const data = find(objects, 'ConfigMap', 'hub-config')['data'] as Record<string, string>;
+    const publicUrl = new URL(data['CONSOLE_PUBLIC_URL'] ?? '');
+    expect(publicUrl.protocol).toBe('https:');
+    expect(publicUrl.hostname).not.toBe('127.0.0.1');
+    expect(new URL(data['CONSOLE_OIDC_ISSUER'] ?? '').protocol).toBe('https:');
+    expect(data['CONSOLE_OIDC_CLIENT_SECRET_FILE']).toBe('/etc/hub/console-oidc/client-secret');
+    type Rule = { to?: { ipBlock?: { cidr: string } }[]; ports?: { port: number | string }[] };
+    const egress = (find(objects, 'NetworkPolicy', 'hub')['spec'] as { egress: Rule[] }).egress;
+    const https = egress.find((rule) => rule.ports?.some((port) => port.port === 443));
+    expect(https?.ports).toEqual([{ port: 443, protocol: 'TCP' }]);
+    expect(https?.to?.[0]?.ipBlock?.cidr).toMatch(/^[\d.]+\/\d+$/);
+  });
+
+  it("production: the gateway is a trusted proxy, so each client's address has its own rate limit budget", () => {
+    const data = find(build('production'), 'ConfigMap', 'hub-config')['data'] as Record<string, Json>;
+    expect(data['HTTP_TRUSTED_PROXIES']).toEqual(expect.any(String));
+  });
+
+  it("production: the audit log's own name, not the base's", () => {
+    const origin = (name: keyof typeof BUILDS) =>
+      (find(build(name), 'ConfigMap', 'hub-config')['data'] as Record<string, Json>)['AUDIT_LOG_ORIGIN'];
+    expect(origin('production')).toEqual(expect.any(String));
+    expect(origin('production')).not.toBe(origin('base'));
   });
 });
 
@@ -169,6 +240,21 @@ describe('a broken manifest fails', () => {
         delete (find(objects, 'ConfigMap', 'hub-config')['data'] as Record<string, Json>)['HUB_CLIENTS_FILE'];
       },
       violation: 'HUB_CLIENTS_FILE is required by the hub but not set',
+    },
+    {
+      breaks: "the audit log's key file left to the hub's default path, which no mount holds",
+      mutate: (objects) => {
+        delete (find(objects, 'ConfigMap', 'hub-config')['data'] as Record<string, Json>)['AUDIT_LOG_KEY_FILE'];
+      },
+      violation: "AUDIT_LOG_KEY_FILE must be set: the hub's default does not suit a deployment",
+    },
+    {
+      breaks: "the audit log's key file outside the mounted Secret",
+      mutate: (objects) => {
+        const data = find(objects, 'ConfigMap', 'hub-config')['data'] as Record<string, Json>;
+        data['AUDIT_LOG_KEY_FILE'] = '/etc/hub/signing-keys/audit-log.skey';
+      },
+      violation: 'AUDIT_LOG_KEY_FILE must name a file of a mounted Secret or ConfigMap item',
     },
     {
       breaks: 'a Secret with its data added to the build',
