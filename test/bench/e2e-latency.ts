@@ -3,15 +3,17 @@
  * (test/e2e/hub-process.ts; fresh topic namespace, Redis prefix, keys and clients), high-risk Whitlock incidents
  * posted over HTTP at a steady rate and then as a burst, and the inboxes pulled over HTTP. Measures POST latency,
  * the time from a POST's 202 to the victim's GP notification being pullable, and the burst's throughput until every
- * notification is in its inbox. Every notification is counted and its signature verified.
+ * notification is in its inbox. Every notification is counted and its signature verified. `--instances=N` runs the
+ * hub as N processes of one deployment (hub-instances.ts), the POSTs and pulls spread round-robin over them.
  *
  *   node test/bench/e2e-latency.ts [--incidents=200] [--rate=10] [--burst=200] [--burst-concurrency=20]
- *     [--poll-ms=20] [--timeout-s=300]
+ *     [--poll-ms=20] [--instances=1] [--timeout-s=300]
  */
 import { randomBytes } from 'node:crypto';
 import { decodeUnverified, verify } from '@hub/signing';
-import { createHubProcess, localEndpoints, type PulledItem } from '../e2e/hub-process.ts';
+import { localEndpoints, type PulledItem } from '../e2e/hub-process.ts';
 import { whitlockIncident } from '../e2e/whitlock.ts';
+import { createHubInstances, instancesNote, instancesOption } from './hub-instances.ts';
 import { runAgainstHub } from './hub-run.ts';
 import {
   intOption,
@@ -34,6 +36,8 @@ interface E2eBenchOptions {
   readonly burst: number;
   readonly burstConcurrency: number;
   readonly pollMs: number;
+  /** Hub processes of one deployment (hub-instances.ts). */
+  readonly instances: number;
   readonly timeoutMs: number;
 }
 
@@ -45,6 +49,7 @@ export function e2eOptions(argv: readonly string[]): E2eBenchOptions {
     burst: intOption(argv, 'burst', 'BENCH_E2E_BURST', incidents),
     burstConcurrency: intOption(argv, 'burst-concurrency', 'BENCH_E2E_BURST_CONCURRENCY', 20),
     pollMs: intOption(argv, 'poll-ms', 'BENCH_E2E_POLL_MS', 20),
+    instances: instancesOption(argv),
     timeoutMs: intOption(argv, 'timeout-s', 'BENCH_E2E_TIMEOUT_S', 300) * 1000,
   };
 }
@@ -80,7 +85,9 @@ function arrivalOf(recipient: string, item: PulledItem, pulledAt: number): Arriv
 
 export async function e2eLatency(options: E2eBenchOptions): Promise<BenchRow[]> {
   const run = randomBytes(4).toString('hex');
-  const hub = await createHubProcess(localEndpoints());
+  const hub = await createHubInstances(options.instances, localEndpoints());
+  /** Every row says which hub it measured. */
+  const noted = (...notes: string[]): string => [...notes, instancesNote(options.instances)].join('; ');
   const arrivals: Arrival[] = [];
   /** Per incident: how many of its notifications have arrived, and when the last one did. */
   const perIncident = new Map<string, { count: number; lastAt: number }>();
@@ -168,6 +175,7 @@ export async function e2eLatency(options: E2eBenchOptions): Promise<BenchRow[]> 
         count: steady.length,
         perSecond: perSecond(steady.length, steadyPosted - steadyStarted),
         latency: summarize(steadyPostLatencies),
+        note: noted(),
       },
       {
         bench: 'e2e',
@@ -175,9 +183,10 @@ export async function e2eLatency(options: E2eBenchOptions): Promise<BenchRow[]> 
         count: steady.length,
         perSecond: completionRate,
         latency: steadyE2e,
-        note:
+        note: noted(
           `inbox polled every ${options.pollMs} ms; p95 ${steadyE2e.p95 <= 1_000 ? 'within' : 'NOT within'} 1 s` +
-          (sustained ? '' : `; NOT sustained (${completionRate.toFixed(1)} incidents/s completed)`),
+            (sustained ? '' : `; NOT sustained (${completionRate.toFixed(1)} incidents/s completed)`),
+        ),
       },
     );
 
@@ -201,6 +210,7 @@ export async function e2eLatency(options: E2eBenchOptions): Promise<BenchRow[]> 
         count: burst.length,
         perSecond: perSecond(burst.length, burstPosts.elapsedMs),
         latency: summarize(burstPosts.latencies),
+        note: noted(),
       },
       {
         bench: 'e2e',
@@ -208,14 +218,16 @@ export async function e2eLatency(options: E2eBenchOptions): Promise<BenchRow[]> 
         count: burst.length,
         perSecond: perSecond(burst.length, burstElapsed),
         latency: summarize(e2eLatencies(burst)),
-        note: 'queueing: the burst is accepted faster than the pipeline drains it',
+        note: noted('queueing: the burst is accepted faster than the pipeline drains it'),
       },
       {
         bench: 'e2e',
         case: HUB_DRAIN_CASE,
         count: burst.length,
         perSecond: perSecond(burst.length, burstElapsed),
-        note: `${burst.length * PER_INCIDENT} notifications in ${(burstElapsed / 1000).toFixed(1)} s; ops/s = incidents/s`,
+        note: noted(
+          `${burst.length * PER_INCIDENT} notifications in ${(burstElapsed / 1000).toFixed(1)} s; ops/s = incidents/s`,
+        ),
       },
     );
 

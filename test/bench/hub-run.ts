@@ -1,9 +1,10 @@
 /**
- * The frame of a benchmark against the real hub as a child process (test/e2e/hub-process.ts): start it, pull its
- * inboxes in the background as GP and LA systems would, run the measurements, and always stop both; on failure
- * the hub's last output is printed.
+ * The frame of a benchmark against the real hub as a child process (test/e2e/hub-process.ts), or as several of one
+ * deployment (hub-instances.ts): start it, pull its inboxes in the background as GP and LA systems would, run the
+ * measurements, and always stop both; on failure the hub's last output is printed.
  */
 import { pullInboxPage, type HubProcess, type PulledItem } from '../e2e/hub-process.ts';
+import type { HubInstances } from './hub-instances.ts';
 import { now, progress, sleep } from './stats.ts';
 
 export interface BenchInbox {
@@ -32,7 +33,7 @@ const PAGE = 100;
 
 function startPoller(
   label: string,
-  hub: HubProcess,
+  hub: Pick<HubProcess, 'call'>,
   inboxes: readonly BenchInbox[],
   intervalMs: number,
   onPulled: OnPulled,
@@ -69,12 +70,21 @@ function startPoller(
   };
 }
 
-/** Starts `hub`, runs `body` with its pollers, and stops both whatever happens. */
-export async function runAgainstHub<T>(label: string, hub: HubProcess, body: (run: HubRun) => Promise<T>): Promise<T> {
+/**
+ * Starts `hub`, runs `body` with its pollers, and stops both whatever happens. With several processes, each pull
+ * goes to the next one in turn, as requests do.
+ */
+export async function runAgainstHub<T>(
+  label: string,
+  hub: HubProcess | HubInstances,
+  body: (run: HubRun) => Promise<T>,
+): Promise<T> {
   const pollers: Poller[] = [];
   try {
-    await hub.start(60_000);
-    progress(`${label}: hub ${hub.url} (namespace ${hub.namespace}), pid ${String(hub.pid)}`);
+    await hub.start(); // each with its default deadline: several processes start one after the other, then settle
+    const where =
+      'processes' in hub ? hub.describe() : `hub ${hub.url} (namespace ${hub.namespace}), pid ${String(hub.pid)}`;
+    progress(`${label}: ${where}`);
     const result = await body({
       poll: (inboxes, intervalMs, onPulled) => {
         pollers.push(startPoller(label, hub, inboxes, intervalMs, onPulled));

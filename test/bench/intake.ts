@@ -7,11 +7,12 @@
  * 2. The real hub over HTTP: high-risk Whitlock incidents POSTed, counted as 202s per second. Nothing waits for the
  *    pipeline to drain (that is `e2e`), but the hub's stages run meanwhile, as they would. `--hub-root` runs another
  *    checkout's hub (its services/hub/src/main.ts from its root), so two commits are compared by one script.
+ *    `--instances=N` runs it as N processes of one deployment (hub-instances.ts), the POSTs spread round-robin.
  *
  * `BENCH_CPU_PROF_DIR=<dir>` makes the hub write its CPU profile there (test/e2e/hub-process.ts).
  *
  *   node test/bench/intake.ts [--intake-posts=2000] [--intake-concurrency=50] [--hub-root=<checkout>]
- *     [--timeout-s=300]
+ *     [--instances=1] [--timeout-s=300]
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -19,8 +20,9 @@ import { z } from 'zod';
 import { defineTopic } from '@hub/contracts';
 import { createKafkaClient, type KafkaClientOptions } from '@hub/kafka';
 import { createLogger } from '@hub/logger';
-import { createHubProcess, localEndpoints } from '../e2e/hub-process.ts';
+import { localEndpoints } from '../e2e/hub-process.ts';
 import { whitlockIncident } from '../e2e/whitlock.ts';
+import { createHubInstances, instancesNote, instancesOption } from './hub-instances.ts';
 import { runAgainstHub } from './hub-run.ts';
 import {
   intOption,
@@ -40,6 +42,8 @@ interface IntakeBenchOptions {
   readonly concurrency: number;
   /** Another checkout whose hub is measured; undefined: this one. */
   readonly hubRoot: string | undefined;
+  /** Hub processes of one deployment (hub-instances.ts). */
+  readonly instances: number;
   readonly timeoutMs: number;
 }
 
@@ -58,6 +62,7 @@ export function intakeOptions(argv: readonly string[]): IntakeBenchOptions {
     posts: intOption(argv, 'intake-posts', 'BENCH_INTAKE_POSTS', 2_000),
     concurrency: intOption(argv, 'intake-concurrency', 'BENCH_INTAKE_CONCURRENCY', 50),
     hubRoot: textOption(argv, 'hub-root', 'BENCH_HUB_ROOT'),
+    instances: instancesOption(argv),
     timeoutMs: intOption(argv, 'timeout-s', 'BENCH_INTAKE_TIMEOUT_S', 300) * 1000,
   };
 }
@@ -129,7 +134,7 @@ export async function intake(options: IntakeBenchOptions): Promise<BenchRow[]> {
 
 async function overHttp(options: IntakeBenchOptions): Promise<BenchRow[]> {
   const run = randomBytes(4).toString('hex');
-  const hub = await createHubProcess({
+  const hub = await createHubInstances(options.instances, {
     ...localEndpoints(),
     ...(options.hubRoot === undefined
       ? {}
@@ -171,7 +176,7 @@ async function overHttp(options: IntakeBenchOptions): Promise<BenchRow[]> {
         count: burst.length,
         perSecond: perSecond(burst.length, posts.elapsedMs),
         latency: summarize(posts.latencies),
-        note: options.hubRoot === undefined ? 'this checkout' : `hub of ${options.hubRoot}`,
+        note: `${options.hubRoot === undefined ? 'this checkout' : `hub of ${options.hubRoot}`}; ${instancesNote(options.instances)}`,
       },
     ];
   });
