@@ -23,17 +23,18 @@ if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(`${USAGE}
 
   init     before a deployment's first start: create HUB_SIGNING_KEYS_FILE with one ES256 key and the audit log's
-           Ed25519 key (AUDIT_LOG_KEY_FILE, default audit-log.skey beside it, named AUDIT_LOG_ORIGIN), each mode 0600
-           and each only where no file is (an existing key is never replaced). Prints the signing kid and the log's
-           public key (vkey), for witnesses and auditors. Then store both as secrets (infra/k8s/README.md).
+           Ed25519 key (AUDIT_LOG_KEY_FILE, default audit-log.skey beside it, named AUDIT_LOG_ORIGIN: set it to the
+           deployment's), each mode 0600 and each only where no file is (an existing key is never replaced). Prints
+           the signing kid and the log's public key (vkey), for witnesses and auditors. Then store both as secrets
+           (hub-signing-keys and hub-audit-log-key: infra/k8s/README.md, "What an operator sets").
   rotate   write a new active signing key (ES256) into HUB_SIGNING_KEYS_FILE and retire the active one: its private
            half is dropped, its public half stays in the JWKS until retiredAt + the inbox retention
-           (HUB_INBOX_RETENTION_DAYS, as the hub has it) + 1 day; retired keys past that are removed. Atomic (temp
-           file, rename), mode 0600. Then send SIGHUP to every hub process (kill -HUP <pid>) so it signs with the new
-           key.
+           (HUB_INBOX_RETENTION_DAYS: set it to the deployment's value, since this command reads its own
+           environment's, default 90) + 1 day; retired keys past that are removed. Atomic (temp file, rename), mode
+           0600. Then send SIGHUP to every hub process (kill -HUP <pid>) so it signs with the new key.
 
 HUB_SIGNING_KEYS_FILE (${file ?? 'unset'}); locally the demo's: \${HUB_DEMO_DIR:-.data/demo}/hub-signing-keys.json
-HUB_INBOX_RETENTION_DAYS (${process.env['HUB_INBOX_RETENTION_DAYS'] ?? 'unset: the default, 90'})
+HUB_INBOX_RETENTION_DAYS (${process.env['HUB_INBOX_RETENTION_DAYS'] ?? "unset: the default, 90; set the deployment's"})
 `);
   process.exit(0);
 }
