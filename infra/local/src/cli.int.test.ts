@@ -221,8 +221,8 @@ describe('infra/local CLI', () => {
 
         const down = await infra(stack, 'down');
         expect(down.out).toMatch(/kafka\s+stopped/);
-        // Every broker of the stack is gone. Its ports are not asked again: integration files run two at a time, and
-        // another file's server may take a port the moment this stack let it go (seen in CI: 2 of the 6).
+        // Every broker of the stack is gone. Its ports are not asked again: another process on the machine may take
+        // a port the moment this stack let it go (seen in CI, when integration files ran two at a time: 2 of the 6).
         expect(processesOf(stack.dataDir)).toEqual([]);
       } finally {
         await infra(stack, 'down');
