@@ -27,6 +27,7 @@ const topicOf = (name: string) =>
 const inputs = topicOf('test.step-inputs.v1');
 const declared = topicOf('test.step-declared.v1');
 const undeclared = topicOf('test.step-undeclared.v1');
+const replayed = topicOf('test.step-replayed.v1');
 
 const stage = {
   kind: 'stage',
@@ -55,7 +56,7 @@ beforeAll(async () => {
   const { kafkaBrokers } = testEndpoints();
   const { logger } = captureLogs('kafka-steps-test');
   client = createKafkaClient({ brokers: kafkaBrokers, clientId: 'steps-test', logger, topicNamespace: namespace });
-  await client.provisionTopics([inputs, declared, undeclared]);
+  await client.provisionTopics([inputs, declared, undeclared, replayed]);
   raw = await createRawKafka(kafkaBrokers, logger);
 });
 
@@ -154,5 +155,65 @@ describe('steps refuse an output they do not declare', () => {
     expect(undeclaredSeen.records).toEqual([]);
     // A lone step has no transaction to run its writes in.
     await expect(requestTransaction(client, lone, () => Promise.resolve())).rejects.toThrow(TypeError);
+  });
+});
+
+describe("a stage's replay (a view's rebuild)", () => {
+  const replayStage = { ...stage, groupId: uniqueId('step-replay'), input: replayed } as const satisfies StageStep;
+
+  it('hands each fetched batch to replayBatch at once, in order, and never runs handle', async () => {
+    const seqsIn = Array.from({ length: 50 }, (_, seq) => seq);
+    await client.publish(
+      replayed,
+      seqsIn.map((seq) => ({ key: String(seq), value: { seq } })),
+    );
+    const batches: number[][] = [];
+    const handled: number[] = [];
+    const subscription = await startStep(
+      client,
+      bindStage(replayStage, {
+        tuning: FAST_CONSUMER,
+        handle: (message) => {
+          handled.push(message.value.seq);
+          return Promise.resolve([]);
+        },
+        replayBatch: (messages) => {
+          batches.push(messages.map((message) => message.value.seq));
+          return Promise.resolve();
+        },
+      }),
+      { groupId: uniqueId('step-replay-build'), replay: true },
+    );
+    try {
+      await expect.poll(() => batches.flat(), { timeout: 20_000 }).toEqual(seqsIn);
+    } finally {
+      await subscription.stop();
+    }
+    // Published together, so fetched in a few batches, not one call per input.
+    expect(batches.length).toBeLessThan(seqsIn.length / 5);
+    expect(handled).toEqual([]);
+  });
+
+  it('a batch replayBatch fails is replayed input by input with handle', async () => {
+    const groupId = uniqueId('step-replay-failed');
+    const handled: number[] = [];
+    const subscription = await startStep(
+      client,
+      bindStage(replayStage, {
+        retry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 20 },
+        tuning: FAST_CONSUMER,
+        handle: (message) => {
+          handled.push(message.value.seq);
+          return Promise.resolve([]);
+        },
+        replayBatch: () => Promise.reject(new Error('the view refused the batch')),
+      }),
+      { groupId, replay: true },
+    );
+    try {
+      await expect.poll(() => handled, { timeout: 20_000 }).toEqual(Array.from({ length: 50 }, (_, seq) => seq));
+    } finally {
+      await subscription.stop();
+    }
   });
 });

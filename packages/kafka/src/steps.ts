@@ -25,9 +25,17 @@ export interface StageBinding<S extends StageStep = StageStep> {
   handle(message: InboundMessage<S['input']>): Promise<readonly Output[]>;
   /**
    * Optional: the handler for a round's inputs, after loading what they read at once; see
-   * TransactionalOptions.prepareRound. A replay (`startStep` with `replay`) uses `handle`.
+   * TransactionalOptions.prepareRound. A replay (`startStep` with `replay`) uses `replayBatch`, else `handle`.
    */
   prepareRound?(messages: readonly InboundMessage<S['input']>[]): Promise<StageHandler<S['input']>>;
+  /**
+   * Optional: what a replay (a view's rebuild, `startStep` with `replay`) does with a fetched batch of one partition
+   * (in order, `LIMITS.maxInputsPerCommit` at most): the view writes `handle` would make for each input, at once,
+   * with no outputs (a replay discards them). It must leave the view as `handle` of each input in order would, and
+   * be idempotent. A batch it fails is replayed input by input with `handle`, as a batch projector's is. Without
+   * it a replay runs `handle` input by input.
+   */
+  replayBatch?(messages: readonly InboundMessage<S['input']>[]): Promise<void>;
   readonly retry?: RetryPolicy;
   readonly tuning?: ConsumerTuning;
 }
@@ -125,6 +133,7 @@ export function startStep(
   }
   const stage = binding as StageBinding;
   if (replay) {
+    const replayBatch = stage.replayBatch?.bind(stage);
     return kafka.consume(step.input, {
       ...tuning,
       ...retry,
@@ -133,6 +142,7 @@ export function startStep(
       handle: async (message) => {
         await stage.handle(message);
       },
+      ...(replayBatch === undefined ? {} : { handleBatch: replayBatch }),
     });
   }
   return kafka.processTransactionally(step.input, {

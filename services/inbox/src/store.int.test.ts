@@ -2,6 +2,7 @@ import { inboxRetentionMs, INBOX_RETENTION_DAYS, type IssuedNotification } from 
 import { closeRedis, createRedis, LockBusyError, scanKeys, type RedisClient } from '@hub/redis';
 import { captureLogs, isolatedRedisPrefix, testEndpoints } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inboxProjector } from './projector.ts';
 import { createInboxStore, INBOX_LOCK, type InboxStore } from './store.ts';
 
 let redis: RedisClient;
@@ -265,5 +266,44 @@ describe('inbox store', () => {
     const waiter = store.withLock('gp:E85005', () => Promise.resolve('waiter'));
     release();
     expect(await Promise.all([holder, waiter])).toEqual(['holder', 'waiter']);
+  });
+});
+
+describe("the inbox projector's replay (a rebuild)", () => {
+  /** The records of `notifications.issued.v1` as a fetch hands them over: `entries` are [notification, offset]. */
+  const fetched = (entries: readonly (readonly [IssuedNotification, string])[]) =>
+    entries.map(([value, offset]) => ({ key: value.recipient, value, headers: {}, topic: 'x', partition: 0, offset }));
+
+  it('appends a fetched batch at once, as one append at a time would: first positions kept, in one round trip', async () => {
+    const entries = [
+      [notification(11), '0'],
+      [notification(12), '1'],
+      [notification(11), '2'], // the same notification again: its first position kept
+      [notification(13, 'gp:B82002'), '3'],
+    ] as const;
+    const single = createInboxStore(keySpace(), { retentionMs: RETENTION_MS, now: () => clock.now });
+    for (const [value, offset] of entries) await single.append(value, offset);
+    const batchedRedis = keySpace();
+    let sent = 0;
+    const counting = new Proxy(batchedRedis, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (property !== 'eval' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          sent += 1;
+          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        };
+      },
+    });
+    const batched = createInboxStore(counting, { retentionMs: RETENTION_MS, now: () => clock.now });
+    const projector = inboxProjector(batched, () => clock.now);
+    // Every append issued before any is answered: one pipeline.
+    const replayed = projector.replayBatch?.(fetched(entries));
+    expect(sent).toBe(entries.length);
+    await replayed;
+    for (const recipient of ['gp:A81001', 'gp:B82002'] as const) {
+      expect(await batched.page(recipient, '0', 10)).toEqual(await single.page(recipient, '0', 10));
+    }
+    expect((await batched.page('gp:A81001', '0', 10)).map(({ position }) => position)).toEqual(['0', '1']);
   });
 });
