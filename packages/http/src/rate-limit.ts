@@ -8,7 +8,8 @@ import type { HttpServer } from './server.ts';
 
 /**
  * Rate limits, counted in Redis by `@fastify/rate-limit` (its Redis store, on the hub's own client), so every
- * instance of a deployment shares one count per source. Three budgets, each a fixed one-minute window:
+ * instance of a deployment shares one count per source. Three budgets, each a fixed one-minute window (`windowMs`,
+ * shorter only in tests that watch windows end):
  *
  * - `client`: every request of an authenticated client (after the guard admitted it, and its refusals with 403),
  *   keyed by client id;
@@ -22,7 +23,7 @@ import type { HttpServer } from './server.ts';
  * (`onLimited`), so a flood adds one audit event per source per window, whatever its size.
  */
 
-/** Every budget counts over this window. */
+/** Every budget counts over this window, unless the options give another. */
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 /** The report is made this long after the window ends, so refusals answered at its very end are in the count. */
 const REPORT_DELAY_MS = 1_000;
@@ -56,6 +57,11 @@ export interface RateLimitOptions {
   readonly perClientPerMinute: number;
   readonly perAddressPerMinute: number;
   readonly tokenRequestsPerAddressPerMinute: number;
+  /**
+   * The budgets' fixed window (default `RATE_LIMIT_WINDOW_MS`, a minute, which the `...PerMinute` maxima assume):
+   * each maximum is then per window. Shorter only where a test must see windows end.
+   */
+  readonly windowMs?: number;
   /** Records a report (the hub audits it). A failure is logged and the report is dropped. */
   readonly onLimited: (report: RateLimitReport) => Promise<void>;
 }
@@ -93,11 +99,18 @@ class RefusalTally {
 
   private readonly redis: RedisClient;
   private readonly onLimited: (report: RateLimitReport) => Promise<void>;
+  private readonly windowMs: number;
   private readonly logger: Logger;
 
-  constructor(redis: RedisClient, onLimited: (report: RateLimitReport) => Promise<void>, logger: Logger) {
+  constructor(
+    redis: RedisClient,
+    onLimited: (report: RateLimitReport) => Promise<void>,
+    windowMs: number,
+    logger: Logger,
+  ) {
     this.redis = redis;
     this.onLimited = onLimited;
+    this.windowMs = windowMs;
     this.logger = logger;
   }
 
@@ -107,7 +120,7 @@ class RefusalTally {
     if (refused !== 1) return;
     const from = new Date();
     // Outlives the report by a window: a lost reporter's count then expires by itself.
-    await this.redis.pexpire(tallyKey, windowLeftMs + REPORT_DELAY_MS + RATE_LIMIT_WINDOW_MS);
+    await this.redis.pexpire(tallyKey, windowLeftMs + REPORT_DELAY_MS + this.windowMs);
     const report = async (): Promise<void> => {
       this.pending.delete(tallyKey);
       try {
@@ -135,7 +148,8 @@ class RefusalTally {
  * space and maximum; none is applied to routes by the plugin itself: the hooks below decide where each applies).
  */
 export function registerRateLimits(app: HttpServer, options: RateLimitOptions, logger: Logger): void {
-  const limits: Limits = { checks: {}, tally: new RefusalTally(options.redis, options.onLimited, logger) };
+  const windowMs = options.windowMs ?? RATE_LIMIT_WINDOW_MS;
+  const limits: Limits = { checks: {}, tally: new RefusalTally(options.redis, options.onLimited, windowMs, logger) };
   const maxima: Record<RateLimitName, number> = {
     client: options.perClientPerMinute,
     address: options.perAddressPerMinute,
@@ -149,7 +163,7 @@ export function registerRateLimits(app: HttpServer, options: RateLimitOptions, l
         // Under the deployment's prefix; a cache (contracts `HUB_CACHES` 'rate-limits').
         nameSpace: `rate-limit:${name}:`,
         max: maxima[name],
-        timeWindow: RATE_LIMIT_WINDOW_MS,
+        timeWindow: windowMs,
         ipv6Subnet: IPV6_LIMIT_SUBNET,
         // Without Redis nothing is counted, so nothing is served: the request gets 503 not-ready like any other
         // that needs Redis (fail closed: a flood during an outage is still refused, and still not audited per request).

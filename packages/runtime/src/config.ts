@@ -63,6 +63,11 @@ export const hubEnv = kafkaEnv
      */
     HTTP_RATE_LIMIT_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE: intInRange(1, MAX_RATE_LIMIT_PER_MINUTE).default(300),
     /**
+     * The rate limits' fixed window, in seconds: a minute, which the `..._PER_MINUTE` maxima assume (each is then per
+     * window). Shorter only for tests that must see windows end and their refusals reported; never in a deployment.
+     */
+    HTTP_RATE_LIMIT_WINDOW_SECONDS: intInRange(1, 60).default(60),
+    /**
      * The gateways (addresses or CIDR ranges) in front of the hub whose `X-Forwarded-For` is believed: a request's
      * source address is then the last one they forwarded, not theirs. Unset: the peer is the source (no gateway),
      * and `X-Forwarded-For` is ignored, since any client can write one.
@@ -88,5 +93,6 @@ export function rateLimitsOf(config: HubConfig) {
     perClientPerMinute: config.HTTP_RATE_LIMIT_PER_CLIENT_PER_MINUTE,
     perAddressPerMinute: config.HTTP_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
     tokenRequestsPerAddressPerMinute: config.HTTP_RATE_LIMIT_TOKEN_REQUESTS_PER_ADDRESS_PER_MINUTE,
+    windowMs: config.HTTP_RATE_LIMIT_WINDOW_SECONDS * 1_000,
   } as const;
 }

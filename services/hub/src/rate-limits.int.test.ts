@@ -2,7 +2,7 @@ import { createTestClient, signClientAssertion, tokenRequestBody, type TestClien
 import type { AuditEvent } from '@hub/contracts';
 import type { HttpServer } from '@hub/http';
 import { createInboxService } from '@hub/inbox';
-import { createRuntime, type Runtime } from '@hub/runtime';
+import { createRuntime, type HubConfig, type Runtime } from '@hub/runtime';
 import { startRouteHarness, type RouteHarness, type TestApp } from '@hub/runtime/testing';
 import { uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,7 @@ const ADDRESSES = {
   junkTokens: '192.0.2.44',
   ipv6: '2001:db8:aa:bb::5',
   probes: '192.0.2.200',
+  windows: '2001:db8:cc::9',
   gateway: '192.0.2.1',
   behindGateway: '203.0.113.50',
   alsoBehindGateway: '203.0.113.51',
@@ -65,6 +66,23 @@ afterAll(async () => {
 });
 
 const inboxOf = (client: TestClient) => `/v1/inboxes/gp:${client.organisation}/notifications`;
+
+/**
+ * Another runtime of the same deployment (same Redis, Kafka, keys and clients), with its own instance name: stopping
+ * it reports its pending refusals at once, so a test sees a window's report without waiting for the window to end.
+ */
+function runtimeOfTheDeployment(name: string, config: Partial<HubConfig> = {}): Promise<Runtime> {
+  return createRuntime({
+    name: 'inbox',
+    config: { ...h.deps.config, KAFKA_INSTANCE_NAME: uniqueId(name), ...config },
+    logger: h.logs.logger,
+    services: [createInboxService],
+  });
+}
+
+/** The `rate-limited` events of one budget for one network, as the trail records them. */
+const rateLimitedFrom = (limit: string, network: string) => (event: AuditEvent) =>
+  event.action === 'rate-limited' && event.reason === `rate-limit:${limit}` && event.sourceNetwork === network;
 
 async function as(
   app: HttpServer,
@@ -136,14 +154,7 @@ describe('per client, after the guard', () => {
 
 describe('per source address, for requests that prove nobody', () => {
   it('audits a flood of 200 refused requests as the first few refusals and one event with the count', async () => {
-    // A runtime of the same deployment of its own, so that stopping it reports the window's refusals at once.
-    const config = { ...h.deps.config, KAFKA_INSTANCE_NAME: uniqueId('flood') };
-    const flooded: Runtime = await createRuntime({
-      name: 'inbox',
-      config,
-      logger: h.logs.logger,
-      services: [createInboxService],
-    });
+    const flooded = await runtimeOfTheDeployment('flood');
     const deniedBefore = h.audited.filter(({ value }) => value.action === 'access-denied').length;
     const statuses: number[] = [];
     for (let i = 0; i < 200; i += 1) {
@@ -168,10 +179,7 @@ describe('per source address, for requests that prove nobody', () => {
     expect((await as(h.http, token, inboxOf(otherGp), ADDRESSES.flood)).statusCode).not.toBe(429);
 
     await flooded.stop();
-    const [report] = await h.auditedWhere(
-      (event) => event.action === 'rate-limited' && event.reason === 'rate-limit:address',
-      1,
-    );
+    const [report] = await h.auditedWhere(rateLimitedFrom('address', '203.0.113.0/24'), 1);
     expect(report).toMatchObject({
       service: 'auth',
       actor: null,
@@ -197,6 +205,31 @@ describe('per source address, for requests that prove nobody', () => {
     expect(
       h.audited.filter(({ value }) => value.action === 'rate-limited' && value.reason === 'rate-limit:address'),
     ).toHaveLength(1);
+  });
+
+  it('reports a flood over two windows as exactly one event per window, each when its window ends', async () => {
+    // Windows of 2 s, so the test sees them end: the first report comes from its timer, the second at stop.
+    const windowed = await runtimeOfTheDeployment('windows', { HTTP_RATE_LIMIT_WINDOW_SECONDS: 2 });
+    const network = '2001:db8:cc::/48';
+    const flood = async (requests: number) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < requests; i += 1) {
+        statuses.push((await as(windowed.http, null, `/v1/flooded/${String(i)}`, ADDRESSES.windows)).statusCode);
+      }
+      return statuses;
+    };
+    try {
+      expect(await flood(PER_ADDRESS + 3)).toEqual([...Array<number>(PER_ADDRESS).fill(404), 429, 429, 429]);
+      // Reported once the window is over (and a second for the refusals answered at its very end), not at stop.
+      const [first] = await h.auditedWhere(rateLimitedFrom('address', network), 1);
+      expect(first).toMatchObject({ service: 'auth', actor: null, refusedCount: 3, sourceNetwork: network });
+      // A new window: the budget is whole again, and its refusals make a report of their own.
+      expect(await flood(PER_ADDRESS + 4)).toEqual([...Array<number>(PER_ADDRESS).fill(404), 429, 429, 429, 429]);
+    } finally {
+      await windowed.stop();
+    }
+    const reports = await h.auditedWhere(rateLimitedFrom('address', network), 2);
+    expect(reports.map((event) => event.refusedCount)).toEqual([3, 4]);
   });
 
   it('limits unknown paths from one address too', async () => {
@@ -254,12 +287,18 @@ describe('the token endpoint, per source address', () => {
     expect((await tokenRequest(h.http, fresh(), ADDRESSES.otherTokens)).statusCode).toBe(200);
   });
 
-  it('audits junk token requests one by one only up to the address budget', async () => {
+  it("audits junk token requests one by one only up to the address budget, then each budget's refusals as one event", async () => {
+    // Its own runtime of the deployment, so that stopping it reports the window's refusals at once.
+    const junked = await runtimeOfTheDeployment('junk-tokens');
     const refusedBefore = h.audited.filter(({ value }) => value.action === 'token-refused').length;
     const statuses: number[] = [];
-    for (let i = 0; i < 3 * PER_ADDRESS; i += 1) {
-      const junk = `grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=junk${String(i)}`;
-      statuses.push((await tokenRequest(h.http, junk, ADDRESSES.junkTokens)).statusCode);
+    try {
+      for (let i = 0; i < 3 * PER_ADDRESS; i += 1) {
+        const junk = `grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=junk${String(i)}`;
+        statuses.push((await tokenRequest(junked.http, junk, ADDRESSES.junkTokens)).statusCode);
+      }
+    } finally {
+      await junked.stop();
     }
     expect(statuses).toEqual([...Array<number>(PER_ADDRESS).fill(401), ...Array<number>(2 * PER_ADDRESS).fill(429)]);
     const audited: AuditEvent[] = await h.auditedWhere(
@@ -267,5 +306,20 @@ describe('the token endpoint, per source address', () => {
       refusedBefore + PER_ADDRESS,
     );
     expect(audited).toHaveLength(refusedBefore + PER_ADDRESS);
+    // Past the address budget, refused 429 as junk (the address's) until the token budget is spent too; then refused
+    // before the body is read (the token budget's). Each budget reports its count once, naming the network only.
+    const [tokenReport] = await h.auditedWhere(rateLimitedFrom('token', '192.0.2.0/24'), 1);
+    expect(tokenReport).toMatchObject({
+      service: 'auth',
+      action: 'rate-limited',
+      reason: 'rate-limit:token',
+      actor: null,
+      refusedCount: 3 * PER_ADDRESS - TOKEN_REQUESTS,
+      sourceNetwork: '192.0.2.0/24',
+    });
+    expect(JSON.stringify(tokenReport)).not.toContain(ADDRESSES.junkTokens);
+    const [addressReport] = await h.auditedWhere(rateLimitedFrom('address', '192.0.2.0/24'), 1);
+    expect(addressReport).toMatchObject({ refusedCount: TOKEN_REQUESTS - PER_ADDRESS });
+    expect(h.audited.filter(({ value }) => rateLimitedFrom('token', '192.0.2.0/24')(value))).toHaveLength(1);
   });
 });
