@@ -176,6 +176,11 @@ export interface KafkaClient {
   redrive(topic: TopicSpec, at: { readonly partition: number; readonly offset: string }): Promise<DeadLetterEntry>;
   /** Stops consumers (in-flight messages finish), then disconnects producers and admin. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * What a close() under way still waits for, by name only: `group <physical group id>`, `transactions <id>`,
+   * `producer`, `admin` (the runtime's stop logs them if Kafka's close overruns its deadline). Empty otherwise.
+   */
+  stillClosing(): readonly string[];
 }
 
 /** What the modules share: one kafkajs instance, one idempotent producer, one admin, and the client's lifecycle. */
@@ -276,13 +281,24 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     }
   }
 
+  /** What shutdown() still waits for, by name only (consumer groups, transactional ids, producer, admin). */
+  const stillClosing = new Set<string>();
+  const closingAs = (name: string, work: Promise<void>): Promise<void> => {
+    stillClosing.add(name);
+    return work.finally(() => {
+      stillClosing.delete(name);
+    });
+  };
+
   async function shutdown(): Promise<void> {
-    const results = await Promise.allSettled([...subscriptions].map((subscription) => subscription.stop()));
+    const results = await Promise.allSettled(
+      [...subscriptions].map((subscription) => closingAs(`group ${subscription.groupId}`, subscription.stop())),
+    );
     results.push(
       ...(await Promise.allSettled([
-        producer.close(),
-        admin.close(),
-        ...[...groupCommits.values()].map((groups) => groups.close()),
+        closingAs('producer', producer.close()),
+        closingAs('admin', admin.close()),
+        ...[...groupCommits].map(([id, groups]) => closingAs(`transactions ${id}`, groups.close())),
       ])),
     );
     const failures = results.filter((result) => result.status === 'rejected');
@@ -361,5 +377,6 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       closing ??= shutdown();
       return closing;
     },
+    stillClosing: () => [...stillClosing],
   };
 }

@@ -24,5 +24,6 @@ export {
   type WorkerBackoff,
   type WorkerContext,
 } from './workers.ts';
+export { SHUTDOWN_GRACE_MS, STOP_DEADLINES_MS, type StopDeadlines, type StopPhaseName } from './stop-phases.ts';
 export { describeProgress, type BuildProgress } from './view-progress.ts';
 export { generationSchema, postgresMarkers, type PostgresMarkers } from './view-postgres.ts';

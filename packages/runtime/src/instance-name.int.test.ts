@@ -45,6 +45,20 @@ describe('instance name lease', () => {
     await restarted.release();
   });
 
+  it('an abandoned name (its Kafka did not close) is not handed over: it is free only once its lease runs out', async () => {
+    const held = await hold('hub-6', 'a');
+    held.abandon();
+    expect(held.held()).toBe(false);
+    // Not renewed any more, and not deleted: a successor waits for the lease to run out, as for a crashed holder.
+    await new Promise((resolve) => setTimeout(resolve, leaseMs / 2));
+    expect(await redis.get('hub:instance:hub-6')).toBe('a');
+    const started = Date.now();
+    const successor = await hold('hub-6', 'b');
+    expect(Date.now() - started).toBeGreaterThan(leaseMs / 4);
+    expect(await redis.get('hub:instance:hub-6')).toBe('b');
+    await successor.release();
+  });
+
   it('starts without the name while Redis does not answer (the hub is then not ready)', async () => {
     const { logger } = captureLogs();
     const unreachable = createRedis({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', connectionName: 'dead', logger });

@@ -17,6 +17,8 @@ export interface InstanceNameLease {
   /** False until the name is claimed, and whenever Redis cannot confirm it: the hub is then not ready. */
   held(): boolean;
   release(): Promise<void>;
+  /** Stops renewing without giving the name up: it runs out INSTANCE_LEASE_MS after the last renewal. */
+  abandon(): void;
 }
 
 /**
@@ -78,6 +80,10 @@ export async function holdInstanceName(
       await renewing;
       held = false;
       await releaseIfHeld(redis, key, instanceId);
+    },
+    abandon() {
+      clearInterval(renewal);
+      held = false;
     },
   };
 }

@@ -33,6 +33,7 @@ import { createProcessMetrics } from './metrics.ts';
 import type { HubService, ServiceDeps, ServiceFactory } from './service.ts';
 import { createViewGenerations, type ViewGenerations } from './view-generations.ts';
 import { generationSchema } from './view-postgres.ts';
+import { SHUTDOWN_GRACE_MS, stopPhases, type StopDeadlines } from './stop-phases.ts';
 import { startWorkers, type RunningWorkers } from './workers.ts';
 
 export interface Runtime {
@@ -40,7 +41,11 @@ export interface Runtime {
   start(): Promise<BoundAddress>;
   /** Re-reads the client registry, the directory files and the signing keys (SIGHUP); bad files keep the old data. */
   reload(): Promise<void>;
-  /** Stops taking requests, lets in-flight work finish, closes Kafka and Redis. Safe to call twice. */
+  /**
+   * Stops taking requests, lets in-flight work finish, closes Kafka, the instance-name lease, PostgreSQL and Redis;
+   * each phase within its deadline (`STOP_DEADLINES_MS`): one that overruns is logged with what had not finished and
+   * stop goes on. Never rejects. Safe to call twice.
+   */
   stop(): Promise<void>;
   /** The deployment's Redis client (caches and the views' markers; each view's keys are under `views`). */
   readonly redis: RedisClient;
@@ -63,9 +68,10 @@ export interface RuntimeOptions {
   readonly version?: string;
   /** Tests only: where Kafka connections really go (`@hub/kafka` `resolveBroker`), e.g. a cuttable proxy. */
   readonly resolveKafkaBroker?: KafkaClientOptions['resolveBroker'];
+  /** Each phase of stop()'s deadline; `STOP_DEADLINES_MS` unless a test shortens them. */
+  readonly stopDeadlinesMs?: StopDeadlines;
 }
 
-const SHUTDOWN_GRACE_MS = 10_000;
 const READINESS_TIMEOUT_MS = 1_000;
 
 /** The steps a service runs live: all but the projectors that run only when their view is rebuilt (`rebuildOnly`). */
@@ -335,18 +341,43 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     stop() {
       stopping ??= (async () => {
-        await closeGracefully(http, SHUTDOWN_GRACE_MS);
-        await workers?.stop();
-        await metrics?.stop();
-        await views.stop();
-        await kafka.close();
+        const phases = stopPhases(logger, options.stopDeadlinesMs);
+        await phases.run('http', () => closeGracefully(http, SHUTDOWN_GRACE_MS));
+        await phases.run(
+          'workers',
+          async () => workers?.stop(),
+          () => workers?.running() ?? [],
+        );
+        await phases.run('metrics', async () => metrics?.stop());
+        await phases.run('views', () => views.stop());
+        const kafkaClosed = await phases.run(
+          'kafka',
+          () => kafka.close(),
+          () => kafka.stillClosing(),
+        );
         // Last spans exported (bounded by the export timeout) once nothing makes more.
-        await tracing.shutdown();
-        // After Kafka: the name's transactional producers are closed, so a successor may take the name.
-        await lease?.release().catch(() => undefined);
-        await postgres.close();
-        await closeRedis(redis);
-        logger.info({ instanceId }, `${options.name} stopped`);
+        await phases.run('tracing', () => tracing.shutdown());
+        // After Kafka: the name's transactional producers are closed, so a successor may take the name. If Kafka's
+        // close overran, a producer of this name may still be running: were the name handed over, it could still
+        // commit, or (reset after a failure) initialise again and fence the successor's transactions. So the name is
+        // not released but kept renewed until Redis closes, and then left to run out (INSTANCE_LEASE_MS after its last
+        // renewal, as a crashed holder's does), by which time this process has exited (runMain exits once stop
+        // resolves), taking any such producer with it. Kafka's fencing backs this: a successor's first transaction
+        // bumps the producer epoch, after which the old producer's commit is refused.
+        const handOver = kafkaClosed !== 'overran';
+        if (handOver) {
+          // A Redis that does not answer is not this stop's failure: the lease then runs out.
+          await phases.run('lease', async () => lease?.release().catch(() => undefined));
+        } else {
+          logger.warn(
+            { instanceName: config.KAFKA_INSTANCE_NAME },
+            'instance name not handed over: Kafka did not close; it runs out after this process exits',
+          );
+        }
+        await phases.run('postgres', () => postgres.close());
+        await phases.run('redis', () => closeRedis(redis));
+        if (!handOver) lease?.abandon();
+        logger.info({ instanceId, phasesMs: phases.durationsMs }, `${options.name} stopped`);
       })();
       return stopping;
     },

@@ -31,8 +31,10 @@ export interface WorkerBackoff {
 export const WORKER_BACKOFF: WorkerBackoff = { initialMs: 500, maxMs: 30_000, resetAfterMs: 60_000 };
 
 export interface RunningWorkers {
-  /** Aborts every worker and waits for each run to return. */
+  /** Aborts every worker and waits for each run to return (unbounded: the runtime's stop bounds it). */
   stop(): Promise<void>;
+  /** The workers whose supervision has not ended (`<service>.<name>`): after stop(), those ignoring the abort. */
+  running(): readonly string[];
 }
 
 export function startWorkers(
@@ -69,11 +71,20 @@ export function startWorkers(
       delayMs = Math.min(delayMs * 2, backoff.maxMs);
     }
   };
-  const running = workers.map(({ service, worker }) => supervise(service, worker));
+  const live = workers.map(({ service, worker }) => ({ name: `${service}.${worker.name}`, ended: false }));
+  const running = workers.map(async ({ service, worker }, index) => {
+    try {
+      await supervise(service, worker);
+    } finally {
+      const entry = live[index];
+      if (entry !== undefined) entry.ended = true;
+    }
+  });
   return {
     async stop() {
       abort.abort();
       await Promise.all(running);
     },
+    running: () => live.filter((entry) => !entry.ended).map((entry) => entry.name),
   };
 }
