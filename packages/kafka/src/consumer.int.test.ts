@@ -14,6 +14,14 @@ const roundTrip = topicNamed('test.round-trip.v1');
 const contract = topicNamed('test.contract.v1');
 const retried = topicNamed('test.retried.v1');
 const noDeadLetterTopic = topicNamed('test.no-dlq.v1');
+const sideBySide = defineTopic({
+  name: 'test.side-by-side.v1',
+  description: 'test',
+  schema,
+  partitions: 3,
+  retentionMs: DAYS,
+  cleanupPolicy: 'delete',
+});
 type Flag = MessageOf<typeof roundTrip>;
 
 const NHS = '9434765919';
@@ -35,7 +43,7 @@ beforeAll(async () => {
     logger: logs.logger,
     topicNamespace: namespace,
   });
-  await client.provisionTopics([roundTrip, contract, retried]);
+  await client.provisionTopics([roundTrip, contract, retried, sideBySide]);
   raw = await createRawKafka(kafkaBrokers, logs.logger);
   deadLetters = await raw.read([contract, retried].map((t) => `${client.physicalTopic(t)}.dlq`));
 });
@@ -50,6 +58,55 @@ afterAll(async () => {
 const dlqOf = (topicName: string) => deadLetters.records.filter((r) => r.topic === `${namespace}${topicName}.dlq`);
 
 describe('publish and consume', () => {
+  it('handles the partitions side by side, each in order', async () => {
+    // The first record handled waits for a record of another partition to be handled: consumed one partition at a
+    // time, none is until it gives up.
+    const seen: { partition: number; offset: number }[] = [];
+    let first: number | undefined;
+    let otherHandled!: () => void;
+    const other = new Promise<'released'>((resolve) => {
+      otherHandled = () => {
+        resolve('released');
+      };
+    });
+    let firstWaited: 'released' | 'gave up' | undefined;
+    const subscription = await client.consume(sideBySide, {
+      groupId: uniqueId('side-by-side'),
+      ...FAST_CONSUMER,
+      handle: async (message) => {
+        if (first === undefined) {
+          first = message.partition;
+          firstWaited = await Promise.race([
+            other,
+            new Promise<'gave up'>((resolve) =>
+              setTimeout(() => {
+                resolve('gave up');
+              }, 10_000),
+            ),
+          ]);
+        } else if (message.partition !== first) {
+          otherHandled();
+        }
+        seen.push({ partition: message.partition, offset: Number(message.offset) });
+      },
+    });
+    try {
+      const count = 30; // keys spread over the three partitions
+      await client.publish(
+        sideBySide,
+        Array.from({ length: count }, (_, n) => ({ key: `k${n}`, value: { ref: `r${n}`, nhsNumber: NHS } })),
+      );
+      await expect.poll(() => seen.length, { timeout: 30_000 }).toBe(count);
+      expect(firstWaited).toBe('released');
+      for (const partition of [0, 1, 2]) {
+        const offsets = seen.filter((entry) => entry.partition === partition).map(({ offset }) => offset);
+        expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+      }
+    } finally {
+      await subscription.stop();
+    }
+  });
+
   it('round-trips a typed value, carrying the trace id into the handler and its log context', async () => {
     const seen: { message: InboundMessage<typeof roundTrip>; contextTraceId: string }[] = [];
     const subscription = await client.consume(roundTrip, {

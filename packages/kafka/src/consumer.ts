@@ -256,7 +256,10 @@ export async function consume<T extends TopicSpec>(
     consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // Each partition in order, the partitions side by side (as processTransactionally): a projector's view is
+      // written by any number of instances, a partition each, so its writes already commute across partitions, and
+      // a rebuild's replay waits on one round trip per batch of each partition, not of all partitions in turn.
+      partitionsConsumedConcurrently: topic.partitions,
       eachBatch,
     });
   restartAfterCrash(consumer, run, log, stopping.signal);
