@@ -153,6 +153,27 @@ describe('scanKeys', () => {
     await expect(scanKeys(many, 'item:*', { maxKeys: 100 })).rejects.toThrow('more than 100 keys match');
   });
 
+  it('stops at the next round trip once its signal aborts, rejecting with the reason', async () => {
+    const many = client(`${base}aborted:`);
+    await many.mset(...Array.from({ length: 50 }, (_, i) => [`item:${i}`, 'x']).flat());
+    const abort = new AbortController();
+    let roundTrips = 0;
+    const counted = new Proxy(many, {
+      get(target, property, receiver) {
+        if (property !== 'scan') return Reflect.get(target, property, receiver) as unknown;
+        return (...args: Parameters<RedisClient['scan']>) => {
+          roundTrips += 1;
+          if (roundTrips === 2) abort.abort(new Error('worker stopping'));
+          return target.scan(...args);
+        };
+      },
+    });
+    await expect(scanKeys(counted, 'item:*', { batchSize: 1, signal: abort.signal })).rejects.toThrow(
+      'worker stopping',
+    );
+    expect(roundTrips).toBe(2);
+  });
+
   it('treats glob characters in the prefix literally', async () => {
     const globby = client(`${base}g*:`);
     const lookalike = client(`${base}gxyz:`);

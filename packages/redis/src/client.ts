@@ -311,6 +311,11 @@ export interface ScanKeysOptions {
   readonly batchSize?: number;
   /** Rejects rather than returning a partial list when more keys match; default 10 000. */
   readonly maxKeys?: number;
+  /**
+   * Checked before each round trip: once it aborts, the scan rejects with its reason (a scan walks the whole
+   * keyspace, however few keys match: a background loop stopping must not wait for the rest of it).
+   */
+  readonly signal?: AbortSignal;
 }
 
 export const DEFAULT_SCAN_MAX_KEYS = 10_000;
@@ -322,7 +327,7 @@ const MAX_PATTERN_LENGTH = 1_024;
  * argument; this does, escaping glob characters in the prefix. Order is unspecified; no duplicates.
  */
 export async function scanKeys(client: RedisClient, pattern: string, options: ScanKeysOptions = {}): Promise<string[]> {
-  const { batchSize = 100, maxKeys = DEFAULT_SCAN_MAX_KEYS } = options;
+  const { batchSize = 100, maxKeys = DEFAULT_SCAN_MAX_KEYS, signal } = options;
   if (pattern === '' || pattern.length > MAX_PATTERN_LENGTH) {
     throw new RangeError(`scanKeys pattern must be 1 to ${MAX_PATTERN_LENGTH} characters`);
   }
@@ -333,6 +338,7 @@ export async function scanKeys(client: RedisClient, pattern: string, options: Sc
   const keys = new Set<string>();
   let cursor = '0';
   do {
+    signal?.throwIfAborted();
     const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', batchSize);
     for (const key of batch) {
       keys.add(key.slice(prefix.length)); // MATCH guarantees the prefix

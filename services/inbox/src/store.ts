@@ -46,6 +46,11 @@ const MAX_PAGE_LOOKS = 10;
 const SWEEP_BATCH = 100;
 /** The most inboxes one sweep visits (England has about 6,500 GP practices). */
 const MAX_SWEPT_INBOXES = 100_000;
+/**
+ * Keys SCAN walks per round trip while finding the inboxes: a scan walks the whole keyspace (every notification's
+ * key too), and at SCAN's default 100 a hub's Redis took over a thousand round trips per sweep.
+ */
+const SWEEP_SCAN_BATCH = 1_000;
 
 const keys = {
   /** Sorted set, every score 0, ordered by member: `<position, zero-padded to 19 digits>:<notification id>`. */
@@ -224,14 +229,20 @@ export function createInboxStore(redis: RedisClient, options: InboxStoreOptions)
 
     /**
      * Removes the expired items at the head of every inbox (and any expired among them), for the inbox service's
-     * sweep: an inbox nobody reads still loses what it no longer holds. Answers how many it removed.
+     * sweep: an inbox nobody reads still loses what it no longer holds. Answers how many it removed. Once `signal`
+     * aborts (the worker stopping) it rejects with its reason at the next round trip; what it removed stays removed.
      */
-    async sweep(): Promise<number> {
+    async sweep(signal?: AbortSignal): Promise<number> {
       let removed = 0;
-      const inboxes = await scanKeys(redis, keys.items('*'), { maxKeys: MAX_SWEPT_INBOXES });
+      const inboxes = await scanKeys(redis, keys.items('*'), {
+        maxKeys: MAX_SWEPT_INBOXES,
+        batchSize: SWEEP_SCAN_BATCH,
+        ...(signal === undefined ? {} : { signal }),
+      });
       for (const key of inboxes) {
         const recipient = key.slice('inbox:'.length, -':items'.length); // the key's parts: not a Redis key
         for (;;) {
+          signal?.throwIfAborted();
           const members = await redis.zrange(keys.items(recipient), 0, SWEEP_BATCH - 1);
           const { expired } = await load(members);
           await remove(recipient, expired);
