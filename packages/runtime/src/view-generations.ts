@@ -428,15 +428,23 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
     return running;
   }
 
-  /** Builds are driven apart from the marker checks (starting a build's consumers takes seconds), one round at a time. */
-  let driving: Promise<void> | undefined;
+  /**
+   * Builds are driven apart from the marker checks (starting a build's consumers takes seconds), each view's one
+   * round at a time and the views apart: a round that takes long (a build's consumers starting, or a finished
+   * build's groups and key spaces going) holds up only its own view, not another's switch (a round of every view at
+   * once made each wait for the slowest; issue 10).
+   */
+  const driving = new Map<HubViewName, Promise<void>>();
   function driveAll(): Promise<void> {
-    driving ??= Promise.all([...runs.keys()].map((view) => checkBuild(view)))
-      .then(() => undefined)
-      .finally(() => {
-        driving = undefined;
-      });
-    return driving;
+    const rounds = [...runs.keys()].map((view) => {
+      let round = driving.get(view);
+      if (round === undefined) {
+        round = checkBuild(view).finally(() => driving.delete(view));
+        driving.set(view, round);
+      }
+      return round;
+    });
+    return Promise.all(rounds).then(() => undefined);
   }
 
   /** Redis or Kafka unreachable: their own readiness checks say so; the views keep their state. */
@@ -444,7 +452,7 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
     if (stopped) return;
     try {
       await checkAll();
-      if (driving === undefined) await driveAll();
+      await driveAll();
     } catch (error) {
       const code: unknown = error instanceof Error ? Reflect.get(error, 'code') : undefined;
       logger.warn(
@@ -518,7 +526,7 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await Promise.allSettled([running, driving]);
+      await Promise.allSettled([running, ...driving.values()]);
       for (const [view, run] of runs) {
         if (run.build !== undefined) {
           // A switched build is done with (its groups go); another is left for an instance to resume.

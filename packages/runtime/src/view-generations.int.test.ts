@@ -1,0 +1,109 @@
+import { cpFlagAccessedTopic, VIEW_KEYS, type ProjectorStep } from '@hub/contracts';
+import { bindProjector, createKafkaClient, type KafkaClient } from '@hub/kafka';
+import { createPostgres, type Postgres } from '@hub/postgres';
+import { closeRedis, createRedis, scanKeys, type RedisClient } from '@hub/redis';
+import { captureLogs, isolatedRedisPrefix, isolatedTopicNamespace, testEndpoints, uniqueId } from '@hub/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createViewGenerations, type ViewGenerations } from './view-generations.ts';
+
+// Two views built by one process: one whose finished build takes long to tidy up (its groups' deletion hangs) must
+// not hold up the other's rebuild and switch.
+const SLOW = 'cp-flags';
+const QUICK = 'incident-versions';
+// A topic of the hub's, empty in the test's own namespace.
+const topic = cpFlagAccessedTopic;
+const step: ProjectorStep = {
+  kind: 'projector',
+  service: 'hub',
+  description: 'test: a view step on an empty topic',
+  groupId: uniqueId('view-generations-slow'),
+  input: topic,
+  view: SLOW,
+};
+
+const logs = captureLogs('view-generations-test');
+const prefix = isolatedRedisPrefix();
+let redis: RedisClient;
+let kafka: KafkaClient;
+let postgres: Postgres;
+let generations: ViewGenerations | undefined;
+const spaces: RedisClient[] = [];
+/** While set, deleting a consumer group (a finished build tidied up) waits for it. */
+let held: Promise<void> | undefined;
+let release: () => void = () => undefined;
+
+beforeAll(async () => {
+  const endpoints = testEndpoints();
+  redis = createRedis({ url: endpoints.redisUrl, keyPrefix: prefix, connectionName: 'vg-test', logger: logs.logger });
+  postgres = createPostgres({ url: endpoints.postgresUrl, applicationName: 'vg-test', logger: logs.logger });
+  const client = createKafkaClient({
+    brokers: endpoints.kafkaBrokers,
+    clientId: 'view-generations-test',
+    logger: logs.logger,
+    topicNamespace: isolatedTopicNamespace(),
+  });
+  await client.provisionTopics([topic]);
+  kafka = new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property !== 'deleteGroup' || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await held;
+        return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      };
+    },
+  });
+});
+
+afterAll(async () => {
+  release();
+  await generations?.stop();
+  for (const space of spaces) await closeRedis(space);
+  const written = await scanKeys(redis, '*');
+  if (written.length > 0) await redis.del(...written);
+  await closeRedis(redis);
+  await kafka.close();
+  await postgres.close();
+});
+
+describe('view generations', () => {
+  it("a view's build is driven apart from the others: a slow tidy-up of one does not hold up another's switch", async () => {
+    generations = createViewGenerations({
+      redis,
+      postgres,
+      kafka,
+      logger: logs.logger,
+      instanceId: uniqueId('vg'),
+      openSpace: (view, generation) => {
+        const space = createRedis({
+          url: testEndpoints().redisUrl,
+          keyPrefix: `${prefix}${VIEW_KEYS.space(view, generation)}`,
+          connectionName: 'vg-test-space',
+          logger: logs.logger,
+        });
+        spaces.push(space);
+        return space;
+      },
+      openPostgresSpace: () => Promise.reject(new Error('no view in PostgreSQL here')),
+      buildSteps: (view) => (view === SLOW ? [bindProjector(step, { handle: () => Promise.resolve() })] : []),
+      intervalMs: 200,
+      switchGraceMs: 400,
+    });
+    generations.keep([SLOW, QUICK]);
+    held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await generations.start();
+    const vg = generations;
+    await expect.poll(() => vg.ready(SLOW) && vg.ready(QUICK), { timeout: 30_000 }).toBe(true);
+    // The slow view's build is over its grace: its tidy-up waits on the group's deletion from now on.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    // The quick view is lost: it is rebuilt and served again while the slow one's tidy-up still waits.
+    await redis.del(VIEW_KEYS.generation(QUICK));
+    await expect.poll(() => vg.state(QUICK), { timeout: 5_000 }).toBe('rebuilding');
+    await expect.poll(() => vg.state(QUICK), { timeout: 10_000 }).toBe('ready');
+    expect(await redis.exists(VIEW_KEYS.generation(QUICK))).toBe(1);
+    release();
+  });
+});
