@@ -5,7 +5,7 @@ import type { RedisClient } from '@hub/redis';
 import type { HubKeyStore } from '@hub/signing';
 import { bearerGuard, verifyAccessToken } from './bearer.ts';
 import { DEFAULT_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SECONDS } from './claims.ts';
-import type { AuthCore } from './core.ts';
+import type { AuthCore, EmitOutcome } from './core.ts';
 import type { AuthEvent, AuthEventListener } from './events.ts';
 import type { ClientRegistry } from './registry.ts';
 import { sessionGuard, type SessionVerifier } from './session.ts';
@@ -108,14 +108,14 @@ export function createAuth(options: AuthOptions): Auth {
     verifiedTokens: new VerifiedTokens(),
     now,
     isoNow: () => new Date(now()).toISOString(),
-    async emit(event: AuthEvent): Promise<boolean> {
-      if (listener === undefined) return true;
+    async emit(event: AuthEvent): Promise<EmitOutcome> {
+      if (listener === undefined) return { audited: true };
       try {
         await listener(event);
-        return true;
+        return { audited: true };
       } catch (error) {
         logger.error({ err: error, outcome: event.outcome, reason: event.reason }, 'auth event listener failed');
-        return false;
+        return { audited: false, error };
       }
     },
   };

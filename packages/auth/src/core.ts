@@ -5,6 +5,9 @@ import type { AuthEvent } from './events.ts';
 import type { ClientRegistry } from './registry.ts';
 import type { VerifiedTokens } from './verified-tokens.ts';
 
+/** Whether an auth event was audited; when not, the listener's error. */
+export type EmitOutcome = { readonly audited: true } | { readonly audited: false; readonly error: unknown };
+
 /** What the token endpoint and the bearer check share; built once by createAuth. Internal. */
 export interface AuthCore {
   readonly registry: ClientRegistry;
@@ -21,6 +24,6 @@ export interface AuthCore {
   /** Milliseconds since the epoch. */
   now(): number;
   isoNow(): string;
-  /** Calls onAuthEvent; resolves false (after logging) when it threw. */
-  emit(event: AuthEvent): Promise<boolean>;
+  /** Calls onAuthEvent; when it threw, logs that and resolves with its error (never rejects). */
+  emit(event: AuthEvent): Promise<EmitOutcome>;
 }

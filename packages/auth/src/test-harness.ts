@@ -13,6 +13,7 @@ import {
   type TempDir,
   type TestClient,
 } from './testing.ts';
+import { DependencyUnavailableError } from '@hub/errors';
 import { bindRoute, createHttpServer, serveRoutes, type HttpServer } from '@hub/http';
 import { closeRedis, createRedis, type RedisClient } from '@hub/redis';
 import type { HubKeyStore } from '@hub/signing';
@@ -95,8 +96,8 @@ export interface Harness {
   readonly marac: TestClient;
   /** The operationId of every handler run, in order: a refused request adds nothing. */
   readonly handled: string[];
-  /** Makes onAuthEvent throw for `issued` events. */
-  failAudit: boolean;
+  /** Makes onAuthEvent throw for `issued` events: an error of its own (`true`), or the audit trail unavailable. */
+  failAudit: boolean | 'unavailable';
   close(): Promise<void>;
 }
 
@@ -150,7 +151,10 @@ export async function startHarness(): Promise<Harness> {
     logger: logs.logger,
     now: () => clock.now,
     onAuthEvent: (event) => {
-      if (harness.failAudit && event.outcome === 'issued') throw new Error('audit store down');
+      if (harness.failAudit === 'unavailable' && event.outcome === 'issued') {
+        throw new DependencyUnavailableError('kafka');
+      }
+      if (harness.failAudit === true && event.outcome === 'issued') throw new Error('audit store down');
       events.push(event);
     },
   });

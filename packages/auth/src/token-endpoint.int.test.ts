@@ -323,6 +323,15 @@ describe('POST /oauth2/token: audit', () => {
     expect(h.logs.lines().some((line) => line['msg'] === 'auth event listener failed')).toBe(true);
   });
 
+  it('answers 503 not-ready with Retry-After, and no token, while the audit trail cannot take the event', async () => {
+    h.failAudit = 'unavailable';
+    const { response, json } = await exchange(tokenRequestBody(assertion(h.police)));
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBeDefined();
+    expect(json).toMatchObject({ code: 'not-ready' });
+    expect(JSON.stringify(json)).not.toContain('access_token');
+  });
+
   it('logs the reason code and the client, not the assertion', async () => {
     await refused(h.police, { claims: { aud: 'https://elsewhere.invalid/token' } });
     const line = h.logs.lines().findLast((entry) => entry['msg'] === 'token request refused');

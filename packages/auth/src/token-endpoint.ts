@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { HubError, type FieldError } from '@hub/errors';
+import { DependencyUnavailableError, HubError, type FieldError } from '@hub/errors';
 import {
   limitRefusal,
   limitTokenRequest,
@@ -255,8 +255,12 @@ async function handleTokenRequest(core: AuthCore, request: HttpRequest, reply: H
     expiresAt: new Date(exp * 1000).toISOString(),
     at: core.isoNow(),
   });
-  // No unaudited tokens: the token is dropped and the client sees a 500.
-  if (!audited) throw new HubError('internal', 'the token issue could not be audited');
+  // No unaudited tokens: the token is dropped. When the audit trail (Kafka) cannot take the event now, the client is
+  // told so (503 not-ready with Retry-After, as for any request Kafka cannot take) and asks again; otherwise a 500.
+  if (!audited.audited) {
+    if (audited.error instanceof DependencyUnavailableError) throw audited.error;
+    throw new HubError('internal', 'the token issue could not be audited');
+  }
   request.log.info(
     { clientId: client.clientId, tokenId, expiresIn: core.accessTokenLifetimeSeconds },
     'access token issued',
