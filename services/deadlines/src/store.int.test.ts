@@ -176,7 +176,10 @@ describe('round trips', () => {
       id: `ntf_${index}`,
       schedule: scheduleOf(String(index + 1)),
     }));
-    await createDeadlineStore(client).apply([...many, { id: 'ntf_0', mark: 'fetched', at: '2026-12-07T09:00:00.000Z' }]);
+    await createDeadlineStore(client).apply([
+      ...many,
+      { id: 'ntf_0', mark: 'fetched', at: '2026-12-07T09:00:00.000Z' },
+    ]);
     expect(trips.sequential).toBeLessThanOrEqual(4);
     expect(await redis.zcard('dl:pending')).toBe(100);
     expect((await createDeadlineStore(redis).read('ntf_0')).marks.fetched).toBe('2026-12-07T09:00:00.000Z');
