@@ -13,7 +13,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { notificationsIssuedTopic, type DaIncidentSubmission, type IssuedNotification } from '@hub/contracts';
+import {
+  auditEventsTopic,
+  daIncidentDecidedTopic,
+  daIncidentIdentifiedTopic,
+  daIncidentReceivedTopic,
+  notificationsIssuedTopic,
+  type DaIncidentSubmission,
+  type IssuedNotification,
+  type TopicSpec,
+} from '@hub/contracts';
 import { startTestHub, type TestHub } from '@hub/hub/testing';
 import {
   clusterBrokers,
@@ -160,7 +169,64 @@ async function explainMissing(test: TestHub, lost: readonly string[], perInciden
     const key = `${text(line['component'])} ${text(line['msg'])}`;
     warnings.set(key, (warnings.get(key) ?? 0) + 1);
   }
-  return `90 s after the deadline, issued per missing receipt: ${arrived.join(', ')}; hub warnings: ${JSON.stringify(Object.fromEntries(warnings))}`;
+  const stages = await whereStopped(test.namespace, lost).catch(
+    (error: unknown) => `not read (${error instanceof Error ? error.name : 'error'})`,
+  );
+  return `90 s after the deadline, issued per missing receipt: ${arrived.join(', ')}; where each stopped: ${stages}; hub warnings: ${JSON.stringify(Object.fromEntries(warnings))}`;
+}
+
+/**
+ * For a failure's report: how far each missing receipt got, as the record shows it (read_committed): its records on
+ * each pipeline topic (by partition and offset) and its audit events by action. Ids and counts only.
+ */
+async function whereStopped(namespace: string, receipts: readonly string[]): Promise<string> {
+  const reader = createKafkaClient({
+    brokers: clusterBrokers(cluster),
+    clientId: 'cluster-stage-reader',
+    logger: quiet,
+    topicNamespace: namespace,
+  });
+  clients.push(reader);
+  const seen = new Map<string, Map<string, number>>(receipts.map((receipt) => [receipt, new Map()]));
+  const count = (receipt: string, what: string) => {
+    const counts = seen.get(receipt);
+    counts?.set(what, (counts.get(what) ?? 0) + 1);
+  };
+  const topics: readonly TopicSpec[] = [
+    daIncidentReceivedTopic,
+    daIncidentIdentifiedTopic,
+    daIncidentDecidedTopic,
+    notificationsIssuedTopic,
+    auditEventsTopic,
+  ];
+  const subscriptions = await Promise.all(
+    topics.map((topic) =>
+      reader.consume(topic, {
+        groupId: uniqueId('stage-reader'),
+        handle: (message) => {
+          const text = JSON.stringify(message.value);
+          for (const receipt of receipts) {
+            if (!text.includes(receipt)) continue;
+            const action = topic === auditEventsTopic ? (message.value as { action?: string }).action : undefined;
+            count(receipt, action === undefined ? topic.name : `audit:${action}`);
+          }
+          return Promise.resolve();
+        },
+      }),
+    ),
+  );
+  await sleep(20_000);
+  await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+  // Dead letters of any receipt (the record holds no receipt id readable here): their group and reason.
+  const letters = await Promise.all(
+    topics.map(async (topic) =>
+      (await reader.deadLetters(topic)).entries.map((entry) => `${entry.consumerGroup}:${entry.reason}`),
+    ),
+  );
+  const stopped = receipts.map(
+    (receipt) => `${receipt} ${JSON.stringify(Object.fromEntries(seen.get(receipt) ?? []))}`,
+  );
+  return `${stopped.join('; ')}; dead letters: ${JSON.stringify(letters.flat())}`;
 }
 
 describe('a broker of three killed under load, on the transactional path', () => {
