@@ -274,9 +274,10 @@ export interface GroupLag {
 
 /**
  * The group's lag on `topic`: per partition, its end (last stable offset) less its committed offset (the start of
- * the log when it has none). A transaction leaves a marker after its records, which consumers skip without
- * committing past it: a group that has read everything of a partition whose last write was a transaction stands 1
- * behind (more after an aborted one). Callers decide what caught up means.
+ * the log when it has none). A transaction leaves a marker after its records. A `consume` group commits past markers
+ * and aborted records, so one that has read everything stands at the end; a `processTransactionally` group commits
+ * only in its transactions, never past its input's markers: one that has read everything of a partition whose last
+ * write was a transaction stands 1 behind (more after an aborted one). Callers decide what caught up means.
  */
 export async function groupLag(core: ClientCore, groupId: string, topic: TopicSpec | string): Promise<GroupLag> {
   const admin = await core.admin();

@@ -14,6 +14,8 @@ const roundTrip = topicNamed('test.round-trip.v1');
 const contract = topicNamed('test.contract.v1');
 const retried = topicNamed('test.retried.v1');
 const noDeadLetterTopic = topicNamed('test.no-dlq.v1');
+const abortedTail = topicNamed('test.aborted-tail.v1');
+const fetchedTail = topicNamed('test.fetched-tail.v1');
 const sideBySide = defineTopic({
   name: 'test.side-by-side.v1',
   description: 'test',
@@ -43,7 +45,7 @@ beforeAll(async () => {
     logger: logs.logger,
     topicNamespace: namespace,
   });
-  await client.provisionTopics([roundTrip, contract, retried, sideBySide]);
+  await client.provisionTopics([roundTrip, contract, retried, sideBySide, abortedTail, fetchedTail]);
   raw = await createRawKafka(kafkaBrokers, logs.logger);
   deadLetters = await raw.read([contract, retried].map((t) => `${client.physicalTopic(t)}.dlq`));
 });
@@ -102,6 +104,84 @@ describe('publish and consume', () => {
         const offsets = seen.filter((entry) => entry.partition === partition).map(({ offset }) => offset);
         expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
       }
+    } finally {
+      await subscription.stop();
+    }
+  });
+
+  it('commits past a tail of aborted records and markers once it has handled everything: its lag reaches 0', async () => {
+    // kafkajs hands a fetched batch of aborted records and markers only to no eachBatch (it commits it with autoCommit,
+    // which consume does not use): the group stood behind such a tail for good.
+    const groupId = uniqueId('aborted-tail');
+    const seen: string[] = [];
+    const subscription = await client.consume(abortedTail, {
+      groupId,
+      ...FAST_CONSUMER,
+      handle: (message) => {
+        seen.push(message.value.ref);
+        return Promise.resolve();
+      },
+    });
+    try {
+      const writer = uniqueId('aborted-tail-writer');
+      await client.transaction(writer, (tx) =>
+        tx.publish(abortedTail, [{ key: 'k', value: { ref: 'kept', nhsNumber: NHS } }]),
+      );
+      await expect.poll(() => seen, { timeout: 20_000 }).toEqual(['kept']);
+      await expect
+        .poll(async () => (await client.lag(groupId, abortedTail)).partitions.map((p) => p.committed), {
+          timeout: 10_000,
+        })
+        .toEqual(['2']);
+      // A transaction of several records aborted on the same partition: records 2-4 and the abort marker, 5.
+      const gone = ['gone-1', 'gone-2', 'gone-3'].map((ref) => ({ key: 'k', value: { ref, nhsNumber: NHS } }));
+      await expect(
+        client.transaction(writer, async (tx) => {
+          await tx.publish(abortedTail, gone);
+          throw new Error('aborted on purpose');
+        }),
+      ).rejects.toThrow('aborted on purpose');
+      await expect
+        .poll(async () => (await client.lag(groupId, abortedTail)).partitions.map((p) => p.end), { timeout: 10_000 })
+        .toEqual(['6']);
+      await expect.poll(async () => (await client.lag(groupId, abortedTail)).lag, { timeout: 5_000 }).toBe(0);
+      expect(seen).toEqual(['kept']);
+    } finally {
+      await subscription.stop();
+    }
+  });
+
+  it('commits past the markers and aborted records fetched after its last record: its lag reaches 0', async () => {
+    // Written before the group starts, the record, its commit marker, the aborted records and their marker come in
+    // one fetch: the group stood behind everything after its record.
+    const writer = uniqueId('fetched-tail-writer');
+    await client.transaction(writer, (tx) =>
+      tx.publish(fetchedTail, [{ key: 'k', value: { ref: 'kept', nhsNumber: NHS } }]),
+    );
+    const gone = ['gone-1', 'gone-2', 'gone-3'].map((ref) => ({ key: 'k', value: { ref, nhsNumber: NHS } }));
+    await expect(
+      client.transaction(writer, async (tx) => {
+        await tx.publish(fetchedTail, gone);
+        throw new Error('aborted on purpose');
+      }),
+    ).rejects.toThrow('aborted on purpose');
+    const groupId = uniqueId('fetched-tail');
+    await expect
+      .poll(async () => (await client.lag(groupId, fetchedTail)).partitions.map((p) => p.end), { timeout: 10_000 })
+      .toEqual(['6']);
+    const seen: string[] = [];
+    const subscription = await client.consume(fetchedTail, {
+      groupId,
+      ...FAST_CONSUMER,
+      handle: (message) => {
+        seen.push(message.value.ref);
+        return Promise.resolve();
+      },
+    });
+    try {
+      await expect.poll(() => seen, { timeout: 20_000 }).toEqual(['kept']);
+      await expect.poll(async () => (await client.lag(groupId, fetchedTail)).lag, { timeout: 5_000 }).toBe(0);
+      expect(seen).toEqual(['kept']);
     } finally {
       await subscription.stop();
     }

@@ -4,8 +4,9 @@ import { inSpan, type HubSpan } from '@hub/tracing';
 import type { ClientCore } from './client.ts';
 import { consumerConfig } from './consumer-config.ts';
 import { restartAfterCrash } from './crash-restart.ts';
+import { commitFilteredBatches, commitOffsetAfter } from './filtered-batches.ts';
 import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
-import { nextOffset, readInbound, type InboundResult } from './inbound.ts';
+import { readInbound, type InboundResult } from './inbound.ts';
 import { DEFAULTS, LIMITS } from './limits.ts';
 import { retryContextAt, runInBatch, runWithRetries, type ConsumerRetry, type FailedFirst } from './handler-retry.ts';
 import { checkRetryPolicy } from './retry.ts';
@@ -187,10 +188,11 @@ export async function consume<T extends TopicSpec>(
         }
         if (outcome.ok) {
           payload.resolveOffset(last.offset);
+          const committed = commitOffsetAfter(payload.batch, last.offset);
           await payload.commitOffsetsIfNecessary({
-            topics: [{ topic: physicalTopic, partitions: [{ partition, offset: nextOffset(last.offset) }] }],
+            topics: [{ topic: physicalTopic, partitions: [{ partition, offset: committed }] }],
           });
-          log.debug({ partition, offset: nextOffset(last.offset), messages: chunk.length }, 'offsets committed');
+          log.debug({ partition, offset: committed, messages: chunk.length }, 'offsets committed');
           await payload.heartbeat();
           continue;
         }
@@ -214,7 +216,7 @@ export async function consume<T extends TopicSpec>(
     let sinceCommit = 0;
     async function commit(): Promise<void> {
       if (uncommitted === undefined) return;
-      const offset = nextOffset(uncommitted);
+      const offset = commitOffsetAfter(payload.batch, uncommitted);
       // The consumer group's commit itself: unlike consumer.commitOffsets it also commits while stopping.
       await payload.commitOffsetsIfNecessary({
         topics: [{ topic: physicalTopic, partitions: [{ partition, offset }] }],
@@ -263,6 +265,8 @@ export async function consume<T extends TopicSpec>(
       eachBatch,
     });
   restartAfterCrash(consumer, run, log, stopping.signal);
+  // A fetched batch of markers and aborted records only never reaches eachBatch: its offsets are committed there.
+  commitFilteredBatches(consumer, log);
 
   await consumer.connect();
   try {
