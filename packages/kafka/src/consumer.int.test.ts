@@ -60,7 +60,7 @@ afterAll(async () => {
 const dlqOf = (topicName: string) => deadLetters.records.filter((r) => r.topic === `${namespace}${topicName}.dlq`);
 
 describe('publish and consume', () => {
-  it('handles the partitions side by side, each in order', async () => {
+  it('replays the partitions side by side, each in order', async () => {
     // The first record handled waits for a record of another partition to be handled: consumed one partition at a
     // time, none is until it gives up.
     const seen: { partition: number; offset: number }[] = [];
@@ -75,6 +75,7 @@ describe('publish and consume', () => {
     const subscription = await client.consume(sideBySide, {
       groupId: uniqueId('side-by-side'),
       ...FAST_CONSUMER,
+      replay: true,
       handle: async (message) => {
         if (first === undefined) {
           first = message.partition;

@@ -258,10 +258,12 @@ export async function consume<T extends TopicSpec>(
     consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      // Each partition in order, the partitions side by side (as processTransactionally): a projector's view is
-      // written by any number of instances, a partition each, so its writes already commute across partitions, and
-      // a rebuild's replay waits on one round trip per batch of each partition, not of all partitions in turn.
-      partitionsConsumedConcurrently: topic.partitions,
+      // Each partition in order. A replay (a view's rebuild) takes the partitions side by side, as
+      // processTransactionally does: a projector's view is written by any number of instances, a partition each, so
+      // its writes already commute across partitions, and the replay then waits on one round trip per batch of each
+      // partition, not of all partitions in turn. Live groups take them one at a time: live batches are small, and
+      // side by side they cost the live path about a fifth of its burst drain (test/bench/README.md, session 8).
+      partitionsConsumedConcurrently: options.replay === true ? topic.partitions : 1,
       eachBatch,
     });
   restartAfterCrash(consumer, run, log, stopping.signal);
