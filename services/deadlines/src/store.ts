@@ -36,13 +36,6 @@ const REFRESH_ATTEMPTS = 8;
 
 const MARKS = new Set<string>(DELIVERY_MARKS);
 
-// KEYS: notification. ARGV: field, value. Writes the field once (first value kept); when it was new, bumps the
-// version and answers the notification's fields as they are then (flat, as HGETALL), in the same round trip; else nil.
-const SET_ONCE = `
-if redis.call('hsetnx', KEYS[1], ARGV[1], ARGV[2]) == 0 then return false end
-redis.call('hincrby', KEYS[1], 'v', 1)
-return redis.call('hgetall', KEYS[1])`;
-
 // KEYS: notification, pending, state:overdue, state:escalated, state:not-delivered
 // ARGV: id, expected version, next due ('' = nothing left), the KEYS index of its counted state ('' = none)
 // Applied only when the notification has not changed since it was read, so a stale answer never overwrites a newer.
@@ -67,75 +60,39 @@ export interface StoredRecord extends DeliveryRecord {
   readonly version: string;
 }
 
-/** What the projectors put in the view for a notification, each field written once (its first value kept). */
-export type ViewChange =
-  | { readonly id: string; readonly schedule: Schedule }
-  | { readonly id: string; readonly supersededAt: string }
-  | { readonly id: string; readonly mark: DeliveryMark; readonly at: string };
-
-function fieldOf(change: ViewChange): readonly [field: string, value: string] {
-  if ('schedule' in change) return ['schedule', JSON.stringify(change.schedule)];
-  if ('supersededAt' in change) return ['superseded', change.supersededAt];
-  return [`mark.${change.mark}`, change.at];
-}
-
-function recordOf(fields: Readonly<Record<string, string>>): StoredRecord {
-  const marks: DeliveryMarks = {};
-  for (const [field, value] of Object.entries(fields)) {
-    const mark = field.startsWith('mark.') ? field.slice(5) : '';
-    if (MARKS.has(mark)) marks[mark as DeliveryMark] = value;
-  }
-  const schedule = fields['schedule'];
-  const superseded = fields['superseded'];
-  return {
-    ...(schedule === undefined ? {} : { schedule: JSON.parse(schedule) as Schedule }),
-    ...(superseded === undefined ? {} : { supersededAt: superseded }),
-    marks,
-    version: fields['v'] ?? '0',
-  };
-}
-
-/** A flat `field, value, …` reply (HGETALL inside a script) as an object. */
-function fieldsOf(flat: readonly string[]): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (let index = 0; index + 1 < flat.length; index += 2) {
-    const [field, value] = [flat[index], flat[index + 1]];
-    if (field !== undefined && value !== undefined) fields[field] = value;
-  }
-  return fields;
-}
-
-/** Waits for every promise, then rejects with the first failure, if any (nothing left running behind a rejection). */
-async function allSettled(work: readonly Promise<void>[]): Promise<void> {
-  const failed = (await Promise.allSettled(work)).find((outcome) => outcome.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
-}
-
 export function createDeadlineStore(redis: RedisClient) {
   async function read(id: string): Promise<StoredRecord> {
-    return recordOf(await redis.hgetall(KEYS.notification(id)));
+    const fields = await redis.hgetall(KEYS.notification(id));
+    const marks: DeliveryMarks = {};
+    for (const [field, value] of Object.entries(fields)) {
+      const mark = field.startsWith('mark.') ? field.slice(5) : '';
+      if (MARKS.has(mark)) marks[mark as DeliveryMark] = value;
+    }
+    const schedule = fields['schedule'];
+    const superseded = fields['superseded'];
+    return {
+      ...(schedule === undefined ? {} : { schedule: JSON.parse(schedule) as Schedule }),
+      ...(superseded === undefined ? {} : { supersededAt: superseded }),
+      marks,
+      version: fields['v'] ?? '0',
+    };
   }
 
-  /**
-   * Writes `field` once (first value kept; the version bumped when it was new) and, when it was new, answers the
-   * notification as it then is: one round trip (SET_ONCE).
-   */
-  async function setOnce(id: string, field: string, value: string): Promise<StoredRecord | undefined> {
-    const flat = (await redis.eval(SET_ONCE, 1, KEYS.notification(id), field, value)) as string[] | null;
-    return flat === null ? undefined : recordOf(fieldsOf(flat));
+  /** Writes `field` once (first value kept); bumps the version when it was new. */
+  async function setOnce(id: string, field: string, value: string): Promise<boolean> {
+    const key = KEYS.notification(id);
+    const added = await redis.hsetnx(key, field, value);
+    if (added === 0) return false;
+    await redis.hincrby(key, 'v', 1);
+    return true;
   }
 
-  /**
-   * Reschedules `id` (and its counted state) from what the view holds now (`current`, when just read); read again
-   * and retried when it changes meanwhile.
-   */
-  async function refresh(id: string, current?: StoredRecord): Promise<void> {
-    let record = current;
+  /** Reschedules `id` (and its counted state) from what the view holds now; retried when it changes meanwhile. */
+  async function refresh(id: string): Promise<void> {
     for (let attempt = 0; attempt < REFRESH_ATTEMPTS; attempt++) {
-      record ??= await read(id);
+      const record = await read(id);
       if (record.schedule === undefined) return;
       if (await setNext(id, record, nextDue(record))) return;
-      record = undefined;
     }
     throw new Error('the deadlines view kept changing while it was rescheduled');
   }
@@ -158,46 +115,24 @@ export function createDeadlineStore(redis: RedisClient) {
       .then((applied) => applied === 1);
   }
 
-  /** One change: its field written once, then, when it was new, the notification rescheduled (two round trips). */
-  async function applyOne(change: ViewChange): Promise<void> {
-    const record = await setOnce(change.id, ...fieldOf(change));
-    if (record !== undefined) await refresh(change.id, record);
-  }
-
-  /**
-   * Applies changes: each notification's in order, different notifications' concurrently (they are independent:
-   * each reschedule is checked against its notification's version), so a projector's fetched batch takes about two
-   * round trips per change of its busiest notification (the client sends what is issued in one tick as one
-   * pipeline), not two per change. Idempotent: the same changes again change nothing. On a failure, rejects once
-   * every change has ended (applied or failed), with the first failure.
-   */
-  async function apply(changes: readonly ViewChange[]): Promise<void> {
-    const byNotification = new Map<string, ViewChange[]>();
-    for (const change of changes) {
-      const own = byNotification.get(change.id);
-      if (own === undefined) byNotification.set(change.id, [change]);
-      else own.push(change);
-    }
-    await allSettled(
-      [...byNotification.values()].map(async (own) => {
-        for (const change of own) await applyOne(change);
-      }),
-    );
-  }
-
   return {
     read,
-    refresh: (id: string): Promise<void> => refresh(id),
-    apply,
+    refresh,
 
     /** An issued notification's schedule (the first one kept: a re-issue has the same id and deadlines). */
-    schedule: (id: string, schedule: Schedule): Promise<void> => applyOne({ id, schedule }),
+    async schedule(id: string, schedule: Schedule): Promise<void> {
+      if (await setOnce(id, 'schedule', JSON.stringify(schedule))) await refresh(id);
+    },
 
     /** A later notification replaced `id` at `at` (it `amends` it): nothing more is due for `id`. */
-    supersede: (id: string, at: string): Promise<void> => applyOne({ id, supersededAt: at }),
+    async supersede(id: string, at: string): Promise<void> {
+      if (await setOnce(id, 'superseded', at)) await refresh(id);
+    },
 
     /** A delivery mark from the audit trail, its first time kept. */
-    mark: (id: string, mark: DeliveryMark, at: string): Promise<void> => applyOne({ id, mark, at }),
+    async mark(id: string, mark: DeliveryMark, at: string): Promise<void> {
+      if (await setOnce(id, `mark.${mark}`, at)) await refresh(id);
+    },
 
     /** Up to `limit` notifications with something due at or before `at` (ms). */
     due(at: number, limit: number): Promise<string[]> {
