@@ -68,22 +68,28 @@ describe.each(Object.keys(BUILDS) as (keyof typeof BUILDS)[])('infra/k8s %s', (n
     expect(hubRuleViolations(objects)).toEqual([]);
   });
 
-  it("mounts the audit log's key from its Secret, readable through the pod's group (0440), and names the log", () => {
-    const data = find(objects, 'ConfigMap', 'hub-config')['data'];
-    expect(data).toMatchObject({ AUDIT_LOG_KEY_FILE: '/etc/hub/audit-log/audit-log.skey' });
+  /** `setting` names `file` of Secret `secretName`, mounted read-only at `directory`, readable through the pod's group (0440). */
+  function expectSecretFile(setting: string, volume: string, secretName: string, directory: string, file: string) {
+    expect(find(objects, 'ConfigMap', 'hub-config')['data']).toMatchObject({ [setting]: `${directory}/${file}` });
     expect(hubPod(objects).spec['volumes']).toContainEqual({
-      name: 'audit-log-key',
-      secret: {
-        secretName: 'hub-audit-log-key',
-        defaultMode: 0o440,
-        items: [{ key: 'audit-log.skey', path: 'audit-log.skey' }],
-      },
+      name: volume,
+      secret: { secretName, defaultMode: 0o440, items: [{ key: file, path: file }] },
     });
     expect(hubPod(objects).container['volumeMounts']).toContainEqual({
-      name: 'audit-log-key',
-      mountPath: '/etc/hub/audit-log',
+      name: volume,
+      mountPath: directory,
       readOnly: true,
     });
+  }
+
+  it("mounts the audit log's key from its Secret, readable through the pod's group (0440), and names the log", () => {
+    expectSecretFile(
+      'AUDIT_LOG_KEY_FILE',
+      'audit-log-key',
+      'hub-audit-log-key',
+      '/etc/hub/audit-log',
+      'audit-log.skey',
+    );
   });
 
   it('lets the hub reach the witness (namespace hub-witness, port 8090), which cosigns its checkpoints', () => {
@@ -100,16 +106,13 @@ describe.each(Object.keys(BUILDS) as (keyof typeof BUILDS)[])('infra/k8s %s', (n
   });
 
   it("mounts the console's accounts from their Secret", () => {
-    const data = find(objects, 'ConfigMap', 'hub-config')['data'];
-    expect(data).toMatchObject({ CONSOLE_ACCOUNTS_FILE: '/etc/hub/console-accounts/accounts.json' });
-    expect(hubPod(objects).spec['volumes']).toContainEqual({
-      name: 'console-accounts',
-      secret: {
-        secretName: 'hub-console-accounts',
-        defaultMode: 0o440,
-        items: [{ key: 'accounts.json', path: 'accounts.json' }],
-      },
-    });
+    expectSecretFile(
+      'CONSOLE_ACCOUNTS_FILE',
+      'console-accounts',
+      'hub-console-accounts',
+      '/etc/hub/console-accounts',
+      'accounts.json',
+    );
   });
 });
 
