@@ -133,11 +133,30 @@ describe('while everything is up', () => {
   }, 60_000);
 });
 
+/**
+ * For a failure's report: what the hub's unexpected errors were (the error's type and the first frames of its stack,
+ * and the route), and which errors kafkajs let out under a name not its own. Never record content.
+ */
+function unexpectedErrors(): string {
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  return JSON.stringify(
+    hub.logs
+      .lines()
+      .filter((line) => /unexpected error|error of its own kind/.test(text(line['msg'])))
+      .map((line) => {
+        const err = (line['err'] ?? {}) as Record<string, unknown>;
+        const stack = text(err['stack']).split('\n').slice(0, 6).join(' | ');
+        return `${text(line['route'])} ${text(err['type'])} ${text(line['errorName'])} ${stack}`;
+      }),
+  );
+}
+
 describe('with the Kafka broker cut off', () => {
-  it('every write route answers 503 not-ready problem+json with Retry-After, never 500', async () => {
+  it('every write route answers 503 not-ready problem+json with Retry-After, never 500', async ({ annotate }) => {
     kafkaProxy.cut();
     try {
       const answers = await Promise.all(writeRoutes().map(send));
+      if (answers.some((answer) => answer.status === 500)) await annotate(`unexpected: ${unexpectedErrors()}`);
       expect(answers).toEqual(writeRoutes().map((call) => ({ name: call.name, ...NOT_READY })));
     } finally {
       kafkaProxy.restore();

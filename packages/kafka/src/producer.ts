@@ -1,13 +1,17 @@
 import type { TopicSpec } from '@hub/contracts';
+import { DependencyUnavailableError } from '@hub/errors';
 import { currentTraceparent } from '@hub/tracing';
 import type { ClientCore } from './client.ts';
+import { isKafkaFailure } from './kafka-errors.ts';
 import { prepareBatch } from './outbound.ts';
 import type { OutboundMessage } from './types.ts';
 
 /**
  * Typed publish on the client's shared idempotent producer (acks=all, one request in flight, so retries neither
  * duplicate nor reorder). The whole batch is validated first; each record names the current span as its parent (or
- * starts a trace shared by the batch).
+ * starts a trace shared by the batch). A contract violation is thrown before Kafka is touched; whatever the connect or
+ * send throws after that is Kafka's failure, whatever its name (kafkajs does not name every error it lets out as its
+ * own): DependencyUnavailableError('kafka'), answered 503, never 500.
  */
 export async function publish<T extends TopicSpec>(
   core: ClientCore,
@@ -16,6 +20,18 @@ export async function publish<T extends TopicSpec>(
 ): Promise<void> {
   const prepared = prepareBatch(topic, messages, currentTraceparent());
   if (prepared.length === 0) return;
-  const producer = await core.producer();
-  await producer.send({ topic: core.names.topic(topic.name), messages: prepared, acks: -1 });
+  try {
+    const producer = await core.producer();
+    await producer.send({ topic: core.names.topic(topic.name), messages: prepared, acks: -1 });
+  } catch (error) {
+    if (!isKafkaFailure(error)) {
+      // Rare enough to name: which error kafkajs let out (its name only; the message may hold broker addresses).
+      const errorName = error instanceof Error ? error.name : typeof error;
+      core.logger.warn(
+        { errorName },
+        'kafkajs failed a publish with an error of its own kind: answered as unavailable',
+      );
+    }
+    throw new DependencyUnavailableError('kafka', { cause: error });
+  }
 }
