@@ -99,8 +99,14 @@ export function createPartitionProducers(
       const kept = new Set(assigned);
       for (const partition of live.keys()) if (!kept.has(partition)) void drop(partition).catch(() => undefined);
     },
-    /** Forgets a partition's producer (fenced, or in a state it cannot abort from); the next use makes a new one. */
-    reset: drop,
+    /**
+     * Forgets `producer` (fenced, or in a state it cannot abort from); the next use makes a new one. Only while it is
+     * still the partition's: a batch of an earlier assignment (a crashed run's, still finishing) whose producer was
+     * fenced by its successor must not close that successor under the batch now using it.
+     */
+    async reset(partition: number, producer: PartitionProducer): Promise<void> {
+      if (live.get(partition)?.producer === producer) await drop(partition);
+    },
     async closeAll(): Promise<void> {
       closed = true;
       const results = await Promise.allSettled([...live.keys()].map(drop));

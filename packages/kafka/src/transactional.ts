@@ -152,7 +152,7 @@ export async function processTransactionally<T extends TopicSpec>(
       await transaction.commit();
       return { committed: true };
     } catch (error) {
-      await abortOrReset(transaction, { close: () => producers.reset(partition) }, log);
+      await abortOrReset(transaction, { close: () => producers.reset(partition, owned) }, log);
       return { committed: false, kind: classifyKafkaError(error), error };
     }
   }
@@ -325,7 +325,7 @@ export async function processTransactionally<T extends TopicSpec>(
         // such is not retriable and would stop the consumer for good. The partition is fenced in again only if it
         // is assigned here again.
         log.warn(where, 'partition producer fenced by its new owner; rejoining the group');
-        await producers.reset(partition).catch(() => undefined);
+        await producers.reset(partition, owned).catch(() => undefined);
         throw Object.assign(new Error('partition producer fenced: rejoining the group'), {
           type: 'UNKNOWN_MEMBER_ID',
           cause: error,
