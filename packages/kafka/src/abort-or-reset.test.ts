@@ -21,6 +21,15 @@ describe('abortOrReset', () => {
     expect(producer.close).not.toHaveBeenCalled();
   });
 
+  it('aborts and still drops the producer when one of its sends failed (that send may have been written)', async () => {
+    const { transaction, producer } = fakes({ active: true });
+    const { logger, lines } = captureLogs();
+    await abortOrReset(transaction, producer, logger, true);
+    expect(transaction.abort).toHaveBeenCalledOnce();
+    expect(producer.close).toHaveBeenCalledOnce();
+    expect(lines().filter((line) => line['level'] === 'warn')).toEqual([]);
+  });
+
   it('drops the producer when the abort fails', async () => {
     const { transaction, producer } = fakes({ active: true, abortFails: true });
     await abortOrReset(transaction, producer, captureLogs().logger);

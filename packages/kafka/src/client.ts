@@ -1,6 +1,6 @@
 import { connect as tcpConnect, isIP } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import kafkajs, { type Admin, type ISocketFactory, type Kafka, type Producer } from 'kafkajs';
+import kafkajs, { type Admin, type ISocketFactory, type Kafka, type Message, type Producer } from 'kafkajs';
 import { DependencyUnavailableError, HubError } from '@hub/errors';
 import type { Logger } from '@hub/logger';
 import { NO_TRACING, type HubTracer } from '@hub/tracing';
@@ -16,13 +16,14 @@ import { isKafkaFailure } from './kafka-errors.ts';
 import { publish } from './producer.ts';
 import { createTopicNamer, type TopicNamer } from './topic-names.ts';
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from './group-commit.ts';
-import { recordingPartitioner } from './shared-sends.ts';
+import { createSharedSender, recordingPartitioner } from './shared-sends.ts';
 import { createTransactionPool } from './transaction-pool.ts';
 import { processTransactionally } from './transactional.ts';
 import type {
   ConsumeOptions,
   OutboundMessage,
   ProvisionReport,
+  PublishedOffsets,
   Subscription,
   TransactionScope,
   TransactionalOptions,
@@ -189,7 +190,18 @@ export interface ClientCore {
   readonly names: TopicNamer;
   readonly logger: Logger;
   readonly tracer: HubTracer;
+  /** The shared idempotent producer, connected (to check it can be, at a consumer's start): send with `send`. */
   producer(): Promise<Producer>;
+  /**
+   * Sends `messages` (validated and encoded) to `topic` (physical name) on the shared idempotent producer. Sends made
+   * together share one produce request, one request at a time (shared-sends.ts), and a failed request replaces the
+   * producer before the next is sent: a produce answered with an error may have been written all the same (its
+   * broker died before answering; a timeout while the replicas caught up), and kafkajs then rewinds the partition's
+   * sequence number. Another request of the same size to that partition would carry the numbers of records already
+   * in the log, and the broker, taking it for their duplicate, would answer it with their offset and write nothing
+   * (lost-answers.int.test.ts). A new producer numbers its records afresh.
+   */
+  send(topic: string, messages: readonly Message[]): Promise<readonly PublishedOffsets[]>;
   admin(): Promise<Admin>;
   /** A transactional producer (idempotent, one request in flight); the caller owns and disconnects it. */
   createTransactionalProducer(physicalTransactionalId: string, transactionTimeoutMs: number): Producer;
@@ -229,7 +241,18 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     // Explicit, which also silences kafkajs's start-up notice about the v2 default partitioner (Java-compatible).
     createPartitioner: Partitioners.DefaultPartitioner,
   } as const;
-  const producer: LazyConnection<Producer> = lazyConnection(() => kafka.producer(producerOptions));
+  const producer: LazyConnection<Producer> = lazyConnection(() =>
+    kafka.producer({ ...producerOptions, createPartitioner: recordingPartitioner }),
+  );
+  const sharedRequests = createSharedSender(async (topicMessages) => {
+    const current = await producer.get();
+    try {
+      return await current.sendBatch({ topicMessages, acks: -1 });
+    } catch (error) {
+      await producer.retire(current).catch(() => undefined);
+      throw error;
+    }
+  });
   const admin: LazyConnection<Admin> = lazyConnection(() => kafka.admin());
   const subscriptions = new Set<Subscription>();
   const transactionalIds = new Set<string>();
@@ -242,6 +265,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     logger,
     tracer: options.tracer ?? NO_TRACING,
     producer: () => producer.get(),
+    send: (topic, messages) => sharedRequests.send(topic, messages),
     admin: () => admin.get(),
     createTransactionalProducer: (transactionalId, transactionTimeout) =>
       kafka.producer({
@@ -296,7 +320,10 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     );
     results.push(
       ...(await Promise.allSettled([
-        closingAs('producer', producer.close()),
+        closingAs(
+          'producer',
+          sharedRequests.idle().then(() => producer.close()),
+        ),
         closingAs('admin', admin.close()),
         ...[...groupCommits].map(([id, groups]) => closingAs(`transactions ${id}`, groups.close())),
       ])),

@@ -12,11 +12,22 @@ export interface Connectable {
 export interface LazyConnection<T extends Connectable> {
   get(): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Stops handing out `instance` (the next get() makes a new one) and disconnects it, if it is still the current
+   * one: of several users that saw it fail, only the first retires it, never its successor.
+   */
+  retire(instance: T): Promise<void>;
 }
 
 export function lazyConnection<T extends Connectable>(create: () => T): LazyConnection<T> {
   let instance: T | undefined;
   let connecting: Promise<T> | undefined;
+  async function close(): Promise<void> {
+    const current = instance;
+    instance = undefined;
+    connecting = undefined;
+    if (current !== undefined) await current.disconnect();
+  }
   return {
     get() {
       connecting ??= (async () => {
@@ -36,11 +47,9 @@ export function lazyConnection<T extends Connectable>(create: () => T): LazyConn
       })();
       return connecting;
     },
-    async close() {
-      const current = instance;
-      instance = undefined;
-      connecting = undefined;
-      if (current !== undefined) await current.disconnect();
+    close,
+    async retire(retired) {
+      if (instance === retired) await close();
     },
   };
 }

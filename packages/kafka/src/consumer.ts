@@ -34,7 +34,7 @@ export async function consume<T extends TopicSpec>(
   const retry: ConsumerRetry = { log, policy, heartbeatIntervalMs: config.heartbeatInterval, signal: stopping.signal };
 
   // Connect the dead-letter writer first: a consumer that cannot dead-letter should not start.
-  const producer = await core.producer();
+  await core.producer();
   const consumer = core.kafka.consumer(config);
 
   async function deadLetter(
@@ -51,26 +51,22 @@ export async function consume<T extends TopicSpec>(
       return;
     }
     try {
-      await producer.send({
-        topic: deadLetterTopic,
-        acks: -1,
-        messages: [
-          deadLetterMessage({
-            reason,
-            detail,
-            record: {
-              topic: physicalTopic,
-              partition,
-              offset: message.offset,
-              key: message.key,
-              value: message.value,
-              headers: message.headers,
-            },
-            consumerGroup: groupId,
-            failedAt: new Date(),
-          }),
-        ],
-      });
+      await core.send(deadLetterTopic, [
+        deadLetterMessage({
+          reason,
+          detail,
+          record: {
+            topic: physicalTopic,
+            partition,
+            offset: message.offset,
+            key: message.key,
+            value: message.value,
+            headers: message.headers,
+          },
+          consumerGroup: groupId,
+          failedAt: new Date(),
+        }),
+      ]);
     } catch (error) {
       const { name, code } = describeError(error);
       log.error(

@@ -140,12 +140,7 @@ export async function redriveDeadLetter(
   const headers = Object.fromEntries(
     Object.entries(copyRawHeaders(found.headers)).filter(([name]) => !dlqHeaders.has(name)),
   );
-  const producer = await core.producer();
-  await producer.send({
-    topic: physicalTopic,
-    acks: -1,
-    messages: [{ key: found.key, value: found.value, headers }],
-  });
+  await core.send(physicalTopic, [{ key: found.key, value: found.value, headers }]);
   const { entry } = found;
   core.logger.warn(
     { topic: topic.name, partition: entry.partition, offset: entry.offset, originalOffset: entry.original.offset },

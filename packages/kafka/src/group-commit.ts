@@ -168,7 +168,7 @@ export function createGroupCommit(core: ClientCore, pool: TransactionPool, optio
 
     const { sendFailure } = state;
     if (sendFailure !== undefined) {
-      await abortOrReset(transaction, connection, core.logger);
+      await abortOrReset(transaction, connection, core.logger, true);
       for (const member of unfinished) member.reject(sendFailure.error);
       return [];
     }

@@ -1,7 +1,6 @@
 import { defineTopic, DAYS } from '@hub/contracts';
 import { DependencyUnavailableError } from '@hub/errors';
 import { captureLogs } from '@hub/testkit';
-import type { Producer } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ClientCore } from './client.ts';
@@ -18,14 +17,13 @@ const topic = defineTopic({
   cleanupPolicy: 'delete',
 });
 
-/** A client core whose producer's send throws `failure` (only what publish touches). */
+/** A client core whose shared send throws `failure` (only what publish touches). */
 function coreFailingWith(failure: Error) {
   const logs = captureLogs();
-  const producer = { send: () => Promise.reject(failure) } as unknown as Producer;
   const core = {
     names: createTopicNamer(),
     logger: logs.logger,
-    producer: () => Promise.resolve(producer),
+    send: () => Promise.reject(failure),
   } as unknown as ClientCore;
   return { core, logs };
 }

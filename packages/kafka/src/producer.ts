@@ -7,8 +7,8 @@ import { prepareBatch } from './outbound.ts';
 import type { OutboundMessage } from './types.ts';
 
 /**
- * Typed publish on the client's shared idempotent producer (acks=all, one request in flight, so retries neither
- * duplicate nor reorder). The whole batch is validated first; each record names the current span as its parent (or
+ * Typed publish on the client's shared idempotent producer (acks=all; publishes made together share one produce
+ * request, `ClientCore.send`). The whole batch is validated first; each record names the current span as its parent (or
  * starts a trace shared by the batch). A contract violation is thrown before Kafka is touched; whatever the connect or
  * send throws after that is Kafka's failure, whatever its name (kafkajs does not name every error it lets out as its
  * own): DependencyUnavailableError('kafka'), answered 503, never 500.
@@ -21,8 +21,7 @@ export async function publish<T extends TopicSpec>(
   const prepared = prepareBatch(topic, messages, currentTraceparent());
   if (prepared.length === 0) return;
   try {
-    const producer = await core.producer();
-    await producer.send({ topic: core.names.topic(topic.name), messages: prepared, acks: -1 });
+    await core.send(core.names.topic(topic.name), prepared);
   } catch (error) {
     if (!isKafkaFailure(error)) {
       // Rare enough to name: which error kafkajs let out (its name only; the message may hold broker addresses).

@@ -140,11 +140,14 @@ export async function processTransactionally<T extends TopicSpec>(
     const last = inputs.at(-1);
     if (last === undefined) return { committed: true };
     let transaction: Transaction | undefined;
+    let sending = false;
     try {
       transaction = await (await owned.connection.get()).transaction();
+      sending = true;
       for (const topicMessages of produceRequests(inputs, LIMITS.maxTransactionBytes)) {
         await transaction.sendBatch({ topicMessages, acks: -1 });
       }
+      sending = false;
       await transaction.sendOffsets({
         consumerGroupId: groupId,
         topics: [{ topic: physicalTopic, partitions: [{ partition, offset: nextOffset(last.offset) }] }],
@@ -152,7 +155,8 @@ export async function processTransactionally<T extends TopicSpec>(
       await transaction.commit();
       return { committed: true };
     } catch (error) {
-      await abortOrReset(transaction, { close: () => producers.reset(partition, owned) }, log);
+      // A failed send may have been written: the producer is then replaced (abort-or-reset.ts).
+      await abortOrReset(transaction, { close: () => producers.reset(partition, owned) }, log, sending);
       return { committed: false, kind: classifyKafkaError(error), error };
     }
   }

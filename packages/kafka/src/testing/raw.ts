@@ -56,6 +56,8 @@ export interface RawKafka {
   createTopic(topic: string): Promise<void>;
   topicConfig(topic: string): Promise<Record<string, string>>;
   partitionCount(topic: string): Promise<number>;
+  /** The offset after the last record or marker of each partition of `topic` (its high watermark). */
+  endOffsets(topic: string): Promise<string[]>;
   /** Legacy AlterConfigs: replaces the topic's whole config with `entries`. */
   replaceTopicConfig(topic: string, entries: Readonly<Record<string, string>>): Promise<void>;
   close(): Promise<void>;
@@ -148,6 +150,10 @@ export async function createRawKafka(brokers: readonly string[], logger: Logger)
     async partitionCount(topic) {
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       return metadata.topics[0]?.partitions.length ?? 0;
+    },
+    async endOffsets(topic) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.sort((a, b) => a.partition - b.partition).map((p) => p.high);
     },
     async replaceTopicConfig(topic, entries) {
       await admin.alterConfigs({
