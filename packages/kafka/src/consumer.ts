@@ -5,7 +5,7 @@ import type { ClientCore } from './client.ts';
 import { consumerConfig } from './consumer-config.ts';
 import { restartAfterCrash } from './crash-restart.ts';
 import { commitFilteredBatches, commitOffsetAfter } from './filtered-batches.ts';
-import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
+import { deadLetterOf, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
 import { readInbound, type InboundResult } from './inbound.ts';
 import { DEFAULTS, LIMITS } from './limits.ts';
 import { retryContextAt, runInBatch, runWithRetries, type ConsumerRetry, type FailedFirst } from './handler-retry.ts';
@@ -51,22 +51,8 @@ export async function consume<T extends TopicSpec>(
       return;
     }
     try {
-      await core.send(deadLetterTopic, [
-        deadLetterMessage({
-          reason,
-          detail,
-          record: {
-            topic: physicalTopic,
-            partition,
-            offset: message.offset,
-            key: message.key,
-            value: message.value,
-            headers: message.headers,
-          },
-          consumerGroup: groupId,
-          failedAt: new Date(),
-        }),
-      ]);
+      const from = { topic: physicalTopic, partition, consumerGroup: groupId };
+      await core.send(deadLetterTopic, [deadLetterOf(from, message, reason, detail)]);
     } catch (error) {
       const { name, code } = describeError(error);
       log.error(

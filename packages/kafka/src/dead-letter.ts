@@ -1,4 +1,4 @@
-import type { IHeaders, Message } from 'kafkajs';
+import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { MessageErrorCode } from '@hub/errors';
 import { safeToken, type IssueSummary, type UndecodableCause } from './codec.ts';
 import { copyRawHeaders } from './headers.ts';
@@ -65,6 +65,24 @@ export function deadLetterMessage(letter: DeadLetter): Message {
     value: letter.record.value,
     headers: { ...copyRawHeaders(letter.record.headers), ...deadLetterHeaders(letter) },
   };
+}
+
+/** The dead letter of `message`, fetched from `partition` of `topic` (physical name) by `consumerGroup`, failing now. */
+export function deadLetterOf(
+  from: { readonly topic: string; readonly partition: number; readonly consumerGroup: string },
+  message: KafkaMessage,
+  reason: DeadLetterReason,
+  detail: string,
+): Message {
+  const { topic, partition, consumerGroup } = from;
+  const { offset, key, value, headers } = message;
+  return deadLetterMessage({
+    reason,
+    detail,
+    record: { topic, partition, offset, key, value, headers },
+    consumerGroup,
+    failedAt: new Date(),
+  });
 }
 
 export function undecodableDetail(cause: UndecodableCause): string {

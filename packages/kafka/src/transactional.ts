@@ -1,11 +1,11 @@
-import type { EachBatchPayload, KafkaMessage, Message, TopicMessages, Transaction } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage, TopicMessages, Transaction } from 'kafkajs';
 import type { TopicSpec } from '@hub/contracts';
 import { inSpan } from '@hub/tracing';
 import { abortOrReset } from './abort-or-reset.ts';
 import type { ClientCore } from './client.ts';
 import { consumerConfig } from './consumer-config.ts';
 import { restartAfterCrash } from './crash-restart.ts';
-import { deadLetterMessage, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
+import { deadLetterOf, describeError, handlerFailedDetail, type DeadLetterReason } from './dead-letter.ts';
 import { nextOffset, readInbound, type InboundResult } from './inbound.ts';
 import { inputRecords, produceRequests, type InputRecords } from './batch-outputs.ts';
 import { createPartitionProducers, type PartitionProducer } from './partition-producers.ts';
@@ -63,20 +63,7 @@ export async function processTransactionally<T extends TopicSpec>(
     reason: DeadLetterReason,
     detail: string,
   ): InputRecords {
-    const record: Message = deadLetterMessage({
-      reason,
-      detail,
-      record: {
-        topic: physicalTopic,
-        partition,
-        offset: message.offset,
-        key: message.key,
-        value: message.value,
-        headers: message.headers,
-      },
-      consumerGroup: groupId,
-      failedAt: new Date(),
-    });
+    const record = deadLetterOf({ topic: physicalTopic, partition, consumerGroup: groupId }, message, reason, detail);
     return inputRecords(message.offset, [{ topic: deadLetterTopic, messages: [record] }], reason);
   }
 
