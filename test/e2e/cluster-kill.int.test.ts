@@ -8,6 +8,10 @@
  *     0 lost, 0 doubled (counted by distinct record, partition and offset, so a redelivery to the reader is not
  *     mistaken for a doubled record);
  *   - every inbox holds exactly its notifications of the accepted incidents.
+ * One run in 37 once lost a receipt here: a produce the killed broker had written was answered with an error, and
+ * kafkajs's rewound sequence number made the broker take the next same-sized request for its duplicate. That is now
+ * proven and closed deterministically in lost-answers.int.test.ts (here and in packages/kafka); this test stays the
+ * whole-cluster check, whose failure report says where a missing receipt stopped.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
