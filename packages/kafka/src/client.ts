@@ -190,8 +190,8 @@ export interface ClientCore {
   readonly names: TopicNamer;
   readonly logger: Logger;
   readonly tracer: HubTracer;
-  /** The shared idempotent producer, connected (to check it can be, at a consumer's start): send with `send`. */
-  producer(): Promise<Producer>;
+  /** Connects the shared idempotent producer (a consumer checks it can dead-letter before it starts); send with `send`. */
+  connectProducer(): Promise<void>;
   /**
    * Sends `messages` (validated and encoded) to `topic` (physical name) on the shared idempotent producer. Sends made
    * together share one produce request, one request at a time (shared-sends.ts), and a failed request replaces the
@@ -264,7 +264,9 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     names,
     logger,
     tracer: options.tracer ?? NO_TRACING,
-    producer: () => producer.get(),
+    connectProducer: async () => {
+      await producer.get();
+    },
     send: (topic, messages) => sharedRequests.send(topic, messages),
     admin: () => admin.get(),
     createTransactionalProducer: (transactionalId, transactionTimeout) =>
@@ -322,7 +324,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       ...(await Promise.allSettled([
         closingAs(
           'producer',
-          sharedRequests.idle().then(() => producer.close()),
+          sharedRequests.close(new Error('the Kafka client is closed')).then(() => producer.close()),
         ),
         closingAs('admin', admin.close()),
         ...[...groupCommits].map(([id, groups]) => closingAs(`transactions ${id}`, groups.close())),

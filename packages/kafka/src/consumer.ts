@@ -34,7 +34,7 @@ export async function consume<T extends TopicSpec>(
   const retry: ConsumerRetry = { log, policy, heartbeatIntervalMs: config.heartbeatInterval, signal: stopping.signal };
 
   // Connect the dead-letter writer first: a consumer that cannot dead-letter should not start.
-  await core.producer();
+  await core.connectProducer();
   const consumer = core.kafka.consumer(config);
 
   async function deadLetter(

@@ -119,8 +119,19 @@ export function createGroupCommit(core: ClientCore, pool: TransactionPool, optio
       ended: false,
       spoiled: false,
     };
-    // Members' publishes made at the same time go to the broker in one produce request.
-    const sender = createSharedSender((topicMessages) => transaction.sendBatch({ topicMessages, acks: -1 }));
+    // Members' publishes made at the same time go to the broker in one produce request. Once one request failed,
+    // later ones are refused unsent: kafkajs rewound the failed one's sequence numbers, under which the broker may
+    // take a later request for its duplicate (abort-or-reset.ts); the transaction is aborted anyway.
+    let requestFailed: { readonly error: unknown } | undefined;
+    const sender = createSharedSender(async (topicMessages) => {
+      if (requestFailed !== undefined) throw requestFailed.error;
+      try {
+        return await transaction.sendBatch({ topicMessages, acks: -1 });
+      } catch (error) {
+        requestFailed = { error };
+        throw error;
+      }
+    });
 
     async function runMember(member: Member): Promise<Outcome> {
       const mine = { sent: false, stopped: false };

@@ -105,4 +105,28 @@ describe('shared produce requests', () => {
     await expect(sender.send('topic', [message('c')])).resolves.toHaveLength(1);
     await sender.idle();
   });
+
+  it('on close, answers the request being sent, rejects those queued behind it unsent and refuses new ones', async () => {
+    const broker = fakeBroker();
+    let answerFirst!: () => void;
+    const firstAnswered = new Promise<void>((resolve) => {
+      answerFirst = resolve;
+    });
+    const sender = createSharedSender(async (topicMessages) => {
+      if (broker.requests.length === 0) await firstAnswered;
+      return broker.send(topicMessages);
+    });
+    const first = sender.send('topic', [message('a')]);
+    await new Promise((resolve) => setImmediate(resolve)); // the first request is taken and sent
+    const queued = sender.send('topic', [message('b')]);
+    const closing = sender.close(new Error('closed'));
+    answerFirst();
+    await closing;
+    await expect(first).resolves.toHaveLength(1);
+    await expect(queued).rejects.toThrow('closed');
+    await expect(sender.send('topic', [message('c')])).rejects.toThrow('closed');
+    expect(broker.requests.map((request) => request.flatMap(({ messages }) => messages.map((m) => m.key)))).toEqual([
+      ['a'],
+    ]);
+  });
 });

@@ -38,16 +38,18 @@ function sizeOf(message: Message): number {
 }
 
 /**
- * The sends of one transaction shared by concurrent publishes (a group commit's members): publishes made while a
- * request is being sent go together in the next one, up to SHARED_REQUEST_BYTES (a larger publish goes alone, as it
- * would have anyway). Each publish keeps its messages in its order and is answered, per partition, the offset of
- * its first message there, as a send of its own would answer; a failed request rejects every publish in it.
+ * Sends shared by concurrent publishes, one request at a time: a transaction's (a group commit's members) or the
+ * client's shared idempotent producer's (client.ts). Publishes made while a request is being sent go together in the
+ * next one, up to SHARED_REQUEST_BYTES (a larger publish goes alone, as it would have anyway). Each publish keeps its
+ * messages in its order and is answered, per partition, the offset of its first message there, as a send of its own
+ * would answer; a failed request rejects every publish in it, and the next request is sent (`send` decides on what).
  */
 export function createSharedSender(
   send: (topicMessages: { topic: string; messages: Message[] }[]) => Promise<RecordMetadata[]>,
 ) {
   const queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
+  let closed: { readonly error: Error } | undefined;
 
   function takeRequest(): Pending[] {
     let bytes = 0;
@@ -80,6 +82,10 @@ export function createSharedSender(
     /** Queues `messages` (already validated and encoded) for the next shared request to `topic` (physical name). */
     send(topic: string, messages: readonly Message[]): Promise<readonly PublishedOffsets[]> {
       return new Promise((resolve, reject) => {
+        if (closed !== undefined) {
+          reject(closed.error);
+          return;
+        }
         queue.push({
           topic,
           messages,
@@ -92,6 +98,15 @@ export function createSharedSender(
     },
     /** Resolves once nothing is queued or being sent (before a commit). */
     async idle(): Promise<void> {
+      while (flushing !== undefined) await flushing;
+    },
+    /**
+     * Refuses further sends and rejects those queued but not yet sent, with `error`; resolves once the request being
+     * sent (if any) is answered. A close then waits for one request, not for a queue of them.
+     */
+    async close(error: Error): Promise<void> {
+      closed ??= { error };
+      for (const pending of queue.splice(0)) pending.reject(error);
       while (flushing !== undefined) await flushing;
     },
   };
