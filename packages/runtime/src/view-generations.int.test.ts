@@ -108,4 +108,42 @@ describe('view generations', () => {
     await expect.poll(() => vg.state(QUICK), { timeout: 5_000 }).toBe('ready');
     release();
   });
+
+  it('a route is not answered from a generation another instance has switched away from: it waits, then the new one is served', async () => {
+    // A second instance of the deployment, checking rarely: only a route's confirm can notice the switch in time.
+    const second = createViewGenerations({
+      redis,
+      postgres,
+      kafka,
+      logger: logs.logger,
+      instanceId: uniqueId('vg-second'),
+      openSpace: (view, generation) => {
+        const space = createRedis({
+          url: testEndpoints().redisUrl,
+          keyPrefix: `${prefix}${VIEW_KEYS.space(view, generation)}`,
+          connectionName: 'vg-test-space',
+          logger: logs.logger,
+        });
+        spaces.push(space);
+        return space;
+      },
+      openPostgresSpace: () => Promise.reject(new Error('no view in PostgreSQL here')),
+      buildSteps: () => [],
+      intervalMs: 60_000,
+      switchGraceMs: 400,
+    });
+    second.keep([QUICK]);
+    await second.start();
+    try {
+      await expect.poll(() => second.ready(QUICK), { timeout: 15_000 }).toBe(true);
+      const served = await redis.get(VIEW_KEYS.generation(QUICK));
+      expect(await second.confirm(QUICK)).toBe(true);
+      // A rebuild elsewhere (after a loss) switched the marker: what this instance serves is the lost generation.
+      await redis.set(VIEW_KEYS.generation(QUICK), `${served ?? ''}-elsewhere`);
+      expect(await second.confirm(QUICK)).toBe(false);
+      await expect.poll(() => second.confirm(QUICK), { timeout: 5_000 }).toBe(true);
+    } finally {
+      await second.stop();
+    }
+  });
 });

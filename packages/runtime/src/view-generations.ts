@@ -44,9 +44,10 @@ export interface ViewGenerations {
   /** Synchronous: as of the last check. */
   ready(view: HubViewName): boolean;
   /**
-   * For every request of a route that reads the view: ready, and its marker still there. A loss since the last check
-   * (a wipe, a Redis restarted empty) is seen at once, not up to an interval later: the route answers not-ready
-   * instead of reading an empty key space (a notification not found, an inbox page skipping what was lost).
+   * For every request of a route that reads the view: ready, and its marker still names the generation served here.
+   * A loss since the last check (a wipe, a Redis restarted empty), or a switch by another instance's rebuild, is seen
+   * at once, not up to an interval later: the route answers not-ready instead of reading an empty key space (a
+   * notification not found, an inbox page skipping what was lost).
    */
   confirm(view: HubViewName): Promise<boolean>;
   state(view: HubViewName): ViewState;
@@ -494,11 +495,10 @@ export function createViewGenerations(options: ViewGenerationsOptions): ViewGene
     async confirm(view) {
       const run = runs.get(view);
       if (run?.state !== 'ready') return false;
-      const present = inPostgres(view)
-        ? (await markers.read(view)) === run.served
-        : (await redis.exists(VIEW_KEYS.generation(view))) === 1;
-      if (present) return true;
-      void checkQuietly(); // lost: every route and step of the view waits from now, not from the next interval
+      // The generation this instance serves, not any: after a loss, another instance's rebuild may have switched the
+      // marker to a new generation, and the one served here is the lost (empty) one until this instance switches.
+      if ((await markerOf(view)) === run.served) return true;
+      void checkQuietly(); // lost or switched: every route and step of the view waits until checked, not the interval
       return false;
     },
     state: (view) => runs.get(view)?.state ?? 'unchecked',
