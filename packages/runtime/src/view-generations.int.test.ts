@@ -4,7 +4,7 @@ import { createPostgres, type Postgres } from '@hub/postgres';
 import { closeRedis, createRedis, scanKeys, type RedisClient } from '@hub/redis';
 import { captureLogs, isolatedRedisPrefix, isolatedTopicNamespace, testEndpoints, uniqueId } from '@hub/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createViewGenerations, type ViewGenerations } from './view-generations.ts';
+import { createViewGenerations, type ViewGenerations, type ViewGenerationsOptions } from './view-generations.ts';
 
 // Two views built by one process: one whose finished build takes long to tidy up (its groups' deletion hangs) must
 // not hold up the other's rebuild and switch.
@@ -66,28 +66,35 @@ afterAll(async () => {
   await postgres.close();
 });
 
+/** An instance of the test's deployment (its Redis prefix, Kafka namespace and PostgreSQL), with no PostgreSQL view. */
+function instance(options: Pick<ViewGenerationsOptions, 'instanceId' | 'buildSteps' | 'intervalMs'>): ViewGenerations {
+  return createViewGenerations({
+    ...options,
+    redis,
+    postgres,
+    kafka,
+    logger: logs.logger,
+    openSpace: (view, generation) => {
+      const space = createRedis({
+        url: testEndpoints().redisUrl,
+        keyPrefix: `${prefix}${VIEW_KEYS.space(view, generation)}`,
+        connectionName: 'vg-test-space',
+        logger: logs.logger,
+      });
+      spaces.push(space);
+      return space;
+    },
+    openPostgresSpace: () => Promise.reject(new Error('no view in PostgreSQL here')),
+    switchGraceMs: 400,
+  });
+}
+
 describe('view generations', () => {
   it("a view's build is driven apart from the others: a slow tidy-up of one does not hold up another's switch", async () => {
-    generations = createViewGenerations({
-      redis,
-      postgres,
-      kafka,
-      logger: logs.logger,
+    generations = instance({
       instanceId: uniqueId('vg'),
-      openSpace: (view, generation) => {
-        const space = createRedis({
-          url: testEndpoints().redisUrl,
-          keyPrefix: `${prefix}${VIEW_KEYS.space(view, generation)}`,
-          connectionName: 'vg-test-space',
-          logger: logs.logger,
-        });
-        spaces.push(space);
-        return space;
-      },
-      openPostgresSpace: () => Promise.reject(new Error('no view in PostgreSQL here')),
       buildSteps: (view) => (view === SLOW ? [bindProjector(step, { handle: () => Promise.resolve() })] : []),
       intervalMs: 200,
-      switchGraceMs: 400,
     });
     generations.keep([SLOW, QUICK]);
     held = new Promise<void>((resolve) => {
@@ -111,27 +118,7 @@ describe('view generations', () => {
 
   it('a route is not answered from a generation another instance has switched away from: it waits, then the new one is served', async () => {
     // A second instance of the deployment, checking rarely: only a route's confirm can notice the switch in time.
-    const second = createViewGenerations({
-      redis,
-      postgres,
-      kafka,
-      logger: logs.logger,
-      instanceId: uniqueId('vg-second'),
-      openSpace: (view, generation) => {
-        const space = createRedis({
-          url: testEndpoints().redisUrl,
-          keyPrefix: `${prefix}${VIEW_KEYS.space(view, generation)}`,
-          connectionName: 'vg-test-space',
-          logger: logs.logger,
-        });
-        spaces.push(space);
-        return space;
-      },
-      openPostgresSpace: () => Promise.reject(new Error('no view in PostgreSQL here')),
-      buildSteps: () => [],
-      intervalMs: 60_000,
-      switchGraceMs: 400,
-    });
+    const second = instance({ instanceId: uniqueId('vg-second'), buildSteps: () => [], intervalMs: 60_000 });
     second.keep([QUICK]);
     await second.start();
     try {
