@@ -49,7 +49,7 @@ export function createSharedSender(
 ) {
   const queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
-  let closed: { readonly error: Error } | undefined;
+  let closedWith: Error | undefined;
 
   function takeRequest(): Pending[] {
     let bytes = 0;
@@ -82,8 +82,8 @@ export function createSharedSender(
     /** Queues `messages` (already validated and encoded) for the next shared request to `topic` (physical name). */
     send(topic: string, messages: readonly Message[]): Promise<readonly PublishedOffsets[]> {
       return new Promise((resolve, reject) => {
-        if (closed !== undefined) {
-          reject(closed.error);
+        if (closedWith !== undefined) {
+          reject(closedWith);
           return;
         }
         queue.push({
@@ -105,7 +105,7 @@ export function createSharedSender(
      * sent (if any) is answered. A close then waits for one request, not for a queue of them.
      */
     async close(error: Error): Promise<void> {
-      closed ??= { error };
+      closedWith ??= error;
       for (const pending of queue.splice(0)) pending.reject(error);
       while (flushing !== undefined) await flushing;
     },
